@@ -1,0 +1,14 @@
+import { Pool } from 'pg';
+
+/**
+ * A pool whose idle connections may be closed under it (a database restart, Ctrl-C
+ * reaching the embedded server first) without crashing the process: pg emits such
+ * losses as 'error' events, and the next query simply opens a new connection.
+ */
+export function createPool(connectionString: string, max = 10): Pool {
+  const pool = new Pool({ connectionString, max });
+  pool.on('error', (err) => {
+    console.error(`PostgreSQL connection lost (${err.message}); it will be reopened on next use`);
+  });
+  return pool;
+}

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { CertificateReceipt, IssueCertificateInput } from '../../schemas/erasure';
+import { ErasureError } from '../../schemas/errors';
+import { canonicalJson, sha256Hex } from './canonical-json';
+import { recordDetails } from './records';
+
+interface LedgerRow {
+  certificate_id: string;
+  sequence: string;
+  body_sha256: string;
+  issued_at: Date;
+}
+
+const receipt = (row: LedgerRow, created: boolean): CertificateReceipt => ({
+  certificateId: row.certificate_id,
+  sequence: Number(row.sequence),
+  hash: row.body_sha256,
+  issuedAt: row.issued_at.toISOString(),
+  created,
+});
+
+/**
+ * Appends the record's deletion certificate to the ledger, exactly once: the unique
+ * record id makes a retried or replayed call return the certificate already written.
+ * The ledger is serialised by an advisory lock so that each entry chains to the one
+ * before it.
+ */
+export async function issueCertificate(pool: Pool, input: IssueCertificateInput, now: () => Date = () => new Date()): Promise<CertificateReceipt> {
+  const db = await pool.connect();
+  try {
+    await db.query('BEGIN');
+    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['erasure-certificate-ledger']);
+    const existing = await db.query<LedgerRow>(
+      'SELECT certificate_id, sequence, body_sha256, issued_at FROM certificates WHERE record_id = $1',
+      [input.recordId],
+    );
+    if (existing.rows[0]) {
+      await db.query('ROLLBACK');
+      return receipt(existing.rows[0], false);
+    }
+    const details = await recordDetails(db, input.recordId);
+    if (!details) throw new ErasureError('UNKNOWN_RECORD', `record ${input.recordId} is not in the registry`);
+    const previous = await db.query<{ body_sha256: string }>('SELECT body_sha256 FROM certificates ORDER BY sequence DESC LIMIT 1');
+    const issuedAt = now();
+    const body = {
+      certificateId: randomUUID(),
+      recordId: input.recordId,
+      dossier: details.dossier,
+      policyVersion: details.policyVersion,
+      workflowId: input.workflowId,
+      runId: input.runId,
+      erasureStartedAt: input.erasureStartedAt,
+      issuedAt: issuedAt.toISOString(),
+      systems: input.erasures.map((e) => ({
+        system: e.system,
+        method: e.method,
+        locations: e.locations,
+        removed: e.removed,
+        verification: input.verifications.find((v) => v.system === e.system) ?? null,
+      })),
+      previousHash: previous.rows[0]?.body_sha256 ?? null,
+    };
+    const text = canonicalJson(body);
+    const inserted = await db.query<LedgerRow>(
+      `INSERT INTO certificates (certificate_id, record_id, body, body_sha256, prev_sha256, issued_at)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING certificate_id, sequence, body_sha256, issued_at`,
+      [body.certificateId, input.recordId, text, sha256Hex(text), body.previousHash, issuedAt],
+    );
+    await db.query('UPDATE records SET erased_at = $2 WHERE record_id = $1', [input.recordId, issuedAt]);
+    await db.query('COMMIT');
+    return receipt(inserted.rows[0] as LedgerRow, true);
+  } catch (err) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    db.release();
+  }
+}

@@ -1,0 +1,169 @@
+import type { Pool, PoolClient } from 'pg';
+import { InvalidInputError, type InputProblem } from '../../schemas/errors';
+import type { InventoryRecord } from '../../schemas/inventory';
+import type { AdapterRegistry } from '../storage/adapter';
+import { getPolicy } from './policies';
+
+export interface NumberedRecord {
+  readonly line: number;
+  readonly record: InventoryRecord;
+}
+
+export interface ImportRequest {
+  readonly sourceName: string;
+  readonly sourceSha256: string;
+  readonly policyVersion: string;
+  readonly records: readonly NumberedRecord[];
+  readonly adapters: AdapterRegistry;
+  readonly onProgress?: (done: number, total: number, stage: string) => void;
+}
+
+export interface ImportSummary {
+  readonly added: number;
+  readonly unchanged: number;
+  readonly batchId?: number;
+}
+
+const CHUNK = 1000;
+
+const locationKey = (l: { system: string; locator: string }) => `${l.system}:${l.locator}`;
+const sortedLocations = (ls: readonly { system: string; locator: string }[]) => ls.map(locationKey).sort().join(';');
+
+/** Problems a record has before the database is asked: unknown systems, bad locators, duplicates. */
+function checkRecords(records: readonly NumberedRecord[], adapters: AdapterRegistry): InputProblem[] {
+  const problems: InputProblem[] = [];
+  const firstLine = new Map<string, number>();
+  for (const { line, record } of records) {
+    const earlier = firstLine.get(record.recordId);
+    if (earlier !== undefined) {
+      problems.push({ line, field: 'recordId', message: `"${record.recordId}" is already on line ${earlier}; each record may appear once` });
+    } else {
+      firstLine.set(record.recordId, line);
+    }
+    const seen = new Set<string>();
+    record.locations.forEach((location, i) => {
+      const field = `locations[${i}]`;
+      const adapter = adapters.get(location.system);
+      if (!adapter) {
+        problems.push({
+          line,
+          field: `${field}.system`,
+          message: `no storage adapter for "${location.system}" is configured, so it could not be erased; supported: ${[...adapters.keys()].join(', ')}`,
+        });
+        return;
+      }
+      const problem = adapter.checkLocator(location.locator);
+      if (problem) problems.push({ line, field: `${field}.locator`, message: problem });
+      if (seen.has(locationKey(location))) problems.push({ line, field, message: `${locationKey(location)} is listed twice` });
+      seen.add(locationKey(location));
+    });
+  }
+  return problems;
+}
+
+interface ExistingRecord {
+  record_id: string;
+  dossier: string;
+  subject_ref: string;
+  policy_version: string;
+  locations: string | null;
+}
+
+async function compareWithRegistry(
+  db: PoolClient,
+  request: ImportRequest,
+): Promise<{ fresh: NumberedRecord[]; unchanged: number; problems: InputProblem[] }> {
+  const fresh: NumberedRecord[] = [];
+  const problems: InputProblem[] = [];
+  let unchanged = 0;
+  for (let start = 0; start < request.records.length; start += CHUNK) {
+    const chunk = request.records.slice(start, start + CHUNK);
+    const { rows } = await db.query<ExistingRecord>(
+      `SELECT r.record_id, r.dossier, r.subject_ref, r.policy_version,
+              string_agg(l.system || ':' || l.locator, ';' ORDER BY l.system || ':' || l.locator) AS locations
+         FROM records r LEFT JOIN record_locations l USING (record_id)
+        WHERE r.record_id = ANY($1)
+        GROUP BY r.record_id`,
+      [chunk.map((c) => c.record.recordId)],
+    );
+    const existing = new Map(rows.map((r) => [r.record_id, r]));
+    for (const item of chunk) {
+      const known = existing.get(item.record.recordId);
+      if (!known) {
+        fresh.push(item);
+        continue;
+      }
+      const differences = [
+        known.dossier !== item.record.dossier ? `dossier "${known.dossier}"` : undefined,
+        known.subject_ref !== item.record.subjectRef ? `subjectRef "${known.subject_ref}"` : undefined,
+        known.policy_version !== request.policyVersion ? `policy "${known.policy_version}"` : undefined,
+        (known.locations ?? '') !== sortedLocations(item.record.locations) ? `locations "${known.locations ?? ''}"` : undefined,
+      ].filter((d): d is string => d !== undefined);
+      if (differences.length === 0) unchanged += 1;
+      else {
+        problems.push({
+          line: item.line,
+          field: 'recordId',
+          message: `"${item.record.recordId}" was imported before with ${differences.join(', ')}; an imported record is not changed by a later import (correct the file, or give the record a new id)`,
+        });
+      }
+    }
+    request.onProgress?.(Math.min(start + CHUNK, request.records.length), request.records.length, 'checked');
+  }
+  return { fresh, unchanged, problems };
+}
+
+async function insertRecords(db: PoolClient, batchId: number, policyVersion: string, request: ImportRequest, fresh: NumberedRecord[]) {
+  for (let start = 0; start < fresh.length; start += CHUNK) {
+    const chunk = fresh.slice(start, start + CHUNK).map((f) => f.record);
+    await db.query(
+      `INSERT INTO records (record_id, dossier, subject_ref, policy_version, import_batch)
+       SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), $4, $5`,
+      [chunk.map((r) => r.recordId), chunk.map((r) => r.dossier), chunk.map((r) => r.subjectRef), policyVersion, batchId],
+    );
+    const locations = chunk.flatMap((r) => r.locations.map((l) => [r.recordId, l.system, l.locator] as const));
+    await db.query(
+      `INSERT INTO record_locations (record_id, system, locator)
+       SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[])`,
+      [locations.map((l) => l[0]), locations.map((l) => l[1]), locations.map((l) => l[2])],
+    );
+    request.onProgress?.(Math.min(start + CHUNK, fresh.length), fresh.length, 'imported');
+  }
+}
+
+/**
+ * Imports an inventory all-or-nothing: every record is checked first, and one problem
+ * anywhere refuses the whole file, in one transaction. Records that are already there
+ * with the same content are left as they are, so importing a file twice changes nothing.
+ */
+export async function importInventory(pool: Pool, request: ImportRequest): Promise<ImportSummary> {
+  const early = checkRecords(request.records, request.adapters);
+  if (early.length) throw new InvalidInputError(request.sourceName, early);
+  const db = await pool.connect();
+  try {
+    await db.query('BEGIN');
+    // One import at a time: two concurrent imports of overlapping files would each see the other's records as new.
+    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['erasure-import']);
+    await getPolicy(db, request.policyVersion);
+    const { fresh, unchanged, problems } = await compareWithRegistry(db, request);
+    if (problems.length) throw new InvalidInputError(request.sourceName, problems);
+    if (fresh.length === 0) {
+      await db.query('ROLLBACK');
+      return { added: 0, unchanged };
+    }
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO import_batches (source_name, source_sha256, policy_version, records_added, records_unchanged)
+       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [request.sourceName, request.sourceSha256, request.policyVersion, fresh.length, unchanged],
+    );
+    const batchId = Number(rows[0]?.id);
+    await insertRecords(db, batchId, request.policyVersion, request, fresh);
+    await db.query('COMMIT');
+    return { added: fresh.length, unchanged, batchId };
+  } catch (err) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    db.release();
+  }
+}

@@ -1,0 +1,83 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import type { Pool } from 'pg';
+import type { Policy } from '../schemas/policy';
+import { recordWorkflowId } from '../schemas/lifecycle';
+import { searchAttributes } from '../schemas/search-attributes';
+import { getPolicy } from '../activities/registry/policies';
+import { listRecords, markLifecycleStarted, type RecordSummary } from '../activities/registry/records';
+import type { recordLifecycle } from '../workflows';
+
+export interface StartSummary {
+  readonly started: number;
+  readonly alreadyPresent: number;
+}
+
+const PAGE = 500;
+const PARALLEL = 20;
+
+async function startOne(client: Client, taskQueue: string, record: RecordSummary, policy: Policy): Promise<boolean> {
+  try {
+    await client.workflow.start<typeof recordLifecycle>('recordLifecycle', {
+      workflowId: recordWorkflowId(record.recordId),
+      taskQueue,
+      args: [{ recordId: record.recordId, dossier: record.dossier, systems: record.systems, policy }],
+      // A record erased once is never started again; a lifecycle that failed or was
+      // terminated may be: its deadlines are absolute and its erasure is idempotent.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: searchAttributes.Dossier, value: record.dossier },
+        { key: searchAttributes.PolicyVersion, value: policy.version },
+        { key: searchAttributes.LifecyclePhase, value: 'registered' },
+        { key: searchAttributes.InquiryOpen, value: false },
+        { key: searchAttributes.OnHold, value: false },
+      ]),
+      staticSummary: `record ${record.recordId} · dossier ${record.dossier}`,
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
+}
+
+/**
+ * Starts one `recordLifecycle` per registered record, page by page. Idempotent: a record
+ * whose lifecycle exists (running or erased) is counted, not started again.
+ */
+export async function startLifecycles(options: {
+  client: Client;
+  registry: Pool;
+  taskQueue: string;
+  dossier?: string;
+  onProgress?: (summary: StartSummary) => void;
+}): Promise<StartSummary> {
+  const policies = new Map<string, Policy>();
+  let started = 0;
+  let alreadyPresent = 0;
+  let afterId: string | undefined;
+  for (;;) {
+    const page = await listRecords(options.registry, { dossier: options.dossier, afterId, limit: PAGE });
+    if (page.length === 0) break;
+    for (let i = 0; i < page.length; i += PARALLEL) {
+      const slice = page.slice(i, i + PARALLEL);
+      const outcomes = await Promise.all(
+        slice.map(async (record) => {
+          let policy = policies.get(record.policyVersion);
+          if (!policy) {
+            policy = await getPolicy(options.registry, record.policyVersion);
+            policies.set(record.policyVersion, policy);
+          }
+          return startOne(options.client, options.taskQueue, record, policy);
+        }),
+      );
+      started += outcomes.filter(Boolean).length;
+      alreadyPresent += outcomes.filter((o) => !o).length;
+    }
+    await markLifecycleStarted(options.registry, page.map((r) => r.recordId));
+    options.onProgress?.({ started, alreadyPresent });
+    afterId = page[page.length - 1]?.recordId;
+  }
+  return { started, alreadyPresent };
+}

@@ -1,0 +1,153 @@
+import type { Pool } from 'pg';
+import { createPool } from '../activities/pg-pool';
+import type { Policy } from '../schemas/policy';
+import { importInventory } from '../activities/registry/import-inventory';
+import { storePolicy } from '../activities/registry/policies';
+import type { AdapterRegistry } from '../activities/storage/adapter';
+import { sha256Hex } from '../activities/registry/canonical-json';
+
+export const DEMO_DOSSIER = 'D-DEMO';
+
+/** A small deterministic generator: the same demo content every time, nothing random. */
+function* sequence(seed: number): Generator<number> {
+  let state = seed;
+  for (;;) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    yield state / 2147483648;
+  }
+}
+
+const BELIEFS = ['belief-category-A', 'belief-category-B', 'belief-category-C', 'none recorded'];
+const TOWNS = ['Demo Town North', 'Demo Town South', 'Demo Village East', 'Demo City West'];
+const ORGANISATIONS = [
+  { id: 'O-DEMO-1', name: 'Synthetic Community Association' },
+  { id: 'O-DEMO-2', name: 'Synthetic Youth Foundation' },
+  { id: 'O-DEMO-3', name: 'Synthetic Neighbourhood Council' },
+];
+
+export interface DemoPerson {
+  readonly id: string;
+  readonly fullName: string;
+  readonly residence: string;
+  readonly belief: string;
+  readonly notes: string[];
+  readonly organisationIds: string[];
+}
+
+/** Synthetic persons: generated labels, no real names, places or beliefs. */
+export function demoPersons(count: number, seed = 17): DemoPerson[] {
+  const random = sequence(seed);
+  const next = () => random.next().value as number;
+  return Array.from({ length: count }, (_, i) => {
+    const n = String(i + 1).padStart(4, '0');
+    const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)] as T;
+    return {
+      id: `P-DEMO-${n}`,
+      fullName: `Synthetic Person ${n}`,
+      residence: pick(TOWNS),
+      belief: pick(BELIEFS),
+      notes: Array.from({ length: 1 + Math.floor(next() * 3) }, (_, k) => `Generated note ${k + 1} on the activities of synthetic person ${n}.`),
+      organisationIds: ORGANISATIONS.filter(() => next() < 0.5).map((o) => o.id),
+    };
+  });
+}
+
+/** Writes demo persons into the case administration, in one transaction, idempotently. */
+export async function loadDemoCaseAdmin(caseAdmin: Pool, persons: readonly DemoPerson[]): Promise<void> {
+  const db = await caseAdmin.connect();
+  try {
+    await db.query('BEGIN');
+    for (const o of ORGANISATIONS) {
+      await db.query('INSERT INTO organisations (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING', [o.id, o.name]);
+    }
+    for (const p of persons) {
+      const inserted = await db.query(
+        'INSERT INTO persons (id, full_name, residence, belief) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+        [p.id, p.fullName, p.residence, p.belief],
+      );
+      if (inserted.rowCount === 0) continue;
+      for (const [k, body] of p.notes.entries()) {
+        const note = await db.query<{ id: string }>(
+          "INSERT INTO notes (person_id, observed_on, body) VALUES ($1, DATE '2019-01-01' + $2::int, $3) RETURNING id",
+          [p.id, k * 40, body],
+        );
+        await db.query('INSERT INTO note_sources (note_id, source) VALUES ($1, $2)', [note.rows[0]?.id, 'synthetic-field-report']);
+      }
+      for (const organisationId of p.organisationIds) {
+        await db.query(
+          "INSERT INTO person_organisations (person_id, organisation_id, role, context) VALUES ($1, $2, 'member', 'generated demo context')",
+          [p.id, organisationId],
+        );
+      }
+    }
+    await db.query('COMMIT');
+  } catch (err) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+  finally {
+    db.release();
+  }
+}
+
+export interface DemoLoad {
+  readonly loaded: boolean;
+  readonly policy: Policy;
+  readonly records: number;
+}
+
+/**
+ * Loads the demo dossier once: synthetic case rows, a compressed policy (cutoff and purge
+ * start a minute or two from the first start) and the inventory, through the same import
+ * code as `erasure import`. Later starts find it and leave it as it is.
+ */
+export async function loadDemo(
+  registry: Pool,
+  caseAdminUrl: string,
+  adapters: AdapterRegistry,
+  options: { count?: number; now?: Date } = {},
+): Promise<DemoLoad> {
+  const existing = await registry.query<{ policy_version: string; n: string }>(
+    'SELECT policy_version, count(*) AS n FROM records WHERE dossier = $1 GROUP BY policy_version',
+    [DEMO_DOSSIER],
+  );
+  if (existing.rows[0]) {
+    const { rows } = await registry.query<{ body: Policy }>('SELECT body FROM policies WHERE version = $1', [existing.rows[0].policy_version]);
+    return { loaded: false, policy: rows[0]?.body as Policy, records: Number(existing.rows[0].n) };
+  }
+  const now = options.now ?? new Date();
+  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const policy: Policy = {
+    version: `demo-${stamp}`,
+    description: 'Compressed demo policy: the source case runs the same steps over weeks',
+    inquiryCutoff: new Date(now.getTime() + 45_000).toISOString(),
+    purgeStart: new Date(now.getTime() + 90_000).toISOString(),
+    objectionPeriod: '2m',
+    responseDeadline: '5m',
+  };
+  const persons = demoPersons(options.count ?? 12);
+  const caseAdmin = createPool(caseAdminUrl, 2);
+  try {
+    await loadDemoCaseAdmin(caseAdmin, persons);
+  } finally {
+    await caseAdmin.end();
+  }
+  await storePolicy(registry, policy);
+  const records = persons.map((p, i) => ({
+    line: i + 2,
+    record: {
+      recordId: `R-DEMO-${String(i + 1).padStart(4, '0')}`,
+      dossier: DEMO_DOSSIER,
+      subjectRef: p.id,
+      locations: [{ system: 'case-admin' as const, locator: `persons/${p.id}` }],
+    },
+  }));
+  await importInventory(registry, {
+    sourceName: 'demo-inventory (generated)',
+    sourceSha256: sha256Hex(JSON.stringify(records)),
+    policyVersion: policy.version,
+    records,
+    adapters,
+  });
+  return { loaded: true, policy, records: records.length };
+}

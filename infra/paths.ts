@@ -1,0 +1,36 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+const PACKAGE_NAME = 'erasure-orchestrator';
+
+/** The project root, found from this file whether it runs from source or from dist/. */
+export function projectRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const name = (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name;
+      if (name === PACKAGE_NAME) return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find the ${PACKAGE_NAME} package.json above ${__dirname}`);
+    dir = parent;
+  }
+}
+
+/** Runtime state (dev-server SQLite file, embedded cluster, logs); git-ignored. */
+export function dataDir(configured?: string): string {
+  return resolve(configured ?? join(projectRoot(), '.data'));
+}
+
+/** Tools built for this project (the Temporal CLI); git-ignored. */
+export function projectToolsDir(): string {
+  return join(projectRoot(), '.tools');
+}
+
+/** A user-level cache that survives fresh clones, keyed by tool version. */
+export function userCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  return join(base, PACKAGE_NAME);
+}

@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { searchAttributeCliTypes } from '../schemas/search-attributes';
+
+export interface DevServerOptions {
+  readonly cliPath: string;
+  /** SQLite file that keeps workflows, timers and visibility across restarts. */
+  readonly dbFile: string;
+  readonly port: number;
+  readonly uiPort: number;
+  readonly headless?: boolean;
+  readonly logFile: string;
+  readonly namespace?: string;
+  readonly startTimeoutMs?: number;
+}
+
+/** A `temporal server start-dev` child process with the project's search attributes. */
+export class TemporalDevServer {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly address: string,
+    readonly uiUrl: string | undefined,
+    private readonly logFile: string,
+  ) {}
+
+  static async start(options: DevServerOptions): Promise<TemporalDevServer> {
+    mkdirSync(dirname(options.dbFile), { recursive: true });
+    mkdirSync(dirname(options.logFile), { recursive: true });
+    const args = [
+      'server',
+      'start-dev',
+      '--db-filename',
+      options.dbFile,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      // WAL keeps the file consistent if the process is killed and lets readers run beside the writer.
+      '--sqlite-pragma',
+      'journal_mode=wal',
+      '--sqlite-pragma',
+      'synchronous=normal',
+      '--dynamic-config-value',
+      'frontend.enableUpdateWorkflowExecution=true',
+      '--dynamic-config-value',
+      'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+      '--log-level',
+      'error',
+      ...Object.entries(searchAttributeCliTypes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+      ...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
+      ...(options.namespace && options.namespace !== 'default' ? ['--namespace', options.namespace] : []),
+    ];
+    const logFd = openSync(options.logFile, 'a');
+    // Its own process group: a Ctrl-C in the terminal reaches only our process, which
+    // then stops the worker before the server, in that order.
+    const child = spawn(options.cliPath, args, { stdio: ['ignore', logFd, logFd], detached: true });
+    closeSync(logFd);
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
+    const address = `127.0.0.1:${options.port}`;
+    const server = new TemporalDevServer(
+      child,
+      address,
+      options.headless ? undefined : `http://localhost:${options.uiPort}`,
+      options.logFile,
+    );
+    await server.waitUntilServing(options.namespace ?? 'default', options.startTimeoutMs ?? 60_000);
+    return server;
+  }
+
+  private async waitUntilServing(namespace: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let exited: number | null | undefined;
+    this.child.once('exit', (code) => {
+      exited = code;
+    });
+    let lastError = '';
+    while (Date.now() < deadline) {
+      if (exited !== undefined) {
+        throw new Error(
+          `temporal server start-dev exited with code ${exited} before it answered on ${this.address}` +
+            ` (is the port taken by another server?). Its log (${this.logFile}):\n${this.logTail()}`,
+        );
+      }
+      try {
+        const connection = await Connection.connect({ address: this.address, connectTimeout: 1_000 });
+        try {
+          await connection.workflowService.describeNamespace({ namespace });
+          return;
+        } finally {
+          await connection.close();
+        }
+      } catch (err) {
+        lastError = (err as Error).message;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    this.child.kill('SIGKILL');
+    throw new Error(`temporal server start-dev did not answer on ${this.address} within ${timeoutMs} ms (${lastError}).\n${this.logTail()}`);
+  }
+
+  private logTail(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').split('\n').slice(-15).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  /** Stops the server gracefully (SIGINT), killing it if it does not stop in time. */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGINT');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}

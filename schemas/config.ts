@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { InvalidConfigError } from './errors';
+
+const port = (name: string, fallback: number) =>
+  z.coerce
+    .number({ message: `${name} must be a TCP port number` })
+    .int(`${name} must be a whole number`)
+    .min(1, `${name} must be between 1 and 65535`)
+    .max(65535, `${name} must be between 1 and 65535`)
+    .default(fallback);
+
+const postgresUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/database');
+
+/**
+ * All configuration comes from environment variables, parsed once at start. Every
+ * variable is listed in the README; an unusable value names the variable and the fix.
+ */
+export const configSchema = z.object({
+  /** A Temporal server to use as is. Unset: the project's own dev server on TEMPORAL_PORT. */
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_PORT: port('TEMPORAL_PORT', 7233),
+  TEMPORAL_UI_PORT: port('TEMPORAL_UI_PORT', 8233),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('erasure'),
+  /** Registry database. Unset: the embedded PostgreSQL's `erasure_registry` database. */
+  DATABASE_URL: postgresUrl.optional(),
+  /** Case-administration database to erase from. Unset: the embedded `case_admin` database. */
+  CASE_DATABASE_URL: postgresUrl.optional(),
+  EMBEDDED_PG_PORT: port('EMBEDDED_PG_PORT', 54329),
+  /** Where the dev server's SQLite file, the embedded cluster and logs live. */
+  ERASURE_DATA_DIR: z.string().min(1).optional(),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** Parses configuration from an environment; throws InvalidConfigError naming each variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const result = configSchema.safeParse(picked);
+  if (!result.success) {
+    throw new InvalidConfigError(
+      result.error.issues.map((issue) => ({
+        field: String(issue.path[0] ?? ''),
+        message: `${issue.message} (environment variable ${String(issue.path[0] ?? '')})`,
+      })),
+    );
+  }
+  return result.data;
+}

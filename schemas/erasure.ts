@@ -1,0 +1,37 @@
+import type { StorageSystem } from './inventory';
+
+/** Result of erasing one record in one storage system: counts and locators, no content. */
+export interface SystemErasure {
+  readonly system: StorageSystem;
+  readonly method: string;
+  readonly locations: readonly string[];
+  /** Items removed in this attempt, per kind (table, file, ...). Zero when already gone. */
+  readonly removed: Readonly<Record<string, number>>;
+}
+
+/** Result of checking that nothing of a record is left in one storage system. */
+export interface SystemVerification {
+  readonly system: StorageSystem;
+  readonly verified: boolean;
+  /** Items still found, per kind. All zero when verified. */
+  readonly remaining: Readonly<Record<string, number>>;
+  readonly checkedAt: string;
+}
+
+export interface IssueCertificateInput {
+  readonly recordId: string;
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly erasureStartedAt: string;
+  readonly erasures: readonly SystemErasure[];
+  readonly verifications: readonly SystemVerification[];
+}
+
+export interface CertificateReceipt {
+  readonly certificateId: string;
+  readonly sequence: number;
+  readonly hash: string;
+  readonly issuedAt: string;
+  /** False when this call found the certificate an earlier attempt had already written. */
+  readonly created: boolean;
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { policySchema } from './policy';
+import { storageSystemSchema } from './inventory';
+
+/** Every phase of DESIGN.md's record lifecycle. */
+export const lifecyclePhases = [
+  'registered',
+  'awaiting-cutoff',
+  'awaiting-consent',
+  'identity-check',
+  'consultation',
+  'explanation-sent',
+  'on-hold',
+  'due',
+  'erasing',
+  'verifying',
+  'certifying',
+  'erased',
+  'retained',
+  'erasure-failed',
+] as const;
+export const lifecyclePhaseSchema = z.enum(lifecyclePhases);
+export type LifecyclePhase = z.infer<typeof lifecyclePhaseSchema>;
+
+/**
+ * Input of `recordLifecycle`: ids and the policy, never personal data (invariant 1).
+ * The systems are names only; the locations themselves stay in the registry.
+ */
+export const recordLifecycleInputSchema = z.strictObject({
+  recordId: z.string().min(1),
+  dossier: z.string().min(1),
+  systems: z.array(storageSystemSchema).min(1),
+  policy: policySchema,
+});
+export type RecordLifecycleInput = z.input<typeof recordLifecycleInputSchema>;
+
+export interface LifecycleEvent {
+  /** ISO instant (workflow time). */
+  readonly at: string;
+  readonly phase: LifecyclePhase;
+  readonly note: string;
+}
+
+/** What the `status` query returns: phase, deadlines and history, no personal data. */
+export interface RecordStatus {
+  readonly recordId: string;
+  readonly dossier: string;
+  readonly phase: LifecyclePhase;
+  readonly policyVersion: string;
+  readonly deadlines: { readonly inquiryCutoff: string; readonly purgeStart: string };
+  readonly history: readonly LifecycleEvent[];
+  readonly certificateId?: string;
+  readonly erasedAt?: string;
+  readonly lastError?: string;
+}
+
+export const recordWorkflowId = (recordId: string): string => `record-${recordId}`;

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { durationSchema } from './duration';
+
+const instant = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO 8601 date-time with an offset, e.g. "2024-03-31T23:59:59+02:00"',
+});
+
+/**
+ * The destruction policy: versioned, immutable once stored, stored with every record so
+ * that each deadline can be traced back to the rule that set it.
+ */
+export const policySchema = z
+  .strictObject({
+    version: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, dots, dashes or underscores'),
+    description: z.string().max(500).optional(),
+    /** Until this instant anyone may ask whether their data was processed. */
+    inquiryCutoff: instant,
+    /** From this instant the global destruction may start. */
+    purgeStart: instant,
+    /** 6 weeks: the Dutch administrative objection term (Awb 6:7). */
+    objectionPeriod: durationSchema.default('6w'),
+    /** GDPR art. 12(3): one month to answer a data subject's request (30 days here). */
+    responseDeadline: durationSchema.default('30d'),
+  })
+  .refine((p) => Date.parse(p.purgeStart) >= Date.parse(p.inquiryCutoff), {
+    path: ['purgeStart'],
+    message: 'must not be before inquiryCutoff: nothing may be destroyed while inquiries are still open',
+  });
+
+export type Policy = z.output<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;

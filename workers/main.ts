@@ -1,0 +1,21 @@
+import { parseConfig } from '../schemas/config';
+import { databaseUrls } from '../infra/database-urls';
+import { temporalTarget } from '../infra/temporal-connection';
+import { startWorker } from './worker';
+
+/** `npm run worker`: a worker for an already running Temporal server and PostgreSQL. */
+async function main(): Promise<void> {
+  const config = parseConfig(process.env);
+  const target = temporalTarget(config);
+  const running = await startWorker({ target, taskQueue: config.TEMPORAL_TASK_QUEUE, databases: databaseUrls(config) });
+  console.log(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${target.connection.address ?? 'the configured server'}`);
+  const stop = () => void running.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await running.done;
+}
+
+main().catch((err: unknown) => {
+  console.error((err as Error).message);
+  process.exit(1);
+});

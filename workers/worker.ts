@@ -1,0 +1,47 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createPool } from '../activities/pg-pool';
+import { createActivities } from '../activities';
+import { configuredAdapters } from '../activities/storage';
+import type { DatabaseUrls } from '../infra/database-urls';
+import type { TemporalTarget } from '../infra/temporal-connection';
+
+export interface RunningWorker {
+  readonly worker: Worker;
+  /** Resolves when the worker has stopped (after `shutdown()`), rejects if it crashed. */
+  readonly done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export interface StartWorkerOptions {
+  readonly target: TemporalTarget;
+  readonly taskQueue: string;
+  readonly databases: DatabaseUrls;
+  /** A prebuilt workflow bundle; by default the worker bundles `workflows/` itself. */
+  readonly workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** Starts the worker with real pools and adapters; shutting it down closes them. */
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const registry = createPool(options.databases.registry, 10);
+  const storage = configuredAdapters(options.databases);
+  const connection = await NativeConnection.connect(options.target.connection);
+  const worker = await Worker.create({
+    connection,
+    namespace: options.target.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ registry, adapters: storage.adapters }),
+  });
+  const done = worker.run().finally(async () => {
+    await connection.close();
+    await Promise.all([registry.end(), storage.close()]);
+  });
+  return {
+    worker,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
