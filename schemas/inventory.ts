@@ -11,7 +11,7 @@ const identifier = (what: string) =>
     .trim()
     .min(1, `${what} is empty; give an identifier such as "R-000017"`)
     .max(128, `${what} is longer than 128 characters`)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, `${what} may hold only letters, digits and . _ : - (an id, never a name)`);
+    .regex(/^(?:[A-Za-z0-9][A-Za-z0-9._:-]*)?$/, `${what} may hold only letters, digits and . _ : - (an id, never a name)`);
 
 export const locationSchema = z.strictObject({
   system: storageSystemSchema,
@@ -21,7 +21,7 @@ export const locationSchema = z.strictObject({
     .trim()
     .min(1, 'locator is empty')
     .max(512)
-    .regex(/^[A-Za-z0-9._:/-]+$/, 'a locator holds only letters, digits and . _ : / - (a reference, never personal data)')
+    .regex(/^[A-Za-z0-9._:/-]*$/, 'a locator holds only letters, digits and . _ : / - (a reference, never personal data)')
     .refine((l) => !l.split('/').includes('..'), 'a locator may not contain ".." segments'),
 });
 export type Location = z.infer<typeof locationSchema>;

@@ -86,7 +86,7 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
       return status();
     },
     {
-      validator: ({ reason }) => {
+      validator: ({ reason }: { reason: string }) => {
         if (phase !== 'erasure-failed') {
           throw new Error(`record ${input.recordId} is in phase ${phase}; only a record in erasure-failed can be retried`);
         }

@@ -1,0 +1,12 @@
+/** Three layers (unit, activities, workflows, scenarios) against a real Temporal dev server and PostgreSQL. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', {}] },
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  testTimeout: 180_000,
+  // Workflow bundling and the dev server share two cores: one suite at a time.
+  maxWorkers: 1,
+};

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { createPool } from '../../activities/pg-pool';
+import type { Policy } from '../../schemas/policy';
+import type { TestServices } from '../global-setup';
+
+export function testServices(): TestServices {
+  const file = process.env.ERASURE_TEST_SERVICES;
+  if (!file) throw new Error('ERASURE_TEST_SERVICES is not set: run the tests with `npm test` (jest globalSetup starts the services)');
+  return JSON.parse(readFileSync(file, 'utf8')) as TestServices;
+}
+
+/** Short unique suffix so that suites sharing one database never see each other's rows. */
+export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+export interface Databases {
+  readonly registry: Pool;
+  readonly caseAdmin: Pool;
+  close(): Promise<void>;
+}
+
+export function openDatabases(): Databases {
+  const { databases } = testServices();
+  const registry = createPool(databases.registry, 5);
+  const caseAdmin = createPool(databases.caseAdmin, 5);
+  return { registry, caseAdmin, close: async () => void (await Promise.all([registry.end(), caseAdmin.end()])) };
+}
+
+export async function connectClient(address = testServices().temporalAddress): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address });
+  return { client: new Client({ connection }), close: () => connection.close() };
+}
+
+/** A policy whose cutoff and purge start lie the given milliseconds from now. */
+export function policyIn(cutoffMs: number, purgeMs: number, now = Date.now()): Policy {
+  return {
+    version: uniqueId('test-policy'),
+    inquiryCutoff: new Date(now + cutoffMs).toISOString(),
+    purgeStart: new Date(now + purgeMs).toISOString(),
+    objectionPeriod: '6w',
+    responseDeadline: '30d',
+  };
+}
+
+/** Polls until `check` returns a value, failing with `what` if it never does. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}

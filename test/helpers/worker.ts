@@ -1,0 +1,42 @@
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities, type Activities } from '../../activities';
+import type { Databases } from './services';
+import { testServices, uniqueId } from './services';
+import { testAdapters } from './fixtures';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+}
+
+/** Bundles the workflows once per suite (call in beforeAll). */
+export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  quietRuntime();
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
+}
+
+export const realActivities = (dbs: Databases): Activities =>
+  createActivities({ registry: dbs.registry, adapters: testAdapters(dbs.caseAdmin) });
+
+/**
+ * Runs `body` while a fresh worker polls a task queue of its own (one worker per test),
+ * with the given activities, then shuts the worker down.
+ */
+export async function withWorker<T>(
+  bundle: WorkflowBundleWithSourceMap,
+  activities: Partial<Activities>,
+  body: (taskQueue: string) => Promise<T>,
+  address = testServices().temporalAddress,
+): Promise<T> {
+  quietRuntime();
+  const connection = await NativeConnection.connect({ address });
+  const taskQueue = uniqueId('tq');
+  try {
+    const worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities });
+    return await worker.runUntil(body(taskQueue));
+  } finally {
+    await connection.close();
+  }
+}

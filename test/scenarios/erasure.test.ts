@@ -1,0 +1,118 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Activities } from '../../activities';
+import { recordWorkflowId } from '../../schemas/lifecycle';
+import { searchAttributes } from '../../schemas/search-attributes';
+import { startLifecycles } from '../../cli/start-lifecycles';
+import { statusQuery } from '../../workflows';
+import { certificatesFor, personRows, seedRecords } from '../helpers/fixtures';
+import { connectClient, eventually, openDatabases, policyIn, type Databases } from '../helpers/services';
+import { bundleWorkflows, realActivities, withWorker } from '../helpers/worker';
+
+describe('erasure scenario - real activities, real PostgreSQL, real dev server', () => {
+  let bundle: WorkflowBundleWithSourceMap;
+  let dbs: Databases;
+  let temporal: Awaited<ReturnType<typeof connectClient>>;
+  beforeAll(async () => {
+    bundle = await bundleWorkflows();
+    dbs = openDatabases();
+    temporal = await connectClient();
+  });
+  afterAll(async () => {
+    await temporal.close();
+    await dbs.close();
+  });
+
+  const phaseOf = async (recordId: string) => (await temporal.client.workflow.getHandle(recordWorkflowId(recordId)).query(statusQuery)).phase;
+  const start = (taskQueue: string, dossier: string) =>
+    startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, dossier });
+
+  it('startLifecycles - run twice - starts each record once', async () => {
+    const records = await seedRecords(dbs, policyIn(3_600_000, 7_200_000), 3);
+    await withWorker(bundle, realActivities(dbs), async (tq) => {
+      await expect(start(tq, records[0]!.dossier)).resolves.toEqual({ started: 3, alreadyPresent: 0 });
+      await expect(start(tq, records[0]!.dossier)).resolves.toEqual({ started: 0, alreadyPresent: 3 });
+      for (const r of records) await temporal.client.workflow.getHandle(recordWorkflowId(r.recordId)).terminate('test done');
+    });
+  });
+
+  it('recordLifecycle - before the inquiry cutoff - destroys nothing', async () => {
+    const [record] = await seedRecords(dbs, policyIn(3_600_000, 7_200_000));
+    await withWorker(bundle, realActivities(dbs), async (tq) => {
+      await start(tq, record!.dossier);
+      await eventually('awaiting-cutoff', async () => ((await phaseOf(record!.recordId)) === 'awaiting-cutoff' ? true : undefined));
+    });
+    expect((await personRows(dbs.caseAdmin, record!.person.personId)).persons).toBe(1);
+    expect(await certificatesFor(dbs.registry, record!.recordId)).toEqual([]);
+    await temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId)).terminate('test done');
+  });
+
+  it('recordLifecycle - after the cutoff but before the purge start - destroys nothing', async () => {
+    const [record] = await seedRecords(dbs, policyIn(-1_000, 3_600_000));
+    await withWorker(bundle, realActivities(dbs), async (tq) => {
+      await start(tq, record!.dossier);
+      await eventually('due', async () => ((await phaseOf(record!.recordId)) === 'due' ? true : undefined));
+    });
+    expect(await personRows(dbs.caseAdmin, record!.person.personId)).toEqual({ persons: 1, notes: 2, note_sources: 2, person_organisations: 1 });
+    expect(await certificatesFor(dbs.registry, record!.recordId)).toEqual([]);
+    await temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId)).terminate('test done');
+  });
+
+  it('recordLifecycle - after the purge start - removes the case rows and leaves one certificate, and no personal data in Temporal', async () => {
+    const [record] = await seedRecords(dbs, policyIn(1_500, 3_000));
+    const handle = temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId));
+    const result = await withWorker(bundle, realActivities(dbs), async (tq) => {
+      await start(tq, record!.dossier);
+      return handle.result();
+    });
+    expect(await personRows(dbs.caseAdmin, record!.person.personId)).toEqual({ persons: 0, notes: 0, note_sources: 0, person_organisations: 0 });
+    const certificates = await certificatesFor(dbs.registry, record!.recordId);
+    expect(certificates).toHaveLength(1);
+    expect(certificates[0]?.certificate_id).toBe(result.certificateId);
+    expect(certificates[0]?.body).toMatchObject({
+      recordId: record!.recordId,
+      systems: [{ system: 'case-admin', removed: { persons: 1, notes: 2 }, verification: { verified: true } }],
+    });
+
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(searchAttributes.LifecyclePhase)).toBe('erased');
+    expect(description.typedSearchAttributes.get(searchAttributes.Dossier)).toBe(record!.dossier);
+    expect(description.typedSearchAttributes.get(searchAttributes.ErasedAt)).toBeInstanceOf(Date);
+    const history = JSON.stringify(await handle.fetchHistory());
+    expect(history).toContain(record!.recordId);
+    expect(history).not.toContain(record!.person.fullName);
+    expect(history).not.toContain(record!.person.residence);
+    expect(history).not.toContain('fixture note');
+  });
+
+  it('recordLifecycle - erase and certificate calls that fail after doing their work - still yield exactly one certificate', async () => {
+    const [record] = await seedRecords(dbs, policyIn(0, 0));
+    const real = realActivities(dbs);
+    const calls = { erase: 0, certificate: 0 };
+    // Each first attempt does the real work and then "crashes" before reporting back,
+    // as a worker would that dies between the database commit and the activity result.
+    const flaky: Activities = {
+      ...real,
+      async eraseInSystem(request) {
+        calls.erase += 1;
+        const done = await real.eraseInSystem(request);
+        if (calls.erase === 1) throw ApplicationFailure.retryable('worker lost after erasing', 'INJECTED');
+        return done;
+      },
+      async issueCertificate(input) {
+        calls.certificate += 1;
+        const done = await real.issueCertificate(input);
+        if (calls.certificate === 1) throw ApplicationFailure.retryable('worker lost after certifying', 'INJECTED');
+        return done;
+      },
+    };
+    const result = await withWorker(bundle, flaky, async (tq) => {
+      await start(tq, record!.dossier);
+      return temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId)).result();
+    });
+    expect(calls).toEqual({ erase: 2, certificate: 2 });
+    const certificates = await certificatesFor(dbs.registry, record!.recordId);
+    expect(certificates.map((c) => c.certificate_id)).toEqual([result.certificateId]);
+    expect((await personRows(dbs.caseAdmin, record!.person.personId)).persons).toBe(0);
+  });
+});
