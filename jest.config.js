@@ -1,3 +1,4 @@
+// @ts-check
 /** Three layers (unit, activities, workflows, scenarios) against a real Temporal dev server and PostgreSQL. */
 module.exports = {
   testEnvironment: 'node',
@@ -7,6 +8,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 180_000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   // Workflow bundling and the dev server share two cores: one suite at a time.
   maxWorkers: 1,
 };

@@ -29,10 +29,10 @@ export async function withWorker<T>(
   activities: Partial<Activities>,
   body: (taskQueue: string) => Promise<T>,
   address = testServices().temporalAddress,
+  taskQueue = uniqueId('tq'),
 ): Promise<T> {
   quietRuntime();
   const connection = await NativeConnection.connect({ address });
-  const taskQueue = uniqueId('tq');
   try {
     const worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities });
     return await worker.runUntil(body(taskQueue));

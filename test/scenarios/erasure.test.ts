@@ -4,7 +4,7 @@ import type { Activities } from '../../activities';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { searchAttributes } from '../../schemas/search-attributes';
 import { startLifecycles } from '../../cli/start-lifecycles';
-import { statusQuery } from '../../workflows';
+import { statusQuery, type recordLifecycle } from '../../workflows';
 import { certificatesFor, personRows, seedRecords } from '../helpers/fixtures';
 import { connectClient, eventually, openDatabases, policyIn, type Databases } from '../helpers/services';
 import { bundleWorkflows, realActivities, withWorker } from '../helpers/worker';
@@ -60,7 +60,7 @@ describe('erasure scenario - real activities, real PostgreSQL, real dev server',
 
   it('recordLifecycle - after the purge start - removes the case rows and leaves one certificate, and no personal data in Temporal', async () => {
     const [record] = await seedRecords(dbs, policyIn(1_500, 3_000));
-    const handle = temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId));
+    const handle = temporal.client.workflow.getHandle<typeof recordLifecycle>(recordWorkflowId(record!.recordId));
     const result = await withWorker(bundle, realActivities(dbs), async (tq) => {
       await start(tq, record!.dossier);
       return handle.result();
@@ -108,7 +108,7 @@ describe('erasure scenario - real activities, real PostgreSQL, real dev server',
     };
     const result = await withWorker(bundle, flaky, async (tq) => {
       await start(tq, record!.dossier);
-      return temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId)).result();
+      return temporal.client.workflow.getHandle<typeof recordLifecycle>(recordWorkflowId(record!.recordId)).result();
     });
     expect(calls).toEqual({ erase: 2, certificate: 2 });
     const certificates = await certificatesFor(dbs.registry, record!.recordId);

@@ -4,7 +4,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
 import { recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
-import { retryErasureUpdate, statusQuery } from '../../workflows';
+import { retryErasureUpdate, statusQuery, type recordLifecycle } from '../../workflows';
 import { connectClient, eventually, policyIn, uniqueId } from '../helpers/services';
 import { bundleWorkflows, withWorker } from '../helpers/worker';
 
@@ -37,7 +37,7 @@ describe('recordLifecycle - with stubbed activities on a real dev server', () =>
   afterAll(async () => temporal.close());
 
   const start = (taskQueue: string, recordId: string, policy = policyIn(0, 0)) =>
-    temporal.client.workflow.start('recordLifecycle', {
+    temporal.client.workflow.start<typeof recordLifecycle>('recordLifecycle', {
       workflowId: recordWorkflowId(recordId),
       taskQueue,
       args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy }],
