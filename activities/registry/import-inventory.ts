@@ -26,6 +26,8 @@ export interface ImportSummary {
 
 const CHUNK = 1000;
 
+const byLine = (problems: InputProblem[]) => [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+
 const locationKey = (l: { system: string; locator: string }) => `${l.system}:${l.locator}`;
 const sortedLocations = (ls: readonly { system: string; locator: string }[]) => ls.map(locationKey).sort().join(';');
 
@@ -113,6 +115,33 @@ async function compareWithRegistry(
   return { fresh, unchanged, problems };
 }
 
+/**
+ * New records must point at data that exists: a location that holds nothing is a mistake
+ * in the inventory, and erasing it would certify the destruction of nothing.
+ */
+async function findUnlocatable(fresh: readonly NumberedRecord[], request: ImportRequest): Promise<InputProblem[]> {
+  const problems: InputProblem[] = [];
+  for (const [system, adapter] of request.adapters) {
+    const wanted = fresh.flatMap((item) =>
+      item.record.locations.flatMap((l, i) => (l.system === system ? [{ item, i, locator: l.locator }] : [])),
+    );
+    for (let start = 0; start < wanted.length; start += CHUNK) {
+      const chunk = wanted.slice(start, start + CHUNK);
+      const missing = new Set(await adapter.findMissing(chunk.map((w) => w.locator)));
+      for (const w of chunk) {
+        if (missing.has(w.locator)) {
+          problems.push({
+            line: w.item.line,
+            field: `locations[${w.i}].locator`,
+            message: `${system} holds nothing at "${w.locator}"; check the reference (a record is imported only where its data is)`,
+          });
+        }
+      }
+    }
+  }
+  return problems;
+}
+
 async function insertRecords(db: PoolClient, batchId: number, policyVersion: string, request: ImportRequest, fresh: NumberedRecord[]) {
   for (let start = 0; start < fresh.length; start += CHUNK) {
     const chunk = fresh.slice(start, start + CHUNK).map((f) => f.record);
@@ -138,7 +167,7 @@ async function insertRecords(db: PoolClient, batchId: number, policyVersion: str
  */
 export async function importInventory(pool: Pool, request: ImportRequest): Promise<ImportSummary> {
   const early = checkRecords(request.records, request.adapters);
-  if (early.length) throw new InvalidInputError(request.sourceName, early);
+  if (early.length) throw new InvalidInputError(request.sourceName, byLine(early));
   const db = await pool.connect();
   try {
     await db.query('BEGIN');
@@ -146,7 +175,8 @@ export async function importInventory(pool: Pool, request: ImportRequest): Promi
     await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['erasure-import']);
     await getPolicy(db, request.policyVersion);
     const { fresh, unchanged, problems } = await compareWithRegistry(db, request);
-    if (problems.length) throw new InvalidInputError(request.sourceName, problems);
+    problems.push(...(await findUnlocatable(fresh, request)));
+    if (problems.length) throw new InvalidInputError(request.sourceName, byLine(problems));
     if (fresh.length === 0) {
       await db.query('ROLLBACK');
       return { added: 0, unchanged };

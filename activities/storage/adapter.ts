@@ -16,6 +16,8 @@ export interface StorageAdapter {
   /** Checks that a locator is one this adapter can act on; returns a problem text if not. */
   checkLocator(locator: string): string | undefined;
   locate(locators: readonly string[]): Promise<SystemLocation>;
+  /** The locators under which the system holds nothing at all (an inventory pointing nowhere). */
+  findMissing(locators: readonly string[]): Promise<string[]>;
   erase(locators: readonly string[]): Promise<SystemErasure>;
   verifyErased(locators: readonly string[]): Promise<SystemVerification>;
 }

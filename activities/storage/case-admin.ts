@@ -46,6 +46,13 @@ export function caseAdminAdapter(db: Pool): StorageAdapter {
       return { system: 'case-admin', present: await countRows(db, personIds(locators)) };
     },
 
+    async findMissing(locators): Promise<string[]> {
+      const ids = personIds(locators);
+      const { rows } = await db.query<{ id: string }>('SELECT id FROM persons WHERE id = ANY($1)', [ids]);
+      const found = new Set(rows.map((r) => r.id));
+      return locators.filter((_, i) => !found.has(ids[i] as string));
+    },
+
     async erase(locators): Promise<SystemErasure> {
       const ids = personIds(locators);
       const client = await db.connect();

@@ -93,11 +93,12 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     const policy = policyIn(3_600_000, 7_200_000);
     expect((await cli('policy', 'add', write('p2.json', JSON.stringify(policy)))).code).toBe(0);
     const dossier = uniqueId('D');
+    const good = await seedPerson(dbs.caseAdmin);
     const file = write(
       'bad.csv',
       [
         'record_id,dossier,subject_ref,locations',
-        `${dossier}-R1,${dossier},P-1,case-admin:persons/P-1`,
+        `${dossier}-R1,${dossier},${good.personId},case-admin:persons/${good.personId}`,
         `${dossier}-R2,${dossier},Jan Jansen,case-admin:persons/P-2`,
         `${dossier}-R3,${dossier},P-3,mailbox`,
       ].join('\n'),
