@@ -24,18 +24,26 @@ export interface StartWorkerOptions {
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const registry = createPool(options.databases.registry, 10);
   const storage = configuredAdapters(options.databases);
-  const connection = await NativeConnection.connect(options.target.connection);
-  const worker = await Worker.create({
-    connection,
-    namespace: options.target.namespace,
-    taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ registry, adapters: storage.adapters }),
-  });
-  const done = worker.run().finally(async () => {
-    await connection.close();
+  const release = async (connection?: NativeConnection) => {
+    await connection?.close();
     await Promise.all([registry.end(), storage.close()]);
-  });
+  };
+  let connection: NativeConnection | undefined;
+  let worker: Worker;
+  try {
+    connection = await NativeConnection.connect(options.target.connection);
+    worker = await Worker.create({
+      connection,
+      namespace: options.target.namespace,
+      taskQueue: options.taskQueue,
+      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+      activities: createActivities({ registry, adapters: storage.adapters }),
+    });
+  } catch (err) {
+    await release(connection);
+    throw err;
+  }
+  const done = worker.run().finally(() => release(connection));
   return {
     worker,
     done,
