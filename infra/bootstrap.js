@@ -22,7 +22,12 @@ console.log('Building (tsc)...');
 run(npm, ['run', '--silent', 'build']);
 
 const child = spawn(process.execPath, [join(root, 'dist', 'infra', 'start.js')], { cwd: root, stdio: 'inherit' });
-// The terminal's Ctrl-C reaches the child too; it stops everything and exits.
-process.on('SIGINT', () => {});
-process.on('SIGTERM', () => child.kill('SIGTERM'));
+// Pass signals on: a Ctrl-C in a terminal reaches the child as well, and a second
+// SIGINT is harmless there (it stops once); a signal sent to this process alone must
+// still stop everything.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (child.exitCode === null) child.kill(signal);
+  });
+}
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

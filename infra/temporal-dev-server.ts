@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeCliTypes } from '../schemas/search-attributes';
@@ -26,6 +27,16 @@ export class TemporalDevServer {
   ) {}
 
   static async start(options: DevServerOptions): Promise<TemporalDevServer> {
+    // Another server on the port would answer our readiness check and pass for this one,
+    // with other state: refuse instead.
+    for (const port of options.headless ? [options.port] : [options.port, options.uiPort]) {
+      if (!(await portIsFree(port))) {
+        throw new Error(
+          `port ${port} on 127.0.0.1 is already in use (another \`npm start\` or Temporal server?). ` +
+            'Stop it, or choose other ports with TEMPORAL_PORT and TEMPORAL_UI_PORT.',
+        );
+      }
+    }
     mkdirSync(dirname(options.dbFile), { recursive: true });
     mkdirSync(dirname(options.logFile), { recursive: true });
     const args = [
@@ -119,4 +130,12 @@ export class TemporalDevServer {
     await exited;
     clearTimeout(timer);
   }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
