@@ -4,7 +4,8 @@ import type { DatabaseUrls } from './database-urls';
 import { embeddedPostgresDir } from './database-urls';
 import { migrate } from './migrate';
 import { dataDir } from './paths';
-import { CASE_ADMIN_DATABASE, EmbeddedCluster, REGISTRY_DATABASE } from './postgres';
+import { CASE_ADMIN_DATABASE, REGISTRY_DATABASE } from './embedded-credentials';
+import { EmbeddedPostgresProcess } from './postgres-process';
 import { resolveTemporalCli } from './temporal-cli';
 import { temporalTarget, type TemporalTarget } from './temporal-connection';
 import { TemporalDevServer } from './temporal-dev-server';
@@ -15,7 +16,7 @@ export interface Stack {
   readonly uiUrl?: string;
   readonly dataDir: string;
   readonly temporal?: TemporalDevServer;
-  readonly postgres?: EmbeddedCluster;
+  readonly postgres?: EmbeddedPostgresProcess;
   stop(): Promise<void>;
 }
 
@@ -27,7 +28,7 @@ export interface Stack {
 export async function startStack(config: Config, log: (line: string) => void, options: { headless?: boolean } = {}): Promise<Stack> {
   const data = dataDir(config.ERASURE_DATA_DIR);
   let temporal: TemporalDevServer | undefined;
-  let postgres: EmbeddedCluster | undefined;
+  let postgres: EmbeddedPostgresProcess | undefined;
   const stop = async () => {
     await temporal?.stop();
     await postgres?.stop();
@@ -51,12 +52,12 @@ export async function startStack(config: Config, log: (line: string) => void, op
       log(`Temporal: dev server on ${temporal.address}${temporal.uiUrl ? `, Web UI ${temporal.uiUrl}` : ''} (state in ${join(data, 'temporal')})`);
     }
     if (!config.DATABASE_URL || !config.CASE_DATABASE_URL) {
-      postgres = await EmbeddedCluster.start({ dir: embeddedPostgresDir(config), port: config.EMBEDDED_PG_PORT });
+      postgres = await EmbeddedPostgresProcess.start({ dir: embeddedPostgresDir(config), port: config.EMBEDDED_PG_PORT });
       log(`PostgreSQL: embedded on 127.0.0.1:${postgres.port} (cluster in ${postgres.dir})`);
     }
     const databases: DatabaseUrls = {
-      registry: config.DATABASE_URL ?? (postgres as EmbeddedCluster).url(REGISTRY_DATABASE),
-      caseAdmin: config.CASE_DATABASE_URL ?? (postgres as EmbeddedCluster).url(CASE_ADMIN_DATABASE),
+      registry: config.DATABASE_URL ?? (postgres as EmbeddedPostgresProcess).url(REGISTRY_DATABASE),
+      caseAdmin: config.CASE_DATABASE_URL ?? (postgres as EmbeddedPostgresProcess).url(CASE_ADMIN_DATABASE),
     };
     await migrate('registry', databases.registry, log);
     // Only the embedded stand-in gets the demo case-administration schema: a real case
