@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -29,6 +29,7 @@ export class TemporalDevServer {
   static async start(options: DevServerOptions): Promise<TemporalDevServer> {
     // Another server on the port would answer our readiness check and pass for this one,
     // with other state: refuse instead.
+    await stopLeftover(options.dbFile);
     for (const port of options.headless ? [options.port] : [options.port, options.uiPort]) {
       if (!(await portIsFree(port))) {
         throw new Error(
@@ -68,6 +69,7 @@ export class TemporalDevServer {
     // then stops the worker before the server, in that order.
     const child = spawn(options.cliPath, args, { stdio: ['ignore', logFd, logFd], detached: true });
     closeSync(logFd);
+    if (child.pid) writeFileSync(pidFile(options.dbFile), String(child.pid));
     const killOnExit = () => child.kill('SIGKILL');
     process.once('exit', killOnExit);
     child.once('exit', () => process.removeListener('exit', killOnExit));
@@ -138,4 +140,29 @@ function portIsFree(port: number): Promise<boolean> {
     probe.once('error', () => resolve(false));
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
+}
+
+const pidFile = (dbFile: string) => `${dbFile}.pid`;
+
+/**
+ * A server of ours that outlived its parent (killed with SIGKILL, say) still holds the
+ * ports and the SQLite file. Recognised by its pid file and its command line naming our
+ * database file, it is stopped before a new one starts.
+ */
+async function stopLeftover(dbFile: string): Promise<void> {
+  const file = pidFile(dbFile);
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, 'utf8'));
+  let commandLine = '';
+  try {
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    // not running any more
+  }
+  if (commandLine.includes('start-dev') && commandLine.includes(dbFile)) {
+    process.kill(pid, 'SIGINT');
+    for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i += 1) await new Promise((r) => setTimeout(r, 100));
+    if (existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(file, { force: true });
 }
