@@ -5,11 +5,11 @@ export const storageSystems = ['case-admin', 'documents', 'mailbox', 'backups'] 
 export const storageSystemSchema = z.enum(storageSystems);
 export type StorageSystem = z.infer<typeof storageSystemSchema>;
 
-const identifier = (what: string) =>
+const identifier = (what: string, example: string) =>
   z
     .string()
     .trim()
-    .min(1, `${what} is empty; give an identifier such as "R-000017"`)
+    .min(1, `${what} is empty; give an identifier such as "${example}"`)
     .max(128, `${what} is longer than 128 characters`)
     .regex(/^(?:[A-Za-z0-9][A-Za-z0-9._:-]*)?$/, `${what} may hold only letters, digits and . _ : - (an id, never a name)`);
 
@@ -31,9 +31,9 @@ export type Location = z.infer<typeof locationSchema>;
  * the subject in the system of record; the name itself never enters the registry or Temporal.
  */
 export const inventoryRecordSchema = z.strictObject({
-  recordId: identifier('recordId'),
-  dossier: identifier('dossier'),
-  subjectRef: identifier('subjectRef'),
+  recordId: identifier('recordId', 'R-000017'),
+  dossier: identifier('dossier', 'D-2024-01'),
+  subjectRef: identifier('subjectRef', 'P-000017'),
   locations: z.array(locationSchema).min(1, 'a record needs at least one location to erase'),
 });
 export type InventoryRecord = z.infer<typeof inventoryRecordSchema>;

@@ -14,6 +14,8 @@ export interface ImportRequest {
   readonly sourceSha256: string;
   readonly policyVersion: string;
   readonly records: readonly NumberedRecord[];
+  /** Problems already found in the file (rows that did not parse): reported together with the rest. */
+  readonly fileProblems?: readonly InputProblem[];
   readonly adapters: AdapterRegistry;
   readonly onProgress?: (done: number, total: number, stage: string) => void;
 }
@@ -123,7 +125,10 @@ async function findUnlocatable(fresh: readonly NumberedRecord[], request: Import
   const problems: InputProblem[] = [];
   for (const [system, adapter] of request.adapters) {
     const wanted = fresh.flatMap((item) =>
-      item.record.locations.flatMap((l, i) => (l.system === system ? [{ item, i, locator: l.locator }] : [])),
+      item.record.locations.flatMap((l, i) =>
+        // A malformed locator is already reported; it cannot be looked up.
+        l.system === system && !adapter.checkLocator(l.locator) ? [{ item, i, locator: l.locator }] : [],
+      ),
     );
     for (let start = 0; start < wanted.length; start += CHUNK) {
       const chunk = wanted.slice(start, start + CHUNK);
@@ -161,13 +166,12 @@ async function insertRecords(db: PoolClient, batchId: number, policyVersion: str
 }
 
 /**
- * Imports an inventory all-or-nothing: every record is checked first, and one problem
- * anywhere refuses the whole file, in one transaction. Records that are already there
+ * Imports an inventory all-or-nothing: every record is checked first (all problems are
+ * reported at once), and one problem anywhere refuses the whole file, in one transaction. Records that are already there
  * with the same content are left as they are, so importing a file twice changes nothing.
  */
 export async function importInventory(pool: Pool, request: ImportRequest): Promise<ImportSummary> {
-  const early = checkRecords(request.records, request.adapters);
-  if (early.length) throw new InvalidInputError(request.sourceName, byLine(early));
+  const early = [...(request.fileProblems ?? []), ...checkRecords(request.records, request.adapters)];
   const db = await pool.connect();
   try {
     await db.query('BEGIN');
@@ -175,7 +179,7 @@ export async function importInventory(pool: Pool, request: ImportRequest): Promi
     await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['erasure-import']);
     await getPolicy(db, request.policyVersion);
     const { fresh, unchanged, problems } = await compareWithRegistry(db, request);
-    problems.push(...(await findUnlocatable(fresh, request)));
+    problems.push(...early, ...(await findUnlocatable(fresh, request)));
     if (problems.length) throw new InvalidInputError(request.sourceName, byLine(problems));
     if (fresh.length === 0) {
       await db.query('ROLLBACK');

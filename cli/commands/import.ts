@@ -29,7 +29,8 @@ export async function importCommand(ctx: CliContext, options: ImportOptions): Pr
     throw new InvalidInputError(options.file, [{ field: '(file)', message: `cannot be read: ${(err as Error).message}` }]);
   }
   const parsed = format === 'csv' ? parseCsvInventory(text) : parseJsonInventory(text);
-  if (parsed.problems.length) throw new InvalidInputError(options.file, parsed.problems);
+  // Rows that did not parse are reported together with what the registry finds in the rest.
+  if (parsed.records.length === 0 && parsed.problems.length) throw new InvalidInputError(options.file, parsed.problems);
   if (parsed.records.length === 0) {
     throw new InvalidInputError(options.file, [{ field: '(file)', message: 'holds no records' }]);
   }
@@ -42,6 +43,7 @@ export async function importCommand(ctx: CliContext, options: ImportOptions): Pr
       sourceSha256: sha256Hex(text),
       policyVersion: options.policy,
       records: parsed.records,
+      fileProblems: parsed.problems,
       adapters: storage.adapters,
       onProgress: (done, of, stage) => {
         if (total < 2000 || (done < of && Date.now() - lastReport < 1000)) return;

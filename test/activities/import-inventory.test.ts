@@ -69,7 +69,7 @@ describe('importInventory - against the registry database', () => {
     expect(await count(dossier)).toBe(2);
   });
 
-  it('refuses duplicates, systems without an adapter and malformed locators before touching the database', async () => {
+  it('refuses duplicates, systems without an adapter and malformed locators, all in one report', async () => {
     const policy = policyIn(3_600_000, 7_200_000);
     await storePolicy(dbs.registry, policy);
     const dossier = uniqueId('D');

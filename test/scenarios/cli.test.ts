@@ -101,13 +101,15 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
         `${dossier}-R1,${dossier},${good.personId},case-admin:persons/${good.personId}`,
         `${dossier}-R2,${dossier},Jan Jansen,case-admin:persons/P-2`,
         `${dossier}-R3,${dossier},P-3,mailbox`,
+        `${dossier}-R4,${dossier},P-4,case-admin:persons/${dossier}-nobody`,
       ].join('\n'),
     );
     const run = await cli('import', file, '--policy', policy.version);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('refused (2 problems); nothing was changed');
+    expect(run.stderr).toContain('refused (3 problems); nothing was changed');
     expect(run.stderr).toMatch(/line 3, subjectRef: .*never a name/);
     expect(run.stderr).toMatch(/line 4, locations\[0\]\.system/);
+    expect(run.stderr).toMatch(/line 5, locations\[0\]\.locator: case-admin holds nothing/);
     const { rows } = await dbs.registry.query('SELECT 1 FROM records WHERE dossier = $1', [dossier]);
     expect(rows).toEqual([]);
   });
