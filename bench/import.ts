@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,12 +23,13 @@ async function main(): Promise<void> {
   const registry = createPool(stack.databases.registry, 4);
   const caseAdmin = createPool(stack.databases.caseAdmin, 4);
   const storage = configuredAdapters(stack.databases);
+  const hmacKey = randomBytes(32);
   try {
     await caseAdmin.query(
       `INSERT INTO persons (id, full_name, residence) SELECT 'P-B' || g, 'Bench Person ' || g, 'Bench Town' FROM generate_series(1, $1) g`,
       [2 * n],
     );
-    const policy = { version: 'bench', inquiryCutoff: '2030-01-01T00:00:00Z', purgeStart: '2030-01-02T00:00:00Z', objectionPeriod: '6w', responseDeadline: '30d' };
+    const policy = { version: 'bench', inquiryCutoff: '2030-01-01T00:00:00Z', purgeStart: '2030-01-02T00:00:00Z', objectionPeriod: '6w', responseDeadline: '30d', retentionReview: '26w' };
     await storePolicy(registry, policy);
     const records = (offset: number, dossier: string): NumberedRecord[] =>
       Array.from({ length: n }, (_, i) => ({
@@ -72,11 +74,12 @@ async function main(): Promise<void> {
       policyVersion: 'bench',
       records: records(0, 'OURS'),
       adapters: storage.adapters,
+      hmacKey,
     });
     const oursMs = Number(process.hrtime.bigint() - started) / 1e6;
 
     started = process.hrtime.bigint();
-    const again = await importInventory(registry, { sourceName: 'bench', sourceSha256: '-', policyVersion: 'bench', records: records(0, 'OURS'), adapters: storage.adapters });
+    const again = await importInventory(registry, { sourceName: 'bench', sourceSha256: '-', policyVersion: 'bench', records: records(0, 'OURS'), adapters: storage.adapters, hmacKey });
     const againMs = Number(process.hrtime.bigint() - started) / 1e6;
 
     const rate = (ms: number) => Math.round((n / ms) * 1000);

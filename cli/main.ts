@@ -2,27 +2,42 @@
 import { parseArgs } from 'node:util';
 import { ErasureError } from '../schemas/errors';
 import { CliContext } from './context';
+import { reportAction, sendAction } from './commands/actions';
+import { accessLogCommand, consultCommand } from './commands/consult';
 import { importCommand } from './commands/import';
-import { listCommand, retryCommand, startCommand, statusCommand } from './commands/lifecycles';
+import { registerInquiryCommand } from './commands/inquiry';
+import { listCommand, startCommand, statusCommand } from './commands/lifecycles';
 import { policyAddCommand } from './commands/policy';
 
 const USAGE = `erasure — the deletion coordinators' command line
 
-  erasure policy add <policy.json>              store a (versioned, immutable) destruction policy
+Registry and lifecycles
+  erasure policy add <policy.json>                   store a (versioned, immutable) destruction policy
   erasure import <inventory.csv|.json> --policy <version> [--format csv|json]
-                                                import an inventory, all or nothing
-  erasure start [--dossier <id>]                start one lifecycle per imported record (idempotent)
-  erasure status <recordId> [--json]            phase, deadlines and history of one record
+                                                     import an inventory, all or nothing
+  erasure start [--dossier <id>]                     start one lifecycle per imported record (idempotent)
+  erasure status <recordId> [--json]                 phase, deadlines, history and possible actions
   erasure list [--phase <phase>] [--dossier <id>] [--json]
-                                                records by lifecycle phase
-  erasure retry <recordId> --reason <text>      retry a record in erasure-failed
 
-Configuration comes from the environment (see README.md): TEMPORAL_ADDRESS, DATABASE_URL, ...`;
+Inquiries (every action names who acts: --as <user>, checked against ERASURE_ROLES)
+  erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>
+  erasure consent <recordId> --given|--refused --as <coordinator>
+  erasure identity <recordId> --as <coordinator>     the requester's identity is confirmed
+  erasure consult <recordId> --purpose <text> --as <screened-reviewer>
+  erasure explain <recordId> [--language nl|en] --as <screened-reviewer>
+  erasure object <recordId> --reference <id> --as <coordinator>
+  erasure decide <recordId> --proceed|--retain --reason <text> --decision-ref <id> --as <privacy-officer>
+  erasure hold <recordId> --reference <id> --reason <text> --as <privacy-officer>
+  erasure release <recordId> --reference <id> --as <privacy-officer>
+  erasure retry <recordId> --reason <text> --as <coordinator>
+  erasure access-log [--record <recordId>]
+
+Configuration comes from the environment (see README.md): TEMPORAL_ADDRESS, DATABASE_URL, ERASURE_ROLES, ...`;
 
 class UsageError extends Error {}
 
 async function run(argv: string[], ctx: () => CliContext): Promise<void> {
-  const { values, positionals } = parseArgs({
+  const { values: v, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
@@ -32,32 +47,75 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
       dossier: { type: 'string' },
       phase: { type: 'string' },
       reason: { type: 'string' },
+      as: { type: 'string' },
+      purpose: { type: 'string' },
+      language: { type: 'string' },
+      reference: { type: 'string' },
+      'decision-ref': { type: 'string' },
+      record: { type: 'string' },
+      given: { type: 'boolean', default: false },
+      refused: { type: 'boolean', default: false },
+      proceed: { type: 'boolean', default: false },
+      retain: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const [command, ...rest] = positionals;
-  if (values.help || !command) throw new UsageError('');
+  if (v.help || !command) throw new UsageError('');
   const arg = (name: string) => {
     const value = rest[0];
     if (!value) throw new UsageError(`\`erasure ${command}\` needs ${name}`);
     return value;
   };
+  const either = (a: boolean, b: boolean, names: string) => {
+    if (a === b) throw new UsageError(`\`erasure ${command}\` needs exactly one of ${names}`);
+    return a;
+  };
+  const act = async (run: () => ReturnType<typeof sendAction>) => reportAction(ctx(), await run());
   switch (command) {
     case 'policy':
       if (rest[0] !== 'add' || !rest[1]) throw new UsageError('use `erasure policy add <policy.json>`');
       return policyAddCommand(ctx(), rest[1]);
     case 'import':
-      if (!values.policy) throw new UsageError('`erasure import` needs --policy <version> (add one with `erasure policy add`)');
-      return importCommand(ctx(), { file: arg('an inventory file'), policy: values.policy, format: values.format });
+      if (!v.policy) throw new UsageError('`erasure import` needs --policy <version> (add one with `erasure policy add`)');
+      return importCommand(ctx(), { file: arg('an inventory file'), policy: v.policy, format: v.format });
     case 'start':
-      return startCommand(ctx(), values.dossier);
+      return startCommand(ctx(), v.dossier);
     case 'status':
-      return statusCommand(ctx(), arg('a record id'), values.json);
+      return statusCommand(ctx(), arg('a record id'), v.json);
     case 'list':
-      return listCommand(ctx(), { phase: values.phase, dossier: values.dossier, json: values.json });
+      return listCommand(ctx(), { phase: v.phase, dossier: v.dossier, json: v.json });
+    case 'inquiry':
+      if (rest[0] !== 'register' || !rest[1]) throw new UsageError('use `erasure inquiry register <inquiry.json> --policy <version> --as <user>`');
+      if (!v.policy) throw new UsageError('`erasure inquiry register` needs --policy <version>: its cutoff decides whether the inquiry is in time');
+      return registerInquiryCommand(ctx(), rest[1], v.policy, v.as);
+    case 'consent':
+      return act(() => sendAction(ctx(), 'recordConsent', arg('a record id'), v.as, { given: either(v.given, v.refused, '--given, --refused') }));
+    case 'identity':
+      return act(() => sendAction(ctx(), 'confirmIdentity', arg('a record id'), v.as, {}));
+    case 'consult':
+      return consultCommand(ctx(), arg('a record id'), v.purpose, v.as);
+    case 'explain':
+      return act(() => sendAction(ctx(), 'sendExplanation', arg('a record id'), v.as, { language: (v.language ?? 'nl') as 'nl' | 'en' }));
+    case 'object':
+      return act(() => sendAction(ctx(), 'fileObjection', arg('a record id'), v.as, { reference: v.reference ?? '' }));
+    case 'decide':
+      return act(() =>
+        sendAction(ctx(), 'decideObjection', arg('a record id'), v.as, {
+          outcome: either(v.proceed, v.retain, '--proceed, --retain') ? 'proceed' : 'retain',
+          reason: v.reason ?? '',
+          decisionRef: v['decision-ref'] ?? '',
+        }),
+      );
+    case 'hold':
+      return act(() => sendAction(ctx(), 'placeHold', arg('a record id'), v.as, { reference: v.reference ?? '', reason: v.reason ?? '' }));
+    case 'release':
+      return act(() => sendAction(ctx(), 'releaseHold', arg('a record id'), v.as, { reference: v.reference ?? '' }));
     case 'retry':
-      return retryCommand(ctx(), arg('a record id'), values.reason);
+      return act(() => sendAction(ctx(), 'retryErasure', arg('a record id'), v.as, { reason: v.reason ?? '' }));
+    case 'access-log':
+      return accessLogCommand(ctx(), v.record);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -69,8 +127,8 @@ async function main(): Promise<number> {
     await run(process.argv.slice(2), () => (context ??= new CliContext(process.env)));
     return 0;
   } catch (err) {
-    const error = err as Error & { code?: string };
-    if (error instanceof UsageError || error.code?.startsWith('ERR_PARSE_ARGS')) {
+    const error = err as Error & { code?: unknown };
+    if (error instanceof UsageError || (typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS'))) {
       if (error.message) console.error(`erasure: ${error.message}\n`);
       console.error(USAGE);
       return 2;
@@ -78,7 +136,7 @@ async function main(): Promise<number> {
     console.error(error instanceof ErasureError ? error.message : `erasure: ${error.message}`);
     return 1;
   } finally {
-    await context?.close();
+    await context?.close().catch(() => undefined);
   }
 }
 

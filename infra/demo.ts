@@ -105,6 +105,7 @@ export async function loadDemo(
   registry: Pool,
   caseAdminUrl: string,
   adapters: AdapterRegistry,
+  hmacKey: Buffer,
   options: { count?: number; now?: Date } = {},
 ): Promise<DemoLoad> {
   const existing = await registry.query<{ policy_version: string; n: string }>(
@@ -124,6 +125,7 @@ export async function loadDemo(
     purgeStart: new Date(now.getTime() + 90_000).toISOString(),
     objectionPeriod: '2m',
     responseDeadline: '5m',
+    retentionReview: '10m',
   };
   const persons = demoPersons(options.count ?? 12);
   const caseAdmin = createPool(caseAdminUrl, 2);
@@ -148,6 +150,7 @@ export async function loadDemo(
     policyVersion: policy.version,
     records,
     adapters,
+    hmacKey,
   });
   return { loaded: true, policy, records: records.length };
 }

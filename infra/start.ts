@@ -7,6 +7,9 @@ import { startWorker, type RunningWorker } from '../workers/worker';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEMO_DOSSIER, loadDemo } from './demo';
+import { join } from 'node:path';
+import { loadKeys } from './keys';
+import { startMailSink, type MailSink } from './mail-sink';
 import { startStack, type Stack } from './stack';
 
 const log = (line: string) => console.log(line);
@@ -24,6 +27,7 @@ async function main(): Promise<void> {
   let registry: Pool | undefined;
   let connection: Connection | undefined;
   let progressTimer: NodeJS.Timeout | undefined;
+  let mailSink: MailSink | undefined;
   let stopping = false;
 
   const stop = async (code: number) => {
@@ -34,6 +38,7 @@ async function main(): Promise<void> {
     await worker?.shutdown().catch((err: unknown) => log(`worker: ${(err as Error).message}`));
     await connection?.close().catch(() => undefined);
     await registry?.end().catch(() => undefined);
+    await mailSink?.stop().catch(() => undefined);
     await stack?.stop().catch((err: unknown) => log(`stack: ${(err as Error).message}`));
     log('Stopped. State is kept in the data folder; `npm start` resumes it.');
     process.exit(code);
@@ -43,7 +48,22 @@ async function main(): Promise<void> {
 
   try {
     stack = await startStack(config, log);
-    worker = await startWorker({ target: stack.target, taskQueue: config.TEMPORAL_TASK_QUEUE, databases: stack.databases });
+    const keys = loadKeys(config, { create: true });
+    let smtpUrl = config.SMTP_URL;
+    if (!smtpUrl) {
+      mailSink = await startMailSink(join(stack.dataDir, 'mail'), config.SMTP_SINK_PORT);
+      smtpUrl = mailSink.url;
+      log(`Mail: demo SMTP sink on ${mailSink.url}; messages are written to ${mailSink.dir}`);
+    }
+    worker = await startWorker({
+      target: stack.target,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      databases: stack.databases,
+      keys,
+      smtpUrl,
+      mailFrom: config.MAIL_FROM,
+      coordinatorsEmail: config.COORDINATORS_EMAIL,
+    });
     worker.done.catch((err: unknown) => {
       log(`worker stopped unexpectedly: ${(err as Error).message}`);
       void stop(1);
@@ -57,7 +77,7 @@ async function main(): Promise<void> {
       return;
     }
     const storage = configuredAdapters(stack.databases);
-    const demo = await loadDemo(registry, stack.databases.caseAdmin, storage.adapters).finally(() => storage.close());
+    const demo = await loadDemo(registry, stack.databases.caseAdmin, storage.adapters, keys.hmacKey).finally(() => storage.close());
     log(
       demo.loaded
         ? `Demo: loaded dossier ${DEMO_DOSSIER} with ${demo.records} synthetic records (policy ${demo.policy.version})`

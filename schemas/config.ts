@@ -9,6 +9,11 @@ const port = (name: string, fallback: number) =>
     .max(65535, `${name} must be between 1 and 65535`)
     .default(fallback);
 
+const key = (name: string) =>
+  z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, `${name} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
+
 const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/database');
@@ -32,6 +37,17 @@ export const configSchema = z.object({
   EMBEDDED_PG_PORT: port('EMBEDDED_PG_PORT', 54329),
   /** Where the dev server's SQLite file, the embedded cluster and logs live. */
   ERASURE_DATA_DIR: z.string().min(1).optional(),
+  /** Users per role: `coordinator=alice;screened-reviewer=bob;privacy-officer=carol`. Unset: demo users. */
+  ERASURE_ROLES: z.string().min(1).optional(),
+  /** 32-byte keys, base64. Unset: generated once into the data folder (keys.json, 0600). */
+  ERASURE_CONTACT_KEY: key('ERASURE_CONTACT_KEY').optional(),
+  ERASURE_HMAC_KEY: key('ERASURE_HMAC_KEY').optional(),
+  /** Where mail goes. Unset: the local mail sink that `npm start` runs on SMTP_SINK_PORT. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an SMTP URL such as smtp://user:pass@mail.example.org:587').optional(),
+  SMTP_SINK_PORT: port('SMTP_SINK_PORT', 2525),
+  MAIL_FROM: z.email('must be an e-mail address').default('privacy-desk@example.invalid'),
+  /** Receives escalations (response deadline passed, retention review due). */
+  COORDINATORS_EMAIL: z.email('must be an e-mail address').default('coordinators@example.invalid'),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -5,6 +5,8 @@ export interface SystemErasure {
   readonly system: StorageSystem;
   readonly method: string;
   readonly locations: readonly string[];
+  /** What the system held when erasure first began (kept across retries), per kind. */
+  readonly found: Readonly<Record<string, number>>;
   /** Items removed in this attempt, per kind (table, file, ...). Zero when already gone. */
   readonly removed: Readonly<Record<string, number>>;
 }
@@ -25,6 +27,10 @@ export interface IssueCertificateInput {
   readonly erasureStartedAt: string;
   readonly erasures: readonly SystemErasure[];
   readonly verifications: readonly SystemVerification[];
+  /** The inquiry data destroyed with the record, if there was an inquiry. */
+  readonly inquiry?: { readonly inquiryId: string; readonly destroyed: readonly string[]; readonly remainingRecords: number };
+  /** References of the decisions that led here (objection decisions), never their text. */
+  readonly decisionRefs?: readonly string[];
 }
 
 export interface CertificateReceipt {

@@ -38,7 +38,23 @@ export interface LifecycleEvent {
   /** ISO instant (workflow time). */
   readonly at: string;
   readonly phase: LifecyclePhase;
+  /** `system`, or the acting account and role, e.g. `alice (coordinator)`. */
+  readonly by: string;
+  /** The action taken, when a person took one. */
+  readonly action?: string;
   readonly note: string;
+}
+
+export interface InquiryStatus {
+  readonly inquiryId: string;
+  readonly receivedAt: string;
+  readonly responseDue: string;
+  readonly consent?: boolean;
+  readonly identityConfirmedAt?: string;
+  readonly explanationSentAt?: string;
+  readonly explanationMessageId?: string;
+  readonly objectionPeriodEnds?: string;
+  readonly responseOverdue: boolean;
 }
 
 /** What the `status` query returns: phase, deadlines and history, no personal data. */
@@ -48,6 +64,12 @@ export interface RecordStatus {
   readonly phase: LifecyclePhase;
   readonly policyVersion: string;
   readonly deadlines: { readonly inquiryCutoff: string; readonly purgeStart: string };
+  readonly inquiry?: InquiryStatus;
+  readonly objection?: { readonly reference: string; readonly filedAt: string };
+  readonly decisions: readonly { readonly outcome: 'proceed' | 'retain'; readonly decisionRef: string; readonly at: string }[];
+  readonly legalHold?: { readonly reference: string; readonly placedAt: string; readonly returnTo: LifecyclePhase };
+  readonly reviewDue?: string;
+  readonly allowedActions: readonly string[];
   readonly history: readonly LifecycleEvent[];
   readonly certificateId?: string;
   readonly erasedAt?: string;

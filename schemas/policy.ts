@@ -24,6 +24,8 @@ export const policySchema = z
     objectionPeriod: durationSchema.default('6w'),
     /** GDPR art. 12(3): one month to answer a data subject's request (30 days here). */
     responseDeadline: durationSchema.default('30d'),
+    /** How long a record kept after an objection ("retain") waits before its retention is reviewed. */
+    retentionReview: durationSchema.default('26w'),
   })
   .refine((p) => Date.parse(p.purgeStart) >= Date.parse(p.inquiryCutoff), {
     path: ['purgeStart'],

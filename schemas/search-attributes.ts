@@ -11,6 +11,8 @@ export const searchAttributes = {
   OnHold: defineSearchAttributeKey('OnHold', 'BOOL'),
   ErasedAt: defineSearchAttributeKey('ErasedAt', 'DATETIME'),
   PolicyVersion: defineSearchAttributeKey('PolicyVersion', 'KEYWORD'),
+  /** The GDPR art. 12(3) response deadline passed without an explanation. */
+  ResponseOverdue: defineSearchAttributeKey('ResponseOverdue', 'BOOL'),
 } as const;
 
 /** The `--search-attribute NAME=Type` pairs for `temporal server start-dev`. */
@@ -21,4 +23,5 @@ export const searchAttributeCliTypes: Record<keyof typeof searchAttributes, stri
   OnHold: 'Bool',
   ErasedAt: 'Datetime',
   PolicyVersion: 'Keyword',
+  ResponseOverdue: 'Bool',
 };

@@ -1,5 +1,6 @@
 import { parseConfig } from '../schemas/config';
 import { databaseUrls } from '../infra/database-urls';
+import { loadKeys } from '../infra/keys';
 import { temporalTarget } from '../infra/temporal-connection';
 import { startWorker } from './worker';
 
@@ -7,7 +8,16 @@ import { startWorker } from './worker';
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const target = temporalTarget(config);
-  const running = await startWorker({ target, taskQueue: config.TEMPORAL_TASK_QUEUE, databases: databaseUrls(config) });
+  if (!config.SMTP_URL) throw new Error('SMTP_URL is not set: the worker sends explanations and confirmations by e-mail (smtp://user:pass@relay:587)');
+  const running = await startWorker({
+    target,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    databases: databaseUrls(config),
+    keys: loadKeys(config),
+    smtpUrl: config.SMTP_URL,
+    mailFrom: config.MAIL_FROM,
+    coordinatorsEmail: config.COORDINATORS_EMAIL,
+  });
   console.log(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${target.connection.address ?? 'the configured server'}`);
   const stop = () => void running.shutdown();
   process.once('SIGINT', stop);

@@ -1,6 +1,8 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createPool } from '../activities/pg-pool';
 import { createActivities } from '../activities';
+import type { Keys } from '../activities/crypto';
+import { smtpMailer } from '../activities/mail/mailer';
 import { configuredAdapters } from '../activities/storage';
 import type { DatabaseUrls } from '../infra/database-urls';
 import type { TemporalTarget } from '../infra/temporal-connection';
@@ -16,6 +18,10 @@ export interface StartWorkerOptions {
   readonly target: TemporalTarget;
   readonly taskQueue: string;
   readonly databases: DatabaseUrls;
+  readonly keys: Keys;
+  readonly smtpUrl: string;
+  readonly mailFrom: string;
+  readonly coordinatorsEmail: string;
   /** A prebuilt workflow bundle; by default the worker bundles `workflows/` itself. */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -24,8 +30,10 @@ export interface StartWorkerOptions {
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const registry = createPool(options.databases.registry, 10);
   const storage = configuredAdapters(options.databases);
+  const mailer = smtpMailer(options.smtpUrl, options.mailFrom);
   const release = async (connection?: NativeConnection) => {
     await connection?.close();
+    mailer.close();
     await Promise.all([registry.end(), storage.close()]);
   };
   let connection: NativeConnection | undefined;
@@ -37,7 +45,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       namespace: options.target.namespace,
       taskQueue: options.taskQueue,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-      activities: createActivities({ registry, adapters: storage.adapters }),
+      activities: createActivities({ registry, adapters: storage.adapters, keys: options.keys, mailer, coordinatorsEmail: options.coordinatorsEmail }),
     });
   } catch (err) {
     await release(connection);

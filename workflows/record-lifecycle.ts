@@ -1,26 +1,21 @@
 import {
   ApplicationFailure,
+  allHandlersFinished,
   condition,
   defineQuery,
-  isCancellation,
-  defineUpdate,
   proxyActivities,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { SystemErasure, SystemVerification } from '../schemas/erasure';
-import type { StorageSystem } from '../schemas/inventory';
-import {
-  recordLifecycleInputSchema,
-  type LifecycleEvent,
-  type LifecyclePhase,
-  type RecordLifecycleInput,
-  type RecordStatus,
-} from '../schemas/lifecycle';
+import { recordLifecycleInputSchema, type LifecyclePhase, type RecordLifecycleInput, type RecordStatus } from '../schemas/lifecycle';
 import { searchAttributes } from '../schemas/search-attributes';
+import { eraseAndVerify } from './erasure';
+import { allowedActions, registerActionHandlers, type ActionContext } from './lifecycle-actions';
+import { LifecycleState } from './lifecycle-state';
+
+export { actionUpdates } from './lifecycle-actions';
 
 export interface RecordLifecycleResult {
   readonly recordId: string;
@@ -29,15 +24,14 @@ export interface RecordLifecycleResult {
 }
 
 export const statusQuery = defineQuery<RecordStatus>('status');
-export const retryErasureUpdate = defineUpdate<RecordStatus, [{ reason: string }]>('retryErasure');
 
 type Activities = ReturnType<typeof activities.createActivities>;
 
-// Erasure touches source systems that may be briefly unavailable: retry with backoff,
-// then stop in `erasure-failed` where a coordinator can see it and retry.
-const storage = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
+// Mail and registry bookkeeping: retried with backoff for as long as it takes; each is
+// idempotent (one message per kind, destruction of what is gone is success).
+const desk = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
 // The certificate write is idempotent and the erasure has already happened: keep
@@ -48,8 +42,10 @@ const ledger = proxyActivities<Activities>({
 });
 
 /**
- * One personal-data record from registration to its deletion certificate. Deadlines are
- * durable timers derived from the policy; the workflow sees ids and metadata only.
+ * One personal-data record from registration to its deletion certificate (DESIGN.md,
+ * "The record lifecycle"). Deadlines are absolute instants derived from the policy and
+ * waited for with durable timers; coordinator actions arrive as validated updates. The
+ * workflow sees ids and metadata only.
  */
 export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<RecordLifecycleResult> {
   const parsed = recordLifecycleInputSchema.safeParse(rawInput);
@@ -57,113 +53,89 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
     throw ApplicationFailure.nonRetryable(`recordLifecycle input refused: ${parsed.error.message}`, 'INVALID_INPUT');
   }
   const input = parsed.data;
-  const { policy } = input;
-  let phase: LifecyclePhase = 'registered';
-  const history: LifecycleEvent[] = [];
-  let certificateId: string | undefined;
-  let erasedAt: string | undefined;
-  let lastError: string | undefined;
-  let retryRequested = false;
-
-  const status = (): RecordStatus => ({
-    recordId: input.recordId,
-    dossier: input.dossier,
-    phase,
-    policyVersion: policy.version,
-    deadlines: { inquiryCutoff: policy.inquiryCutoff, purgeStart: policy.purgeStart },
-    history,
-    ...(certificateId ? { certificateId } : {}),
-    ...(erasedAt ? { erasedAt } : {}),
-    ...(lastError ? { lastError } : {}),
-  });
-
-  setHandler(statusQuery, status);
-  setHandler(
-    retryErasureUpdate,
-    ({ reason }) => {
-      retryRequested = true;
-      history.push({ at: new Date().toISOString(), phase, note: `retry requested: ${reason}` });
-      return status();
-    },
-    {
-      validator: ({ reason }: { reason: string }) => {
-        if (phase !== 'erasure-failed') {
-          throw new Error(`record ${input.recordId} is in phase ${phase}; only a record in erasure-failed can be retried`);
-        }
-        if (!reason?.trim()) throw new Error('give a reason for the retry (it is kept in the record history)');
-      },
-    },
+  const state = new LifecycleState(input, (phase: LifecyclePhase, flags) =>
+    upsertSearchAttributes([
+      { key: searchAttributes.LifecyclePhase, value: phase },
+      { key: searchAttributes.InquiryOpen, value: flags.inquiryOpen },
+      { key: searchAttributes.OnHold, value: flags.onHold },
+      { key: searchAttributes.ResponseOverdue, value: flags.responseOverdue },
+    ]),
   );
 
-  const enter = (next: LifecyclePhase, note: string) => {
-    phase = next;
-    history.push({ at: new Date().toISOString(), phase: next, note });
-    upsertSearchAttributes([{ key: searchAttributes.LifecyclePhase, value: next }]);
-  };
+  // Handlers first, main logic below.
+  setHandler(statusQuery, () => state.status(allowedActions(state)));
+  const context: ActionContext = { state, input, sendExplanation: desk.sendExplanation };
+  registerActionHandlers(context);
 
-  const sleepUntil = async (instant: string, summary: string) => {
-    const remaining = Date.parse(instant) - Date.now();
-    if (remaining > 0) await sleep(remaining, { summary });
-  };
-
-  enter('awaiting-cutoff', `waiting for the inquiry cutoff ${policy.inquiryCutoff}`);
-  await sleepUntil(policy.inquiryCutoff, 'inquiry cutoff');
-  enter('due', `inquiry cutoff passed; destruction may start from ${policy.purgeStart}`);
-  await sleepUntil(policy.purgeStart, 'purge start');
+  state.enter('awaiting-cutoff', 'system', `waiting for the inquiry cutoff ${input.policy.inquiryCutoff}`);
 
   for (;;) {
-    const outcome = await eraseAndVerify(input.recordId, input.systems, enter);
-    if (outcome.ok) {
-      enter('certifying', 'every system verified empty; writing the deletion certificate');
-      const info = workflowInfo();
-      const receipt = await ledger.issueCertificate({
-        recordId: input.recordId,
+    state.advance(new Date());
+
+    if (state.responseEscalationDue(new Date())) {
+      const inquiry = state.inquiry!;
+      await desk.notifyCoordinators({ recordId: input.recordId, inquiryId: inquiry.inquiryId, what: 'response-overdue', due: inquiry.responseDue });
+      state.markResponseOverdue();
+      continue;
+    }
+    if (state.reviewNotificationDue(new Date())) {
+      await desk.notifyCoordinators({ recordId: input.recordId, what: 'retention-review', due: state.reviewDue! });
+      state.markReviewNotified();
+      continue;
+    }
+    if (state.phase === 'due' && !state.legalHold && Date.now() >= Date.parse(input.policy.purgeStart)) {
+      const result = await erase(state, input.recordId);
+      if (result) {
+        await condition(allHandlersFinished);
+        return result;
+      }
+      continue;
+    }
+
+    const seen = state.version;
+    const deadline = state.nextDeadline(new Date());
+    if (deadline) {
+      await condition(() => state.version !== seen, Math.max(deadline.at - Date.now(), 1), { summary: deadline.summary });
+    } else {
+      await condition(() => state.version !== seen);
+    }
+  }
+
+  async function erase(lifecycle: LifecycleState, recordId: string): Promise<RecordLifecycleResult | undefined> {
+    const outcome = await eraseAndVerify(recordId, input.systems, (phase, note) => lifecycle.enter(phase, 'system', note));
+    if (!outcome.ok) {
+      lifecycle.failErasure(outcome.error);
+      return undefined;
+    }
+    let inquiry: Awaited<ReturnType<Activities['destroyInquiryData']>> | undefined;
+    if (lifecycle.inquiry) {
+      const { inquiryId } = lifecycle.inquiry;
+      // The confirmation goes out before the contact data it needs is destroyed.
+      await desk.sendDestructionConfirmation({ recordId, inquiryId, erasedAt: new Date().toISOString() });
+      inquiry = await desk.destroyInquiryData({ inquiryId, recordId });
+    }
+    lifecycle.enter('certifying', 'system', 'every system verified empty; writing the deletion certificate');
+    const info = workflowInfo();
+    let receipt: Awaited<ReturnType<Activities['issueCertificate']>>;
+    try {
+      receipt = await ledger.issueCertificate({
+        recordId,
         workflowId: info.workflowId,
         runId: info.runId,
         erasureStartedAt: outcome.startedAt,
         erasures: outcome.erasures,
         verifications: outcome.verifications,
+        ...(inquiry ? { inquiry } : {}),
+        decisionRefs: lifecycle.decisionRefs(),
       });
-      certificateId = receipt.certificateId;
-      erasedAt = receipt.issuedAt;
-      lastError = undefined;
-      upsertSearchAttributes([{ key: searchAttributes.ErasedAt, value: new Date(receipt.issuedAt) }]);
-      enter('erased', `certificate ${receipt.certificateId} (ledger entry ${receipt.sequence})`);
-      return { recordId: input.recordId, certificateId: receipt.certificateId, erasedAt: receipt.issuedAt };
+    } catch (err) {
+      // Only a permanent failure gets here (the ledger retries everything else): stay visible and retryable.
+      lifecycle.failErasure(`the certificate could not be written: ${err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err)}`);
+      return undefined;
     }
-    lastError = outcome.error;
-    enter('erasure-failed', outcome.error);
-    retryRequested = false;
-    await condition(() => retryRequested);
-  }
-}
-
-type Outcome =
-  | { ok: true; startedAt: string; erasures: SystemErasure[]; verifications: SystemVerification[] }
-  | { ok: false; error: string };
-
-async function eraseAndVerify(
-  recordId: string,
-  systems: readonly StorageSystem[],
-  enter: (phase: LifecyclePhase, note: string) => void,
-): Promise<Outcome> {
-  const startedAt = new Date().toISOString();
-  try {
-    enter('erasing', `erasing in ${systems.join(', ')}`);
-    const erasures: SystemErasure[] = [];
-    for (const system of systems) erasures.push(await storage.eraseInSystem({ recordId, system }));
-    enter('verifying', 'checking that nothing is left');
-    const verifications: SystemVerification[] = [];
-    for (const system of systems) verifications.push(await storage.verifyErasedInSystem({ recordId, system }));
-    const left = verifications.filter((v) => !v.verified);
-    if (left.length) {
-      const detail = left.map((v) => `${v.system}: ${JSON.stringify(v.remaining)}`).join('; ');
-      return { ok: false, error: `verification found data left after erasure (${detail})` };
-    }
-    return { ok: true, startedAt, erasures, verifications };
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : (err as Error).message;
-    return { ok: false, error: `erasure failed after retries: ${cause}` };
+    lifecycle.certify(receipt.certificateId, receipt.issuedAt);
+    upsertSearchAttributes([{ key: searchAttributes.ErasedAt, value: new Date(receipt.issuedAt) }]);
+    lifecycle.enter('erased', 'system', `certificate ${receipt.certificateId} (ledger entry ${receipt.sequence})`);
+    return { recordId, certificateId: receipt.certificateId, erasedAt: receipt.issuedAt };
   }
 }

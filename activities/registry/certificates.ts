@@ -29,7 +29,8 @@ const receipt = (row: LedgerRow, created: boolean): CertificateReceipt => ({
 export async function issueCertificate(pool: Pool, input: IssueCertificateInput, now: () => Date = () => new Date()): Promise<CertificateReceipt> {
   const db = await pool.connect();
   try {
-    await db.query('BEGIN');
+    // READ COMMITTED, whatever the server's default: the chain must see the entry committed just before the lock was granted.
+    await db.query('BEGIN ISOLATION LEVEL READ COMMITTED');
     await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['erasure-certificate-ledger']);
     const existing = await db.query<LedgerRow>(
       'SELECT certificate_id, sequence, body_sha256, issued_at FROM certificates WHERE record_id = $1',
@@ -56,9 +57,12 @@ export async function issueCertificate(pool: Pool, input: IssueCertificateInput,
         system: e.system,
         method: e.method,
         locations: e.locations,
+        found: e.found,
         removed: e.removed,
         verification: input.verifications.find((v) => v.system === e.system) ?? null,
       })),
+      inquiry: input.inquiry ?? null,
+      decisionRefs: input.decisionRefs ?? [],
       previousHash: previous.rows[0]?.body_sha256 ?? null,
     };
     const text = canonicalJson(body);

@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { InvalidInputError, type InputProblem } from '../../schemas/errors';
 import type { InventoryRecord } from '../../schemas/inventory';
 import type { AdapterRegistry } from '../storage/adapter';
+import { subjectHmac } from '../crypto';
 import { getPolicy } from './policies';
 
 export interface NumberedRecord {
@@ -17,6 +18,8 @@ export interface ImportRequest {
   /** Problems already found in the file (rows that did not parse): reported together with the rest. */
   readonly fileProblems?: readonly InputProblem[];
   readonly adapters: AdapterRegistry;
+  /** Key of the subject HMAC under which inquiries are matched to records. */
+  readonly hmacKey: Buffer;
   readonly onProgress?: (done: number, total: number, stage: string) => void;
 }
 
@@ -84,7 +87,7 @@ async function compareWithRegistry(
     const chunk = request.records.slice(start, start + CHUNK);
     const { rows } = await db.query<ExistingRecord>(
       `SELECT r.record_id, r.dossier, r.subject_ref, r.policy_version,
-              string_agg(l.system || ':' || l.locator, ';' ORDER BY l.system || ':' || l.locator) AS locations
+              string_agg(l.system || ':' || l.locator, ';' ORDER BY l.system || ':' || l.locator COLLATE "C") AS locations
          FROM records r LEFT JOIN record_locations l USING (record_id)
         WHERE r.record_id = ANY($1)
         GROUP BY r.record_id`,
@@ -147,13 +150,42 @@ async function findUnlocatable(fresh: readonly NumberedRecord[], request: Import
   return problems;
 }
 
+/**
+ * The subject HMAC of each record, from the first system that knows the subject's name
+ * and residence. The clear identifiers stay in this function's memory.
+ */
+async function subjectHmacs(chunk: readonly NumberedRecord[], request: ImportRequest): Promise<Map<string, string>> {
+  const hmacs = new Map<string, string>();
+  for (const [system, adapter] of request.adapters) {
+    if (!adapter.subjects) continue;
+    const wanted = chunk.flatMap(({ record }) => {
+      const location = record.locations.find((l) => l.system === system);
+      return location && !hmacs.has(record.recordId) ? [{ recordId: record.recordId, locator: location.locator }] : [];
+    });
+    const subjects = await adapter.subjects(wanted.map((w) => w.locator));
+    for (const w of wanted) {
+      const subject = subjects.get(w.locator);
+      if (subject) hmacs.set(w.recordId, subjectHmac(request.hmacKey, subject.name, subject.residence));
+    }
+  }
+  return hmacs;
+}
+
 async function insertRecords(db: PoolClient, batchId: number, policyVersion: string, request: ImportRequest, fresh: NumberedRecord[]) {
   for (let start = 0; start < fresh.length; start += CHUNK) {
+    const hmacs = await subjectHmacs(fresh.slice(start, start + CHUNK), request);
     const chunk = fresh.slice(start, start + CHUNK).map((f) => f.record);
     await db.query(
-      `INSERT INTO records (record_id, dossier, subject_ref, policy_version, import_batch)
-       SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), $4, $5`,
-      [chunk.map((r) => r.recordId), chunk.map((r) => r.dossier), chunk.map((r) => r.subjectRef), policyVersion, batchId],
+      `INSERT INTO records (record_id, dossier, subject_ref, policy_version, import_batch, subject_hmac)
+       SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), $4, $5, unnest($6::text[])`,
+      [
+        chunk.map((r) => r.recordId),
+        chunk.map((r) => r.dossier),
+        chunk.map((r) => r.subjectRef),
+        policyVersion,
+        batchId,
+        chunk.map((r) => hmacs.get(r.recordId) ?? null),
+      ],
     );
     const locations = chunk.flatMap((r) => r.locations.map((l) => [r.recordId, l.system, l.locator] as const));
     await db.query(
@@ -174,7 +206,7 @@ export async function importInventory(pool: Pool, request: ImportRequest): Promi
   const early = [...(request.fileProblems ?? []), ...checkRecords(request.records, request.adapters)];
   const db = await pool.connect();
   try {
-    await db.query('BEGIN');
+    await db.query('BEGIN ISOLATION LEVEL READ COMMITTED');
     // One import at a time: two concurrent imports of overlapping files would each see the other's records as new.
     await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['erasure-import']);
     await getPolicy(db, request.policyVersion);

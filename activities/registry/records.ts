@@ -41,6 +41,23 @@ export async function recordLocators(db: Pool | PoolClient, recordId: string, sy
   return rows.flatMap((r) => (r.locator === null ? [] : [r.locator]));
 }
 
+/**
+ * What a system held of a record before its first erase attempt: taken on the first
+ * call, returned unchanged by every later one.
+ */
+export async function snapshotOnce(
+  db: Pool | PoolClient,
+  recordId: string,
+  system: StorageSystem,
+  take: () => Promise<Record<string, number>>,
+): Promise<Record<string, number>> {
+  const existing = await db.query<{ found: Record<string, number> }>('SELECT found FROM erasure_snapshots WHERE record_id = $1 AND system = $2', [recordId, system]);
+  if (existing.rows[0]) return existing.rows[0].found;
+  await db.query('INSERT INTO erasure_snapshots (record_id, system, found) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [recordId, system, JSON.stringify(await take())]);
+  const { rows } = await db.query<{ found: Record<string, number> }>('SELECT found FROM erasure_snapshots WHERE record_id = $1 AND system = $2', [recordId, system]);
+  return rows[0]?.found ?? {};
+}
+
 export async function recordDetails(
   db: Pool | PoolClient,
   recordId: string,

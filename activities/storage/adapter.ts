@@ -7,6 +7,26 @@ export interface SystemLocation {
   readonly present: Readonly<Record<string, number>>;
 }
 
+/** What a system holds, as categories a requester understands, with counts; no content. */
+export interface DataCategory {
+  readonly category: string;
+  readonly count: number;
+}
+
+/**
+ * The data itself, for a screened reviewer's consultation only. It never leaves the
+ * process that asked for it (never an activity result, never a log line).
+ */
+export interface ConsultationSection {
+  readonly system: StorageSystem;
+  readonly items: readonly { readonly kind: string; readonly fields: Readonly<Record<string, string>> }[];
+}
+
+export interface SubjectIdentifiers {
+  readonly name: string;
+  readonly residence: string;
+}
+
 /**
  * One storage system behind one small interface. Every operation is idempotent: erasing
  * what is already gone succeeds with zero removed, so activities can simply be retried.
@@ -20,6 +40,12 @@ export interface StorageAdapter {
   findMissing(locators: readonly string[]): Promise<string[]>;
   erase(locators: readonly string[]): Promise<SystemErasure>;
   verifyErased(locators: readonly string[]): Promise<SystemVerification>;
+  /** Turns `locate` counts into data categories for the requester's explanation. */
+  categories(present: Readonly<Record<string, number>>): DataCategory[];
+  /** Everything held under the locators, for a screened consultation. */
+  consult(locators: readonly string[]): Promise<ConsultationSection>;
+  /** Name and residence of the subject, for the system that holds them (to compute the HMAC). */
+  subjects?(locators: readonly string[]): Promise<Map<string, SubjectIdentifiers>>;
 }
 
 export type AdapterRegistry = ReadonlyMap<StorageSystem, StorageAdapter>;

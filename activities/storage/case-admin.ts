@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
-import type { StorageAdapter, SystemLocation } from './adapter';
+import type { ConsultationSection, DataCategory, StorageAdapter, SubjectIdentifiers, SystemLocation } from './adapter';
 
 const LOCATOR = /^persons\/([A-Za-z0-9._:-]+)$/;
 
@@ -70,7 +70,61 @@ export function caseAdminAdapter(db: Pool): StorageAdapter {
       } finally {
         client.release();
       }
-      return { system: 'case-admin', method: 'sql-delete-cascade-in-one-transaction', locations: [...locators], removed };
+      return { system: 'case-admin', method: 'sql-delete-cascade-in-one-transaction', locations: [...locators], found: {}, removed };
+    },
+
+    categories(present): DataCategory[] {
+      const categories: DataCategory[] = [];
+      if (present.persons) categories.push({ category: 'identity-residence-belief', count: present.persons });
+      if (present.notes) categories.push({ category: 'notes-behaviour-statements', count: present.notes });
+      if (present.note_sources) categories.push({ category: 'note-sources', count: present.note_sources });
+      if (present.person_organisations) categories.push({ category: 'organisation-links', count: present.person_organisations });
+      return categories;
+    },
+
+    async consult(locators): Promise<ConsultationSection> {
+      const ids = personIds(locators);
+      const persons = await db.query<{ id: string; full_name: string; residence: string; belief: string | null }>(
+        'SELECT id, full_name, residence, belief FROM persons WHERE id = ANY($1) ORDER BY id',
+        [ids],
+      );
+      const notes = await db.query<{ person_id: string; observed_on: Date; body: string; sources: string | null }>(
+        `SELECT n.person_id, n.observed_on, n.body, string_agg(s.source, ', ') AS sources
+           FROM notes n LEFT JOIN note_sources s ON s.note_id = n.id
+          WHERE n.person_id = ANY($1) GROUP BY n.id ORDER BY n.person_id, n.observed_on`,
+        [ids],
+      );
+      const links = await db.query<{ person_id: string; name: string; role: string; context: string | null }>(
+        `SELECT po.person_id, o.name, po.role, po.context FROM person_organisations po JOIN organisations o ON o.id = po.organisation_id
+          WHERE po.person_id = ANY($1) ORDER BY po.person_id, o.name`,
+        [ids],
+      );
+      return {
+        system: 'case-admin',
+        items: [
+          ...persons.rows.map((p) => ({ kind: 'person', fields: { id: p.id, name: p.full_name, residence: p.residence, belief: p.belief ?? '' } })),
+          ...notes.rows.map((n) => ({
+            kind: 'note',
+            fields: { person: n.person_id, observed: n.observed_on.toISOString().slice(0, 10), text: n.body, sources: n.sources ?? '' },
+          })),
+          ...links.rows.map((l) => ({ kind: 'organisation', fields: { person: l.person_id, organisation: l.name, role: l.role, context: l.context ?? '' } })),
+        ],
+      };
+    },
+
+    async subjects(locators): Promise<Map<string, SubjectIdentifiers>> {
+      const ids = personIds(locators);
+      const { rows } = await db.query<{ id: string; full_name: string; residence: string }>(
+        'SELECT id, full_name, residence FROM persons WHERE id = ANY($1)',
+        [ids],
+      );
+      const byId = new Map(rows.map((r) => [r.id, { name: r.full_name, residence: r.residence }]));
+      const result = new Map<string, SubjectIdentifiers>();
+      locators.forEach((locator, i) => {
+        const found = byId.get(ids[i] as string);
+        if (found) result.set(locator, found);
+      });
+      return result;
     },
 
     async verifyErased(locators): Promise<SystemVerification> {

@@ -5,6 +5,7 @@ import { importInventory } from '../../activities/registry/import-inventory';
 import { configuredAdapters } from '../../activities/storage';
 import { InvalidInputError } from '../../schemas/errors';
 import { databaseUrls } from '../../infra/database-urls';
+import { loadKeys } from '../../infra/keys';
 import type { CliContext } from '../context';
 import { detectFormat, parseCsvInventory, parseJsonInventory } from '../inventory-file';
 
@@ -44,6 +45,7 @@ export async function importCommand(ctx: CliContext, options: ImportOptions): Pr
       policyVersion: options.policy,
       records: parsed.records,
       fileProblems: parsed.problems,
+      hmacKey: loadKeys(ctx.config).hmacKey,
       adapters: storage.adapters,
       onProgress: (done, of, stage) => {
         if (total < 2000 || (done < of && Date.now() - lastReport < 1000)) return;

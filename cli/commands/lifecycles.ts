@@ -1,8 +1,8 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { InvalidInputError } from '../../schemas/errors';
 import { lifecyclePhaseSchema, recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
 import { searchAttributes } from '../../schemas/search-attributes';
-import { retryErasureUpdate, statusQuery } from '../../workflows';
+import { statusQuery } from '../../workflows';
 import type { CliContext } from '../context';
 import { startLifecycles } from '../start-lifecycles';
 
@@ -30,10 +30,23 @@ export function formatStatus(status: RecordStatus): string {
     `inquiry cutoff: ${status.deadlines.inquiryCutoff}`,
     `purge start:    ${status.deadlines.purgeStart}`,
   ];
+  const inquiry = status.inquiry;
+  if (inquiry) {
+    lines.push(`inquiry ${inquiry.inquiryId}: received ${inquiry.receivedAt}, answer due ${inquiry.responseDue}${inquiry.responseOverdue ? ' (OVERDUE)' : ''}`);
+    if (inquiry.consent !== undefined) lines.push(`  consent: ${inquiry.consent ? 'given' : 'refused'}`);
+    if (inquiry.identityConfirmedAt) lines.push(`  identity confirmed: ${inquiry.identityConfirmedAt}`);
+    if (inquiry.explanationSentAt) lines.push(`  explanation sent: ${inquiry.explanationSentAt} (${inquiry.explanationMessageId ?? ''})`);
+    if (inquiry.objectionPeriodEnds) lines.push(`  objection period until: ${inquiry.objectionPeriodEnds}`);
+  }
+  if (status.objection) lines.push(`objection ${status.objection.reference} filed ${status.objection.filedAt}`);
+  for (const d of status.decisions) lines.push(`decision ${d.decisionRef}: ${d.outcome} (${d.at})`);
+  if (status.reviewDue) lines.push(`retention review due: ${status.reviewDue}`);
+  if (status.legalHold) lines.push(`legal hold ${status.legalHold.reference} since ${status.legalHold.placedAt} (returns to ${status.legalHold.returnTo})`);
   if (status.certificateId) lines.push(`certificate: ${status.certificateId} (erased ${status.erasedAt ?? '?'})`);
   if (status.lastError) lines.push(`last error: ${status.lastError}`);
+  lines.push(`possible actions: ${status.allowedActions.length ? status.allowedActions.join(', ') : 'none (waiting for a deadline)'}`);
   lines.push('history:');
-  for (const event of status.history) lines.push(`  ${event.at}  ${event.phase.padEnd(15)} ${event.note}`);
+  for (const e of status.history) lines.push(`  ${e.at}  ${e.phase.padEnd(16)} ${e.by.padEnd(30)} ${e.note}`);
   return lines.join('\n');
 }
 
@@ -90,17 +103,3 @@ export async function listCommand(ctx: CliContext, options: { phase?: string; do
   ctx.out(`${rows.length} record(s)`);
 }
 
-/** `erasure retry <recordId> --reason R`: retries a record in erasure-failed. */
-export async function retryCommand(ctx: CliContext, recordId: string, reason: string | undefined): Promise<void> {
-  if (!IDENTIFIER.test(recordId)) throw new InvalidInputError('retry', [{ field: 'recordId', message: `"${recordId}" is not a record id` }]);
-  const client = await ctx.client();
-  try {
-    const status = await client.workflow.getHandle(recordWorkflowId(recordId)).executeUpdate(retryErasureUpdate, { args: [{ reason: reason ?? '' }] });
-    ctx.out(`Retry accepted for ${recordId}; phase ${status.phase}`);
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      throw new InvalidInputError('retry', [{ field: recordId, message: err.cause?.message ?? err.message }]);
-    }
-    throw err;
-  }
-}

@@ -46,7 +46,7 @@ describe('certificate ledger', () => {
     workflowId: `record-${recordId}`,
     runId: 'run-1',
     erasureStartedAt: new Date().toISOString(),
-    erasures: [{ system: 'case-admin' as const, method: 'sql', locations: ['persons/x'], removed: { persons: 1 } }],
+    erasures: [{ system: 'case-admin' as const, method: 'sql', locations: ['persons/x'], found: { persons: 1 }, removed: { persons: 1 } }],
     verifications: [{ system: 'case-admin' as const, verified: true, remaining: { persons: 0 }, checkedAt: new Date().toISOString() }],
   });
 

@@ -2,7 +2,7 @@ import { importInventory, type NumberedRecord } from '../../activities/registry/
 import { storePolicy } from '../../activities/registry/policies';
 import { InvalidInputError } from '../../schemas/errors';
 import { seedPerson, testAdapters } from '../helpers/fixtures';
-import { openDatabases, policyIn, uniqueId, type Databases } from '../helpers/services';
+import { openDatabases, policyIn, testKeys, uniqueId, type Databases } from '../helpers/services';
 
 describe('importInventory - against the registry database', () => {
   let dbs: Databases;
@@ -39,6 +39,7 @@ describe('importInventory - against the registry database', () => {
       policyVersion,
       records,
       adapters: testAdapters(dbs.caseAdmin),
+      hmacKey: testKeys.hmacKey,
     });
   }
 

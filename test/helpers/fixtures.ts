@@ -4,7 +4,7 @@ import { importInventory } from '../../activities/registry/import-inventory';
 import { storePolicy } from '../../activities/registry/policies';
 import { adapterRegistry } from '../../activities/storage/adapter';
 import { caseAdminAdapter } from '../../activities/storage/case-admin';
-import { uniqueId } from './services';
+import { testKeys, uniqueId } from './services';
 
 export interface SeededPerson {
   readonly personId: string;
@@ -62,6 +62,7 @@ export async function seedRecords(
     sourceSha256: 'fixture',
     policyVersion: policy.version,
     adapters: testAdapters(dbs.caseAdmin),
+    hmacKey: testKeys.hmacKey,
     records: seeded.map((s, i) => ({
       line: i + 1,
       record: {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Keys } from '../../activities/crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
@@ -11,6 +12,13 @@ export function testServices(): TestServices {
   if (!file) throw new Error('ERASURE_TEST_SERVICES is not set: run the tests with `npm test` (jest globalSetup starts the services)');
   return JSON.parse(readFileSync(file, 'utf8')) as TestServices;
 }
+
+/** Keys of this test run, given to in-process code and, as variables, to the CLI. */
+export const testKeys: Keys = { contactKey: randomBytes(32), hmacKey: randomBytes(32) };
+export const testKeyEnv = {
+  ERASURE_CONTACT_KEY: testKeys.contactKey.toString('base64'),
+  ERASURE_HMAC_KEY: testKeys.hmacKey.toString('base64'),
+};
 
 /** Short unique suffix so that suites sharing one database never see each other's rows. */
 export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -41,6 +49,7 @@ export function policyIn(cutoffMs: number, purgeMs: number, now = Date.now()): P
     purgeStart: new Date(now + purgeMs).toISOString(),
     objectionPeriod: '6w',
     responseDeadline: '30d',
+    retentionReview: '26w',
   };
 }
 

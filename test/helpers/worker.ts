@@ -1,7 +1,8 @@
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
 import type { Databases } from './services';
-import { testServices, uniqueId } from './services';
+import { testKeys, testServices, uniqueId } from './services';
+import { smtpMailer } from '../../activities/mail/mailer';
 import { testAdapters } from './fixtures';
 
 let runtimeInstalled = false;
@@ -17,8 +18,17 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
 }
 
-export const realActivities = (dbs: Databases): Activities =>
-  createActivities({ registry: dbs.registry, adapters: testAdapters(dbs.caseAdmin) });
+export const COORDINATORS = 'coordinators@test.invalid';
+
+/** The real activities against the test databases, sending mail to `smtpUrl` (a test SMTP server). */
+export const realActivities = (dbs: Databases, smtpUrl = 'smtp://127.0.0.1:1'): Activities =>
+  createActivities({
+    registry: dbs.registry,
+    adapters: testAdapters(dbs.caseAdmin),
+    keys: testKeys,
+    mailer: smtpMailer(smtpUrl, 'privacy-desk@test.invalid'),
+    coordinatorsEmail: COORDINATORS,
+  });
 
 /**
  * Runs `body` while a fresh worker polls a task queue of its own (one worker per test),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { seedPerson } from '../helpers/fixtures';
-import { connectClient, eventually, openDatabases, policyIn, testServices, uniqueId, type Databases } from '../helpers/services';
+import { connectClient, eventually, openDatabases, policyIn, testKeyEnv, testServices, uniqueId, type Databases } from '../helpers/services';
 import { bundleWorkflows, realActivities, withWorker } from '../helpers/worker';
 
 interface Run {
@@ -38,6 +38,7 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
       DATABASE_URL: services.databases.registry,
       CASE_DATABASE_URL: services.databases.caseAdmin,
       TEMPORAL_TASK_QUEUE: taskQueue,
+      ...testKeyEnv,
     };
     return new Promise((resolve) => {
       execFile(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'main.js'), ...args], { env }, (error, stdout, stderr) => {

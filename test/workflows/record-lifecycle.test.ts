@@ -4,9 +4,11 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
 import { recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
-import { retryErasureUpdate, statusQuery, type recordLifecycle } from '../../workflows';
+import { actionUpdates, statusQuery, type recordLifecycle } from '../../workflows';
 import { connectClient, eventually, policyIn, uniqueId } from '../helpers/services';
 import { bundleWorkflows, withWorker } from '../helpers/worker';
+
+const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
 
 /** Stub activities: this layer tests the workflow's decisions, not the storage systems. */
 function stubActivities(options: { eraseFailures?: number; certificateCalls?: string[] } = {}): Partial<Activities> {
@@ -15,7 +17,7 @@ function stubActivities(options: { eraseFailures?: number; certificateCalls?: st
     async eraseInSystem({ system }): Promise<SystemErasure> {
       eraseCalls += 1;
       if (eraseCalls <= (options.eraseFailures ?? 0)) throw ApplicationFailure.nonRetryable('source system refused the delete', 'STUB');
-      return { system, method: 'stub', locations: ['persons/x'], removed: { persons: 1 } };
+      return { system, method: 'stub', locations: ['persons/x'], found: { persons: 1 }, removed: { persons: 1 } };
     },
     async verifyErasedInSystem({ system }): Promise<SystemVerification> {
       return { system, verified: true, remaining: { persons: 0 }, checkedAt: new Date().toISOString() };
@@ -60,7 +62,7 @@ describe('recordLifecycle - with stubbed activities on a real dev server', () =>
         return status.phase === 'erasure-failed' ? status : undefined;
       });
       expect(failed.lastError).toContain('source system refused the delete');
-      await handle.executeUpdate(retryErasureUpdate, { args: [{ reason: 'source system is back' }] });
+      await handle.executeUpdate(actionUpdates.retryErasure, { args: [{ actor: COORDINATOR, reason: 'source system is back' }] });
       await expect(handle.result()).resolves.toMatchObject({ recordId });
       const status: RecordStatus = await handle.query(statusQuery);
       expect(status.history.map((e) => e.phase)).toEqual([
@@ -68,7 +70,7 @@ describe('recordLifecycle - with stubbed activities on a real dev server', () =>
         'due',
         'erasing',
         'erasure-failed',
-        'erasure-failed',
+        'due',
         'erasing',
         'verifying',
         'certifying',
@@ -80,11 +82,14 @@ describe('recordLifecycle - with stubbed activities on a real dev server', () =>
   it('recordLifecycle - retry in the wrong phase - is refused with a reason and leaves no history event', async () => {
     const recordId = uniqueId('R');
     await withWorker(bundle, stubActivities(), async (tq) => {
-      const handle = await start(tq, recordId, policyIn(3_600_000, 7_200_000));
+      const policy = policyIn(3_600_000, 7_200_000);
+      const handle = await start(tq, recordId, policy);
       await eventually('awaiting-cutoff', async () => ((await handle.query(statusQuery)).phase === 'awaiting-cutoff' ? true : undefined));
-      const error = await handle.executeUpdate(retryErasureUpdate, { args: [{ reason: 'try' }] }).catch((err: unknown) => err);
+      const error = await handle.executeUpdate(actionUpdates.retryErasure, { args: [{ actor: COORDINATOR, reason: 'try again' }] }).catch((err: unknown) => err);
       expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect((error as WorkflowUpdateFailedError).cause?.message).toContain('is in phase awaiting-cutoff; only a record in erasure-failed can be retried');
+      expect((error as WorkflowUpdateFailedError).cause?.message).toContain(
+        `retry refused: record ${recordId} is in awaiting-cutoff until ${policy.inquiryCutoff}; only a record in erasure-failed can be retried. Allowed now: inquiry, hold`,
+      );
       const events = (await handle.fetchHistory()).events ?? [];
       expect(events.length).toBeGreaterThan(0);
       expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateAdmittedEventAttributes)).toEqual([]);

@@ -1,0 +1,41 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+
+export interface Keys {
+  /** AES-256-GCM key for contact data at rest. */
+  readonly contactKey: Buffer;
+  /** HMAC-SHA256 key for subject identifiers. */
+  readonly hmacKey: Buffer;
+}
+
+/** A short, stable id of a key (never the key): stored beside what it encrypted. */
+export const keyId = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 16);
+
+export function encrypt(key: Buffer, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64')).join('.');
+}
+
+export function decrypt(key: Buffer, sealed: string): string {
+  const [iv, tag, body] = sealed.split('.').map((part) => Buffer.from(part, 'base64'));
+  if (!iv || !tag || !body) throw new Error('sealed value is malformed');
+  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+}
+
+/** Lower case, accents removed, punctuation dropped, white space folded. */
+export function normaliseIdentifier(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** The keyed hash of a subject's name and place of residence, as matched between inquiries and records. */
+export function subjectHmac(key: Buffer, name: string, residence: string): string {
+  return createHmac('sha256', key).update(`${normaliseIdentifier(name)}\u0000${normaliseIdentifier(residence)}`).digest('hex');
+}

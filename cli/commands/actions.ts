@@ -1,0 +1,46 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { ActionInput, ActionName } from '../../schemas/actions';
+import { InvalidInputError } from '../../schemas/errors';
+import { recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
+import { actionUpdates } from '../../workflows';
+import { actorForAction, configuredRoles } from '../actors';
+import type { CliContext } from '../context';
+
+const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+/**
+ * Sends one coordinator action to a record's lifecycle as a Workflow Update. The
+ * workflow's validator refuses what does not fit the phase; its message is shown as is.
+ */
+export async function sendAction<A extends ActionName>(
+  ctx: CliContext,
+  name: A,
+  recordId: string,
+  user: string | undefined,
+  payload: Omit<ActionInput<A>, 'actor'>,
+): Promise<RecordStatus> {
+  if (!RECORD_ID.test(recordId)) throw new InvalidInputError(name, [{ field: 'recordId', message: `"${recordId}" is not a record id` }]);
+  const actor = actorForAction(configuredRoles(ctx.config, ctx.progress), user, name, name);
+  const client = await ctx.client();
+  try {
+    const update = actionUpdates[name];
+    return await client.workflow
+      .getHandle(recordWorkflowId(recordId))
+      .executeUpdate(update, { args: [{ ...payload, actor } as ActionInput<A>] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      throw new InvalidInputError(`record ${recordId}`, [{ field: name, message: err.cause?.message ?? err.message }]);
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      throw new InvalidInputError(`record ${recordId}`, [{ field: 'recordId', message: 'has no lifecycle; import it and run `erasure start`' }]);
+    }
+    throw err;
+  }
+}
+
+/** Prints the outcome: the new phase and the event the action added. */
+export function reportAction(ctx: CliContext, status: RecordStatus): void {
+  const last = status.history.at(-1);
+  ctx.out(`record ${status.recordId}: ${status.phase}${last ? ` — ${last.note}` : ''}`);
+  if (status.allowedActions.length) ctx.out(`next possible actions: ${status.allowedActions.join(', ')}`);
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { actorSchema, type Role } from './roles';
+
+const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset' });
+/** References are ids of documents kept elsewhere (a decision letter, a court order), never their text. */
+const reference = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, 'a reference is an id such as "BESL-2024-017" (letters, digits, . _ : / -), not free text');
+/** A short reason kept in the record history: say why, without names or other personal data. */
+const reason = z.string().trim().min(3, 'give a short reason (it is kept in the record history)').max(200, 'keep the reason under 200 characters');
+
+export const languageSchema = z.enum(['nl', 'en']);
+export type Language = z.infer<typeof languageSchema>;
+
+/** The payload of each coordinator action (a Workflow Update). Ids and metadata only. */
+export const actionSchemas = {
+  registerInquiry: z.strictObject({ actor: actorSchema, inquiryId: z.uuid(), receivedAt: instant }),
+  recordConsent: z.strictObject({ actor: actorSchema, given: z.boolean() }),
+  confirmIdentity: z.strictObject({ actor: actorSchema }),
+  sendExplanation: z.strictObject({ actor: actorSchema, language: languageSchema.default('nl') }),
+  fileObjection: z.strictObject({ actor: actorSchema, reference }),
+  decideObjection: z.strictObject({ actor: actorSchema, outcome: z.enum(['proceed', 'retain']), reason, decisionRef: reference }),
+  placeHold: z.strictObject({ actor: actorSchema, reference, reason }),
+  releaseHold: z.strictObject({ actor: actorSchema, reference }),
+  retryErasure: z.strictObject({ actor: actorSchema, reason }),
+} as const;
+
+export type ActionName = keyof typeof actionSchemas;
+export type ActionInput<A extends ActionName> = z.input<(typeof actionSchemas)[A]>;
+export type Action<A extends ActionName> = z.output<(typeof actionSchemas)[A]>;
+
+/** Which role may take which action. */
+export const actionRoles: Record<ActionName, readonly Role[]> = {
+  registerInquiry: ['coordinator'],
+  recordConsent: ['coordinator'],
+  confirmIdentity: ['coordinator'],
+  // The explanation is drawn up from the consulted data, which only screened reviewers see.
+  sendExplanation: ['screened-reviewer'],
+  fileObjection: ['coordinator'],
+  decideObjection: ['privacy-officer'],
+  placeHold: ['privacy-officer'],
+  releaseHold: ['privacy-officer'],
+  retryErasure: ['coordinator'],
+};
+
+export const actionLabels: Record<ActionName, string> = {
+  registerInquiry: 'inquiry',
+  recordConsent: 'consent',
+  confirmIdentity: 'identity',
+  sendExplanation: 'explain',
+  fileObjection: 'object',
+  decideObjection: 'decide',
+  placeHold: 'hold',
+  releaseHold: 'release',
+  retryErasure: 'retry',
+};

@@ -1,0 +1,205 @@
+import { durationMs } from '../schemas/duration';
+import type { LifecycleEvent, LifecyclePhase, RecordStatus } from '../schemas/lifecycle';
+import type { Policy } from '../schemas/policy';
+
+export const addDuration = (from: string, duration: string): string => new Date(Date.parse(from) + durationMs(duration)).toISOString();
+
+export interface InquiryState {
+  inquiryId: string;
+  receivedAt: string;
+  responseDue: string;
+  consent?: boolean;
+  identityConfirmedAt?: string;
+  explanationPending?: boolean;
+  explanationSentAt?: string;
+  explanationMessageId?: string;
+  objectionPeriodEnds?: string;
+  responseOverdue: boolean;
+}
+
+export interface Flags {
+  readonly inquiryOpen: boolean;
+  readonly onHold: boolean;
+  readonly responseOverdue: boolean;
+}
+
+/** Phases in which erasure has begun: a hold or an inquiry can no longer stop it. */
+export const ERASURE_PHASES: readonly LifecyclePhase[] = ['erasing', 'verifying', 'certifying', 'erased', 'erasure-failed'];
+const INQUIRY_PATH: readonly LifecyclePhase[] = ['awaiting-consent', 'identity-check', 'consultation'];
+
+/**
+ * The record's state and every rule about time. Pure and deterministic: the workflow
+ * feeds it the workflow clock; updates and timers change it; it never does I/O itself
+ * except through `publish` (search attributes).
+ */
+export class LifecycleState {
+  phase: LifecyclePhase = 'registered';
+  /** Bumped on every change: the main loop wakes on it. */
+  version = 0;
+  readonly history: LifecycleEvent[] = [];
+  inquiry?: InquiryState;
+  objection?: { reference: string; filedAt: string };
+  readonly decisions: { outcome: 'proceed' | 'retain'; reason: string; decisionRef: string; at: string }[] = [];
+  legalHold?: { reference: string; placedAt: string; returnTo: LifecyclePhase };
+  reviewDue?: string;
+  private reviewNotified = false;
+  private certificateId?: string;
+  private erasedAt?: string;
+  private lastError?: string;
+
+  constructor(
+    readonly input: { recordId: string; dossier: string; policy: Policy },
+    private readonly publish: (phase: LifecyclePhase, flags: Flags) => void,
+  ) {}
+
+  get policy(): Policy {
+    return this.input.policy;
+  }
+
+  flags(): Flags {
+    return {
+      inquiryOpen: !!this.inquiry && this.inquiry.consent !== false && this.phase !== 'erased',
+      onHold: this.phase === 'on-hold',
+      responseOverdue: !!this.inquiry?.responseOverdue && !this.inquiry.explanationSentAt,
+    };
+  }
+
+  /** Records an event; with `next` the phase changes too. */
+  note(by: string, note: string, action?: string, next?: LifecyclePhase): void {
+    if (next) this.phase = next;
+    this.history.push({ at: new Date().toISOString(), phase: this.phase, by, ...(action ? { action } : {}), note });
+    this.version += 1;
+    this.publish(this.phase, this.flags());
+  }
+
+  enter(next: LifecyclePhase, by: string, note: string, action?: string): void {
+    this.note(by, note, action, next);
+  }
+
+  /** Time-driven transitions. A legal hold suspends all of them; on release they apply at once. */
+  advance(now: Date): void {
+    if (this.legalHold) return;
+    const t = now.getTime();
+    if (this.phase === 'awaiting-cutoff' && t >= Date.parse(this.policy.inquiryCutoff)) {
+      this.enter('due', 'system', `inquiry cutoff passed; destruction may start from ${this.policy.purgeStart}`);
+    } else if (this.phase === 'explanation-sent' && this.inquiry?.objectionPeriodEnds && t >= Date.parse(this.inquiry.objectionPeriodEnds)) {
+      this.enter('due', 'system', `objection period ended ${this.inquiry.objectionPeriodEnds} without an objection`);
+    }
+  }
+
+  responseEscalationDue(now: Date): boolean {
+    const inquiry = this.inquiry;
+    return (
+      !this.legalHold &&
+      !!inquiry &&
+      !inquiry.responseOverdue &&
+      !inquiry.explanationSentAt &&
+      INQUIRY_PATH.includes(this.phase) &&
+      now.getTime() >= Date.parse(inquiry.responseDue)
+    );
+  }
+
+  markResponseOverdue(): void {
+    if (!this.inquiry) return;
+    this.inquiry.responseOverdue = true;
+    this.note('system', `response deadline ${this.inquiry.responseDue} passed without an explanation; coordinators alerted`);
+  }
+
+  reviewNotificationDue(now: Date): boolean {
+    return !this.legalHold && this.phase === 'retained' && !!this.reviewDue && !this.reviewNotified && now.getTime() >= Date.parse(this.reviewDue);
+  }
+
+  markReviewNotified(): void {
+    this.reviewNotified = true;
+    this.note('system', `retention review due since ${this.reviewDue ?? '?'}; coordinators alerted`);
+  }
+
+  /** The next instant at which time alone changes something, with a name for the timer. */
+  nextDeadline(now: Date): { at: number; summary: string } | undefined {
+    if (this.legalHold) return undefined;
+    const candidates: { at: string | undefined; summary: string }[] = [];
+    if (this.phase === 'awaiting-cutoff') candidates.push({ at: this.policy.inquiryCutoff, summary: 'inquiry cutoff' });
+    if (this.phase === 'explanation-sent') candidates.push({ at: this.inquiry?.objectionPeriodEnds, summary: 'objection period' });
+    if (this.phase === 'due') candidates.push({ at: this.policy.purgeStart, summary: 'purge start' });
+    if (this.phase === 'retained' && !this.reviewNotified) candidates.push({ at: this.reviewDue, summary: 'retention review' });
+    if (this.inquiry && !this.inquiry.responseOverdue && !this.inquiry.explanationSentAt && INQUIRY_PATH.includes(this.phase)) {
+      candidates.push({ at: this.inquiry.responseDue, summary: 'response deadline' });
+    }
+    const upcoming = candidates
+      .filter((c): c is { at: string; summary: string } => c.at !== undefined)
+      .map((c) => ({ at: Date.parse(c.at), summary: c.summary }))
+      .sort((a, b) => a.at - b.at);
+    const first = upcoming[0];
+    return first && { at: Math.max(first.at, now.getTime()), summary: first.summary };
+  }
+
+  failErasure(error: string): void {
+    this.lastError = error;
+    this.enter('erasure-failed', 'system', error);
+  }
+
+  certify(certificateId: string, erasedAt: string): void {
+    this.certificateId = certificateId;
+    this.erasedAt = erasedAt;
+    this.lastError = undefined;
+  }
+
+  decisionRefs(): string[] {
+    return this.decisions.map((d) => d.decisionRef);
+  }
+
+  /** A human-readable account of where the record stands, for refusal messages. */
+  describePhase(): string {
+    const id = `record ${this.input.recordId}`;
+    if (this.legalHold) return `${id} is on legal hold ${this.legalHold.reference} since ${this.legalHold.placedAt}`;
+    switch (this.phase) {
+      case 'awaiting-cutoff':
+        return `${id} is in awaiting-cutoff until ${this.policy.inquiryCutoff}`;
+      case 'due':
+        return `${id} is due for destruction from ${this.policy.purgeStart}`;
+      case 'explanation-sent':
+        return `${id} is in its objection period until ${this.inquiry?.objectionPeriodEnds ?? '?'}; the explanation was sent on ${this.inquiry?.explanationSentAt ?? '?'}`;
+      case 'on-hold':
+        return `${id} is on hold: objection ${this.objection?.reference ?? '?'} awaits a decision`;
+      case 'retained':
+        return `${id} is retained after decision ${this.decisions.at(-1)?.decisionRef ?? '?'} (review due ${this.reviewDue ?? '?'})`;
+      default:
+        return `${id} is in ${this.phase}`;
+    }
+  }
+
+  status(allowedActions: readonly string[] = []): RecordStatus {
+    const inquiry = this.inquiry;
+    return {
+      recordId: this.input.recordId,
+      dossier: this.input.dossier,
+      phase: this.phase,
+      policyVersion: this.policy.version,
+      deadlines: { inquiryCutoff: this.policy.inquiryCutoff, purgeStart: this.policy.purgeStart },
+      ...(inquiry
+        ? {
+            inquiry: {
+              inquiryId: inquiry.inquiryId,
+              receivedAt: inquiry.receivedAt,
+              responseDue: inquiry.responseDue,
+              responseOverdue: inquiry.responseOverdue,
+              ...(inquiry.consent !== undefined ? { consent: inquiry.consent } : {}),
+              ...(inquiry.identityConfirmedAt ? { identityConfirmedAt: inquiry.identityConfirmedAt } : {}),
+              ...(inquiry.explanationSentAt ? { explanationSentAt: inquiry.explanationSentAt } : {}),
+              ...(inquiry.explanationMessageId ? { explanationMessageId: inquiry.explanationMessageId } : {}),
+              ...(inquiry.objectionPeriodEnds ? { objectionPeriodEnds: inquiry.objectionPeriodEnds } : {}),
+            },
+          }
+        : {}),
+      ...(this.objection ? { objection: { ...this.objection } } : {}),
+      decisions: this.decisions.map((d) => ({ outcome: d.outcome, decisionRef: d.decisionRef, at: d.at })),
+      ...(this.legalHold ? { legalHold: { ...this.legalHold } } : {}),
+      ...(this.reviewDue ? { reviewDue: this.reviewDue } : {}),
+      allowedActions,
+      history: [...this.history],
+      ...(this.certificateId ? { certificateId: this.certificateId } : {}),
+      ...(this.erasedAt ? { erasedAt: this.erasedAt } : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+}
