@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { ActionInput, ActionName } from '../../schemas/actions';
+import { actionLabels, type ActionInput, type ActionName } from '../../schemas/actions';
 import { InvalidInputError } from '../../schemas/errors';
 import { recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
 import { actionUpdates } from '../../workflows';
@@ -20,7 +20,7 @@ export async function sendAction<A extends ActionName>(
   payload: Omit<ActionInput<A>, 'actor'>,
 ): Promise<RecordStatus> {
   if (!RECORD_ID.test(recordId)) throw new InvalidInputError(name, [{ field: 'recordId', message: `"${recordId}" is not a record id` }]);
-  const actor = actorForAction(configuredRoles(ctx.config, ctx.progress), user, name, name);
+  const actor = actorForAction(configuredRoles(ctx.config, ctx.progress), user, name, actionLabels[name]);
   const client = await ctx.client();
   try {
     const update = actionUpdates[name];

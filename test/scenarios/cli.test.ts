@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { seedPerson } from '../helpers/fixtures';
+import { startTestMailServer } from '../helpers/mail';
 import { connectClient, eventually, openDatabases, policyIn, testKeyEnv, testServices, uniqueId, type Databases } from '../helpers/services';
 import { bundleWorkflows, realActivities, withWorker } from '../helpers/worker';
 
@@ -38,6 +39,7 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
       DATABASE_URL: services.databases.registry,
       CASE_DATABASE_URL: services.databases.caseAdmin,
       TEMPORAL_TASK_QUEUE: taskQueue,
+      ERASURE_ROLES: 'coordinator=cora;screened-reviewer=rev;privacy-officer=otto',
       ...testKeyEnv,
     };
     return new Promise((resolve) => {
@@ -113,6 +115,59 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     expect(run.stderr).toMatch(/line 5, locations\[0\]\.locator: case-admin holds nothing/);
     const { rows } = await dbs.registry.query('SELECT 1 FROM records WHERE dossier = $1', [dossier]);
     expect(rows).toEqual([]);
+  });
+
+  it('erasure inquiry path - register, consent, identity, consult, explain - as a coordinator and a screened reviewer run it', async () => {
+    const mail = await startTestMailServer();
+    const policy = { ...policyIn(3_600_000, 7_200_000), objectionPeriod: '6w' };
+    await cli('policy', 'add', write('p3.json', JSON.stringify(policy)));
+    const person = await seedPerson(dbs.caseAdmin);
+    const dossier = uniqueId('D');
+    const recordId = `${dossier}-R1`;
+    await cli('import', write('inv3.csv', `record_id,dossier,subject_ref,locations\n${recordId},${dossier},${person.personId},case-admin:persons/${person.personId}\n`), '--policy', policy.version);
+    const email = `${uniqueId('requester')}@test.invalid`;
+    const inquiry = { name: person.fullName, residence: person.residence, email, language: 'en', receivedAt: new Date().toISOString(), mailRef: 'maildir:cur/1.M1.host' };
+    const late = { ...inquiry, receivedAt: new Date(Date.parse(policy.inquiryCutoff) + 60_000).toISOString() };
+    try {
+      await withWorker(
+        bundle,
+        realActivities(dbs, mail.url),
+        async () => {
+          await cli('start', '--dossier', dossier);
+          const tooLate = await cli('inquiry', 'register', write('late.json', JSON.stringify(late)), '--policy', policy.version, '--as', 'cora');
+          expect(tooLate).toMatchObject({ code: 1, stderr: expect.stringContaining(`after the inquiry cutoff ${policy.inquiryCutoff}`) });
+
+          const registered = await cli('inquiry', 'register', write('inq.json', JSON.stringify(inquiry)), '--policy', policy.version, '--as', 'cora');
+          expect(registered.stdout).toContain(`record ${recordId}: awaiting-consent`);
+          expect((await cli('consent', recordId, '--given', '--as', 'rev')).stderr).toContain('rev is screened-reviewer; consent is for the role coordinator');
+          expect((await cli('consent', recordId, '--given', '--as', 'cora')).stdout).toContain(`record ${recordId}: identity-check`);
+          const early = await cli('consult', recordId, '--purpose', 'explanation', '--as', 'rev');
+          expect(early.stderr).toContain('is identity-check; a consultation needs');
+          expect((await cli('identity', recordId, '--as', 'cora')).stdout).toContain('consultation');
+          expect((await cli('consult', recordId, '--purpose', 'explanation', '--as', 'cora')).stderr).toContain('a consultation is for the role screened-reviewer');
+
+          const consulted = await cli('consult', recordId, '--purpose', 'explanation to requester', '--as', 'rev');
+          expect(consulted.stdout).toContain(`name=${person.fullName}`);
+          expect(consulted.stdout).toContain('text=first fixture note');
+          const log = await cli('access-log', '--record', recordId);
+          expect(log.stdout).toMatch(new RegExp(`${recordId}\\s+consult\\s+rev \\(screened-reviewer\\)\\s+explanation to requester`));
+
+          const explained = await cli('explain', recordId, '--language', 'en', '--as', 'rev');
+          expect(explained.stdout).toContain(`record ${recordId}: explanation-sent`);
+          await mail.waitFor(email, /what was processed about you/);
+          const status = await cli('status', recordId);
+          expect(status.stdout).toContain('objection period until:');
+          expect(status.stdout).toContain('possible actions: object, hold');
+        },
+        testServices().temporalAddress,
+        taskQueue,
+      );
+    } finally {
+      await mail.stop();
+    }
+    const temporal = await connectClient();
+    await temporal.client.workflow.getHandle(recordWorkflowId(recordId)).terminate('test done');
+    await temporal.close();
   });
 
   it('erasure - wrong usage - prints what is wrong and the usage, exit code 2', async () => {

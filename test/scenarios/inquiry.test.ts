@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { storeInquiry } from '../../activities/registry/inquiries';
+import type { ActionInput, ActionName } from '../../schemas/actions';
+import { recordWorkflowId, type LifecyclePhase, type RecordStatus } from '../../schemas/lifecycle';
+import type { Policy } from '../../schemas/policy';
+import { searchAttributes } from '../../schemas/search-attributes';
+import { startLifecycles } from '../../cli/start-lifecycles';
+import { actionUpdates, statusQuery, type recordLifecycle, type unmatchedInquiry } from '../../workflows';
+import { certificatesFor, personRows, seedRecords, type SeededPerson } from '../helpers/fixtures';
+import { startTestMailServer, type TestMailServer } from '../helpers/mail';
+import { connectClient, eventually, openDatabases, policyIn, testKeys, uniqueId, type Databases } from '../helpers/services';
+import { bundleWorkflows, COORDINATORS, realActivities, withWorker } from '../helpers/worker';
+
+const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
+const REVIEWER = { user: 'rev', role: 'screened-reviewer' as const };
+const OFFICER = { user: 'otto', role: 'privacy-officer' as const };
+
+type Handle = WorkflowHandle<typeof recordLifecycle>;
+
+describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, SMTP and dev server', () => {
+  let bundle: WorkflowBundleWithSourceMap;
+  let dbs: Databases;
+  let mail: TestMailServer;
+  let temporal: Awaited<ReturnType<typeof connectClient>>;
+  beforeAll(async () => {
+    bundle = await bundleWorkflows();
+    dbs = openDatabases();
+    mail = await startTestMailServer();
+    temporal = await connectClient();
+  });
+  afterAll(async () => {
+    await temporal.close();
+    await mail.stop();
+    await dbs.close();
+  });
+
+  /** A record with its lifecycle started on the given task queue. */
+  async function startRecord(taskQueue: string, policy: Policy): Promise<{ recordId: string; person: SeededPerson; handle: Handle }> {
+    const [record] = await seedRecords(dbs, policy);
+    await startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, dossier: record!.dossier });
+    return { recordId: record!.recordId, person: record!.person, handle: temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId)) };
+  }
+
+  /** Stores an inquiry from the person (matched by HMAC) and registers it on the record. */
+  async function inquire(person: SeededPerson, policy: Policy, handle: Handle, email: string, receivedAt = new Date().toISOString()) {
+    const inquiryId = randomUUID();
+    const { matchedRecordIds } = await storeInquiry(dbs.registry, testKeys, {
+      inquiryId,
+      receivedAt,
+      policyVersion: policy.version,
+      language: 'en',
+      // Spelled differently from the case administration: matching normalises both.
+      name: person.fullName.toUpperCase(),
+      residence: ` ${person.residence} `,
+      email,
+      mailRef: `maildir:cur/${inquiryId}`,
+      registeredBy: 'cora (coordinator)',
+    });
+    await act(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId, receivedAt });
+    return { inquiryId, matchedRecordIds };
+  }
+
+  const act = <A extends ActionName>(handle: Handle, name: A, payload: ActionInput<A>): Promise<RecordStatus> =>
+    handle.executeUpdate(actionUpdates[name], { args: [payload] });
+  const refusal = async <A extends ActionName>(handle: Handle, name: A, payload: ActionInput<A>): Promise<string> => {
+    const error = await act(handle, name, payload).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+    return (error as WorkflowUpdateFailedError).cause?.message ?? '';
+  };
+  const phaseReached = (handle: Handle, phase: LifecyclePhase, timeoutMs?: number) =>
+    eventually(`phase ${phase}`, async () => {
+      const status = await handle.query(statusQuery);
+      return status.phase === phase ? status : undefined;
+    }, timeoutMs);
+  const inquiryRows = async (inquiryId: string) =>
+    (await dbs.registry.query('SELECT 1 FROM inquiries WHERE inquiry_id = $1 UNION ALL SELECT 1 FROM inquiry_records WHERE inquiry_id = $1', [inquiryId])).rowCount;
+  const updateEvents = async (handle: Handle) =>
+    ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+
+  it('recordLifecycle - consent, identity, explanation, no objection - erases after the objection period and destroys the inquiry', async () => {
+    const policy = { ...policyIn(4_000, 4_000), objectionPeriod: '3s' };
+    const email = `${uniqueId('requester')}@test.invalid`;
+    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+      const { recordId, person, handle } = await startRecord(tq, policy);
+      const { inquiryId, matchedRecordIds } = await inquire(person, policy, handle, email);
+      expect(matchedRecordIds).toEqual([recordId]);
+      expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.InquiryOpen)).toBe(true);
+
+      await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
+      await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+      const explained = await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'en' });
+      expect(explained.phase).toBe('explanation-sent');
+      expect(explained.inquiry?.explanationMessageId).toMatch(/@/);
+
+      const explanation = await mail.waitFor(email, /what was processed about you/);
+      expect(explanation.text).toContain('your name, place of residence and religious belief (1)');
+      expect(explanation.text).toContain('notes on your behaviour and statements (2)');
+      expect(explanation.text).not.toContain(person.fullName);
+      expect(explanation.headers.get('x-erasure-record')).toBe(recordId);
+      // The objection period runs: nothing is destroyed yet.
+      expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(1);
+
+      const result = await handle.result();
+      const confirmation = await mail.waitFor(email, /has been destroyed/);
+      expect(confirmation.text).toContain(inquiryId);
+      expect(await personRows(dbs.caseAdmin, person.personId)).toEqual({ persons: 0, notes: 0, note_sources: 0, person_organisations: 0 });
+      expect(await inquiryRows(inquiryId)).toBe(0);
+      const [certificate] = await certificatesFor(dbs.registry, recordId);
+      expect(certificate?.certificate_id).toBe(result.certificateId);
+      expect(certificate?.body).toMatchObject({
+        inquiry: { inquiryId, destroyed: ['inquiry-link', 'inquiry', 'requester-contact-data', 'inquiry-mail-reference'], remainingRecords: 0 },
+        systems: [{ found: { persons: 1, notes: 2 } }],
+      });
+      const phases = (await handle.query(statusQuery)).history.map((e) => e.phase);
+      expect(phases).toEqual(['awaiting-cutoff', 'awaiting-consent', 'identity-check', 'consultation', 'explanation-sent', 'due', 'erasing', 'verifying', 'certifying', 'erased']);
+      const history = JSON.stringify(await handle.fetchHistory());
+      expect(history).not.toContain(email);
+      expect(history).not.toContain(person.fullName);
+    });
+  });
+
+  it('recordLifecycle - consent refused - no consultation; erased after the cutoff', async () => {
+    const policy = policyIn(3_000, 3_000);
+    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+      const { person, handle } = await startRecord(tq, policy);
+      await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`);
+      const refused = await act(handle, 'recordConsent', { actor: COORDINATOR, given: false });
+      expect(refused.phase).toBe('awaiting-cutoff');
+      expect(await refusal(handle, 'sendExplanation', { actor: REVIEWER, language: 'nl' })).toContain('the explanation is sent in consultation');
+      await handle.result();
+      expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(0);
+    });
+  });
+
+  it('recordLifecycle - objection - suspends erasure until a decision, then proceeds', async () => {
+    const policy = { ...policyIn(1_000, 1_000), objectionPeriod: '1h' };
+    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+      const { recordId, person, handle } = await startRecord(tq, policy);
+      await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`, new Date(Date.now() - 1_000).toISOString());
+      await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
+      await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+      await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'nl' });
+      const held = await act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-2024-001' });
+      expect(held.phase).toBe('on-hold');
+      expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.OnHold)).toBe(true);
+      // Well past the purge start: still nothing destroyed.
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await handle.query(statusQuery)).phase).toBe('on-hold');
+      expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(1);
+
+      expect(await refusal(handle, 'decideObjection', { actor: COORDINATOR, outcome: 'proceed', reason: 'objection unfounded', decisionRef: 'BESL-1' })).toContain(
+        'it is for the role privacy-officer, not coordinator',
+      );
+      await act(handle, 'decideObjection', { actor: OFFICER, outcome: 'proceed', reason: 'objection unfounded', decisionRef: 'BESL-2024-017' });
+      await handle.result();
+      expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(0);
+      const [certificate] = await certificatesFor(dbs.registry, recordId);
+      expect(certificate?.body).toMatchObject({ decisionRefs: ['BESL-2024-017'] });
+    });
+  });
+
+  it('recordLifecycle - objection decided "retain" - keeps the record and alerts the coordinators at the review date', async () => {
+    const policy = { ...policyIn(1_000, 1_000), objectionPeriod: '1h', retentionReview: '2s' };
+    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+      const { recordId, person, handle } = await startRecord(tq, policy);
+      await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`, new Date(Date.now() - 1_000).toISOString());
+      await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
+      await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+      await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'nl' });
+      await act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-2024-002' });
+      const retained = await act(handle, 'decideObjection', { actor: OFFICER, outcome: 'retain', reason: 'objection upheld', decisionRef: 'BESL-2024-018' });
+      expect(retained.phase).toBe('retained');
+      const alert = await mail.waitFor(COORDINATORS, new RegExp(`Retention review due: record ${recordId}`));
+      expect(alert.text).toContain(recordId);
+      expect((await handle.query(statusQuery)).phase).toBe('retained');
+      expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(1);
+      await handle.terminate('test done');
+    });
+  });
+
+  it('recordLifecycle - legal hold - suspends everything; on release the passed deadlines apply at once', async () => {
+    const policy = policyIn(1_500, 2_000);
+    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+      const { person, handle } = await startRecord(tq, policy);
+      await phaseReached(handle, 'awaiting-cutoff');
+      expect(await refusal(handle, 'placeHold', { actor: COORDINATOR, reference: 'RB-1', reason: 'court order' })).toContain('for the role privacy-officer');
+      const held = await act(handle, 'placeHold', { actor: OFFICER, reference: 'RB-2024-7', reason: 'court order pending' });
+      expect(held).toMatchObject({ phase: 'on-hold', legalHold: { reference: 'RB-2024-7', returnTo: 'awaiting-cutoff' } });
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect((await handle.query(statusQuery)).phase).toBe('on-hold');
+      expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(1);
+
+      expect(await refusal(handle, 'releaseHold', { actor: OFFICER, reference: 'RB-OTHER' })).toContain('is held under RB-2024-7, not RB-OTHER');
+      await act(handle, 'releaseHold', { actor: OFFICER, reference: 'RB-2024-7' });
+      await handle.result();
+      const phases = (await handle.query(statusQuery)).history.map((e) => e.phase);
+      expect(phases.slice(0, 4)).toEqual(['awaiting-cutoff', 'on-hold', 'awaiting-cutoff', 'due']);
+      expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(0);
+    });
+  });
+
+  it('recordLifecycle - response deadline passes without an explanation - escalates to the coordinators', async () => {
+    const policy = { ...policyIn(60_000, 60_000), responseDeadline: '2s' };
+    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+      const { recordId, person, handle } = await startRecord(tq, policy);
+      const { inquiryId } = await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`);
+      await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
+      const alert = await mail.waitFor(COORDINATORS, new RegExp(`Response deadline passed: inquiry ${inquiryId}, record ${recordId}`));
+      expect(alert.text).not.toContain(person.fullName);
+      const status = await eventually('overdue flag', async () => {
+        const s = await handle.query(statusQuery);
+        return s.inquiry?.responseOverdue ? s : undefined;
+      });
+      expect(status.phase).toBe('identity-check');
+      expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.ResponseOverdue)).toBe(true);
+      await handle.terminate('test done');
+    });
+  });
+
+  it('recordLifecycle - refused actions - name the reason and what is allowed, and leave no history event', async () => {
+    const policy = policyIn(60_000, 120_000);
+    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+      const { person, handle } = await startRecord(tq, policy);
+      await phaseReached(handle, 'awaiting-cutoff');
+      const late = new Date(Date.parse(policy.inquiryCutoff) + 1_000).toISOString();
+      expect(await refusal(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId: randomUUID(), receivedAt: late })).toContain(
+        `after the inquiry cutoff ${policy.inquiryCutoff}`,
+      );
+      await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`);
+      expect(await refusal(handle, 'recordConsent', { actor: REVIEWER, given: true })).toContain('it is for the role coordinator, not screened-reviewer (rev)');
+      expect(await refusal(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-1' })).toMatch(
+        /is in awaiting-consent; an objection is filed during the objection period. Allowed now: consent, hold/,
+      );
+      expect(await refusal(handle, 'placeHold', { actor: OFFICER, reference: 'has spaces in it', reason: 'x' })).toContain('reference: a reference is an id');
+      expect(await updateEvents(handle)).toBe(1); // only the inquiry itself
+      await handle.terminate('test done');
+    });
+  });
+
+  it('unmatchedInquiry - no record matches - tells the requester and destroys the inquiry after the cutoff', async () => {
+    const policy = policyIn(2_000, 2_000);
+    await seedRecords(dbs, policy);
+    const email = `${uniqueId('nobody')}@test.invalid`;
+    const inquiryId = randomUUID();
+    const { matchedRecordIds } = await storeInquiry(dbs.registry, testKeys, {
+      inquiryId,
+      receivedAt: new Date().toISOString(),
+      policyVersion: policy.version,
+      language: 'nl',
+      name: 'Niet Bestaand',
+      residence: 'Nergensdorp',
+      email,
+      registeredBy: 'cora (coordinator)',
+    });
+    expect(matchedRecordIds).toEqual([]);
+    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+      const handle = await temporal.client.workflow.start<typeof unmatchedInquiry>('unmatchedInquiry', {
+        workflowId: `inquiry-${inquiryId}`,
+        taskQueue: tq,
+        args: [{ inquiryId, inquiryCutoff: policy.inquiryCutoff }],
+      });
+      await mail.waitFor(email, /geen gegevens gevonden/);
+      await expect(handle.result()).resolves.toEqual({ destroyed: ['inquiry', 'requester-contact-data'] });
+    });
+    expect(await inquiryRows(inquiryId)).toBe(0);
+  });
+});
