@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { createPool } from '../activities/pg-pool';
+import type { RoleMap } from '../schemas/roles';
+import { configuredRoles } from './actors';
 import { parseConfig, type Config } from '../schemas/config';
 import { databaseUrls } from '../infra/database-urls';
 import { temporalTarget } from '../infra/temporal-connection';
@@ -17,6 +19,14 @@ export class CliContext {
     readonly progress: (line: string) => void = (line) => console.error(line),
   ) {
     this.config = parseConfig(env);
+  }
+
+  private roleMap?: RoleMap;
+
+  /** The configured users per role, parsed (and warned about) once per command. */
+  roles(): RoleMap {
+    this.roleMap ??= configuredRoles(this.config, this.progress);
+    return this.roleMap;
   }
 
   registry(): Pool {

@@ -36,6 +36,17 @@ Configuration comes from the environment (see README.md): TEMPORAL_ADDRESS, DATA
 
 class UsageError extends Error {}
 
+/** What to do about the failures a coordinator meets first. */
+function hint(error: Error & { code?: unknown }): string {
+  if (error.code === 'ECONNREFUSED' && /:(543\d\d|5432)\b/.test(error.message)) {
+    return '\n  PostgreSQL does not answer: is `npm start` running? Otherwise set DATABASE_URL to a reachable database.';
+  }
+  if (error.code === '28P01') return '\n  The database refused the password: check DATABASE_URL, or ERASURE_DATA_DIR for the embedded credentials.';
+  if (error.code === '3D000') return '\n  The database does not exist: check DATABASE_URL, then run `npm run migrate`.';
+  if (error.code === '42P01') return '\n  The registry tables are missing: run `npm run migrate` (or `npm start` once).';
+  return '';
+}
+
 async function run(argv: string[], ctx: () => CliContext): Promise<void> {
   const { values: v, positionals } = parseArgs({
     args: argv,
@@ -133,7 +144,7 @@ async function main(): Promise<number> {
       console.error(USAGE);
       return 2;
     }
-    console.error(error instanceof ErasureError ? error.message : `erasure: ${error.message}`);
+    console.error(error instanceof ErasureError ? error.message : `erasure: ${error.message}${hint(error)}`);
     return 1;
   } finally {
     await context?.close().catch(() => undefined);

@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { createPool } from '../activities/pg-pool';
 import type { Policy } from '../schemas/policy';
@@ -35,14 +37,14 @@ export interface DemoPerson {
 }
 
 /** Synthetic persons: generated labels, no real names, places or beliefs. */
-export function demoPersons(count: number, seed = 17): DemoPerson[] {
+export function demoPersons(count: number, seed = 17, tag = 'DEMO'): DemoPerson[] {
   const random = sequence(seed);
   const next = () => random.next().value as number;
   return Array.from({ length: count }, (_, i) => {
     const n = String(i + 1).padStart(4, '0');
     const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)] as T;
     return {
-      id: `P-DEMO-${n}`,
+      id: `P-${tag}-${n}`,
       fullName: `Synthetic Person ${n}`,
       residence: pick(TOWNS),
       belief: pick(BELIEFS),
@@ -90,44 +92,80 @@ export async function loadDemoCaseAdmin(caseAdmin: Pool, persons: readonly DemoP
   }
 }
 
-export interface DemoLoad {
+export interface DemoDossier {
+  readonly dossier: string;
   readonly loaded: boolean;
   readonly policy: Policy;
   readonly records: number;
 }
 
+export interface DemoSpec {
+  readonly dossier: string;
+  /** Record and person ids: R-<tag>-0001, P-<tag>-0001, ... */
+  readonly tag: string;
+  readonly count: number;
+  readonly seed: number;
+  readonly policy: (now: Date, stamp: string) => Policy;
+}
+
+export const DEMO_SPECS: readonly DemoSpec[] = [
+  {
+    // Runs by itself: cutoff and purge start a minute or two from the first start.
+    dossier: DEMO_DOSSIER,
+    tag: 'DEMO',
+    count: 12,
+    seed: 17,
+    policy: (now, stamp) => ({
+      version: `demo-${stamp}`,
+      description: 'Compressed demo policy: the source case runs the same steps over weeks',
+      inquiryCutoff: new Date(now.getTime() + 45_000).toISOString(),
+      purgeStart: new Date(now.getTime() + 90_000).toISOString(),
+      objectionPeriod: '2m',
+      responseDeadline: '5m',
+      retentionReview: '10m',
+    }),
+  },
+  {
+    // For trying the inquiry path by hand: ten minutes until the cutoff.
+    dossier: 'D-DEMO-INQ',
+    tag: 'DEMO-INQ',
+    count: 3,
+    seed: 29,
+    policy: (now, stamp) => ({
+      version: `demo-inquiry-${stamp}`,
+      description: 'Compressed demo policy for the inquiry path',
+      inquiryCutoff: new Date(now.getTime() + 600_000).toISOString(),
+      purgeStart: new Date(now.getTime() + 600_000).toISOString(),
+      objectionPeriod: '2m',
+      responseDeadline: '5m',
+      retentionReview: '10m',
+    }),
+  },
+];
+
 /**
- * Loads the demo dossier once: synthetic case rows, a compressed policy (cutoff and purge
- * start a minute or two from the first start) and the inventory, through the same import
- * code as `erasure import`. Later starts find it and leave it as it is.
+ * Loads a demo dossier once: synthetic case rows, a compressed policy and the inventory,
+ * through the same import code as `erasure import`. Later starts find it and leave it
+ * as it is.
  */
-export async function loadDemo(
+export async function loadDemoDossier(
   registry: Pool,
   caseAdminUrl: string,
   adapters: AdapterRegistry,
   hmacKey: Buffer,
-  options: { count?: number; now?: Date } = {},
-): Promise<DemoLoad> {
+  spec: DemoSpec,
+  now = new Date(),
+): Promise<DemoDossier & { persons: DemoPerson[] }> {
+  const persons = demoPersons(spec.count, spec.seed, spec.tag);
   const existing = await registry.query<{ policy_version: string; n: string }>(
     'SELECT policy_version, count(*) AS n FROM records WHERE dossier = $1 GROUP BY policy_version',
-    [DEMO_DOSSIER],
+    [spec.dossier],
   );
   if (existing.rows[0]) {
     const { rows } = await registry.query<{ body: Policy }>('SELECT body FROM policies WHERE version = $1', [existing.rows[0].policy_version]);
-    return { loaded: false, policy: rows[0]?.body as Policy, records: Number(existing.rows[0].n) };
+    return { dossier: spec.dossier, loaded: false, policy: rows[0]?.body as Policy, records: Number(existing.rows[0].n), persons };
   }
-  const now = options.now ?? new Date();
-  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  const policy: Policy = {
-    version: `demo-${stamp}`,
-    description: 'Compressed demo policy: the source case runs the same steps over weeks',
-    inquiryCutoff: new Date(now.getTime() + 45_000).toISOString(),
-    purgeStart: new Date(now.getTime() + 90_000).toISOString(),
-    objectionPeriod: '2m',
-    responseDeadline: '5m',
-    retentionReview: '10m',
-  };
-  const persons = demoPersons(options.count ?? 12);
+  const policy = spec.policy(now, now.toISOString().replace(/[-:T]/g, '').slice(0, 14));
   const caseAdmin = createPool(caseAdminUrl, 2);
   try {
     await loadDemoCaseAdmin(caseAdmin, persons);
@@ -138,19 +176,40 @@ export async function loadDemo(
   const records = persons.map((p, i) => ({
     line: i + 2,
     record: {
-      recordId: `R-DEMO-${String(i + 1).padStart(4, '0')}`,
-      dossier: DEMO_DOSSIER,
+      recordId: `R-${spec.tag}-${String(i + 1).padStart(4, '0')}`,
+      dossier: spec.dossier,
       subjectRef: p.id,
       locations: [{ system: 'case-admin' as const, locator: `persons/${p.id}` }],
     },
   }));
   await importInventory(registry, {
-    sourceName: 'demo-inventory (generated)',
+    sourceName: `${spec.dossier} demo inventory (generated)`,
     sourceSha256: sha256Hex(JSON.stringify(records)),
     policyVersion: policy.version,
     records,
     adapters,
     hmacKey,
   });
-  return { loaded: true, policy, records: records.length };
+  return { dossier: spec.dossier, loaded: true, policy, records: records.length, persons };
+}
+
+/**
+ * An inquiry file as a coordinator would transcribe it, from the first synthetic person
+ * of the inquiry dossier: the way in for trying `erasure inquiry register`.
+ */
+export function writeDemoInquiry(dir: string, person: DemoPerson, receivedAt: Date): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'inquiry.json');
+  if (!existsSync(file)) {
+    const inquiry = {
+      name: person.fullName,
+      residence: person.residence,
+      email: 'requester@example.invalid',
+      language: 'en',
+      receivedAt: receivedAt.toISOString(),
+      mailRef: 'maildir:cur/demo-inquiry.eml',
+    };
+    writeFileSync(file, `${JSON.stringify(inquiry, null, 2)}\n`, { mode: 0o600 });
+  }
+  return file;
 }

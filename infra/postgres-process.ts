@@ -4,6 +4,16 @@ import { embeddedDatabaseUrl } from './embedded-credentials';
 
 type SupervisorMessage = { ready?: boolean; error?: string };
 
+const START_TIMEOUT_MS = 120_000;
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
 /** The embedded PostgreSQL, run by `postgres-supervisor` in its own process group. */
 export class EmbeddedPostgresProcess {
   private constructor(
@@ -19,11 +29,19 @@ export class EmbeddedPostgresProcess {
       env: { ...process.env, SUPERVISED_PG_DIR: options.dir, SUPERVISED_PG_PORT: String(options.port) },
     });
     await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        killGroup(child, 'SIGKILL');
+        reject(new Error(`the embedded PostgreSQL did not start within ${START_TIMEOUT_MS / 1000} s; see ${options.dir}/postgres.log`));
+      }, START_TIMEOUT_MS);
       child.once('message', (message: SupervisorMessage) => {
+        clearTimeout(timer);
         if (message.ready) resolve();
         else reject(new Error(message.error ?? 'the embedded PostgreSQL did not start'));
       });
-      child.once('exit', (code) => reject(new Error(`the embedded PostgreSQL supervisor exited with code ${code} before it was ready`)));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the embedded PostgreSQL supervisor exited with code ${code} before it was ready`));
+      });
     });
     return new EmbeddedPostgresProcess(child, options.dir, options.port);
   }
@@ -39,8 +57,9 @@ export class EmbeddedPostgresProcess {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     if (this.child.connected) this.child.send({ stop: true });
-    else this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    else killGroup(this.child, 'SIGTERM');
+    // The postmaster is the supervisor's child in the same (detached) group: kill both.
+    const timer = setTimeout(() => killGroup(this.child, 'SIGKILL'), timeoutMs);
     await exited;
     clearTimeout(timer);
   }

@@ -57,6 +57,12 @@ export class EmbeddedCluster {
     const clusterDir = join(options.dir, 'cluster');
     mkdirSync(options.dir, { recursive: true });
     const logFile = join(options.dir, 'postgres.log');
+    if (existsSync(join(clusterDir, 'PG_VERSION')) && !existsSync(join(options.dir, 'credentials.json'))) {
+      throw new Error(
+        `${join(options.dir, 'credentials.json')} is missing but the cluster in ${clusterDir} exists: its password is lost. ` +
+          `Restore the file, or delete ${options.dir} to start with an empty cluster.`,
+      );
+    }
     const credentials = credentialsFor(options.dir);
     const pg = new EmbeddedPostgres({
       databaseDir: clusterDir,
@@ -81,11 +87,11 @@ export class EmbeddedCluster {
     }
     try {
       await pg.start();
-    } catch {
-      const tail = readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n');
+    } catch (err) {
+      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n') : '(no log written)';
       throw new Error(
-        `The embedded PostgreSQL did not start on port ${options.port} (is the port taken? set EMBEDDED_PG_PORT). ` +
-          `Its log (${logFile}):\n${tail}`,
+        `The embedded PostgreSQL did not start on port ${options.port} (is the port taken? set EMBEDDED_PG_PORT)` +
+          `${err instanceof Error ? `: ${err.message}` : ''}. Its log (${logFile}):\n${tail}`,
       );
     }
     const cluster = new EmbeddedCluster(pg, options.dir, options.port);

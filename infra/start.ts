@@ -6,7 +6,7 @@ import { startLifecycles } from '../cli/start-lifecycles';
 import { startWorker, type RunningWorker } from '../workers/worker';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { DEMO_DOSSIER, loadDemo } from './demo';
+import { DEMO_DOSSIER, DEMO_SPECS, loadDemoDossier, writeDemoInquiry } from './demo';
 import { join } from 'node:path';
 import { loadKeys } from './keys';
 import { startMailSink, type MailSink } from './mail-sink';
@@ -21,7 +21,7 @@ const log = (line: string) => console.log(line);
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   // The worker's own INFO lines (bundling, state changes) would bury what a coordinator needs to read.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   let stack: Stack | undefined;
   let worker: RunningWorker | undefined;
   let registry: Pool | undefined;
@@ -31,7 +31,12 @@ async function main(): Promise<void> {
   let stopping = false;
 
   const stop = async (code: number) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C: stop waiting. The dev server and the database supervisor are
+      // tied to this process and go down with it.
+      log('Forced stop.');
+      process.exit(code || 130);
+    }
     stopping = true;
     if (progressTimer) clearInterval(progressTimer);
     log('\nStopping: worker, then Temporal, then PostgreSQL...');
@@ -64,10 +69,18 @@ async function main(): Promise<void> {
       mailFrom: config.MAIL_FROM,
       coordinatorsEmail: config.COORDINATORS_EMAIL,
     });
-    worker.done.catch((err: unknown) => {
-      log(`worker stopped unexpectedly: ${(err as Error).message}`);
-      void stop(1);
-    });
+    worker.done.then(
+      () => {
+        if (!stopping) {
+          log('worker stopped; stopping the rest');
+          void stop(1);
+        }
+      },
+      (err: unknown) => {
+        log(`worker stopped unexpectedly: ${(err as Error).message}`);
+        void stop(1);
+      },
+    );
     log(`Worker: polling task queue "${config.TEMPORAL_TASK_QUEUE}"`);
 
     registry = createPool(stack.databases.registry, 4);
@@ -77,41 +90,57 @@ async function main(): Promise<void> {
       return;
     }
     const storage = configuredAdapters(stack.databases);
-    const demo = await loadDemo(registry, stack.databases.caseAdmin, storage.adapters, keys.hmacKey).finally(() => storage.close());
-    log(
-      demo.loaded
-        ? `Demo: loaded dossier ${DEMO_DOSSIER} with ${demo.records} synthetic records (policy ${demo.policy.version})`
-        : `Demo: dossier ${DEMO_DOSSIER} was loaded before (${demo.records} records, policy ${demo.policy.version}); resuming`,
-    );
+    const dossiers: Awaited<ReturnType<typeof loadDemoDossier>>[] = [];
+    try {
+      for (const spec of DEMO_SPECS) dossiers.push(await loadDemoDossier(registry, stack.databases.caseAdmin, storage.adapters, keys.hmacKey, spec));
+    } finally {
+      await storage.close();
+    }
+    for (const d of dossiers) {
+      log(
+        d.loaded
+          ? `Demo: loaded dossier ${d.dossier} with ${d.records} synthetic records (policy ${d.policy.version})`
+          : `Demo: dossier ${d.dossier} was loaded before (${d.records} records, policy ${d.policy.version}); resuming`,
+      );
+    }
     connection = await Connection.connect(stack.target.connection);
     const client = new Client({ connection, namespace: stack.target.namespace });
-    const started = await startLifecycles({ client, registry, taskQueue: config.TEMPORAL_TASK_QUEUE, dossier: DEMO_DOSSIER });
-    log(`Lifecycles: ${started.started} started, ${started.alreadyPresent} already present`);
+    for (const d of dossiers) {
+      const started = await startLifecycles({ client, registry, taskQueue: config.TEMPORAL_TASK_QUEUE, dossier: d.dossier });
+      log(`Lifecycles ${d.dossier}: ${started.started} started, ${started.alreadyPresent} already present`);
+    }
+    const [demo, inquiryDemo] = dossiers as [(typeof dossiers)[number], (typeof dossiers)[number]];
+    const inquiryFile = writeDemoInquiry(join(stack.dataDir, 'demo'), inquiryDemo.persons[0]!, new Date());
 
     const ui = stack.uiUrl ? `${stack.uiUrl}/namespaces/${stack.target.namespace}/workflows` : '(TEMPORAL_ADDRESS server)';
     log(`
 Ready.
   Temporal Web UI   ${ui}
-  inquiry cutoff    ${demo.policy.inquiryCutoff}
-  purge start       ${demo.policy.purgeStart}   (records are erased from then on)
+  ${DEMO_DOSSIER}            inquiry cutoff ${demo.policy.inquiryCutoff}, purge start ${demo.policy.purgeStart}: erased by itself
+  ${inquiryDemo.dossier}        inquiry cutoff ${inquiryDemo.policy.inquiryCutoff}: try the inquiry path before then
+  mail              ${mailSink ? `${mailSink.dir} (one .eml file per message)` : config.SMTP_URL ?? ''}
 
 In another terminal:
   npm run cli -- list --dossier ${DEMO_DOSSIER}
   npm run cli -- status R-DEMO-0001
-  npm run cli -- list --phase erased
+  npm run cli -- inquiry register ${inquiryFile} --policy ${inquiryDemo.policy.version} --as coordinator
+  npm run cli -- consent R-DEMO-INQ-0001 --given --as coordinator
+  npm run cli -- identity R-DEMO-INQ-0001 --as coordinator
+  npm run cli -- consult R-DEMO-INQ-0001 --purpose "explanation to requester" --as reviewer
+  npm run cli -- explain R-DEMO-INQ-0001 --language en --as reviewer
 
 Ctrl-C stops everything; a second \`npm start\` resumes the same workflows.
 `);
-    let lastErased = -1;
+    let last = '';
     const report = async () => {
-      const { rows } = await (registry as Pool).query<{ total: string; erased: string }>(
-        'SELECT count(*) AS total, count(erased_at) AS erased FROM records WHERE dossier = $1',
-        [DEMO_DOSSIER],
+      const { rows } = await (registry as Pool).query<{ dossier: string; total: string; erased: string }>(
+        'SELECT dossier, count(*) AS total, count(erased_at) AS erased FROM records WHERE dossier = ANY($1) GROUP BY dossier ORDER BY dossier',
+        [dossiers.map((d) => d.dossier)],
       );
-      const erased = Number(rows[0]?.erased ?? 0);
-      if (erased !== lastErased) {
-        lastErased = erased;
-        log(`[${new Date().toISOString()}] ${DEMO_DOSSIER}: ${erased}/${rows[0]?.total ?? 0} records erased and certified`);
+      const line = rows.map((r) => `${r.dossier}: ${r.erased}/${r.total} erased`).join(', ');
+      if (line !== last) {
+        last = line;
+        log(`[${new Date().toISOString()}] ${line}`);
       }
     };
     await report();

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { ToolMissingError } from '../schemas/errors';
 import { projectToolsDir, userCacheDir } from './paths';
@@ -20,7 +20,7 @@ type Log = (line: string) => void;
 function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
-    return true;
+    return statSync(path).isFile();
   } catch {
     return false;
   }
@@ -34,6 +34,17 @@ function onPath(command: string, pathVar: string | undefined): string | undefine
   }
   return undefined;
 }
+
+function goVersion(go: string): number[] | undefined {
+  try {
+    const match = /go(\d+)\.(\d+)/.exec(execFileSync(go, ['version']).toString());
+    return match ? [Number(match[1]), Number(match[2])] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const compareVersions = (a: number[], b: number[]) => a[0]! - b[0]! || a[1]! - b[1]!;
 
 const projectCachePath = () => join(projectToolsDir(), 'temporal', TEMPORAL_CLI_VERSION, 'temporal');
 const userCachePath = () => join(userCacheDir(), 'temporal-cli', TEMPORAL_CLI_VERSION, 'temporal');
@@ -66,9 +77,16 @@ async function buildTemporalCli(env: Record<string, string | undefined>, log: Lo
   const go = onPath('go', env.PATH) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) {
     throw new ToolMissingError(
-      'No Temporal CLI found and no Go toolchain to build one. Either install Go 1.24 or newer ' +
-        '(Debian: apt-get install golang-go, or put /usr/local/go/bin on PATH), or install the ' +
+      'No Temporal CLI found and no Go toolchain to build one. Either install Go 1.21 or newer ' +
+        '(https://go.dev/dl, or put /usr/local/go/bin on PATH), or install the ' +
         '`temporal` CLI and put it on PATH, or set TEMPORAL_CLI_PATH to its binary.',
+    );
+  }
+  const version = goVersion(go);
+  if (version && compareVersions(version, [1, 21]) < 0) {
+    throw new ToolMissingError(
+      `${go} is Go ${version.join('.')}; building the Temporal CLI ${TEMPORAL_CLI_VERSION} needs Go 1.21 or newer (it fetches the toolchain it needs) — ` +
+        'install a newer Go (https://go.dev/dl, or /usr/local/go) or set TEMPORAL_CLI_PATH to a temporal binary.',
     );
   }
   const target = projectCachePath();

@@ -69,6 +69,10 @@ export class TemporalDevServer {
     // then stops the worker before the server, in that order.
     const child = spawn(options.cliPath, args, { stdio: ['ignore', logFd, logFd], detached: true });
     closeSync(logFd);
+    const spawnError = new Promise<never>((_, reject) =>
+      child.once('error', (err) => reject(new Error(`cannot run ${options.cliPath}: ${err.message}; set TEMPORAL_CLI_PATH to a temporal binary`))),
+    );
+    spawnError.catch(() => undefined);
     if (child.pid) writeFileSync(pidFile(options.dbFile), String(child.pid));
     const killOnExit = () => child.kill('SIGKILL');
     process.once('exit', killOnExit);
@@ -80,7 +84,7 @@ export class TemporalDevServer {
       options.headless ? undefined : `http://localhost:${options.uiPort}`,
       options.logFile,
     );
-    await server.waitUntilServing(options.namespace ?? 'default', options.startTimeoutMs ?? 60_000);
+    await Promise.race([server.waitUntilServing(options.namespace ?? 'default', options.startTimeoutMs ?? 60_000), spawnError]);
     return server;
   }
 

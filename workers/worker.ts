@@ -44,6 +44,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       connection,
       namespace: options.target.namespace,
       taskQueue: options.taskQueue,
+      // Running activities get time to finish; a shutdown never hangs for good.
+      shutdownGraceTime: '10s',
+      shutdownForceTime: '30s',
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
       activities: createActivities({ registry, adapters: storage.adapters, keys: options.keys, mailer, coordinatorsEmail: options.coordinatorsEmail }),
     });

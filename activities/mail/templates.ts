@@ -22,7 +22,7 @@ const CATEGORY_TEXT: Record<Language, Record<string, string>> = {
 };
 
 const date = (iso: string, language: Language) =>
-  new Intl.DateTimeFormat(language === 'nl' ? 'nl-NL' : 'en-GB', { dateStyle: 'long', timeZone: 'Europe/Amsterdam' }).format(new Date(iso));
+  new Intl.DateTimeFormat(language === 'nl' ? 'nl-NL' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Amsterdam' }).format(new Date(iso));
 
 function categoryLines(categories: readonly DataCategory[], language: Language): string {
   return categories.map((c) => `  - ${CATEGORY_TEXT[language][c.category] ?? c.category} (${c.count})`).join('\n');
@@ -45,7 +45,7 @@ employee consulted the data with your consent. It concerns:
 ${categoryLines(input.categories, 'en')}
 
 We will destroy this data, including your inquiry and your contact details. If you object to the
-destruction, you can tell us until ${until} (the objection period of six weeks). After that date the
+destruction, you can tell us until ${until} (the objection period). After that date the
 data is destroyed and you receive a confirmation.
 
 You are welcome to view the data in person; reply to this message to make an appointment.
@@ -64,7 +64,7 @@ Een gescreende medewerker heeft de gegevens met uw toestemming ingezien. Het gaa
 ${categoryLines(input.categories, 'nl')}
 
 Wij vernietigen deze gegevens, met uw verzoek en uw contactgegevens. Als u bezwaar hebt tegen de
-vernietiging, kunt u dat tot en met ${until} laten weten (de bezwaartermijn van zes weken). Na die
+vernietiging, kunt u dat tot en met ${until} laten weten (de bezwaartermijn). Na die
 datum worden de gegevens vernietigd en ontvangt u een bevestiging.
 
 U kunt de gegevens desgewenst op afspraak inzien; beantwoord dit bericht om een afspraak te maken.

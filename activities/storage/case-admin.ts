@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { ErasureError } from '../../schemas/errors';
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
 import type { ConsultationSection, DataCategory, StorageAdapter, SubjectIdentifiers, SystemLocation } from './adapter';
 
@@ -19,7 +20,7 @@ const PLAN = [
 function personIds(locators: readonly string[]): string[] {
   return locators.map((locator) => {
     const match = LOCATOR.exec(locator);
-    if (!match?.[1]) throw new Error(`not a case-admin locator: ${locator}`);
+    if (!match?.[1]) throw new ErasureError('INVALID_INPUT', `not a case-admin locator: ${locator} (expected persons/<person id>)`);
     return match[1];
   });
 }

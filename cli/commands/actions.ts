@@ -1,9 +1,9 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { actionLabels, type ActionInput, type ActionName } from '../../schemas/actions';
-import { InvalidInputError } from '../../schemas/errors';
+import { ErasureError, InvalidInputError } from '../../schemas/errors';
 import { recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
 import { actionUpdates } from '../../workflows';
-import { actorForAction, configuredRoles } from '../actors';
+import { actorForAction } from '../actors';
 import type { CliContext } from '../context';
 
 const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
@@ -20,7 +20,7 @@ export async function sendAction<A extends ActionName>(
   payload: Omit<ActionInput<A>, 'actor'>,
 ): Promise<RecordStatus> {
   if (!RECORD_ID.test(recordId)) throw new InvalidInputError(name, [{ field: 'recordId', message: `"${recordId}" is not a record id` }]);
-  const actor = actorForAction(configuredRoles(ctx.config, ctx.progress), user, name, actionLabels[name]);
+  const actor = actorForAction(ctx.roles(), user, name, actionLabels[name]);
   const client = await ctx.client();
   try {
     const update = actionUpdates[name];
@@ -29,7 +29,8 @@ export async function sendAction<A extends ActionName>(
       .executeUpdate(update, { args: [{ ...payload, actor } as ActionInput<A>] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
-      throw new InvalidInputError(`record ${recordId}`, [{ field: name, message: err.cause?.message ?? err.message }]);
+      // The validator's message already says what was refused, why, and what is allowed.
+      throw new ErasureError('INVALID_INPUT', err.cause?.message ?? err.message);
     }
     if (err instanceof WorkflowNotFoundError) {
       throw new InvalidInputError(`record ${recordId}`, [{ field: 'recordId', message: 'has no lifecycle; import it and run `erasure start`' }]);

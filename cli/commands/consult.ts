@@ -5,7 +5,7 @@ import { InvalidInputError } from '../../schemas/errors';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { databaseUrls } from '../../infra/database-urls';
 import { statusQuery } from '../../workflows';
-import { actorFor, configuredRoles } from '../actors';
+import { actorFor } from '../actors';
 import type { CliContext } from '../context';
 
 /**
@@ -14,7 +14,7 @@ import type { CliContext } from '../context';
  * look is logged before anything is shown.
  */
 export async function consultCommand(ctx: CliContext, recordId: string, purpose: string | undefined, user: string | undefined): Promise<void> {
-  const actor = actorFor(configuredRoles(ctx.config, ctx.progress), user, ['screened-reviewer'], 'a consultation');
+  const actor = actorFor(ctx.roles(), user, ['screened-reviewer'], 'a consultation');
   if (!purpose || purpose.trim().length < 3) {
     throw new InvalidInputError('consult', [{ field: '--purpose', message: 'say why you look (it is kept in the access log), e.g. --purpose "explanation to requester"' }]);
   }

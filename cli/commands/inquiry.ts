@@ -8,7 +8,7 @@ import { InvalidInputError } from '../../schemas/errors';
 import { zodProblems } from '../../schemas/zod-problems';
 import { loadKeys } from '../../infra/keys';
 import type { unmatchedInquiry } from '../../workflows';
-import { actorFor, configuredRoles } from '../actors';
+import { actorFor } from '../actors';
 import type { CliContext } from '../context';
 import { sendAction } from './actions';
 
@@ -27,7 +27,7 @@ const inquiryFileSchema = z.strictObject({
 
 /** `erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>`. */
 export async function registerInquiryCommand(ctx: CliContext, file: string, policyVersion: string, user: string | undefined): Promise<void> {
-  const actor = actorFor(configuredRoles(ctx.config, ctx.progress), user, ['coordinator'], 'registering an inquiry');
+  const actor = actorFor(ctx.roles(), user, ['coordinator'], 'registering an inquiry');
   let data: unknown;
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
@@ -67,7 +67,7 @@ export async function registerInquiryCommand(ctx: CliContext, file: string, poli
     } catch (err) {
       // A record already being erased cannot take the inquiry: unlink it and say so.
       await destroyInquiryData(ctx.registry(), inquiryId, recordId);
-      ctx.out(`  record ${recordId}: not linked — ${(err as Error).message.split('\n').slice(1).join(' ').trim()}`);
+      ctx.out(`  record ${recordId}: not linked — ${(err as Error).message}`);
     }
   }
   if (accepted.length === 0) {

@@ -51,9 +51,31 @@ describe('inventory file - CSV', () => {
     expect(parsed.records).toEqual([]);
   });
 
-  it('reports a row with the wrong number of columns with its line', () => {
-    const parsed = parseCsvInventory('record_id,dossier,subject_ref,locations\nR-1,D-1,P-1,case-admin:persons/P-1,extra\n');
-    expect(parsed.problems).toEqual([{ line: 2, field: '(csv)', message: expect.stringContaining('Invalid Record Length') }]);
+  it('reports every row with the wrong number of columns with its line, without echoing its content', () => {
+    const parsed = parseCsvInventory('record_id,dossier,subject_ref,locations\nR-1,D-1,P-1,case-admin:persons/P-1,Jan Jansen\nR-2,D-1\n');
+    expect(parsed.problems).toEqual([
+      { line: 2, field: '(csv)', message: 'has 5 fields where the header has 4; check the commas and quoting' },
+      { line: 3, field: '(csv)', message: 'has 2 fields where the header has 4; check the commas and quoting' },
+    ]);
+  });
+
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])('counts lines where records start when a quoted field spans lines (%s)', (_name, eol) => {
+    const text = ['record_id,dossier,subject_ref,locations', 'R-1,D-1,P-1,"case-admin:persons/P-1;', 'case-admin:persons/P-9"', '', 'R-2,D-1,,case-admin:persons/P-2', ''].join(eol);
+    const parsed = parseCsvInventory(text);
+    expect(parsed.records.map((r) => [r.line, r.record.locations.length])).toEqual([[2, 2]]);
+    expect(parsed.problems).toEqual([{ line: 5, field: 'subjectRef', message: expect.stringContaining('subjectRef is empty') }]);
+  });
+
+  it('refuses a column given twice and a quote that is never closed', () => {
+    expect(parseCsvInventory('record_id,recordId,dossier,subject_ref,locations\n').problems).toEqual([
+      { line: 1, field: 'column "recordId"', message: 'repeats the recordId column; keep one' },
+    ]);
+    expect(parseCsvInventory('record_id,dossier,subject_ref,locations\nR-1,D-1,P-1,"case-admin:persons/P-1\n').problems).toEqual([
+      { line: 2, field: '(csv)', message: 'a quoted field is not closed; add the closing double quote' },
+    ]);
   });
 });
 
@@ -75,6 +97,13 @@ describe('inventory file - JSON', () => {
   it('refuses a locator that climbs out with ".."', () => {
     const parsed = parseJsonInventory('[{"recordId":"R-1","dossier":"D","subjectRef":"P","locations":[{"system":"documents","locator":"a/../../etc"}]}]');
     expect(parsed.problems).toEqual([{ line: 1, field: 'locations[0].locator', message: 'a locator may not contain ".." segments' }]);
+  });
+
+  it('accepts a byte-order mark and names the line of a syntax error', () => {
+    expect(parseJsonInventory('\uFEFF[]').problems).toEqual([]);
+    expect(parseJsonInventory('[\n  {"recordId": "R-1"},\n  {"recordId" "R-2"}\n]').problems).toEqual([
+      { line: 3, field: '(json)', message: 'not valid JSON here; check commas, quotes and brackets' },
+    ]);
   });
 
   it('refuses text that is not a JSON array', () => {
