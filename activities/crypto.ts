@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 export interface Keys {
   /** AES-256-GCM key for contact data at rest. */
@@ -7,20 +7,26 @@ export interface Keys {
   readonly hmacKey: Buffer;
 }
 
-/** A short, stable id of a key (never the key): stored beside what it encrypted. */
-export const keyId = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 16);
+/** A short, stable id of a key (never the key, nor a plain hash of it): stored beside what it encrypted. */
+export const keyId = (key: Buffer) => createHmac('sha256', key).update('erasure-orchestrator key id').digest('hex').slice(0, 16);
 
-export function encrypt(key: Buffer, plaintext: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
+const TAG_BYTES = 16;
+const IV_BYTES = 12;
+
+/** AES-256-GCM; `context` (e.g. the inquiry id) is bound as associated data, so a sealed value cannot be moved to another row. */
+export function encrypt(key: Buffer, plaintext: string, context: string): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(context, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return [iv, cipher.getAuthTag(), body].map((b) => b.toString('base64')).join('.');
 }
 
-export function decrypt(key: Buffer, sealed: string): string {
+export function decrypt(key: Buffer, sealed: string, context: string): string {
   const [iv, tag, body] = sealed.split('.').map((part) => Buffer.from(part, 'base64'));
-  if (!iv || !tag || !body) throw new Error('sealed value is malformed');
-  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  if (!iv || !tag || !body || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new Error('sealed value is malformed');
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  decipher.setAAD(Buffer.from(context, 'utf8'));
   decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
 }

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { Language } from '../schemas/actions';
+import { durationMs } from '../schemas/duration';
 import type { CertificateReceipt, IssueCertificateInput, SystemErasure, SystemVerification } from '../schemas/erasure';
 import { ErasureError } from '../schemas/errors';
 import type { StorageSystem } from '../schemas/inventory';
@@ -9,7 +10,7 @@ import type { Mailer } from './mail/mailer';
 import { coordinatorAlertMail, destructionConfirmationMail, explanationMail, noDataFoundMail } from './mail/templates';
 import type { AdapterRegistry, DataCategory } from './storage/adapter';
 import { issueCertificate } from './registry/certificates';
-import { destroyInquiryData, inquiryContact, notifyOnce, type InquiryDestruction } from './registry/inquiries';
+import { closeInquiry, inquiryContact, notifyOnce, type InquiryDestruction } from './registry/inquiries';
 import { recordLocators, snapshotOnce } from './registry/records';
 
 export interface ActivityDeps {
@@ -28,6 +29,11 @@ export interface SystemRequest {
 
 export interface MailReceipt {
   readonly messageId: string;
+}
+
+export interface ExplanationReceipt extends MailReceipt {
+  readonly sentAt: string;
+  readonly objectionPeriodEnds: string;
 }
 
 /**
@@ -98,50 +104,63 @@ export function createActivities(deps: ActivityDeps) {
       return classify(() => issueCertificate(deps.registry, input));
     },
 
-    /** The explanation to the requester: categories and counts of what is held, and the objection period. */
+    /**
+     * The explanation to the requester: categories and counts of what is held, and the end
+     * of the objection period, which runs from the moment of sending (fixed at the first
+     * hand-over and returned unchanged on a retry).
+     */
     async sendExplanation(input: {
       recordId: string;
       inquiryId: string;
       systems: StorageSystem[];
       language: Language;
-      objectionPeriodEnds: string;
-    }): Promise<MailReceipt> {
+      objectionPeriod: string;
+    }): Promise<ExplanationReceipt> {
       return classify(async () => {
         const contact = await contactOf(input.inquiryId);
         const categories = await categoriesOf(input.recordId, input.systems);
-        const { messageId } = await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: input.recordId, kind: 'explanation' }, () =>
-          deps.mailer.send({
+        const sent = await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: input.recordId, kind: 'explanation' }, async () => {
+          const sentAt = new Date();
+          const objectionPeriodEnds = new Date(sentAt.getTime() + durationMs(input.objectionPeriod)).toISOString();
+          const messageId = await deps.mailer.send({
             to: contact.email,
-            ...explanationMail(input.language, { reference: input.inquiryId, categories, objectionPeriodEnds: input.objectionPeriodEnds }),
+            ...explanationMail(input.language, { reference: input.inquiryId, categories, objectionPeriodEnds }),
             headers: { 'X-Erasure-Inquiry': input.inquiryId, 'X-Erasure-Record': input.recordId },
-          }),
-        );
-        return { messageId };
+          });
+          return { messageId, details: { sentAt: sentAt.toISOString(), objectionPeriodEnds } };
+        });
+        return { messageId: sent.messageId, sentAt: String(sent.details.sentAt), objectionPeriodEnds: String(sent.details.objectionPeriodEnds) };
       });
     },
 
-    /** The last message to the requester, sent before their contact data is destroyed. */
-    async sendDestructionConfirmation(input: { recordId: string; inquiryId: string; erasedAt: string }): Promise<MailReceipt | null> {
-      return classify(async () => {
-        const contact = await inquiryContact(deps.registry, deps.keys, input.inquiryId);
-        if (!contact) return null; // destroyed by an earlier attempt, after the message went out
-        const { messageId } = await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: input.recordId, kind: 'destroyed' }, () =>
-          deps.mailer.send({
-            to: contact.email,
-            ...destructionConfirmationMail(contact.language, { reference: input.inquiryId, erasedAt: input.erasedAt, certificateRef: `record ${input.recordId}` }),
-            headers: { 'X-Erasure-Inquiry': input.inquiryId, 'X-Erasure-Record': input.recordId },
-          }),
-        );
-        return { messageId };
-      });
+    /**
+     * After erasure: unlinks the inquiry from the record and, with its last record, sends
+     * the requester the confirmation and destroys the inquiry and the contact data.
+     */
+    async closeInquiryForRecord(input: { recordId: string; inquiryId: string; erasedAt: string }): Promise<InquiryDestruction> {
+      return classify(() =>
+        closeInquiry(deps.registry, input.inquiryId, input.recordId, async () => {
+          const contact = await contactOf(input.inquiryId);
+          await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: 'destroyed' }, async () => ({
+            messageId: await deps.mailer.send({
+              to: contact.email,
+              ...destructionConfirmationMail(contact.language, { reference: input.inquiryId, erasedAt: input.erasedAt, certificateRef: `record ${input.recordId}` }),
+              headers: { 'X-Erasure-Inquiry': input.inquiryId, 'X-Erasure-Record': input.recordId },
+            }),
+            details: {},
+          }));
+        }),
+      );
     },
 
-    async sendNoDataFound(input: { inquiryId: string }): Promise<MailReceipt> {
+    /** "No data found", or (beingDestroyed) "your data was already being destroyed". */
+    async sendNoDataFound(input: { inquiryId: string; beingDestroyed?: boolean }): Promise<MailReceipt> {
       return classify(async () => {
         const contact = await contactOf(input.inquiryId);
-        const { messageId } = await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: 'no-data' }, () =>
-          deps.mailer.send({ to: contact.email, ...noDataFoundMail(contact.language, { reference: input.inquiryId }), headers: { 'X-Erasure-Inquiry': input.inquiryId } }),
-        );
+        const { messageId } = await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: 'no-data' }, async () => ({
+          messageId: await deps.mailer.send({ to: contact.email, ...noDataFoundMail(contact.language, { reference: input.inquiryId, beingDestroyed: input.beingDestroyed ?? false }), headers: { 'X-Erasure-Inquiry': input.inquiryId } }),
+          details: {},
+        }));
         return { messageId };
       });
     },
@@ -151,14 +170,18 @@ export function createActivities(deps: ActivityDeps) {
         const { messageId } = await notifyOnce(
           deps.registry,
           { inquiryId: input.inquiryId ?? '', recordId: input.recordId, kind: `${input.what}:${input.due}` },
-          () => deps.mailer.send({ to: deps.coordinatorsEmail, ...coordinatorAlertMail(input), headers: { 'X-Erasure-Record': input.recordId } }),
+          async () => ({
+            messageId: await deps.mailer.send({ to: deps.coordinatorsEmail, ...coordinatorAlertMail(input), headers: { 'X-Erasure-Record': input.recordId } }),
+            details: {},
+          }),
         );
         return { messageId };
       });
     },
 
-    async destroyInquiryData(input: { inquiryId: string; recordId?: string }): Promise<InquiryDestruction> {
-      return classify(() => destroyInquiryData(deps.registry, input.inquiryId, input.recordId));
+    /** An inquiry that matched no record: destroyed once the cutoff has passed. */
+    async destroyUnmatchedInquiry(input: { inquiryId: string }): Promise<InquiryDestruction> {
+      return classify(() => closeInquiry(deps.registry, input.inquiryId, undefined, () => Promise.resolve()));
     },
   };
 }

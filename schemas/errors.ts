@@ -12,7 +12,8 @@ export type ErasureErrorCode =
   | 'UNKNOWN_POLICY'
   | 'UNSUPPORTED_SYSTEM'
   | 'VERIFICATION_FAILED'
-  | 'TOOL_MISSING';
+  | 'TOOL_MISSING'
+  | 'MAIL_REJECTED';
 
 export class ErasureError extends Error {
   constructor(

@@ -29,8 +29,8 @@ export interface ActionContext {
     inquiryId: string;
     systems: StorageSystem[];
     language: 'nl' | 'en';
-    objectionPeriodEnds: string;
-  }) => Promise<{ messageId: string }>;
+    objectionPeriod: string;
+  }) => Promise<{ messageId: string; sentAt: string; objectionPeriodEnds: string }>;
 }
 
 /**
@@ -59,7 +59,8 @@ function refusal<A extends ActionName>(name: A, action: Action<A>, state: Lifecy
       if (inquiry?.explanationPending) return `${where}; the explanation is being sent`;
       return state.phase === 'consultation' && !state.legalHold ? undefined : `${where}; the explanation is sent in consultation`;
     case 'fileObjection':
-      if (state.phase !== 'explanation-sent' || state.legalHold) return `${where}; an objection is filed during the objection period`;
+      // A legal hold does not take the requester's right to object away.
+      if (state.effectivePhase !== 'explanation-sent') return `${where}; an objection is filed during the objection period`;
       if (inquiry?.objectionPeriodEnds && Date.now() >= Date.parse(inquiry.objectionPeriodEnds)) {
         return `the objection period of record ${state.input.recordId} ended ${inquiry.objectionPeriodEnds}`;
       }
@@ -73,6 +74,7 @@ function refusal<A extends ActionName>(name: A, action: Action<A>, state: Lifecy
     }
     case 'placeHold':
       if (state.legalHold) return `${where}; release it before placing another`;
+      if (inquiry?.explanationPending) return `${where}; the explanation is being sent — place the hold once it is out`;
       return erasing ? `${where}; erasure has begun, so a hold can no longer stop it` : undefined;
     case 'releaseHold': {
       const { reference } = action as Action<'releaseHold'>;
@@ -164,15 +166,14 @@ export function registerActionHandlers(ctx: ActionContext): void {
     const inquiry = state.inquiry!;
     inquiry.explanationPending = true;
     try {
-      const sentAt = new Date().toISOString();
-      // 6 weeks by default: the Dutch administrative objection term (Awb 6:7), from the moment of sending.
-      const objectionPeriodEnds = addDuration(sentAt, input.policy.objectionPeriod);
-      const { messageId } = await ctx.sendExplanation({
+      // 6 weeks by default: the Dutch administrative objection term (Awb 6:7), counted by
+      // the activity from the moment the mail is handed over.
+      const { messageId, sentAt, objectionPeriodEnds } = await ctx.sendExplanation({
         recordId: input.recordId,
         inquiryId: inquiry.inquiryId,
         systems: input.systems,
         language: a.language,
-        objectionPeriodEnds,
+        objectionPeriod: input.policy.objectionPeriod,
       });
       Object.assign(inquiry, { explanationSentAt: sentAt, explanationMessageId: messageId, objectionPeriodEnds });
       state.enter('explanation-sent', by(a), `explanation sent (${a.language}, message ${messageId}); objection period until ${objectionPeriodEnds}`, 'explain');
@@ -183,7 +184,12 @@ export function registerActionHandlers(ctx: ActionContext): void {
 
   on('fileObjection', (a) => {
     state.objection = { reference: a.reference, filedAt: new Date().toISOString() };
-    state.enter('on-hold', by(a), `objection ${a.reference} filed; destruction suspended until a decision`, 'object');
+    if (state.legalHold) {
+      state.legalHold.returnTo = 'on-hold';
+      state.note(by(a), `objection ${a.reference} filed during legal hold ${state.legalHold.reference}; it awaits a decision after the release`, 'object');
+    } else {
+      state.enter('on-hold', by(a), `objection ${a.reference} filed; destruction suspended until a decision`, 'object');
+    }
   });
 
   on('decideObjection', (a) => {

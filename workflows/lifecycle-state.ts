@@ -87,14 +87,19 @@ export class LifecycleState {
     }
   }
 
+  /** The phase the record is in, or returns to when a legal hold is released. */
+  get effectivePhase(): LifecyclePhase {
+    return this.legalHold?.returnTo ?? this.phase;
+  }
+
+  /** GDPR art. 12(3) keeps running under a legal hold, so the escalation does too. */
   responseEscalationDue(now: Date): boolean {
     const inquiry = this.inquiry;
     return (
-      !this.legalHold &&
       !!inquiry &&
       !inquiry.responseOverdue &&
       !inquiry.explanationSentAt &&
-      INQUIRY_PATH.includes(this.phase) &&
+      INQUIRY_PATH.includes(this.effectivePhase) &&
       now.getTime() >= Date.parse(inquiry.responseDue)
     );
   }
@@ -102,7 +107,7 @@ export class LifecycleState {
   markResponseOverdue(): void {
     if (!this.inquiry) return;
     this.inquiry.responseOverdue = true;
-    this.note('system', `response deadline ${this.inquiry.responseDue} passed without an explanation; coordinators alerted`);
+    this.note('system', `response deadline ${this.inquiry.responseDue} passed without an explanation; alerting the coordinators`);
   }
 
   reviewNotificationDue(now: Date): boolean {
@@ -111,26 +116,21 @@ export class LifecycleState {
 
   markReviewNotified(): void {
     this.reviewNotified = true;
-    this.note('system', `retention review due since ${this.reviewDue ?? '?'}; coordinators alerted`);
+    this.note('system', `retention review due since ${this.reviewDue ?? '?'}; alerting the coordinators`);
   }
 
   /** The next instant at which time alone changes something, with a name for the timer. */
   nextDeadline(now: Date): { at: number; summary: string } | undefined {
-    if (this.legalHold) return undefined;
     const candidates: { at: string | undefined; summary: string }[] = [];
+    if (this.inquiry && !this.inquiry.responseOverdue && !this.inquiry.explanationSentAt && INQUIRY_PATH.includes(this.effectivePhase)) {
+      candidates.push({ at: this.inquiry.responseDue, summary: 'response deadline' });
+    }
+    if (this.legalHold) return earliest(candidates, now);
     if (this.phase === 'awaiting-cutoff') candidates.push({ at: this.policy.inquiryCutoff, summary: 'inquiry cutoff' });
     if (this.phase === 'explanation-sent') candidates.push({ at: this.inquiry?.objectionPeriodEnds, summary: 'objection period' });
     if (this.phase === 'due') candidates.push({ at: this.policy.purgeStart, summary: 'purge start' });
     if (this.phase === 'retained' && !this.reviewNotified) candidates.push({ at: this.reviewDue, summary: 'retention review' });
-    if (this.inquiry && !this.inquiry.responseOverdue && !this.inquiry.explanationSentAt && INQUIRY_PATH.includes(this.phase)) {
-      candidates.push({ at: this.inquiry.responseDue, summary: 'response deadline' });
-    }
-    const upcoming = candidates
-      .filter((c): c is { at: string; summary: string } => c.at !== undefined)
-      .map((c) => ({ at: Date.parse(c.at), summary: c.summary }))
-      .sort((a, b) => a.at - b.at);
-    const first = upcoming[0];
-    return first && { at: Math.max(first.at, now.getTime()), summary: first.summary };
+    return earliest(candidates, now);
   }
 
   failErasure(error: string): void {
@@ -202,4 +202,12 @@ export class LifecycleState {
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };
   }
+}
+
+function earliest(candidates: readonly { at: string | undefined; summary: string }[], now: Date): { at: number; summary: string } | undefined {
+  const first = candidates
+    .filter((c): c is { at: string; summary: string } => c.at !== undefined)
+    .map((c) => ({ at: Date.parse(c.at), summary: c.summary }))
+    .sort((a, b) => a.at - b.at)[0];
+  return first && { at: Math.max(first.at, now.getTime()), summary: first.summary };
 }

@@ -27,11 +27,25 @@ export const statusQuery = defineQuery<RecordStatus>('status');
 
 type Activities = ReturnType<typeof activities.createActivities>;
 
-// Mail and registry bookkeeping: retried with backoff for as long as it takes; each is
-// idempotent (one message per kind, destruction of what is gone is success).
-const desk = proxyActivities<Activities>({
+// Alerts to the coordinators run beside the main loop, so a mail outage delays no
+// deadline; after a while a failing alert is given up and noted in the history.
+const alerts = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
+});
+
+// Closing the inquiry after erasure (confirmation mail, destruction): retried for a
+// while, then the record shows erasure-failed instead of hanging without a certificate.
+const closing = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10 },
+});
+
+// The explanation is sent while the coordinator waits for the update's answer: a few
+// attempts, then the action fails with the reason and can be taken again.
+const explaining = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4 },
 });
 
 // The certificate write is idempotent and the erasure has already happened: keep
@@ -64,28 +78,39 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
 
   // Handlers first, main logic below.
   setHandler(statusQuery, () => state.status(allowedActions(state)));
-  const context: ActionContext = { state, input, sendExplanation: desk.sendExplanation };
+  const context: ActionContext = { state, input, sendExplanation: explaining.sendExplanation };
   registerActionHandlers(context);
 
   state.enter('awaiting-cutoff', 'system', `waiting for the inquiry cutoff ${input.policy.inquiryCutoff}`);
+
+  const pendingAlerts: Promise<void>[] = [];
+  const alert = (request: Parameters<Activities['notifyCoordinators']>[0]) => {
+    pendingAlerts.push(
+      alerts.notifyCoordinators(request).then(
+        () => undefined,
+        (err: unknown) => state.note('system', `alert to the coordinators (${request.what}) failed: ${causeOf(err)}`),
+      ),
+    );
+  };
 
   for (;;) {
     state.advance(new Date());
 
     if (state.responseEscalationDue(new Date())) {
       const inquiry = state.inquiry!;
-      await desk.notifyCoordinators({ recordId: input.recordId, inquiryId: inquiry.inquiryId, what: 'response-overdue', due: inquiry.responseDue });
       state.markResponseOverdue();
+      alert({ recordId: input.recordId, inquiryId: inquiry.inquiryId, what: 'response-overdue', due: inquiry.responseDue });
       continue;
     }
     if (state.reviewNotificationDue(new Date())) {
-      await desk.notifyCoordinators({ recordId: input.recordId, what: 'retention-review', due: state.reviewDue! });
       state.markReviewNotified();
+      alert({ recordId: input.recordId, what: 'retention-review', due: state.reviewDue! });
       continue;
     }
     if (state.phase === 'due' && !state.legalHold && Date.now() >= Date.parse(input.policy.purgeStart)) {
       const result = await erase(state, input.recordId);
       if (result) {
+        await Promise.all(pendingAlerts);
         await condition(allHandlersFinished);
         return result;
       }
@@ -107,12 +132,15 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
       lifecycle.failErasure(outcome.error);
       return undefined;
     }
-    let inquiry: Awaited<ReturnType<Activities['destroyInquiryData']>> | undefined;
+    let inquiry: Awaited<ReturnType<Activities['closeInquiryForRecord']>> | undefined;
     if (lifecycle.inquiry) {
-      const { inquiryId } = lifecycle.inquiry;
-      // The confirmation goes out before the contact data it needs is destroyed.
-      await desk.sendDestructionConfirmation({ recordId, inquiryId, erasedAt: new Date().toISOString() });
-      inquiry = await desk.destroyInquiryData({ inquiryId, recordId });
+      try {
+        // The confirmation goes out before the contact data it needs is destroyed.
+        inquiry = await closing.closeInquiryForRecord({ inquiryId: lifecycle.inquiry.inquiryId, recordId, erasedAt: new Date().toISOString() });
+      } catch (err) {
+        lifecycle.failErasure(`the data is erased, but the inquiry could not be closed: ${causeOf(err)}`);
+        return undefined;
+      }
     }
     lifecycle.enter('certifying', 'system', 'every system verified empty; writing the deletion certificate');
     const info = workflowInfo();
@@ -130,7 +158,7 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
       });
     } catch (err) {
       // Only a permanent failure gets here (the ledger retries everything else): stay visible and retryable.
-      lifecycle.failErasure(`the certificate could not be written: ${err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err)}`);
+      lifecycle.failErasure(`the certificate could not be written: ${causeOf(err)}`);
       return undefined;
     }
     lifecycle.certify(receipt.certificateId, receipt.issuedAt);
@@ -138,4 +166,9 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
     lifecycle.enter('erased', 'system', `certificate ${receipt.certificateId} (ledger entry ${receipt.sequence})`);
     return { recordId, certificateId: receipt.certificateId, erasedAt: receipt.issuedAt };
   }
+}
+
+/** The message of an activity failure's cause (already reduced to codes by the activities). */
+function causeOf(err: unknown): string {
+  return err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
 }

@@ -9,14 +9,14 @@ const desk = proxyActivities<Activities>({
 });
 
 /**
- * An inquiry that matched no record: the requester is told no data was found, and the
- * inquiry itself (contact data, mail reference) is destroyed once the cutoff has passed
- * (until then a late-imported record could still match it).
+ * An inquiry that matched no record (or only records already being erased): the requester is told no data was found, and the
+ * inquiry itself (contact data, mail reference) is destroyed once the cutoff has passed,
+ * as every inquiry is (DESIGN.md, step 4).
  */
-export async function unmatchedInquiry(input: { inquiryId: string; inquiryCutoff: string }): Promise<{ destroyed: string[] }> {
-  await desk.sendNoDataFound({ inquiryId: input.inquiryId });
+export async function unmatchedInquiry(input: { inquiryId: string; inquiryCutoff: string; beingDestroyed?: boolean }): Promise<{ destroyed: string[] }> {
+  await desk.sendNoDataFound({ inquiryId: input.inquiryId, beingDestroyed: input.beingDestroyed ?? false });
   const wait = Date.parse(input.inquiryCutoff) - Date.now();
   if (wait > 0) await sleep(wait, { summary: 'inquiry cutoff' });
-  const { destroyed } = await desk.destroyInquiryData({ inquiryId: input.inquiryId });
+  const { destroyed } = await desk.destroyUnmatchedInquiry({ inquiryId: input.inquiryId });
   return { destroyed };
 }

@@ -1,4 +1,6 @@
 import { createTransport } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { ErasureError } from '../../schemas/errors';
 
 export interface OutgoingMail {
   readonly to: string;
@@ -13,13 +15,26 @@ export interface Mailer {
   close(): void;
 }
 
-/** Sends over SMTP with nodemailer; returns the Message-ID the server accepted. */
+/**
+ * Sends over SMTP with nodemailer; returns the Message-ID the server accepted. Errors are
+ * reduced to their codes: nodemailer's messages quote the recipient's address, and a
+ * failure message ends up in workflow history. A permanent refusal (5xx, a bad envelope)
+ * is not retried.
+ */
 export function smtpMailer(smtpUrl: string, from: string): Mailer {
-  const transport = createTransport(smtpUrl);
+  // Well under the activities' start-to-close timeout, so a slow attempt cannot overlap its retry.
+  const transport = createTransport({ url: smtpUrl, connectionTimeout: 20_000, greetingTimeout: 20_000, socketTimeout: 60_000 } as SMTPTransport.Options);
   return {
     async send(mail) {
-      const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, headers: { ...mail.headers } });
-      return String(info.messageId);
+      try {
+        const info = await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, headers: { ...mail.headers } });
+        return String(info.messageId);
+      } catch (err) {
+        const e = err as { code?: string; responseCode?: number };
+        const what = `mail not sent (${[e.code, e.responseCode].filter(Boolean).join(' ') || 'error'})`;
+        if ((e.responseCode ?? 0) >= 500 || e.code === 'EENVELOPE') throw new ErasureError('MAIL_REJECTED', `${what}: the mail server refused it; check the address`);
+        throw new Error(what);
+      }
     },
     close: () => transport.close(),
   };

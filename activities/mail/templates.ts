@@ -103,7 +103,18 @@ Kenmerk: ${input.reference}
   };
 }
 
-export function noDataFoundMail(language: Language, input: { reference: string }): RenderedMail {
+export function noDataFoundMail(language: Language, input: { reference: string; beingDestroyed?: boolean }): RenderedMail {
+  if (input.beingDestroyed) {
+    return language === 'en'
+      ? {
+          subject: `Your inquiry ${input.reference}: your data is being destroyed`,
+          text: `Dear Sir or Madam,\n\nYou asked whether we processed personal data about you. The data we held about you was\nalready being destroyed when your inquiry arrived; it can no longer be consulted. Your inquiry and\nyour contact details will be destroyed after the inquiry period closes.\n\nReference: ${input.reference}\n`,
+        }
+      : {
+          subject: `Uw verzoek ${input.reference}: uw gegevens worden vernietigd`,
+          text: `Geachte heer, mevrouw,\n\nU vroeg of wij persoonsgegevens over u hebben verwerkt. De gegevens die wij over u hadden, werden al\nvernietigd toen uw verzoek binnenkwam; inzage is niet meer mogelijk. Uw verzoek en uw contactgegevens\nworden vernietigd zodra de termijn voor verzoeken is gesloten.\n\nKenmerk: ${input.reference}\n`,
+        };
+  }
   if (language === 'en') {
     return {
       subject: `Your inquiry ${input.reference}: no data found`,

@@ -19,12 +19,21 @@ export interface NewInquiry {
 /**
  * Stores an inquiry and links it to the records of the same subject, matched by HMAC.
  * Only the e-mail address is kept, encrypted; name and residence live on as the hash.
+ * Storing the same inquiry id again changes nothing and returns its links.
  */
-export async function storeInquiry(pool: Pool, keys: Keys, inquiry: NewInquiry): Promise<{ matchedRecordIds: string[] }> {
+export async function storeInquiry(pool: Pool, keys: Keys, inquiry: NewInquiry): Promise<{ matchedRecordIds: string[]; new: boolean }> {
   const hmac = subjectHmac(keys.hmacKey, inquiry.name, inquiry.residence);
   const db = await pool.connect();
   try {
     await db.query('BEGIN');
+    const known = await db.query<{ record_id: string }>(
+      `SELECT l.record_id FROM inquiries i LEFT JOIN inquiry_records l USING (inquiry_id) WHERE i.inquiry_id = $1`,
+      [inquiry.inquiryId],
+    );
+    if (known.rowCount) {
+      await db.query('ROLLBACK');
+      return { matchedRecordIds: known.rows.flatMap((r) => (r.record_id ? [r.record_id] : [])).sort(), new: false };
+    }
     await db.query(
       `INSERT INTO inquiries (inquiry_id, received_at, policy_version, subject_hmac, language, contact_key_id, contact_encrypted, mail_ref, registered_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -35,7 +44,7 @@ export async function storeInquiry(pool: Pool, keys: Keys, inquiry: NewInquiry):
         hmac,
         inquiry.language,
         keyId(keys.contactKey),
-        encrypt(keys.contactKey, JSON.stringify({ email: inquiry.email })),
+        encrypt(keys.contactKey, JSON.stringify({ email: inquiry.email }), inquiry.inquiryId),
         inquiry.mailRef ?? null,
         inquiry.registeredBy,
       ],
@@ -47,7 +56,7 @@ export async function storeInquiry(pool: Pool, keys: Keys, inquiry: NewInquiry):
       [inquiry.inquiryId, hmac],
     );
     await db.query('COMMIT');
-    return { matchedRecordIds: rows.map((r) => r.record_id).sort() };
+    return { matchedRecordIds: rows.map((r) => r.record_id).sort(), new: true };
   } catch (err) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw err;
@@ -71,33 +80,48 @@ export async function inquiryContact(db: Pool | PoolClient, keys: Keys, inquiryI
   if (row.contact_key_id !== keyId(keys.contactKey)) {
     throw new ErasureError('INVALID_CONFIG', `inquiry ${inquiryId} was encrypted with key ${row.contact_key_id}; the configured ERASURE_CONTACT_KEY is another key`);
   }
-  const { email } = JSON.parse(decrypt(keys.contactKey, row.contact_encrypted)) as { email: string };
+  const { email } = JSON.parse(decrypt(keys.contactKey, row.contact_encrypted, inquiryId)) as { email: string };
   return { email, language: row.language };
 }
 
+export interface Notification<D> {
+  readonly messageId: string;
+  readonly details: D;
+  readonly sentNow: boolean;
+}
+
 /**
- * Sends a message of one kind once: a retried activity finds the message id recorded by
- * an earlier attempt. (A crash between the SMTP hand-over and the insert can still send
- * twice; losing the message would be worse.)
+ * Sends a message of one kind once. Attempts are serialised by an advisory lock on the
+ * (inquiry, record, kind) key, so a retried activity that overlaps a slow first attempt
+ * waits and then finds the message id (and the facts fixed at sending) recorded by it.
  */
-export async function notifyOnce(
-  db: Pool,
+export async function notifyOnce<D extends Record<string, unknown>>(
+  pool: Pool,
   key: { inquiryId: string; recordId: string; kind: string },
-  send: () => Promise<string>,
-): Promise<{ messageId: string; sentNow: boolean }> {
-  const existing = await db.query<{ message_id: string }>(
-    'SELECT message_id FROM notifications WHERE inquiry_id = $1 AND record_id = $2 AND kind = $3',
-    [key.inquiryId, key.recordId, key.kind],
-  );
-  if (existing.rows[0]) return { messageId: existing.rows[0].message_id, sentNow: false };
-  const messageId = await send();
-  await db.query('INSERT INTO notifications (inquiry_id, record_id, kind, message_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
-    key.inquiryId,
-    key.recordId,
-    key.kind,
-    messageId,
-  ]);
-  return { messageId, sentNow: true };
+  send: () => Promise<{ messageId: string; details: D }>,
+): Promise<Notification<D>> {
+  const db = await pool.connect();
+  const lockKey = `notify:${key.inquiryId}:${key.recordId}:${key.kind}`;
+  try {
+    await db.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+    const existing = await db.query<{ message_id: string; details: D }>(
+      'SELECT message_id, details FROM notifications WHERE inquiry_id = $1 AND record_id = $2 AND kind = $3',
+      [key.inquiryId, key.recordId, key.kind],
+    );
+    if (existing.rows[0]) return { messageId: existing.rows[0].message_id, details: existing.rows[0].details, sentNow: false };
+    const { messageId, details } = await send();
+    await db.query('INSERT INTO notifications (inquiry_id, record_id, kind, message_id, details) VALUES ($1, $2, $3, $4, $5)', [
+      key.inquiryId,
+      key.recordId,
+      key.kind,
+      messageId,
+      JSON.stringify(details),
+    ]);
+    return { messageId, details, sentNow: true };
+  } finally {
+    await db.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
+    db.release();
+  }
 }
 
 export interface InquiryDestruction {
@@ -109,13 +133,33 @@ export interface InquiryDestruction {
 }
 
 /**
- * Destroys an inquiry's link to a record and, once no record is linked any more, the
- * inquiry: the encrypted contact data and the reference to the inquiry e-mail. Idempotent.
+ * Closes an inquiry for an erased record: unlinks it and, when no other record is linked,
+ * first sends the requester the confirmation (`confirm`, while the contact data still
+ * exists) and then destroys the inquiry: the encrypted contact data and the reference to
+ * the inquiry e-mail. The inquiry row is locked, so two records closing at once are
+ * serialised and exactly one of them destroys it. Without a record (an unmatched inquiry)
+ * the inquiry is destroyed once nothing links to it. What was destroyed is recorded, so
+ * a retry returns the same account.
  */
-export async function destroyInquiryData(pool: Pool, inquiryId: string, recordId?: string): Promise<InquiryDestruction> {
+export async function closeInquiry(
+  pool: Pool,
+  inquiryId: string,
+  recordId: string | undefined,
+  confirm: () => Promise<void>,
+): Promise<InquiryDestruction> {
+  const closureKey = recordId ?? '';
   const db = await pool.connect();
   try {
-    await db.query('BEGIN');
+    await db.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+    const done = await db.query<{ result: InquiryDestruction }>('SELECT result FROM inquiry_closures WHERE inquiry_id = $1 AND record_id = $2', [
+      inquiryId,
+      closureKey,
+    ]);
+    if (done.rows[0]) {
+      await db.query('ROLLBACK');
+      return done.rows[0].result;
+    }
+    const inquiry = await db.query<{ mail_ref: string | null }>('SELECT mail_ref FROM inquiries WHERE inquiry_id = $1 FOR UPDATE', [inquiryId]);
     const destroyed: string[] = [];
     if (recordId) {
       const unlinked = await db.query('DELETE FROM inquiry_records WHERE inquiry_id = $1 AND record_id = $2', [inquiryId, recordId]);
@@ -123,18 +167,27 @@ export async function destroyInquiryData(pool: Pool, inquiryId: string, recordId
     }
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM inquiry_records WHERE inquiry_id = $1', [inquiryId]);
     const remainingRecords = rows[0]?.n ?? 0;
-    if (remainingRecords === 0) {
-      const gone = await db.query<{ mail_ref: string | null }>('DELETE FROM inquiries WHERE inquiry_id = $1 RETURNING mail_ref', [inquiryId]);
-      if (gone.rows[0]) destroyed.push('inquiry', 'requester-contact-data', ...(gone.rows[0].mail_ref ? ['inquiry-mail-reference'] : []));
+    if (inquiry.rows[0] && remainingRecords === 0) {
+      await confirm();
+      await db.query('DELETE FROM inquiries WHERE inquiry_id = $1', [inquiryId]);
+      // The reference is destroyed here; the e-mail itself goes with the mailbox adapter.
+      destroyed.push('inquiry', 'requester-contact-data', ...(inquiry.rows[0].mail_ref ? ['inquiry-mail-reference'] : []));
     }
+    const result: InquiryDestruction = { inquiryId, destroyed, remainingRecords };
+    await db.query('INSERT INTO inquiry_closures (inquiry_id, record_id, result) VALUES ($1, $2, $3)', [inquiryId, closureKey, JSON.stringify(result)]);
     await db.query('COMMIT');
-    return { inquiryId, destroyed, remainingRecords };
+    return result;
   } catch (err) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
     db.release();
   }
+}
+
+/** Unlinks a record that refused the inquiry (it is already being erased), keeping the inquiry if others hold it. */
+export async function unlinkInquiry(db: Pool, inquiryId: string, recordId: string): Promise<void> {
+  await db.query('DELETE FROM inquiry_records WHERE inquiry_id = $1 AND record_id = $2', [inquiryId, recordId]);
 }
 
 export async function appendAccessLog(db: Pool | PoolClient, entry: { actor: string; recordId: string; action: string; purpose: string }): Promise<void> {

@@ -1,13 +1,16 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { destroyInquiryData, storeInquiry } from '../../activities/registry/inquiries';
+import { storeInquiry, unlinkInquiry } from '../../activities/registry/inquiries';
 import { getPolicy } from '../../activities/registry/policies';
+import { canonicalJson } from '../../activities/registry/canonical-json';
 import { languageSchema } from '../../schemas/actions';
-import { InvalidInputError } from '../../schemas/errors';
+import { ErasureError, InvalidInputError } from '../../schemas/errors';
+import { recordWorkflowId } from '../../schemas/lifecycle';
 import { zodProblems } from '../../schemas/zod-problems';
 import { loadKeys } from '../../infra/keys';
-import type { unmatchedInquiry } from '../../workflows';
+import { statusQuery, type unmatchedInquiry } from '../../workflows';
 import { actorFor } from '../actors';
 import type { CliContext } from '../context';
 import { sendAction } from './actions';
@@ -17,15 +20,38 @@ import { sendAction } from './actions';
  * never from the command line: arguments end up in shell history and process lists.
  */
 const inquiryFileSchema = z.strictObject({
-  name: z.string().trim().min(2, 'the requester\'s name is needed to find their records'),
+  name: z.string().trim().min(2, "the requester's name is needed to find their records"),
   residence: z.string().trim().min(2, 'the place of residence is needed to find their records'),
   email: z.email('must be the e-mail address the explanation is sent to'),
   language: languageSchema.default('nl'),
   receivedAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. "2024-03-12T09:30:00+01:00"' }),
-  mailRef: z.string().regex(/^[A-Za-z0-9._:/<>@+-]{1,300}$/, 'a reference to the inquiry e-mail in its mailbox, e.g. "maildir:cur/1710235800.M1.host"').optional(),
+  mailRef: z
+    .string()
+    .regex(/^[A-Za-z0-9._:/<>@+-]{1,300}$/, 'a reference to the inquiry e-mail in its mailbox, e.g. "maildir:cur/1710235800.M1.host"')
+    .optional(),
 });
 
-/** `erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>`. */
+/** The same inquiry file always gets the same id, so registering it again repeats nothing. */
+function inquiryIdOf(content: unknown): string {
+  const h = createHash('sha256').update(canonicalJson(content)).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Why a matched record cannot take the inquiry (asked before anything is sent), or
+ * undefined when it can.
+ */
+async function unavailable(ctx: CliContext, recordId: string): Promise<string | undefined> {
+  try {
+    const status = await (await ctx.client()).workflow.getHandle(recordWorkflowId(recordId)).query(statusQuery);
+    return status.allowedActions.includes('inquiry') || status.inquiry ? undefined : `it is ${status.phase}; its data is already being destroyed`;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return 'it has no lifecycle yet: run `erasure start` first, then register the inquiry again';
+    throw err;
+  }
+}
+
+/** `erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>`; idempotent per file. */
 export async function registerInquiryCommand(ctx: CliContext, file: string, policyVersion: string, user: string | undefined): Promise<void> {
   const actor = actorFor(ctx.roles(), user, ['coordinator'], 'registering an inquiry');
   let data: unknown;
@@ -46,8 +72,8 @@ export async function registerInquiryCommand(ctx: CliContext, file: string, poli
       },
     ]);
   }
-  const inquiryId = randomUUID();
-  const { matchedRecordIds } = await storeInquiry(ctx.registry(), loadKeys(ctx.config), {
+  const inquiryId = inquiryIdOf(inquiry);
+  const stored = await storeInquiry(ctx.registry(), loadKeys(ctx.config), {
     inquiryId,
     receivedAt: inquiry.receivedAt,
     policyVersion: policy.version,
@@ -58,27 +84,52 @@ export async function registerInquiryCommand(ctx: CliContext, file: string, poli
     mailRef: inquiry.mailRef,
     registeredBy: `${actor.user} (${actor.role})`,
   });
+  if (!stored.new) ctx.out(`Inquiry ${inquiryId} was registered before from this file; completing what is left.`);
+
   const accepted: string[] = [];
-  for (const recordId of matchedRecordIds) {
+  let refused = 0;
+  for (const recordId of stored.matchedRecordIds) {
+    const why = await unavailable(ctx, recordId);
+    if (why) {
+      refused += 1;
+      await unlinkInquiry(ctx.registry(), inquiryId, recordId);
+      ctx.out(`  record ${recordId}: not linked — ${why}`);
+      continue;
+    }
     try {
       const status = await sendAction(ctx, 'registerInquiry', recordId, actor.user, { inquiryId, receivedAt: inquiry.receivedAt });
-      accepted.push(recordId);
       ctx.out(`  record ${recordId}: ${status.phase}`);
+      accepted.push(recordId);
     } catch (err) {
-      // A record already being erased cannot take the inquiry: unlink it and say so.
-      await destroyInquiryData(ctx.registry(), inquiryId, recordId);
-      ctx.out(`  record ${recordId}: not linked — ${(err as Error).message}`);
+      // Registered before (same file): the record already has this very inquiry.
+      if (err instanceof ErasureError && err.message.includes(`inquiry ${inquiryId} was already registered`)) {
+        ctx.out(`  record ${recordId}: already has this inquiry`);
+        accepted.push(recordId);
+        continue;
+      }
+      throw new ErasureError(
+        'INVALID_INPUT',
+        `inquiry ${inquiryId} is stored, but registering it on record ${recordId} failed: ${(err as Error).message}\n` +
+          'Nothing is lost: run the same command again once the cause is fixed.',
+      );
     }
   }
   if (accepted.length === 0) {
     const client = await ctx.client();
-    await client.workflow.start<typeof unmatchedInquiry>('unmatchedInquiry', {
-      workflowId: `inquiry-${inquiryId}`,
-      taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-      args: [{ inquiryId, inquiryCutoff: policy.inquiryCutoff }],
-      staticSummary: `unmatched inquiry ${inquiryId}`,
-    });
-    ctx.out(`Inquiry ${inquiryId} registered: no records found; the requester is told so, and the inquiry is destroyed after the cutoff ${policy.inquiryCutoff}.`);
+    try {
+      await client.workflow.start<typeof unmatchedInquiry>('unmatchedInquiry', {
+        workflowId: `inquiry-${inquiryId}`,
+        taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+        args: [{ inquiryId, inquiryCutoff: policy.inquiryCutoff, beingDestroyed: refused > 0 }],
+        staticSummary: `unmatched inquiry ${inquiryId}`,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    ctx.out(
+      `Inquiry ${inquiryId} registered: ${refused > 0 ? 'the matching data is already being destroyed' : 'no records found'}; ` +
+        `the requester is told so, and the inquiry is destroyed after the cutoff ${policy.inquiryCutoff}.`,
+    );
     return;
   }
   ctx.out(`Inquiry ${inquiryId} registered for ${accepted.length} record(s): ${accepted.join(', ')}. Next: erasure consent <record> --given|--refused --as <coordinator>`);

@@ -20,6 +20,16 @@ export async function startTestMailServer(): Promise<TestMailServer> {
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    // A mailbox that does not exist, as a real server answers it.
+    onRcptTo(address, _session, callback) {
+      if (address.address.startsWith('unknown-')) {
+        const error = new Error('mailbox unavailable') as Error & { responseCode: number };
+        error.responseCode = 550;
+        callback(error);
+        return;
+      }
+      callback();
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {

@@ -201,6 +201,24 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     });
   });
 
+  it('recordLifecycle - objection filed during a legal hold - is kept, and on release the record waits for a decision', async () => {
+    const policy = { ...policyIn(1_000, 1_000), objectionPeriod: '1h' };
+    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+      const { person, handle } = await startRecord(tq, policy);
+      await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`, new Date(Date.now() - 1_000).toISOString());
+      await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
+      await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+      await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'en' });
+      await act(handle, 'placeHold', { actor: OFFICER, reference: 'RB-2024-8', reason: 'court order pending' });
+      const objected = await act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-2024-003' });
+      expect(objected).toMatchObject({ phase: 'on-hold', legalHold: { returnTo: 'on-hold' }, objection: { reference: 'BEZW-2024-003' } });
+      const released = await act(handle, 'releaseHold', { actor: OFFICER, reference: 'RB-2024-8' });
+      expect(released).toMatchObject({ phase: 'on-hold', allowedActions: ['decide', 'hold'] });
+      expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(1);
+      await handle.terminate('test done');
+    });
+  });
+
   it('recordLifecycle - response deadline passes without an explanation - escalates to the coordinators', async () => {
     const policy = { ...policyIn(60_000, 60_000), responseDeadline: '2s' };
     await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
