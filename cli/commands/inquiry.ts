@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { storeInquiry, unlinkInquiry } from '../../activities/registry/inquiries';
@@ -8,10 +7,10 @@ import { canonicalJson } from '../../activities/registry/canonical-json';
 import { languageSchema } from '../../schemas/actions';
 import { ErasureError, InvalidInputError } from '../../schemas/errors';
 import { recordWorkflowId } from '../../schemas/lifecycle';
-import { zodProblems } from '../../schemas/zod-problems';
 import { loadKeys } from '../../infra/keys';
 import { statusQuery, type unmatchedInquiry } from '../../workflows';
 import { actorFor } from '../actors';
+import { readJsonFile } from '../json-file';
 import type { CliContext } from '../context';
 import { sendAction } from './actions';
 
@@ -54,15 +53,7 @@ async function unavailable(ctx: CliContext, recordId: string): Promise<string | 
 /** `erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>`; idempotent per file. */
 export async function registerInquiryCommand(ctx: CliContext, file: string, policyVersion: string, user: string | undefined): Promise<void> {
   const actor = actorFor(ctx.roles(), user, ['coordinator'], 'registering an inquiry');
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new InvalidInputError(file, [{ field: '(file)', message: `is not a readable JSON file: ${(err as Error).message}` }]);
-  }
-  const parsed = inquiryFileSchema.safeParse(data);
-  if (!parsed.success) throw new InvalidInputError(file, zodProblems(parsed.error));
-  const inquiry = parsed.data;
+  const inquiry = readJsonFile(file, inquiryFileSchema);
   const policy = await getPolicy(ctx.registry(), policyVersion);
   if (Date.parse(inquiry.receivedAt) > Date.parse(policy.inquiryCutoff)) {
     throw new InvalidInputError(file, [

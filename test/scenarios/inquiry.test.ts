@@ -63,6 +63,14 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     return { inquiryId, matchedRecordIds };
   }
 
+  /** Inquiry (received a second ago, before the cutoff), consent, identity, explanation. */
+  async function throughExplanation(person: SeededPerson, policy: Policy, handle: Handle, language: 'nl' | 'en') {
+    await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`, new Date(Date.now() - 1_000).toISOString());
+    await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
+    await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+    return act(handle, 'sendExplanation', { actor: REVIEWER, language });
+  }
+
   const act = <A extends ActionName>(handle: Handle, name: A, payload: ActionInput<A>): Promise<RecordStatus> =>
     handle.executeUpdate(actionUpdates[name], { args: [payload] });
   const refusal = async <A extends ActionName>(handle: Handle, name: A, payload: ActionInput<A>): Promise<string> => {
@@ -141,10 +149,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     const policy = { ...policyIn(1_000, 1_000), objectionPeriod: '1h' };
     await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
       const { recordId, person, handle } = await startRecord(tq, policy);
-      await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`, new Date(Date.now() - 1_000).toISOString());
-      await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
-      await act(handle, 'confirmIdentity', { actor: COORDINATOR });
-      await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'nl' });
+      await throughExplanation(person, policy, handle, 'nl');
       const held = await act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-2024-001' });
       expect(held.phase).toBe('on-hold');
       expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.OnHold)).toBe(true);
@@ -168,10 +173,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     const policy = { ...policyIn(1_000, 1_000), objectionPeriod: '1h', retentionReview: '2s' };
     await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
       const { recordId, person, handle } = await startRecord(tq, policy);
-      await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`, new Date(Date.now() - 1_000).toISOString());
-      await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
-      await act(handle, 'confirmIdentity', { actor: COORDINATOR });
-      await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'nl' });
+      await throughExplanation(person, policy, handle, 'nl');
       await act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-2024-002' });
       const retained = await act(handle, 'decideObjection', { actor: OFFICER, outcome: 'retain', reason: 'objection upheld', decisionRef: 'BESL-2024-018' });
       expect(retained.phase).toBe('retained');
@@ -208,10 +210,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     const policy = { ...policyIn(1_000, 1_000), objectionPeriod: '1h' };
     await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
       const { person, handle } = await startRecord(tq, policy);
-      await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`, new Date(Date.now() - 1_000).toISOString());
-      await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
-      await act(handle, 'confirmIdentity', { actor: COORDINATOR });
-      await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'en' });
+      await throughExplanation(person, policy, handle, 'en');
       await act(handle, 'placeHold', { actor: OFFICER, reference: 'RB-2024-8', reason: 'court order pending' });
       const objected = await act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-2024-003' });
       expect(objected).toMatchObject({ phase: 'on-hold', legalHold: { returnTo: 'on-hold' }, objection: { reference: 'BEZW-2024-003' } });
