@@ -10,7 +10,7 @@ import type { Mailer } from './mail/mailer';
 import { coordinatorAlertMail, destructionConfirmationMail, explanationMail, noDataFoundMail } from './mail/templates';
 import type { AdapterRegistry, DataCategory } from './storage/adapter';
 import { issueCertificate } from './registry/certificates';
-import { closeInquiry, inquiryContact, notifyOnce, type InquiryDestruction } from './registry/inquiries';
+import { closeInquiry, consultationLogged, inquiryContact, notifyOnce, type InquiryDestruction } from './registry/inquiries';
 import { recordLocators, snapshotOnce } from './registry/records';
 
 export interface ActivityDeps {
@@ -115,11 +115,20 @@ export function createActivities(deps: ActivityDeps) {
       systems: StorageSystem[];
       language: Language;
       objectionPeriod: string;
+      /** The explanation says a screened employee consulted the data: it must be so, after this moment. */
+      consultedSince: string;
     }): Promise<ExplanationReceipt> {
       return classify(async () => {
         const contact = await contactOf(input.inquiryId);
         const categories = await categoriesOf(input.recordId, input.systems);
         const sent = await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: input.recordId, kind: 'explanation' }, async () => {
+          if (!(await consultationLogged(deps.registry, input.recordId, input.consultedSince))) {
+            throw new ErasureError(
+              'INVALID_INPUT',
+              `no screened consultation of record ${input.recordId} is in the access log since the identity was confirmed (${input.consultedSince}); ` +
+                'a screened reviewer runs `erasure consult` first — the explanation tells the requester the data was consulted',
+            );
+          }
           const sentAt = new Date();
           const objectionPeriodEnds = new Date(sentAt.getTime() + durationMs(input.objectionPeriod)).toISOString();
           const messageId = await deps.mailer.send({

@@ -1,5 +1,5 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { defineUpdate, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, defineUpdate, setHandler } from '@temporalio/workflow';
 import { actionLabels, actionRoles, actionSchemas, type Action, type ActionInput, type ActionName } from '../schemas/actions';
 import type { StorageSystem } from '../schemas/inventory';
 import type { RecordStatus } from '../schemas/lifecycle';
@@ -30,6 +30,7 @@ export interface ActionContext {
     systems: StorageSystem[];
     language: 'nl' | 'en';
     objectionPeriod: string;
+    consultedSince: string;
   }) => Promise<{ messageId: string; sentAt: string; objectionPeriodEnds: string }>;
 }
 
@@ -174,9 +175,13 @@ export function registerActionHandlers(ctx: ActionContext): void {
         systems: input.systems,
         language: a.language,
         objectionPeriod: input.policy.objectionPeriod,
+        consultedSince: inquiry.identityConfirmedAt!,
       });
       Object.assign(inquiry, { explanationSentAt: sentAt, explanationMessageId: messageId, objectionPeriodEnds });
       state.enter('explanation-sent', by(a), `explanation sent (${a.language}, message ${messageId}); objection period until ${objectionPeriodEnds}`, 'explain');
+    } catch (err) {
+      // The action fails (the coordinator sees why); the record stays in consultation.
+      throw ApplicationFailure.nonRetryable(`explain failed: ${err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err)}`, 'EXPLANATION_NOT_SENT');
     } finally {
       inquiry.explanationPending = false;
     }

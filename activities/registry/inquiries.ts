@@ -190,6 +190,15 @@ export async function unlinkInquiry(db: Pool, inquiryId: string, recordId: strin
   await db.query('DELETE FROM inquiry_records WHERE inquiry_id = $1 AND record_id = $2', [inquiryId, recordId]);
 }
 
+/** Whether a screened reviewer's consultation of the record is logged since `since`. */
+export async function consultationLogged(db: Pool | PoolClient, recordId: string, since: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    "SELECT 1 FROM access_log WHERE record_id = $1 AND action = 'consult' AND actor LIKE '%(screened-reviewer)' AND at >= $2 LIMIT 1",
+    [recordId, since],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
 export async function appendAccessLog(db: Pool | PoolClient, entry: { actor: string; recordId: string; action: string; purpose: string }): Promise<void> {
   await db.query('INSERT INTO access_log (actor, record_id, action, purpose) VALUES ($1, $2, $3, $4)', [
     entry.actor,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { decrypt, encrypt, normaliseIdentifier, subjectHmac } from '../../activities/crypto';
-import { inquiryContact, storeInquiry } from '../../activities/registry/inquiries';
+import { appendAccessLog, inquiryContact, storeInquiry } from '../../activities/registry/inquiries';
 import { seedPerson, seedRecords } from '../helpers/fixtures';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
 import { openDatabases, policyIn, testKeys, uniqueId, type Databases } from '../helpers/services';
@@ -82,8 +82,10 @@ describe('inquiries - registry, crypto and mail activities against PostgreSQL an
     const [record] = await seedRecords(dbs, policy);
     const inquiry = newInquiry(policy.version, person.fullName, person.residence, `unknown-${uniqueId('x')}@test.invalid`);
     await storeInquiry(dbs.registry, testKeys, inquiry);
+    const since = new Date(Date.now() - 1_000).toISOString();
+    await appendAccessLog(dbs.registry, { actor: 'rev (screened-reviewer)', recordId: record!.recordId, action: 'consult', purpose: 'test' });
     const error = await realActivities(dbs, mail.url)
-      .sendExplanation({ recordId: record!.recordId, inquiryId: inquiry.inquiryId, systems: ['case-admin'], language: 'en', objectionPeriod: '6w' })
+      .sendExplanation({ recordId: record!.recordId, inquiryId: inquiry.inquiryId, systems: ['case-admin'], language: 'en', objectionPeriod: '6w', consultedSince: since })
       .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect(error).toMatchObject({ type: 'MAIL_REJECTED', nonRetryable: true });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { storeInquiry } from '../../activities/registry/inquiries';
+import { appendAccessLog, storeInquiry } from '../../activities/registry/inquiries';
 import type { ActionInput, ActionName } from '../../schemas/actions';
 import { recordWorkflowId, type LifecyclePhase, type RecordStatus } from '../../schemas/lifecycle';
 import type { Policy } from '../../schemas/policy';
@@ -68,8 +68,13 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`, new Date(Date.now() - 1_000).toISOString());
     await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
     await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+    await consulted(handle);
     return act(handle, 'sendExplanation', { actor: REVIEWER, language });
   }
+
+  /** What `erasure consult` leaves behind: the screened reviewer's look in the access log. */
+  const consulted = (handle: Handle) =>
+    appendAccessLog(dbs.registry, { actor: 'rev (screened-reviewer)', recordId: handle.workflowId.replace(/^record-/, ''), action: 'consult', purpose: 'explanation' });
 
   const act = <A extends ActionName>(handle: Handle, name: A, payload: ActionInput<A>): Promise<RecordStatus> =>
     handle.executeUpdate(actionUpdates[name], { args: [payload] });
@@ -99,6 +104,11 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
 
       await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
       await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+      // Without a logged consultation the explanation would say something untrue: refused.
+      const unconsulted = await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'en' }).catch((err: unknown) => err);
+      expect((unconsulted as WorkflowUpdateFailedError).cause?.message).toContain(`explain failed: no screened consultation of record ${recordId} is in the access log`);
+      expect((await handle.query(statusQuery)).phase).toBe('consultation');
+      await consulted(handle);
       const explained = await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'en' });
       expect(explained.phase).toBe('explanation-sent');
       expect(explained.inquiry?.explanationMessageId).toMatch(/@/);
