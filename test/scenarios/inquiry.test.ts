@@ -76,6 +76,9 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
   const consulted = (handle: Handle) =>
     appendAccessLog(dbs.registry, { actor: 'rev (screened-reviewer)', recordId: handle.workflowId.replace(/^record-/, ''), action: 'consult', purpose: 'explanation' });
 
+  /** Waits until half a second after an instant (a deadline that must have passed). */
+  const untilPast = (instant: string) => new Promise((r) => setTimeout(r, Math.max(0, Date.parse(instant) - Date.now() + 500)));
+
   const act = <A extends ActionName>(handle: Handle, name: A, payload: ActionInput<A>): Promise<RecordStatus> =>
     handle.executeUpdate(actionUpdates[name], { args: [payload] });
   const refusal = async <A extends ActionName>(handle: Handle, name: A, payload: ActionInput<A>): Promise<string> => {
@@ -156,15 +159,15 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
   });
 
   it('recordLifecycle - objection - suspends erasure until a decision, then proceeds', async () => {
-    const policy = { ...policyIn(1_000, 1_000), objectionPeriod: '1h' };
+    const policy = { ...policyIn(5_000, 5_000), objectionPeriod: '1h' };
     await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
       const { recordId, person, handle } = await startRecord(tq, policy);
       await throughExplanation(person, policy, handle, 'nl');
       const held = await act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-2024-001' });
       expect(held.phase).toBe('on-hold');
       expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.OnHold)).toBe(true);
-      // Well past the purge start: still nothing destroyed.
-      await new Promise((r) => setTimeout(r, 1_500));
+      // Past the purge start: still nothing destroyed.
+      await untilPast(policy.purgeStart);
       expect((await handle.query(statusQuery)).phase).toBe('on-hold');
       expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(1);
 
@@ -180,7 +183,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
   });
 
   it('recordLifecycle - objection decided "retain" - keeps the record and alerts the coordinators at the review date', async () => {
-    const policy = { ...policyIn(1_000, 1_000), objectionPeriod: '1h', retentionReview: '2s' };
+    const policy = { ...policyIn(5_000, 5_000), objectionPeriod: '1h', retentionReview: '2s' };
     await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
       const { recordId, person, handle } = await startRecord(tq, policy);
       await throughExplanation(person, policy, handle, 'nl');
@@ -196,14 +199,14 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
   });
 
   it('recordLifecycle - legal hold - suspends everything; on release the passed deadlines apply at once', async () => {
-    const policy = policyIn(1_500, 2_000);
+    const policy = policyIn(4_000, 5_000);
     await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
       const { person, handle } = await startRecord(tq, policy);
       await phaseReached(handle, 'awaiting-cutoff');
       expect(await refusal(handle, 'placeHold', { actor: COORDINATOR, reference: 'RB-1', reason: 'court order' })).toContain('for the role privacy-officer');
       const held = await act(handle, 'placeHold', { actor: OFFICER, reference: 'RB-2024-7', reason: 'court order pending' });
       expect(held).toMatchObject({ phase: 'on-hold', legalHold: { reference: 'RB-2024-7', returnTo: 'awaiting-cutoff' } });
-      await new Promise((r) => setTimeout(r, 2_500));
+      await untilPast(policy.purgeStart);
       expect((await handle.query(statusQuery)).phase).toBe('on-hold');
       expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(1);
 
@@ -217,7 +220,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
   });
 
   it('recordLifecycle - objection filed during a legal hold - is kept, and on release the record waits for a decision', async () => {
-    const policy = { ...policyIn(1_000, 1_000), objectionPeriod: '1h' };
+    const policy = { ...policyIn(5_000, 5_000), objectionPeriod: '1h' };
     await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
       const { person, handle } = await startRecord(tq, policy);
       await throughExplanation(person, policy, handle, 'en');
