@@ -12,6 +12,7 @@ import type { AdapterRegistry, DataCategory } from './storage/adapter';
 import { issueCertificate } from './registry/certificates';
 import { closeInquiry, consultationLogged, inquiryContact, notifyOnce, type InquiryDestruction } from './registry/inquiries';
 import { recordLocators, snapshotOnce } from './registry/records';
+import { reconcilePage, type ReconcilePage, type ReconcileRequest } from './registry/reconcile';
 
 export interface ActivityDeps {
   /** The registry database (records, locations, inquiries, certificates, access log). */
@@ -186,6 +187,11 @@ export function createActivities(deps: ActivityDeps) {
         );
         return { messageId };
       });
+    },
+
+    /** One page of re-checks of certified erasures; what came back is erased again (counts only in the result). */
+    async reconcilePage(request: ReconcileRequest): Promise<ReconcilePage> {
+      return classify(() => reconcilePage(deps.registry, deps.adapters, request));
     },
 
     /** An inquiry that matched no record: destroyed once the cutoff has passed. */

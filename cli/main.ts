@@ -8,6 +8,7 @@ import { importCommand } from './commands/import';
 import { registerInquiryCommand } from './commands/inquiry';
 import { listCommand, startCommand, statusCommand } from './commands/lifecycles';
 import { policyAddCommand } from './commands/policy';
+import { reconcileCommand } from './commands/reconcile';
 
 const USAGE = `erasure — the deletion coordinators' command line
 
@@ -18,6 +19,7 @@ Registry and lifecycles
   erasure start [--dossier <id>]                     start one lifecycle per imported record (idempotent)
   erasure status <recordId> [--json]                 phase, deadlines, history and possible actions
   erasure list [--phase <phase>] [--dossier <id>] [--json]
+  erasure reconcile [--dossier <id>]                 re-check erased records; erase again what came back
 
 Inquiries (every action names who acts: --as <user>, checked against ERASURE_ROLES)
   erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>
@@ -125,6 +127,8 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
       return act(() => sendAction(ctx(), 'releaseHold', arg('a record id'), v.as, { reference: v.reference ?? '' }));
     case 'retry':
       return act(() => sendAction(ctx(), 'retryErasure', arg('a record id'), v.as, { reason: v.reason ?? '' }));
+    case 'reconcile':
+      return reconcileCommand(ctx(), v.dossier);
     case 'access-log':
       return accessLogCommand(ctx(), v.record);
     default:
