@@ -12,7 +12,7 @@ import type { AdapterRegistry, DataCategory } from './storage/adapter';
 import { issueCertificate } from './registry/certificates';
 import { closeInquiry, consultationLogged, inquiryContact, notifyOnce, type InquiryDestruction } from './registry/inquiries';
 import { recordLocators, snapshotOnce } from './registry/records';
-import { reconcilePage, type ReconcilePage, type ReconcileRequest } from './registry/reconcile';
+import { reconcilePage, type ReconcileRequest } from './registry/reconcile';
 
 export interface ActivityDeps {
   /** The registry database (records, locations, inquiries, certificates, access log). */
@@ -26,6 +26,34 @@ export interface ActivityDeps {
 export interface SystemRequest {
   readonly recordId: string;
   readonly system: StorageSystem;
+}
+
+export interface EraseRecordInput {
+  readonly recordId: string;
+  readonly systems: readonly StorageSystem[];
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly erasureStartedAt: string;
+  readonly inquiryId?: string;
+  readonly decisionRefs: readonly string[];
+}
+
+export interface RecordErasureResult {
+  readonly certificateId: string;
+  readonly sequence: number;
+  readonly issuedAt: string;
+  readonly verifiedAt: string;
+  /** Per system: the items removed, counts only. */
+  readonly systems: readonly { system: StorageSystem; removed: Readonly<Record<string, number>> }[];
+  readonly inquiryClosed: boolean;
+}
+
+/** A reconciliation page as the purge run sees it: counts only (the findings are in the registry). */
+export interface ReconcileCounts {
+  readonly checked: number;
+  readonly scanned: number;
+  readonly resurrected: number;
+  readonly nextCursor?: string;
 }
 
 export interface MailReceipt {
@@ -85,20 +113,78 @@ export function createActivities(deps: ActivityDeps) {
     return categories;
   };
 
+  const eraseOne = async (request: SystemRequest): Promise<SystemErasure> => {
+    const adapter = adapterFor(request.system);
+    const locators = await recordLocators(deps.registry, request.recordId, request.system);
+    const found = await snapshotOnce(deps.registry, request.recordId, request.system, async () => (await adapter.locate(locators)).present);
+    return { ...(await adapter.erase(locators)), found };
+  };
+  const verifyOne = async (request: SystemRequest): Promise<SystemVerification> =>
+    adapterFor(request.system).verifyErased(await recordLocators(deps.registry, request.recordId, request.system));
+  const closeForRecord = (input: { recordId: string; inquiryId: string; erasedAt: string }): Promise<InquiryDestruction> =>
+    closeInquiry(deps.registry, input.inquiryId, input.recordId, async () => {
+      const contact = await contactOf(input.inquiryId);
+      await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: 'destroyed' }, async () => ({
+        messageId: await deps.mailer.send({
+          to: contact.email,
+          ...destructionConfirmationMail(contact.language, { reference: input.inquiryId, erasedAt: input.erasedAt, certificateRef: `record ${input.recordId}` }),
+          headers: { 'X-Erasure-Inquiry': input.inquiryId, 'X-Erasure-Record': input.recordId },
+        }),
+        details: {},
+      }));
+    });
+
   return {
     async eraseInSystem(request: SystemRequest): Promise<SystemErasure> {
-      return classify(async () => {
-        const adapter = adapterFor(request.system);
-        const locators = await recordLocators(deps.registry, request.recordId, request.system);
-        const found = await snapshotOnce(deps.registry, request.recordId, request.system, async () => (await adapter.locate(locators)).present);
-        return { ...(await adapter.erase(locators)), found };
-      });
+      return classify(() => eraseOne(request));
     },
 
     async verifyErasedInSystem(request: SystemRequest): Promise<SystemVerification> {
-      return classify(async () =>
-        adapterFor(request.system).verifyErased(await recordLocators(deps.registry, request.recordId, request.system)),
-      );
+      return classify(() => verifyOne(request));
+    },
+
+    /**
+     * The whole erasure of a record in one idempotent step: erase in every system, verify
+     * each, close the inquiry (confirmation mail first), write the certificate. A retry
+     * finds the data gone, the inquiry closed and the certificate written, and says so.
+     */
+    async eraseRecord(input: EraseRecordInput): Promise<RecordErasureResult> {
+      return classify(async () => {
+        const erasures: SystemErasure[] = [];
+        for (const system of input.systems) erasures.push(await eraseOne({ recordId: input.recordId, system }));
+        const verifications: SystemVerification[] = [];
+        for (const system of input.systems) verifications.push(await verifyOne({ recordId: input.recordId, system }));
+        const left = verifications.filter((v) => !v.verified);
+        if (left.length) {
+          const detail = left.map((v) => `${v.system}: ${JSON.stringify(v.remaining)}`).join('; ');
+          throw new ErasureError('VERIFICATION_FAILED', `verification found data left after erasure (${detail})`);
+        }
+        const verifiedAt = verifications.map((v) => v.checkedAt).sort().at(-1) ?? new Date().toISOString();
+        const inquiry = input.inquiryId ? await closeForRecord({ recordId: input.recordId, inquiryId: input.inquiryId, erasedAt: verifiedAt }) : undefined;
+        const receipt = await issueCertificate(deps.registry, {
+          recordId: input.recordId,
+          workflowId: input.workflowId,
+          runId: input.runId,
+          erasureStartedAt: input.erasureStartedAt,
+          erasures,
+          verifications,
+          ...(inquiry ? { inquiry } : {}),
+          decisionRefs: input.decisionRefs,
+        });
+        return {
+          certificateId: receipt.certificateId,
+          sequence: receipt.sequence,
+          issuedAt: receipt.issuedAt,
+          verifiedAt,
+          systems: erasures.map((e) => ({ system: e.system, removed: e.removed })),
+          inquiryClosed: inquiry !== undefined,
+        };
+      });
+    },
+
+    /** Keeps a failed erasure's reason (id-only text) for the purge run's report. */
+    async recordErasureFailure(input: { recordId: string; reason: string }): Promise<void> {
+      await classify(() => deps.registry.query('INSERT INTO erasure_failures (record_id, reason) VALUES ($1, $2)', [input.recordId, input.reason.slice(0, 500)]));
     },
 
     async issueCertificate(input: IssueCertificateInput): Promise<CertificateReceipt> {
@@ -148,19 +234,7 @@ export function createActivities(deps: ActivityDeps) {
      * the requester the confirmation and destroys the inquiry and the contact data.
      */
     async closeInquiryForRecord(input: { recordId: string; inquiryId: string; erasedAt: string }): Promise<InquiryDestruction> {
-      return classify(() =>
-        closeInquiry(deps.registry, input.inquiryId, input.recordId, async () => {
-          const contact = await contactOf(input.inquiryId);
-          await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: 'destroyed' }, async () => ({
-            messageId: await deps.mailer.send({
-              to: contact.email,
-              ...destructionConfirmationMail(contact.language, { reference: input.inquiryId, erasedAt: input.erasedAt, certificateRef: `record ${input.recordId}` }),
-              headers: { 'X-Erasure-Inquiry': input.inquiryId, 'X-Erasure-Record': input.recordId },
-            }),
-            details: {},
-          }));
-        }),
-      );
+      return classify(() => closeForRecord(input));
     },
 
     /** "No data found", or (beingDestroyed) "your data was already being destroyed". */
@@ -190,8 +264,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** One page of re-checks of certified erasures; what came back is erased again (counts only in the result). */
-    async reconcilePage(request: ReconcileRequest): Promise<ReconcilePage> {
-      return classify(() => reconcilePage(deps.registry, deps.adapters, request));
+    async reconcilePage(request: ReconcileRequest): Promise<ReconcileCounts> {
+      return classify(async () => {
+        const page = await reconcilePage(deps.registry, deps.adapters, request);
+        return { checked: page.checked, scanned: page.scanned, resurrected: page.resurrected.length, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+      });
     },
 
     /** An inquiry that matched no record: destroyed once the cutoff has passed. */

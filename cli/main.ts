@@ -9,6 +9,8 @@ import { registerInquiryCommand } from './commands/inquiry';
 import { listCommand, startCommand, statusCommand } from './commands/lifecycles';
 import { policyAddCommand } from './commands/policy';
 import { reconcileCommand } from './commands/reconcile';
+import { purgeApproveCommand, purgeRunCommand, purgeScheduleCommand, purgeStatusCommand } from './commands/purge';
+import { reportCommand } from './commands/report';
 
 const USAGE = `erasure — the deletion coordinators' command line
 
@@ -20,6 +22,16 @@ Registry and lifecycles
   erasure status <recordId> [--json]                 phase, deadlines, history and possible actions
   erasure list [--phase <phase>] [--dossier <id>] [--json]
   erasure reconcile [--dossier <id>]                 re-check erased records; erase again what came back
+
+Destruction (the purge run releases due records in waves; see README "The purge run")
+  erasure purge run [--dry-run] [--wave-size N] [--approval] [--reconcile-sample 0..1] [--policy <version>] [--no-wait]
+                                                     run now; a dry run changes nothing and lists what would go
+  erasure purge approve <runId> --wave N --as <privacy-officer>
+  erasure purge status [<runId>] [--json]            the last runs, or one run's progress or report
+  erasure purge schedule create --policy <version> [--cron "0 2 * * *" | --every 1m] [--wave-size N] [--approval]
+  erasure purge schedule describe|pause|unpause|trigger|delete [--note <text>]
+  erasure purge schedule backfill --from <ISO time> --to <ISO time>
+  erasure report [--json | --html <file>]            the whole operation, for the people accountable
 
 Inquiries (every action names who acts: --as <user>, checked against ERASURE_ROLES)
   erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>
@@ -71,6 +83,19 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
       proceed: { type: 'boolean', default: false },
       retain: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      'no-wait': { type: 'boolean', default: false },
+      approval: { type: 'boolean', default: false },
+      'wave-size': { type: 'string' },
+      'reconcile-sample': { type: 'string' },
+      'settle-timeout': { type: 'string' },
+      wave: { type: 'string' },
+      cron: { type: 'string' },
+      every: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      note: { type: 'string' },
+      html: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -129,6 +154,40 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
       return act(() => sendAction(ctx(), 'retryErasure', arg('a record id'), v.as, { reason: v.reason ?? '' }));
     case 'reconcile':
       return reconcileCommand(ctx(), v.dossier);
+    case 'purge':
+      switch (rest[0]) {
+        case 'run':
+          return purgeRunCommand(ctx(), {
+            dryRun: v['dry-run'],
+            waveSize: v['wave-size'],
+            approval: v.approval,
+            reconcileSample: v['reconcile-sample'],
+            settleTimeout: v['settle-timeout'],
+            policy: v.policy,
+            wait: !v['no-wait'],
+          });
+        case 'approve':
+          if (!rest[1]) throw new UsageError('use `erasure purge approve <runId> --wave N --as <privacy-officer>`');
+          return purgeApproveCommand(ctx(), rest[1], v.wave, v.as);
+        case 'status':
+          return purgeStatusCommand(ctx(), rest[1], v.json);
+        case 'schedule':
+          return purgeScheduleCommand(ctx(), rest[1], {
+            policy: v.policy,
+            cron: v.cron,
+            every: v.every,
+            from: v.from,
+            to: v.to,
+            note: v.note,
+            waveSize: v['wave-size'],
+            approval: v.approval,
+            reconcileSample: v['reconcile-sample'],
+          });
+        default:
+          throw new UsageError('use `erasure purge run|approve|status|schedule ...`');
+      }
+    case 'report':
+      return reportCommand(ctx(), { json: v.json, html: v.html });
     case 'access-log':
       return accessLogCommand(ctx(), v.record);
     default:

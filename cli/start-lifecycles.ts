@@ -1,9 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
 import type { Pool } from 'pg';
 import type { Policy } from '../schemas/policy';
-import { recordWorkflowId } from '../schemas/lifecycle';
-import { searchAttributes } from '../schemas/search-attributes';
+import { recordStartOptions } from '../schemas/lifecycle-start';
 import { getPolicy } from '../activities/registry/policies';
 import { listRecords, markLifecycleStarted, type RecordSummary } from '../activities/registry/records';
 import type { recordLifecycle } from '../workflows';
@@ -18,23 +16,7 @@ const PARALLEL = 20;
 
 async function startOne(client: Client, taskQueue: string, record: RecordSummary, policy: Policy): Promise<boolean> {
   try {
-    await client.workflow.start<typeof recordLifecycle>('recordLifecycle', {
-      workflowId: recordWorkflowId(record.recordId),
-      taskQueue,
-      args: [{ recordId: record.recordId, dossier: record.dossier, systems: record.systems, policy }],
-      // A record erased once is never started again; a lifecycle that failed or was
-      // terminated may be: its deadlines are absolute and its erasure is idempotent.
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      workflowIdConflictPolicy: 'FAIL',
-      typedSearchAttributes: new TypedSearchAttributes([
-        { key: searchAttributes.Dossier, value: record.dossier },
-        { key: searchAttributes.PolicyVersion, value: policy.version },
-        { key: searchAttributes.LifecyclePhase, value: 'registered' },
-        { key: searchAttributes.InquiryOpen, value: false },
-        { key: searchAttributes.OnHold, value: false },
-      ]),
-      staticSummary: `record ${record.recordId} · dossier ${record.dossier}`,
-    });
+    await client.workflow.start<typeof recordLifecycle>('recordLifecycle', { ...recordStartOptions(record, policy, taskQueue), workflowIdConflictPolicy: 'FAIL' });
     return true;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return false;

@@ -24,6 +24,11 @@ export function dataDir(configured?: string): string {
   return resolve(configured ?? join(projectRoot(), '.data'));
 }
 
+/** Purge-run report files (dry-run record lists): ERASURE_REPORTS_DIR, or reports/ in the data folder. */
+export function reportsDir(config: { ERASURE_REPORTS_DIR?: string | undefined; ERASURE_DATA_DIR?: string | undefined }): string {
+  return resolve(config.ERASURE_REPORTS_DIR ?? join(dataDir(config.ERASURE_DATA_DIR), 'reports'));
+}
+
 /** Tools built for this project (the Temporal CLI); git-ignored. */
 export function projectToolsDir(): string {
   return join(projectRoot(), '.tools');

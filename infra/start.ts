@@ -1,3 +1,4 @@
+import { reportsDir } from './paths';
 import type { Pool } from 'pg';
 import { createPool } from '../activities/pg-pool';
 import { parseConfig } from '../schemas/config';
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
       smtpUrl,
       mailFrom: config.MAIL_FROM,
       coordinatorsEmail: config.COORDINATORS_EMAIL,
+      storageRate: config.ERASURE_STORAGE_RATE,
+      reportsDir: reportsDir(config),
     });
     worker.done.then(
       () => {

@@ -30,6 +30,18 @@ export const configSchema = z.object({
   TEMPORAL_PORT: port('TEMPORAL_PORT', 7233),
   TEMPORAL_UI_PORT: port('TEMPORAL_UI_PORT', 8233),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('erasure'),
+  /**
+   * Erasure activities run on their own task queue (`<TEMPORAL_TASK_QUEUE>-storage`), at
+   * most this many started per second across all workers, so that the source systems are
+   * never flooded (Temporal's maxTaskQueueActivitiesPerSecond).
+   */
+  ERASURE_STORAGE_RATE: z.coerce
+    .number({ message: 'ERASURE_STORAGE_RATE must be a number of activities per second' })
+    .positive('ERASURE_STORAGE_RATE must be more than 0')
+    .max(100_000, 'ERASURE_STORAGE_RATE must be at most 100000')
+    .default(500),
+  /** Where purge runs write their report files (dry-run record lists). Unset: <data folder>/reports. */
+  ERASURE_REPORTS_DIR: z.string().min(1).optional(),
   /** Registry database. Unset: the embedded PostgreSQL's `erasure_registry` database. */
   DATABASE_URL: postgresUrl.optional(),
   /** Case-administration database to erase from. Unset: the embedded `case_admin` database. */

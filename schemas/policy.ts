@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
+import { purgeRunSettingsSchema } from './purge';
 
 const instant = z.iso.datetime({
   offset: true,
@@ -26,6 +27,11 @@ export const policySchema = z
     responseDeadline: durationSchema.default('30d'),
     /** How long a record kept after an objection ("retain") waits before its retention is reviewed. */
     retentionReview: durationSchema.default('26w'),
+    /**
+     * How the scheduled purge run treats records of this policy (wave size, approval gate,
+     * reconciliation sample). Optional, so that policies stored before it keep their hash.
+     */
+    purgeRun: purgeRunSettingsSchema.partial().optional(),
   })
   .refine((p) => Date.parse(p.purgeStart) >= Date.parse(p.inquiryCutoff), {
     path: ['purgeStart'],

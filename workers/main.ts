@@ -2,6 +2,7 @@ import { parseConfig } from '../schemas/config';
 import { databaseUrls } from '../infra/database-urls';
 import { loadKeys } from '../infra/keys';
 import { temporalTarget } from '../infra/temporal-connection';
+import { reportsDir } from '../infra/paths';
 import { startWorker } from './worker';
 
 /** `npm run worker`: a worker for an already running Temporal server and PostgreSQL. */
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
     smtpUrl: config.SMTP_URL,
     mailFrom: config.MAIL_FROM,
     coordinatorsEmail: config.COORDINATORS_EMAIL,
+    storageRate: config.ERASURE_STORAGE_RATE,
+    reportsDir: reportsDir(config),
   });
   console.log(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${target.connection.address ?? 'the configured server'}`);
   const stop = () => void running.shutdown();

@@ -1,6 +1,8 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createPool } from '../activities/pg-pool';
 import { createActivities } from '../activities';
+import { createPurgeActivities } from '../activities/purge';
 import type { Keys } from '../activities/crypto';
 import { smtpMailer } from '../activities/mail/mailer';
 import { configuredAdapters } from '../activities/storage';
@@ -22,44 +24,79 @@ export interface StartWorkerOptions {
   readonly smtpUrl: string;
   readonly mailFrom: string;
   readonly coordinatorsEmail: string;
+  /** Erasure activities started per second on the storage queue, across all workers (ERASURE_STORAGE_RATE). */
+  readonly storageRate: number;
+  /** Where purge runs write report files (dry-run record lists). */
+  readonly reportsDir: string;
   /** A prebuilt workflow bundle; by default the worker bundles `workflows/` itself. */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 /** Starts the worker with real pools and adapters; shutting it down closes them. */
+export const storageTaskQueue = (taskQueue: string): string => `${taskQueue}-storage`;
+
+/**
+ * Starts the worker with real pools and adapters: one Temporal worker for the workflows
+ * and their other activities, one for the erasure activities on the rate-limited storage
+ * queue. Shutting it down closes everything.
+ */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
-  const registry = createPool(options.databases.registry, 10);
+  const registry = createPool(options.databases.registry, 20);
   const storage = configuredAdapters(options.databases);
   const mailer = smtpMailer(options.smtpUrl, options.mailFrom);
-  const release = async (connection?: NativeConnection) => {
-    await connection?.close();
+  let connection: NativeConnection | undefined;
+  let clientConnection: Connection | undefined;
+  const release = async () => {
+    await Promise.all([connection?.close(), clientConnection?.close()]);
     mailer.close();
     await Promise.all([registry.end(), storage.close()]);
   };
-  let connection: NativeConnection | undefined;
-  let worker: Worker;
+  let workers: Worker[];
   try {
     connection = await NativeConnection.connect(options.target.connection);
-    worker = await Worker.create({
+    clientConnection = await Connection.connect(options.target.connection as Parameters<typeof Connection.connect>[0]);
+    const client = new Client({ connection: clientConnection, namespace: options.target.namespace });
+    const activities = {
+      ...createActivities({ registry, adapters: storage.adapters, keys: options.keys, mailer, coordinatorsEmail: options.coordinatorsEmail }),
+      ...createPurgeActivities({ registry, client, taskQueue: options.taskQueue, reportsDir: options.reportsDir }),
+    };
+    const common = {
       connection,
       namespace: options.target.namespace,
-      taskQueue: options.taskQueue,
       // Running activities get time to finish; a shutdown never hangs for good.
       shutdownGraceTime: '10s',
       shutdownForceTime: '30s',
-      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-      activities: createActivities({ registry, adapters: storage.adapters, keys: options.keys, mailer, coordinatorsEmail: options.coordinatorsEmail }),
-    });
+    } as const;
+    workers = [
+      await Worker.create({
+        ...common,
+        taskQueue: options.taskQueue,
+        ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+        activities,
+      }),
+      await Worker.create({
+        ...common,
+        taskQueue: storageTaskQueue(options.taskQueue),
+        activities: { eraseRecord: activities.eraseRecord },
+        // The source systems are never flooded: the server hands out at most this many per second.
+        maxTaskQueueActivitiesPerSecond: options.storageRate,
+      }),
+    ];
   } catch (err) {
-    await release(connection);
+    await release();
     throw err;
   }
-  const done = worker.run().finally(() => release(connection));
+  const done = Promise.all(workers.map((w) => w.run()))
+    .then(() => undefined)
+    .finally(() => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      return release();
+    });
   return {
-    worker,
+    worker: workers[0] as Worker,
     done,
     async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done;
     },
   };

@@ -43,3 +43,28 @@ export async function eraseAndVerify(
     return { ok: false, error: `erasure failed after retries: ${cause}` };
   }
 }
+
+export type RecordErasureOutcome = { ok: true; result: activities.RecordErasureResult } | { ok: false; error: string };
+
+/**
+ * The common path since the purge run: erase in every system, verify, close the inquiry
+ * and write the certificate in one idempotent activity on the rate-limited storage queue
+ * (one activity instead of 2n+2 keeps a record's history short). Failures become data.
+ */
+export async function eraseVerifyCertify(
+  input: Parameters<Activities['eraseRecord']>[0],
+  storageQueue: string,
+): Promise<RecordErasureOutcome> {
+  const erasing = proxyActivities<Activities>({
+    taskQueue: storageQueue,
+    startToCloseTimeout: '5 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
+  });
+  try {
+    return { ok: true, result: await erasing.eraseRecord(input) };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : (err as Error).message;
+    return { ok: false, error: `erasure failed after retries: ${cause}` };
+  }
+}

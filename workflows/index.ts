@@ -2,3 +2,5 @@
 export { recordLifecycle, statusQuery, actionUpdates } from './record-lifecycle';
 export type { RecordLifecycleResult } from './record-lifecycle';
 export { unmatchedInquiry } from './unmatched-inquiry';
+export { purgeRun, purgeProgressQuery, approveWaveUpdate } from './purge-run';
+export { releaseUpdate, releaseSignal, releasableQuery } from './release';

@@ -1,6 +1,7 @@
 import { durationMs } from '../schemas/duration';
 import type { LifecycleEvent, LifecyclePhase, RecordStatus } from '../schemas/lifecycle';
 import type { Policy } from '../schemas/policy';
+import type { Releasability } from '../schemas/purge';
 
 export const addDuration = (from: string, duration: string): string => new Date(Date.parse(from) + durationMs(duration)).toISOString();
 
@@ -42,6 +43,10 @@ export class LifecycleState {
   readonly decisions: { outcome: 'proceed' | 'retain'; reason: string; decisionRef: string; at: string }[] = [];
   legalHold?: { reference: string; placedAt: string; returnTo: LifecyclePhase };
   reviewDue?: string;
+  /** Who released the record for erasure (a purge run, or a coordinator's retry). */
+  released?: string;
+  /** A release that arrived as a signal (signal-with-start): judged by the main loop. */
+  releaseRequested?: string;
   private reviewNotified = false;
   private certificateId?: string;
   private erasedAt?: string;
@@ -131,6 +136,53 @@ export class LifecycleState {
     if (this.phase === 'due') candidates.push({ at: this.policy.purgeStart, summary: 'purge start' });
     if (this.phase === 'retained' && !this.reviewNotified) candidates.push({ at: this.reviewDue, summary: 'retention review' });
     return earliest(candidates, now);
+  }
+
+  /**
+   * Whether a purge run may release the record now, and if not, why (a reason the run
+   * counts). Time-driven transitions that are due count as taken, as `advance` would.
+   */
+  releasability(now: Date, runRef: string): Releasability {
+    const t = now.getTime();
+    const refuse = (reason: NonNullable<Releasability['reason']>, detail: string): Releasability => ({ releasable: false, reason, detail });
+    if (this.phase === 'erased') return refuse('erased', `record ${this.input.recordId} is erased`);
+    if (this.released !== undefined && (this.phase === 'due' || ERASURE_PHASES.includes(this.phase) && this.phase !== 'erasure-failed')) {
+      // The same run asking again (a retried activity) is answered as before.
+      return this.released === runRef ? { releasable: true } : refuse('already-released', `record ${this.input.recordId} was released by ${this.released}`);
+    }
+    if (this.legalHold) return refuse('legal-hold', this.describePhase());
+    let phase = this.phase;
+    if (phase === 'awaiting-cutoff' && t >= Date.parse(this.policy.inquiryCutoff)) phase = 'due';
+    if (phase === 'explanation-sent' && this.inquiry?.objectionPeriodEnds && t >= Date.parse(this.inquiry.objectionPeriodEnds)) phase = 'due';
+    switch (phase) {
+      case 'due':
+        return t >= Date.parse(this.policy.purgeStart) ? { releasable: true } : refuse('before-purge-start', this.describePhase());
+      case 'registered':
+      case 'awaiting-cutoff':
+        return refuse('not-due-yet', `record ${this.input.recordId} is in awaiting-cutoff until ${this.policy.inquiryCutoff}`);
+      case 'awaiting-consent':
+      case 'identity-check':
+      case 'consultation':
+        return refuse('inquiry-open', this.describePhase());
+      case 'explanation-sent':
+        return refuse('objection-period', this.describePhase());
+      case 'on-hold':
+        return refuse('objection-on-hold', this.describePhase());
+      case 'retained':
+        return refuse('retained', this.describePhase());
+      case 'erasure-failed':
+        return refuse('erasure-failed', `${this.describePhase()}; a coordinator retries it (erasure retry)`);
+      default:
+        return refuse('already-released', this.describePhase());
+    }
+  }
+
+  /** A step that happened inside an activity, at the instant the activity reported. */
+  recordStep(phase: LifecyclePhase, at: string, note: string): void {
+    this.phase = phase;
+    this.history.push({ at, phase, by: 'system', note });
+    this.version += 1;
+    this.publish(this.phase, this.flags());
   }
 
   failErasure(error: string): void {

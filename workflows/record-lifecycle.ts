@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   defineQuery,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -11,11 +12,20 @@ import {
 import type * as activities from '../activities';
 import { recordLifecycleInputSchema, type LifecyclePhase, type RecordLifecycleInput, type RecordStatus } from '../schemas/lifecycle';
 import { searchAttributes } from '../schemas/search-attributes';
-import { eraseAndVerify } from './erasure';
+import { eraseAndVerify, eraseVerifyCertify } from './erasure';
 import { allowedActions, registerActionHandlers, type ActionContext } from './lifecycle-actions';
-import { LifecycleState } from './lifecycle-state';
+import { LifecycleState, type Flags } from './lifecycle-state';
+import { judgeSignalledRelease, registerReleaseHandlers } from './release';
+import { SearchAttributePublisher } from './search-attribute-publisher';
 
 export { actionUpdates } from './lifecycle-actions';
+
+/**
+ * Lifecycles started before the purge run existed erase themselves at the purge start,
+ * step by step, and upsert search attributes on every change; newer ones wait for a purge
+ * run to release them, erase in one activity and publish once per workflow task.
+ */
+export const PURGE_RUN_PATCH = 'purge-run-releases';
 
 export interface RecordLifecycleResult {
   readonly recordId: string;
@@ -67,19 +77,24 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
     throw ApplicationFailure.nonRetryable(`recordLifecycle input refused: ${parsed.error.message}`, 'INVALID_INPUT');
   }
   const input = parsed.data;
-  const state = new LifecycleState(input, (phase: LifecyclePhase, flags) =>
-    upsertSearchAttributes([
-      { key: searchAttributes.LifecyclePhase, value: phase },
-      { key: searchAttributes.InquiryOpen, value: flags.inquiryOpen },
-      { key: searchAttributes.OnHold, value: flags.onHold },
-      { key: searchAttributes.ResponseOverdue, value: flags.responseOverdue },
-    ]),
+  const released = patched(PURGE_RUN_PATCH);
+  const publisher = released ? new SearchAttributePublisher() : undefined;
+  const state = new LifecycleState(input, (phase: LifecyclePhase, flags: Flags) =>
+    publisher
+      ? publisher.set(phase, flags)
+      : upsertSearchAttributes([
+          { key: searchAttributes.LifecyclePhase, value: phase },
+          { key: searchAttributes.InquiryOpen, value: flags.inquiryOpen },
+          { key: searchAttributes.OnHold, value: flags.onHold },
+          { key: searchAttributes.ResponseOverdue, value: flags.responseOverdue },
+        ]),
   );
 
   // Handlers first, main logic below.
   setHandler(statusQuery, () => state.status(allowedActions(state)));
   const context: ActionContext = { state, input, sendExplanation: explaining.sendExplanation };
   registerActionHandlers(context);
+  registerReleaseHandlers(state);
 
   state.enter('awaiting-cutoff', 'system', `waiting for the inquiry cutoff ${input.policy.inquiryCutoff}`);
 
@@ -95,6 +110,7 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
 
   for (;;) {
     state.advance(new Date());
+    if (released) judgeSignalledRelease(state);
 
     if (state.responseEscalationDue(new Date())) {
       const inquiry = state.inquiry!;
@@ -107,8 +123,11 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
       alert({ recordId: input.recordId, what: 'retention-review', due: state.reviewDue! });
       continue;
     }
-    if (state.phase === 'due' && !state.legalHold && Date.now() >= Date.parse(input.policy.purgeStart)) {
-      const result = await erase(state, input.recordId);
+    const erasureStarts = released
+      ? state.phase === 'due' && !state.legalHold && state.released !== undefined
+      : state.phase === 'due' && !state.legalHold && Date.now() >= Date.parse(input.policy.purgeStart);
+    if (erasureStarts) {
+      const result = released ? await eraseReleased() : await erase(state, input.recordId);
       if (result) {
         await Promise.all(pendingAlerts);
         await condition(allHandlersFinished);
@@ -117,6 +136,7 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
       continue;
     }
 
+    publisher?.flush();
     const seen = state.version;
     const deadline = state.nextDeadline(new Date());
     if (deadline) {
@@ -124,6 +144,44 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
     } else {
       await condition(() => state.version !== seen);
     }
+  }
+
+  /** Erase, verify, close the inquiry and certify in one activity on the storage queue. */
+  async function eraseReleased(): Promise<RecordLifecycleResult | undefined> {
+    const erasureStartedAt = new Date().toISOString();
+    state.enter('erasing', 'system', `released by ${state.released ?? '?'}; erasing in ${input.systems.join(', ')}, then verifying and certifying`);
+    publisher?.flush();
+    const info = workflowInfo();
+    const outcome = await eraseVerifyCertify(
+      {
+        recordId: input.recordId,
+        systems: input.systems,
+        workflowId: info.workflowId,
+        runId: info.runId,
+        erasureStartedAt,
+        ...(state.inquiry ? { inquiryId: state.inquiry.inquiryId } : {}),
+        decisionRefs: state.decisionRefs(),
+      },
+      `${info.taskQueue}-storage`,
+    );
+    if (!outcome.ok) {
+      state.failErasure(outcome.error);
+      publisher?.flush();
+      // For the purge run's report; the record shows the failure either way.
+      await alerts.recordErasureFailure({ recordId: input.recordId, reason: outcome.error }).catch((err: unknown) => {
+        state.note('system', `the failure could not be logged in the registry: ${causeOf(err)}`);
+      });
+      return undefined;
+    }
+    const r = outcome.result;
+    const removed = r.systems.map((s) => `${s.system}: ${Object.entries(s.removed).map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing left to remove'}`);
+    state.recordStep('verifying', r.verifiedAt, `erased (${removed.join('; ')}); every system verified empty`);
+    state.recordStep('certifying', r.issuedAt, `${r.inquiryClosed ? 'inquiry closed; ' : ''}writing the deletion certificate`);
+    state.certify(r.certificateId, r.issuedAt);
+    state.enter('erased', 'system', `certificate ${r.certificateId} (ledger entry ${r.sequence})`);
+    publisher?.set('erased', state.flags(), new Date(r.issuedAt));
+    publisher?.flush();
+    return { recordId: input.recordId, certificateId: r.certificateId, erasedAt: r.issuedAt };
   }
 
   async function erase(lifecycle: LifecycleState, recordId: string): Promise<RecordLifecycleResult | undefined> {

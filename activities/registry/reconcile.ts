@@ -9,6 +9,10 @@ export interface ReconcileRequest {
   readonly afterRecordId?: string;
   readonly limit: number;
   readonly dossier?: string;
+  /** Share of the erased records to re-check (1 = all); the sample differs per run. */
+  readonly sample?: number;
+  /** Only records erased before this instant (a run leaves its own erasures alone). */
+  readonly erasedBefore?: string;
 }
 
 export interface Resurrection {
@@ -20,6 +24,8 @@ export interface Resurrection {
 
 export interface ReconcilePage {
   readonly checked: number;
+  /** Erased records the page passed over (outside the sample). */
+  readonly scanned: number;
   readonly resurrected: readonly Resurrection[];
   /** Undefined when this was the last page. */
   readonly nextCursor?: string;
@@ -31,18 +37,22 @@ export interface ReconcilePage {
  * Idempotent: a page checked twice finds nothing the second time.
  */
 export async function reconcilePage(registry: Pool, adapters: AdapterRegistry, request: ReconcileRequest): Promise<ReconcilePage> {
-  const { rows } = await registry.query<{ record_id: string; system: StorageSystem; locators: string[] }>(
-    `SELECT r.record_id, l.system, array_agg(l.locator ORDER BY l.locator) AS locators
-       FROM (SELECT record_id FROM records
-              WHERE erased_at IS NOT NULL AND ($2::text IS NULL OR record_id > $2) AND ($3::text IS NULL OR dossier = $3)
-              ORDER BY record_id LIMIT $1) r
+  const { rows } = await registry.query<{ record_id: string; system: StorageSystem; locators: string[]; sampled: boolean; last_scanned: string; page_size: string }>(
+    `SELECT r.record_id, l.system, array_agg(l.locator ORDER BY l.locator) AS locators, r.sampled, r.last_scanned, r.page_size
+       FROM (SELECT record_id,
+                    $5::float8 >= 1 OR abs(hashtext(record_id || $6)) % 10000 < $5::float8 * 10000 AS sampled,
+                    max(record_id) OVER () AS last_scanned, count(*) OVER () AS page_size
+               FROM (SELECT record_id FROM records
+                      WHERE erased_at IS NOT NULL AND ($2::text IS NULL OR record_id > $2) AND ($3::text IS NULL OR dossier = $3)
+                        AND ($4::timestamptz IS NULL OR erased_at < $4)
+                      ORDER BY record_id LIMIT $1) page) r
        JOIN record_locations l USING (record_id)
-      GROUP BY r.record_id, l.system
+      GROUP BY r.record_id, l.system, r.sampled, r.last_scanned, r.page_size
       ORDER BY r.record_id, l.system`,
-    [request.limit, request.afterRecordId ?? null, request.dossier ?? null],
+    [request.limit, request.afterRecordId ?? null, request.dossier ?? null, request.erasedBefore ?? null, request.sample ?? 1, request.runRef],
   );
   const resurrected: Resurrection[] = [];
-  for (const row of rows) {
+  for (const row of rows.filter((r) => r.sampled)) {
     const adapter = adapters.get(row.system);
     if (!adapter) throw new Error(`no storage adapter for "${row.system}" is configured; reconciliation cannot check record ${row.record_id}`);
     const check = await adapter.verifyErased(row.locators);
@@ -56,7 +66,8 @@ export async function reconcilePage(registry: Pool, adapters: AdapterRegistry, r
     await registry.query('UPDATE records SET resurrected_at = now() WHERE record_id = $1', [row.record_id]);
     resurrected.push({ recordId: row.record_id, system: row.system, found: check.remaining, verified: again.verified });
   }
-  const recordIds = [...new Set(rows.map((r) => r.record_id))];
-  const last = recordIds.at(-1);
-  return { checked: recordIds.length, resurrected, ...(recordIds.length === request.limit && last ? { nextCursor: last } : {}) };
+  const scanned = Number(rows[0]?.page_size ?? 0);
+  const checked = new Set(rows.filter((r) => r.sampled).map((r) => r.record_id)).size;
+  const last = rows[0]?.last_scanned;
+  return { checked, scanned, resurrected, ...(scanned === request.limit && last ? { nextCursor: last } : {}) };
 }

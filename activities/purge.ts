@@ -1,0 +1,290 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { heartbeat } from '@temporalio/activity';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { StorageSystem } from '../schemas/inventory';
+import { recordWorkflowId } from '../schemas/lifecycle';
+import { recordStartOptions } from '../schemas/lifecycle-start';
+import type { Policy } from '../schemas/policy';
+import {
+  PURGE_SCHEDULE_ID,
+  RELEASABLE_QUERY,
+  RELEASE_SIGNAL,
+  RELEASE_UPDATE,
+  skipReasonOf,
+  type PurgeReport,
+  type PurgeRunSettings,
+  type PurgeTotals,
+  type Releasability,
+  type SkipReason,
+} from '../schemas/purge';
+import { getPolicy } from './registry/policies';
+import {
+  beginRun,
+  countDueCandidates,
+  dueCandidates,
+  locationCounts,
+  recordReleases,
+  runFailures,
+  runProgress,
+  storeReport,
+  type DueCandidate,
+  type RunProgress,
+} from './registry/purge-runs';
+
+export interface PurgeActivityDeps {
+  readonly registry: Pool;
+  readonly client: Client;
+  /** The queue record lifecycles run on (for lifecycles a run restarts). */
+  readonly taskQueue: string;
+  readonly reportsDir: string;
+  /** Updates/queries in flight at once while releasing a page. */
+  readonly parallel?: number;
+}
+
+export interface PageRequest {
+  readonly runRef: string;
+  readonly afterRecordId?: string;
+  readonly limit: number;
+}
+
+export interface ReleasePageResult {
+  readonly scanned: number;
+  readonly released: number;
+  readonly restarted: number;
+  readonly skipped: Partial<Record<SkipReason, number>>;
+  readonly nextCursor?: string;
+  /** The schedule was paused: nothing was released, the run stops after the wave before. */
+  readonly paused?: boolean;
+}
+
+type Outcome = { kind: 'released' | 'restarted' } | { kind: 'skipped'; reason: SkipReason };
+
+async function inParallel<T, R>(items: readonly T[], parallel: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(parallel, items.length) }, async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i] as T);
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+function tally(outcomes: readonly Outcome[]): Partial<Record<SkipReason, number>> {
+  const skipped: Partial<Record<SkipReason, number>> = {};
+  for (const o of outcomes) if (o.kind === 'skipped') skipped[o.reason] = (skipped[o.reason] ?? 0) + 1;
+  return skipped;
+}
+
+/**
+ * The purge run's side effects: selecting due records page by page, releasing them to
+ * their lifecycles, dry-run listings, progress and the stored report. Results are counts;
+ * record ids stay in the registry and in report files, never in the run's history.
+ */
+export function createPurgeActivities(deps: PurgeActivityDeps) {
+  const parallel = deps.parallel ?? 32;
+  const policies = new Map<string, Policy>();
+  const policyOf = async (version: string) => {
+    let policy = policies.get(version);
+    if (!policy) {
+      policy = await getPolicy(deps.registry, version);
+      policies.set(version, policy);
+    }
+    return policy;
+  };
+
+  /** A lifecycle that is missing, or closed without erasing, is started again with the release as its first signal. */
+  const restart = async (record: DueCandidate, runRef: string): Promise<Outcome> => {
+    try {
+      await deps.client.workflow.signalWithStart('recordLifecycle', {
+        ...recordStartOptions(record, await policyOf(record.policyVersion), deps.taskQueue),
+        signal: RELEASE_SIGNAL,
+        signalArgs: [{ runRef }],
+      });
+      return { kind: 'restarted' };
+    } catch (err) {
+      // Completed successfully (erased) in the meantime: the reuse policy refuses a new run.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'skipped', reason: 'erased' };
+      throw err;
+    }
+  };
+
+  const releaseOne = async (record: DueCandidate, runRef: string): Promise<Outcome> => {
+    if (!record.started) return restart(record, runRef);
+    const handle = deps.client.workflow.getHandle(recordWorkflowId(record.recordId));
+    try {
+      // The update id makes a retried activity's second release of a record a no-op.
+      await handle.executeUpdate(RELEASE_UPDATE, { args: [{ runRef }], updateId: `release-${runRef}` });
+      return { kind: 'released' };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const reason = skipReasonOf(err.cause?.message ?? err.message);
+        if (reason) return { kind: 'skipped', reason };
+        throw err;
+      }
+      if (err instanceof WorkflowNotFoundError || /already completed|workflow execution already/i.test((err as Error).message)) {
+        return restart(record, runRef);
+      }
+      throw err;
+    }
+  };
+
+  const judgeOne = async (record: DueCandidate): Promise<Releasability | 'missing'> => {
+    if (!record.started) return 'missing';
+    try {
+      return await deps.client.workflow.getHandle(recordWorkflowId(record.recordId)).query<Releasability>(RELEASABLE_QUERY);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'missing';
+      throw err;
+    }
+  };
+
+  const schedulePaused = async (): Promise<boolean> => {
+    try {
+      return (await deps.client.schedule.getHandle(PURGE_SCHEDULE_ID).describe()).state.paused;
+    } catch {
+      return false; // no schedule (deleted meanwhile): nothing to obey
+    }
+  };
+
+  const partsDir = (runRef: string) => join(deps.reportsDir, `${runRef}.parts`);
+
+  return {
+    async beginPurgeRun(run: { runRef: string; dryRun: boolean; scheduled: boolean; settings: PurgeRunSettings; startedAt: string }): Promise<{ candidates: number }> {
+      await beginRun(deps.registry, run);
+      return { candidates: await countDueCandidates(deps.registry) };
+    },
+
+    /** Records still to look at after the cursor (what the next approval covers). */
+    async countDue(request: { afterRecordId?: string }): Promise<number> {
+      return countDueCandidates(deps.registry, request.afterRecordId);
+    },
+
+    /** Releases one wave: each due record's lifecycle gets the release update (or is restarted). */
+    async releasePage(request: PageRequest & { scheduled: boolean }): Promise<ReleasePageResult> {
+      if (request.scheduled && (await schedulePaused())) return { scanned: 0, released: 0, restarted: 0, skipped: {}, paused: true };
+      const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit);
+      let done = 0;
+      const outcomes = await inParallel(page, parallel, async (record) => {
+        const outcome = await releaseOne(record, request.runRef);
+        if (++done % 50 === 0) heartbeat(done);
+        return outcome;
+      });
+      const ids = (kind: Outcome['kind']) => page.filter((_, i) => outcomes[i]?.kind === kind).map((r) => r.recordId);
+      await recordReleases(deps.registry, request.runRef, ids('released'), ids('restarted'));
+      const last = page.at(-1)?.recordId;
+      return {
+        scanned: page.length,
+        released: outcomes.filter((o) => o.kind === 'released').length,
+        restarted: outcomes.filter((o) => o.kind === 'restarted').length,
+        skipped: tally(outcomes),
+        ...(page.length === request.limit && last ? { nextCursor: last } : {}),
+      };
+    },
+
+    /** The same selection as a release, nothing changed: the ids go to a report file part. */
+    async dryRunPage(request: PageRequest & { wave: number }): Promise<ReleasePageResult> {
+      const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit);
+      const judged = await inParallel(page, parallel, judgeOne);
+      const locations = await locationCounts(deps.registry, page.map((r) => r.recordId));
+      const outcomes: Outcome[] = judged.map((j) =>
+        j === 'missing' ? { kind: 'restarted' } : j.releasable ? { kind: 'released' } : { kind: 'skipped', reason: j.reason ?? 'already-released' },
+      );
+      const lines = page.map((record, i) => {
+        const o = outcomes[i] as Outcome;
+        return JSON.stringify(
+          o.kind === 'skipped'
+            ? { recordId: record.recordId, dossier: record.dossier, skipped: o.reason }
+            : { recordId: record.recordId, dossier: record.dossier, wouldDestroy: locations.get(record.recordId) ?? {}, ...(o.kind === 'restarted' ? { lifecycleRestarted: true } : {}) },
+        );
+      });
+      const dir = partsDir(request.runRef);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const file = join(dir, `wave-${String(request.wave).padStart(7, '0')}.jsonl`);
+      await writeFile(`${file}.tmp`, lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
+      await rename(`${file}.tmp`, file);
+      const last = page.at(-1)?.recordId;
+      return {
+        scanned: page.length,
+        released: outcomes.filter((o) => o.kind === 'released').length,
+        restarted: outcomes.filter((o) => o.kind === 'restarted').length,
+        skipped: tally(outcomes),
+        ...(page.length === request.limit && last ? { nextCursor: last } : {}),
+      };
+    },
+
+    async purgeProgress(request: { runRef: string }): Promise<RunProgress> {
+      return runProgress(deps.registry, request.runRef);
+    },
+
+    /** Counts what became of the run's releases, stores the report in the registry and returns it. */
+    async finishPurgeRun(request: { runRef: string; dryRun: boolean; startedAt: string; totals: PurgeTotals; stoppedBecause?: string }): Promise<PurgeReport> {
+      const progress = await runProgress(deps.registry, request.runRef);
+      const failures = request.dryRun ? [] : await runFailures(deps.registry, request.runRef);
+      const finishedAt = new Date();
+      const t = request.totals;
+      let dry: Pick<PurgeReport, 'wouldDestroy' | 'reportFile'> = {};
+      if (request.dryRun) dry = await mergeDryRunParts(partsDir(request.runRef), join(deps.reportsDir, `${request.runRef}.dry-run.jsonl`));
+      const report: PurgeReport = {
+        runRef: request.runRef,
+        dryRun: request.dryRun,
+        startedAt: request.startedAt,
+        finishedAt: finishedAt.toISOString(),
+        durationMs: finishedAt.getTime() - Date.parse(request.startedAt),
+        candidates: t.candidates,
+        released: t.released,
+        restarted: t.restarted,
+        erased: progress.erased,
+        pending: progress.pending,
+        failed: progress.failed,
+        failures,
+        skipped: t.skipped,
+        reconciled: t.reconciled,
+        resurrected: t.resurrected,
+        waves: t.waves,
+        ...(request.stoppedBecause ? { stoppedBecause: request.stoppedBecause } : {}),
+        ...dry,
+      };
+      await storeReport(deps.registry, request.runRef, report.finishedAt, report);
+      return report;
+    },
+  };
+}
+
+/** Joins a dry run's per-wave files into one report file and counts what would go, per dossier and system. */
+async function mergeDryRunParts(dir: string, target: string): Promise<Pick<PurgeReport, 'wouldDestroy' | 'reportFile'>> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.jsonl')).sort();
+  // A retried call finds the parts merged already: it counts from the merged file.
+  const merged = files.length === 0 ? await readFile(target, 'utf8').catch(() => undefined) : undefined;
+  const totals = new Map<string, { dossier: string; system: string; records: number; locations: number }>();
+  const chunks: string[] = [];
+  const texts = merged !== undefined ? [merged] : await Promise.all(files.map((file) => readFile(join(dir, file), 'utf8')));
+  for (const text of texts) {
+    chunks.push(text);
+    for (const line of text.split('\n').filter(Boolean)) {
+      const entry = JSON.parse(line) as { dossier: string; wouldDestroy?: Partial<Record<StorageSystem, number>> };
+      for (const [system, n] of Object.entries(entry.wouldDestroy ?? {})) {
+        const key = `${entry.dossier}\u0000${system}`;
+        const row = totals.get(key) ?? { dossier: entry.dossier, system, records: 0, locations: 0 };
+        row.records += 1;
+        row.locations += n ?? 0;
+        totals.set(key, row);
+      }
+    }
+  }
+  if (merged === undefined) {
+    await writeFile(`${target}.tmp`, chunks.join(''), { mode: 0o600 });
+    await rename(`${target}.tmp`, target);
+    await rm(dir, { recursive: true, force: true });
+  }
+  const wouldDestroy = [...totals.values()].sort((a, b) => a.dossier.localeCompare(b.dossier) || a.system.localeCompare(b.system));
+  return { wouldDestroy, reportFile: target };
+}
+
+export type PurgeActivities = ReturnType<typeof createPurgeActivities>;

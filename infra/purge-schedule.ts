@@ -1,0 +1,90 @@
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleSpec, MONTHS } from '@temporalio/client';
+import { durationMs, durationSchema } from '../schemas/duration';
+import { InvalidInputError } from '../schemas/errors';
+import type { Policy } from '../schemas/policy';
+import { PURGE_SCHEDULE_ID, purgeRunSettingsSchema, type PurgeRunInput, type PurgeRunSettings } from '../schemas/purge';
+
+export const DEFAULT_PURGE_CRON = '0 2 * * *';
+
+export interface PurgeScheduleOptions {
+  /** The policy whose purge start is the first run (and whose purgeRun settings apply). */
+  readonly policy: Policy;
+  readonly taskQueue: string;
+  /** A cron expression (UTC), default nightly at 02:00. */
+  readonly cron?: string;
+  /** Or a fixed interval such as "1m" (demos and tests). */
+  readonly every?: string;
+  /** Per-schedule overrides of the policy's purgeRun settings. */
+  readonly settings?: Partial<PurgeRunSettings>;
+}
+
+/** The first run exactly at the purge start, then nightly (or every interval), never before the purge start. */
+export function purgeScheduleSpec(options: Pick<PurgeScheduleOptions, 'policy' | 'cron' | 'every'>): ScheduleSpec {
+  const start = new Date(options.policy.purgeStart);
+  if (options.cron && options.every) throw new InvalidInputError('purge schedule', [{ field: '--every', message: 'give --cron or --every, not both' }]);
+  if (options.every && !durationSchema.safeParse(options.every).success) {
+    throw new InvalidInputError('purge schedule', [{ field: '--every', message: `"${options.every}" is not a duration; write e.g. 1m, 6h or 1d` }]);
+  }
+  if (options.every && durationMs(options.every) < 1000) {
+    throw new InvalidInputError('purge schedule', [{ field: '--every', message: 'the interval must be at least 1s' }]);
+  }
+  return {
+    calendars: [
+      {
+        year: start.getUTCFullYear(),
+        month: MONTHS[start.getUTCMonth()],
+        dayOfMonth: start.getUTCDate(),
+        hour: start.getUTCHours(),
+        minute: start.getUTCMinutes(),
+        second: start.getUTCSeconds(),
+        comment: `the first run, at the purge start of policy ${options.policy.version}`,
+      },
+    ],
+    ...(options.every ? { intervals: [{ every: durationMs(options.every) }] } : { cronExpressions: [options.cron ?? DEFAULT_PURGE_CRON] }),
+    // A time is skipped if it lies before the purge start; the instant itself is inclusive.
+    startAt: start,
+  };
+}
+
+function runSettings(options: PurgeScheduleOptions): PurgeRunSettings {
+  const parsed = purgeRunSettingsSchema.safeParse({ ...options.policy.purgeRun, ...options.settings });
+  if (!parsed.success) throw new InvalidInputError('purge schedule', parsed.error.issues.map((i) => ({ field: String(i.path[0] ?? ''), message: i.message })));
+  return parsed.data;
+}
+
+/**
+ * Creates the purge schedule (fixed id), or updates it to the given policy and settings.
+ * Overlap policy skip: a run still going when the next one is due makes that one skip.
+ */
+export async function upsertPurgeSchedule(client: Client, options: PurgeScheduleOptions): Promise<{ created: boolean; settings: PurgeRunSettings }> {
+  const settings = runSettings(options);
+  const spec = purgeScheduleSpec(options);
+  const args: [PurgeRunInput] = [{ scheduled: true, settings }];
+  const action = { type: 'startWorkflow' as const, workflowType: 'purgeRun', taskQueue: options.taskQueue, workflowId: 'purge-run', args };
+  try {
+    await client.schedule.create({
+      scheduleId: PURGE_SCHEDULE_ID,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+      state: { note: `purge runs for policy ${options.policy.version}` },
+    });
+    return { created: true, settings };
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(PURGE_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
+    return { created: false, settings };
+  }
+}
+
+/** The schedule's description, or a message saying how to create it. */
+export async function describePurgeSchedule(client: Client): Promise<ScheduleDescription> {
+  try {
+    return await client.schedule.getHandle(PURGE_SCHEDULE_ID).describe();
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) {
+      throw new InvalidInputError('purge schedule', [{ field: 'schedule', message: `there is no purge schedule yet; create it with \`erasure purge schedule create --policy <version>\`` }]);
+    }
+    throw err;
+  }
+}

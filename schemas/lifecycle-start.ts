@@ -1,0 +1,29 @@
+import { TypedSearchAttributes } from '@temporalio/common';
+import type { StorageSystem } from './inventory';
+import { recordWorkflowId, type RecordLifecycleInput } from './lifecycle';
+import type { Policy } from './policy';
+import { searchAttributes } from './search-attributes';
+
+/**
+ * How a record's lifecycle is started, by `erasure start` or by a purge run that finds it
+ * missing (signal-with-start): the same id, input, search attributes and reuse policy.
+ */
+export function recordStartOptions(record: { recordId: string; dossier: string; systems: StorageSystem[] }, policy: Policy, taskQueue: string) {
+  const args: [RecordLifecycleInput] = [{ recordId: record.recordId, dossier: record.dossier, systems: record.systems, policy }];
+  return {
+    workflowId: recordWorkflowId(record.recordId),
+    taskQueue,
+    args,
+    // A record erased once is never started again; a lifecycle that failed or was
+    // terminated may be: its deadlines are absolute and its erasure is idempotent.
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' as const,
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: searchAttributes.Dossier, value: record.dossier },
+      { key: searchAttributes.PolicyVersion, value: policy.version },
+      { key: searchAttributes.LifecyclePhase, value: 'registered' },
+      { key: searchAttributes.InquiryOpen, value: false },
+      { key: searchAttributes.OnHold, value: false },
+    ]),
+    staticSummary: `record ${record.recordId} · dossier ${record.dossier}`,
+  };
+}

@@ -1,0 +1,182 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { PurgeActivities, ReleasePageResult } from '../activities/purge';
+import { durationMs } from '../schemas/duration';
+import {
+  approveWaveSchema,
+  purgeRunInputSchema,
+  purgeTotalsSchema,
+  type ApproveWave,
+  type PurgeProgress,
+  type PurgeReport,
+  type PurgeRunInput,
+  type PurgeTotals,
+} from '../schemas/purge';
+
+// Registry and Temporal calls that are safe to repeat: retried until they succeed.
+const purge = proxyActivities<PurgeActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+const checks = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export const purgeProgressQuery = defineQuery<PurgeProgress>('progress');
+export const approveWaveUpdate = defineUpdate<{ wave: number; approvedBy: string }, [ApproveWave]>('approveWave');
+
+const RECONCILE_PAGE = 500;
+
+/**
+ * The global purge run (DESIGN.md, "The global purge run"): releases due records to
+ * their lifecycles in waves (a privacy officer may have to approve each), re-checks
+ * earlier erasures, waits for the released records to settle and stores a report. Its
+ * state is a cursor and counts; it continues as new when its history grows.
+ */
+export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
+  const parsed = purgeRunInputSchema.safeParse(rawInput);
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`purgeRun input refused: ${parsed.error.message}`, 'INVALID_INPUT');
+  const input = parsed.data;
+  const { settings, dryRun } = input;
+  const run = input.carried ?? {
+    runRef: workflowInfo().workflowId,
+    startedAt: new Date().toISOString(),
+    stage: 'release' as const,
+    totals: purgeTotalsSchema.parse({}),
+  };
+  const totals: PurgeTotals = run.totals;
+  let { stage, cursor, stoppedBecause } = { stage: run.stage, cursor: run.cursor, stoppedBecause: input.carried?.stoppedBecause };
+  let approvedWave = 0;
+  let awaitingWave: number | undefined;
+  let settled: PurgeProgress['settled'];
+
+  setHandler(purgeProgressQuery, () => ({
+    runRef: run.runRef,
+    dryRun,
+    stage: awaitingWave !== undefined ? 'awaiting-approval' : stage,
+    wave: totals.waves,
+    ...(awaitingWave !== undefined ? { awaitingApprovalOfWave: awaitingWave } : {}),
+    totals,
+    ...(settled ? { settled } : {}),
+  }));
+  setHandler(
+    approveWaveUpdate,
+    (raw) => {
+      const approval = approveWaveSchema.parse(raw);
+      approvedWave = approval.wave;
+      return { wave: approval.wave, approvedBy: approval.actor.user };
+    },
+    {
+      validator: (raw) => {
+        const result = approveWaveSchema.safeParse(raw);
+        if (!result.success) throw new Error(`approval refused: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        const { actor, wave } = result.data;
+        if (actor.role !== 'privacy-officer') throw new Error(`approval refused: approving a wave is for the role privacy-officer, not ${actor.role} (${actor.user})`);
+        if (awaitingWave === undefined) throw new Error(`approval refused: run ${run.runRef} is not waiting for an approval (stage ${stage}, ${totals.waves} wave(s) released)`);
+        if (wave !== awaitingWave) throw new Error(`approval refused: run ${run.runRef} waits for the approval of wave ${awaitingWave}, not wave ${wave}`);
+      },
+    },
+  );
+
+  if (!input.carried) {
+    const { candidates } = await purge.beginPurgeRun({ runRef: run.runRef, dryRun, scheduled: input.scheduled, settings, startedAt: run.startedAt });
+    totals.candidates = candidates;
+  }
+
+  const continueIfLong = async () => {
+    const info = workflowInfo();
+    const limit = input.continueAsNewAfterEvents;
+    if (!info.continueAsNewSuggested && !(limit && info.historyLength >= limit)) return;
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof purgeRun>({ ...input, carried: { runRef: run.runRef, startedAt: run.startedAt, stage, ...(cursor ? { cursor } : {}), ...(stoppedBecause ? { stoppedBecause } : {}), totals } });
+  };
+
+  while (stage === 'release') {
+    const wave = totals.waves + 1;
+    if (settings.approvalRequired && !dryRun) {
+      const remaining = await purge.countDue({ ...(cursor ? { afterRecordId: cursor } : {}) });
+      if (remaining === 0) {
+        stage = 'reconcile';
+        break;
+      }
+      awaitingWave = wave;
+      setCurrentDetails(
+        `Waiting for a privacy officer to approve wave ${wave}: up to ${Math.min(settings.waveSize, remaining)} of ${remaining} record(s) still to look at. ` +
+          `Approve with \`erasure purge approve ${run.runRef} --wave ${wave} --as <privacy officer>\`.`,
+      );
+      await condition(() => approvedWave >= wave);
+      awaitingWave = undefined;
+    }
+    setCurrentDetails(`${dryRun ? 'Dry run: looking at' : 'Releasing'} wave ${wave} (${totals.released + totals.restarted} released so far of ${totals.candidates} candidates)`);
+    const request = { runRef: run.runRef, limit: settings.waveSize, ...(cursor ? { afterRecordId: cursor } : {}) };
+    const page: ReleasePageResult = dryRun ? await purge.dryRunPage({ ...request, wave }) : await purge.releasePage({ ...request, scheduled: input.scheduled });
+    if (page.paused) {
+      stoppedBecause = 'the purge schedule was paused: no further waves; the remaining due records wait for the next run';
+      stage = 'settle';
+      break;
+    }
+    addPage(totals, page);
+    cursor = page.nextCursor;
+    if (!cursor) stage = dryRun ? 'done' : 'reconcile';
+    await continueIfLong();
+  }
+
+  if (stage === 'reconcile') cursor = undefined;
+  while (stage === 'reconcile' && settings.reconcileSample > 0) {
+    setCurrentDetails(`Re-checking earlier erasures (${totals.reconciled} checked, ${totals.resurrected} with data that came back)`);
+    const page = await checks.reconcilePage({
+      runRef: run.runRef,
+      limit: RECONCILE_PAGE,
+      sample: settings.reconcileSample,
+      erasedBefore: run.startedAt,
+      ...(cursor ? { afterRecordId: cursor } : {}),
+    });
+    totals.reconciled += page.checked;
+    totals.resurrected += page.resurrected;
+    cursor = page.nextCursor;
+    if (!cursor) break;
+    await continueIfLong();
+  }
+  if (stage === 'reconcile') {
+    stage = 'settle';
+    cursor = undefined;
+  }
+
+  const settleUntil = Date.parse(run.startedAt) + durationMs(settings.settleTimeout);
+  let pause = 500;
+  while (stage === 'settle') {
+    settled = await purge.purgeProgress({ runRef: run.runRef });
+    setCurrentDetails(`Waiting for released records: ${settled.erased} erased, ${settled.failed} failed, ${settled.pending} pending`);
+    if (settled.pending === 0 || Date.now() >= settleUntil) break;
+    await sleep(Math.min(pause, Math.max(settleUntil - Date.now(), 1)));
+    pause = Math.min(pause * 1.5, 30_000);
+    await continueIfLong();
+  }
+  stage = 'done';
+  setCurrentDetails('Writing the run report');
+  const report = await purge.finishPurgeRun({ runRef: run.runRef, dryRun, startedAt: run.startedAt, totals, ...(stoppedBecause ? { stoppedBecause } : {}) });
+  setCurrentDetails(`Done: ${report.erased} erased, ${report.failed} failed, ${report.pending} pending, ${Object.values(report.skipped).reduce((a, b) => a + b, 0)} skipped`);
+  await condition(allHandlersFinished);
+  return report;
+}
+
+function addPage(totals: PurgeTotals, page: ReleasePageResult): void {
+  if (page.scanned > 0) totals.waves += 1;
+  totals.released += page.released;
+  totals.restarted += page.restarted;
+  for (const [reason, n] of Object.entries(page.skipped)) totals.skipped[reason] = (totals.skipped[reason] ?? 0) + (n ?? 0);
+}
