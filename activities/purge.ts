@@ -13,7 +13,6 @@ import { recordWorkflowId } from '../schemas/lifecycle';
 import { recordStartOptions } from '../schemas/lifecycle-start';
 import type { Policy } from '../schemas/policy';
 import {
-  PURGE_SCHEDULE_ID,
   RELEASABLE_QUERY,
   RELEASE_SIGNAL,
   RELEASE_UPDATE,
@@ -50,6 +49,7 @@ export interface PurgeActivityDeps {
 
 export interface PageRequest {
   readonly runRef: string;
+  readonly dossier?: string;
   readonly afterRecordId?: string;
   readonly limit: number;
 }
@@ -145,9 +145,9 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     }
   };
 
-  const schedulePaused = async (): Promise<boolean> => {
+  const schedulePaused = async (scheduleId: string): Promise<boolean> => {
     try {
-      return (await deps.client.schedule.getHandle(PURGE_SCHEDULE_ID).describe()).state.paused;
+      return (await deps.client.schedule.getHandle(scheduleId).describe()).state.paused;
     } catch {
       return false; // no schedule (deleted meanwhile): nothing to obey
     }
@@ -156,20 +156,20 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
   const partsDir = (runRef: string) => join(deps.reportsDir, `${runRef}.parts`);
 
   return {
-    async beginPurgeRun(run: { runRef: string; dryRun: boolean; scheduled: boolean; settings: PurgeRunSettings; startedAt: string }): Promise<{ candidates: number }> {
+    async beginPurgeRun(run: { runRef: string; dryRun: boolean; scheduled: boolean; settings: PurgeRunSettings; startedAt: string; dossier?: string }): Promise<{ candidates: number }> {
       await beginRun(deps.registry, run);
-      return { candidates: await countDueCandidates(deps.registry) };
+      return { candidates: await countDueCandidates(deps.registry, undefined, run.dossier) };
     },
 
     /** Records still to look at after the cursor (what the next approval covers). */
-    async countDue(request: { afterRecordId?: string }): Promise<number> {
-      return countDueCandidates(deps.registry, request.afterRecordId);
+    async countDue(request: { afterRecordId?: string; dossier?: string }): Promise<number> {
+      return countDueCandidates(deps.registry, request.afterRecordId, request.dossier);
     },
 
     /** Releases one wave: each due record's lifecycle gets the release update (or is restarted). */
-    async releasePage(request: PageRequest & { scheduled: boolean }): Promise<ReleasePageResult> {
-      if (request.scheduled && (await schedulePaused())) return { scanned: 0, released: 0, restarted: 0, skipped: {}, paused: true };
-      const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit);
+    async releasePage(request: PageRequest & { scheduleId?: string }): Promise<ReleasePageResult> {
+      if (request.scheduleId && (await schedulePaused(request.scheduleId))) return { scanned: 0, released: 0, restarted: 0, skipped: {}, paused: true };
+      const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit, request.dossier);
       let done = 0;
       const outcomes = await inParallel(page, parallel, async (record) => {
         const outcome = await releaseOne(record, request.runRef);
@@ -190,7 +190,7 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
 
     /** The same selection as a release, nothing changed: the ids go to a report file part. */
     async dryRunPage(request: PageRequest & { wave: number }): Promise<ReleasePageResult> {
-      const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit);
+      const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit, request.dossier);
       const judged = await inParallel(page, parallel, judgeOne);
       const locations = await locationCounts(deps.registry, page.map((r) => r.recordId));
       const outcomes: Outcome[] = judged.map((j) =>

@@ -24,7 +24,7 @@ Registry and lifecycles
   erasure reconcile [--dossier <id>]                 re-check erased records; erase again what came back
 
 Destruction (the purge run releases due records in waves; see README "The purge run")
-  erasure purge run [--dry-run] [--wave-size N] [--approval] [--reconcile-sample 0..1] [--policy <version>] [--no-wait]
+  erasure purge run [--dry-run] [--dossier <id>] [--wave-size N] [--approval] [--reconcile-sample 0..1] [--policy <version>] [--no-wait]
                                                      run now; a dry run changes nothing and lists what would go
   erasure purge approve <runId> --wave N --as <privacy-officer>
   erasure purge status [<runId>] [--json]            the last runs, or one run's progress or report
@@ -164,6 +164,7 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
             reconcileSample: v['reconcile-sample'],
             settleTimeout: v['settle-timeout'],
             policy: v.policy,
+            dossier: v.dossier,
             wait: !v['no-wait'],
           });
         case 'approve':

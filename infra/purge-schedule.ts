@@ -16,6 +16,9 @@ export interface PurgeScheduleOptions {
   readonly every?: string;
   /** Per-schedule overrides of the policy's purgeRun settings. */
   readonly settings?: Partial<PurgeRunSettings>;
+  /** Only this dossier's records (tests, or a dossier destroyed on its own rhythm). */
+  readonly dossier?: string;
+  readonly scheduleId?: string;
 }
 
 /** The first run exactly at the purge start, then nightly (or every interval), never before the purge start. */
@@ -59,11 +62,12 @@ function runSettings(options: PurgeScheduleOptions): PurgeRunSettings {
 export async function upsertPurgeSchedule(client: Client, options: PurgeScheduleOptions): Promise<{ created: boolean; settings: PurgeRunSettings }> {
   const settings = runSettings(options);
   const spec = purgeScheduleSpec(options);
-  const args: [PurgeRunInput] = [{ scheduled: true, settings }];
-  const action = { type: 'startWorkflow' as const, workflowType: 'purgeRun', taskQueue: options.taskQueue, workflowId: 'purge-run', args };
+  const scheduleId = options.scheduleId ?? PURGE_SCHEDULE_ID;
+  const args: [PurgeRunInput] = [{ scheduleId, settings, ...(options.dossier ? { dossier: options.dossier } : {}) }];
+  const action = { type: 'startWorkflow' as const, workflowType: 'purgeRun', taskQueue: options.taskQueue, workflowId: scheduleId === PURGE_SCHEDULE_ID ? 'purge-run' : `${scheduleId}-run`, args };
   try {
     await client.schedule.create({
-      scheduleId: PURGE_SCHEDULE_ID,
+      scheduleId,
       spec,
       action,
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
@@ -72,7 +76,7 @@ export async function upsertPurgeSchedule(client: Client, options: PurgeSchedule
     return { created: true, settings };
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(PURGE_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
     return { created: false, settings };
   }
 }

@@ -71,8 +71,10 @@ export const purgeStages = ['release', 'reconcile', 'settle'] as const;
 
 export const purgeRunInputSchema = z.strictObject({
   dryRun: z.boolean().default(false),
-  /** Started by the purge schedule: the run stops releasing when the schedule is paused. */
-  scheduled: z.boolean().default(false),
+  /** Only this dossier (a coordinator may destroy one dossier first); unset: every dossier. */
+  dossier: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'a dossier id (letters, digits, . _ : -)').optional(),
+  /** Started by this schedule: the run releases no further wave once the schedule is paused. */
+  scheduleId: z.string().min(1).max(200).optional(),
   settings: purgeRunSettingsSchema.prefault({}),
   /** Tests force continue-as-new early with this; normally the server's suggestion decides. */
   continueAsNewAfterEvents: z.int().min(50).optional(),

@@ -60,6 +60,7 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
   };
   const totals: PurgeTotals = run.totals;
   let { stage, cursor, stoppedBecause } = { stage: run.stage, cursor: run.cursor, stoppedBecause: input.carried?.stoppedBecause };
+  const only = input.dossier ? { dossier: input.dossier } : {};
   let approvedWave = 0;
   let awaitingWave: number | undefined;
   let settled: PurgeProgress['settled'];
@@ -93,7 +94,7 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
   );
 
   if (!input.carried) {
-    const { candidates } = await purge.beginPurgeRun({ runRef: run.runRef, dryRun, scheduled: input.scheduled, settings, startedAt: run.startedAt });
+    const { candidates } = await purge.beginPurgeRun({ runRef: run.runRef, dryRun, scheduled: input.scheduleId !== undefined, settings, startedAt: run.startedAt, ...only });
     totals.candidates = candidates;
   }
 
@@ -108,7 +109,7 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
   while (stage === 'release') {
     const wave = totals.waves + 1;
     if (settings.approvalRequired && !dryRun) {
-      const remaining = await purge.countDue({ ...(cursor ? { afterRecordId: cursor } : {}) });
+      const remaining = await purge.countDue({ ...only, ...(cursor ? { afterRecordId: cursor } : {}) });
       if (remaining === 0) {
         stage = 'reconcile';
         break;
@@ -122,8 +123,8 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
       awaitingWave = undefined;
     }
     setCurrentDetails(`${dryRun ? 'Dry run: looking at' : 'Releasing'} wave ${wave} (${totals.released + totals.restarted} released so far of ${totals.candidates} candidates)`);
-    const request = { runRef: run.runRef, limit: settings.waveSize, ...(cursor ? { afterRecordId: cursor } : {}) };
-    const page: ReleasePageResult = dryRun ? await purge.dryRunPage({ ...request, wave }) : await purge.releasePage({ ...request, scheduled: input.scheduled });
+    const request = { runRef: run.runRef, limit: settings.waveSize, ...only, ...(cursor ? { afterRecordId: cursor } : {}) };
+    const page: ReleasePageResult = dryRun ? await purge.dryRunPage({ ...request, wave }) : await purge.releasePage({ ...request, ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}) });
     if (page.paused) {
       stoppedBecause = 'the purge schedule was paused: no further waves; the remaining due records wait for the next run';
       stage = 'settle';
@@ -143,6 +144,7 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
       limit: RECONCILE_PAGE,
       sample: settings.reconcileSample,
       erasedBefore: run.startedAt,
+      ...only,
       ...(cursor ? { afterRecordId: cursor } : {}),
     });
     totals.reconciled += page.checked;

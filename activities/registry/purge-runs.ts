@@ -12,22 +12,23 @@ export interface DueCandidate {
 
 /** Not erased, and past its policy's purge start: what a purge run looks at (the lifecycle decides). */
 const CANDIDATES = `FROM records r JOIN policies p ON p.version = r.policy_version
-  WHERE r.erased_at IS NULL AND (p.body->>'purgeStart')::timestamptz <= now() AND ($1::text IS NULL OR r.record_id > $1)`;
+  WHERE r.erased_at IS NULL AND (p.body->>'purgeStart')::timestamptz <= now() AND ($1::text IS NULL OR r.record_id > $1)
+    AND ($2::text IS NULL OR r.dossier = $2)`;
 
 /** One page of candidates after the cursor, in id order. */
-export async function dueCandidates(db: Pool, afterRecordId: string | undefined, limit: number): Promise<DueCandidate[]> {
+export async function dueCandidates(db: Pool, afterRecordId: string | undefined, limit: number, dossier?: string): Promise<DueCandidate[]> {
   const { rows } = await db.query<{ record_id: string; dossier: string; policy_version: string; started: boolean; systems: StorageSystem[] }>(
     `SELECT r.record_id, r.dossier, r.policy_version, r.lifecycle_started_at IS NOT NULL AS started,
             array(SELECT DISTINCT l.system FROM record_locations l WHERE l.record_id = r.record_id ORDER BY 1) AS systems
        ${CANDIDATES}
-      ORDER BY r.record_id LIMIT $2`,
-    [afterRecordId ?? null, limit],
+      ORDER BY r.record_id LIMIT $3`,
+    [afterRecordId ?? null, dossier ?? null, limit],
   );
   return rows.map((r) => ({ recordId: r.record_id, dossier: r.dossier, policyVersion: r.policy_version, started: r.started, systems: r.systems }));
 }
 
-export async function countDueCandidates(db: Pool, afterRecordId?: string): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n ${CANDIDATES}`, [afterRecordId ?? null]);
+export async function countDueCandidates(db: Pool, afterRecordId?: string, dossier?: string): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n ${CANDIDATES}`, [afterRecordId ?? null, dossier ?? null]);
   return Number(rows[0]?.n ?? 0);
 }
 

@@ -16,6 +16,7 @@ export interface PurgeRunFlags {
   readonly reconcileSample?: string;
   readonly settleTimeout?: string;
   readonly policy?: string;
+  readonly dossier?: string;
   readonly wait: boolean;
 }
 
@@ -105,7 +106,7 @@ export async function purgeRunCommand(ctx: CliContext, flags: PurgeRunFlags): Pr
   await client.workflow.start<typeof purgeRun>('purgeRun', {
     workflowId,
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-    args: [{ dryRun: flags.dryRun, settings }],
+    args: [{ dryRun: flags.dryRun, settings, ...(flags.dossier ? { dossier: flags.dossier } : {}) }],
     staticSummary: flags.dryRun ? 'purge dry run: nothing is changed' : 'manual purge run',
   });
   ctx.progress(`started ${workflowId}${flags.dryRun ? ' (dry run: nothing is changed)' : ''}`);

@@ -83,3 +83,29 @@ export async function certificatesFor(registry: Pool, recordId: string): Promise
   );
   return rows;
 }
+
+/** Seeds `count` persons in bulk (a person row and a note each) and imports one record per person, in one dossier. */
+export async function seedBulk(dbs: { registry: Pool; caseAdmin: Pool }, policy: Policy, count: number): Promise<{ dossier: string; recordIds: string[]; personIds: string[] }> {
+  await storePolicy(dbs.registry, policy);
+  const prefix = uniqueId('B');
+  const dossier = uniqueId('D');
+  const personIds = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(6, '0')}`);
+  await dbs.caseAdmin.query(
+    "INSERT INTO persons (id, full_name, residence, belief) SELECT id, 'Bulk Person ' || id, 'Bulk Town', 'bulk-belief' FROM unnest($1::text[]) AS id",
+    [personIds],
+  );
+  await dbs.caseAdmin.query("INSERT INTO notes (person_id, observed_on, body) SELECT id, DATE '2020-02-02', 'bulk fixture note' FROM unnest($1::text[]) AS id", [personIds]);
+  const recordIds = personIds.map((p) => `R${p}`);
+  await importInventory(dbs.registry, {
+    sourceName: 'bulk-fixture',
+    sourceSha256: prefix,
+    policyVersion: policy.version,
+    adapters: testAdapters(dbs.caseAdmin),
+    hmacKey: testKeys.hmacKey,
+    records: personIds.map((personId, i) => ({
+      line: i + 1,
+      record: { recordId: recordIds[i] as string, dossier, subjectRef: personId, locations: [{ system: 'case-admin', locator: `persons/${personId}` }] },
+    })),
+  });
+  return { dossier, recordIds, personIds };
+}

@@ -1,5 +1,7 @@
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
 import { createActivities, type Activities } from '../../activities';
+import { createPurgeActivities, type PurgeActivities } from '../../activities/purge';
 import type { Databases } from './services';
 import { testKeys, testServices, uniqueId } from './services';
 import { smtpMailer } from '../../activities/mail/mailer';
@@ -30,23 +32,42 @@ export const realActivities = (dbs: Databases, smtpUrl = 'smtp://127.0.0.1:1'): 
     coordinatorsEmail: COORDINATORS,
   });
 
+export type AllActivities = Activities & PurgeActivities;
+type ActivitiesFor = Partial<AllActivities> | ((taskQueue: string, client: Client) => Partial<AllActivities>);
+
+/** The real activities plus the purge run's (which release records through a Temporal client). */
+export const realPurgeRunActivities =
+  (dbs: Databases, reportsDir: string, smtpUrl?: string) =>
+  (taskQueue: string, client: Client): Partial<AllActivities> => ({
+    ...realActivities(dbs, smtpUrl),
+    ...createPurgeActivities({ registry: dbs.registry, client, taskQueue, reportsDir }),
+  });
+
 /**
- * Runs `body` while a fresh worker polls a task queue of its own (one worker per test),
- * with the given activities, then shuts the worker down.
+ * Runs `body` while fresh workers poll a task queue of their own (one per test) and its
+ * storage queue (`<queue>-storage`, where `eraseRecord` runs), with the given
+ * activities, then shuts the workers down.
  */
 export async function withWorker<T>(
   bundle: WorkflowBundleWithSourceMap,
-  activities: Partial<Activities>,
+  activitiesFor: ActivitiesFor,
   body: (taskQueue: string) => Promise<T>,
   address = testServices().temporalAddress,
   taskQueue = uniqueId('tq'),
 ): Promise<T> {
   quietRuntime();
   const connection = await NativeConnection.connect({ address });
+  const clientConnection = await Connection.connect({ address });
   try {
+    const client = new Client({ connection: clientConnection });
+    const activities = typeof activitiesFor === 'function' ? activitiesFor(taskQueue, client) : activitiesFor;
     const worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities });
-    return await worker.runUntil(body(taskQueue));
+    const storage = activities.eraseRecord
+      ? await Worker.create({ connection, taskQueue: `${taskQueue}-storage`, activities: { eraseRecord: activities.eraseRecord } })
+      : undefined;
+    const running = worker.runUntil(body(taskQueue));
+    return storage ? await storage.runUntil(running) : await running;
   } finally {
-    await connection.close();
+    await Promise.all([connection.close(), clientConnection.close()]);
   }
 }
