@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { lifecyclePhases, type LifecyclePhase } from '../../schemas/lifecycle';
+import { lifecyclePhases } from '../../schemas/lifecycle';
 import { describeHolds, type HoldFacts } from './holds';
 import { pendingKeys, pendingReasons, REPORT_FORMAT, zeroPhases, type DossierReport, type OperationReport, type PendingEntry, type PhaseCounts } from './model';
 import { readRegistry, type RegistryFacts } from './registry';
@@ -90,5 +90,3 @@ export function assembleReport(facts: { generatedAt: string; namespace: string; 
     notes,
   };
 }
-
-export type { LifecyclePhase };

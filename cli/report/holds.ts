@@ -36,7 +36,7 @@ export async function describeHolds(client: Client, limit: number): Promise<Hold
       return await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => client.workflow.getHandle(workflowId).query(statusQuery));
     } catch (err) {
       gaveUp = true;
-      problem = `the on-hold lifecycles did not answer (${(err as Error).message}); is a worker running?`;
+      problem = `the lifecycles on hold did not answer a status query (is a worker running? ${(err as Error).message})`;
       return undefined;
     }
   });

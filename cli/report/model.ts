@@ -32,7 +32,7 @@ export interface OperationReport {
   };
   /** Temporal visibility: running lifecycles per phase; `erased` counts closed ones too. */
   readonly phases: PhaseCounts;
-  /** Every pending reason in lifecycle order (0 when none); sums to `totals.pending`. */
+  /** Every pending reason in lifecycle order (0 when none); sums to `totals.pending` unless visibility lags (see notes). */
   readonly pending: readonly PendingEntry[];
   readonly dossiers: readonly DossierReport[];
   readonly inquiries: InquiryReport;

@@ -186,7 +186,7 @@ async function readFailures(db: Pool): Promise<FailureReport> {
       `SELECT latest.reason, count(*)::int AS n
          FROM (SELECT DISTINCT ON (f.record_id) f.reason
                  FROM erasure_failures f JOIN records r USING (record_id)
-                WHERE r.erased_at IS NULL ORDER BY f.record_id, f.failed_at DESC) latest
+                WHERE r.erased_at IS NULL ORDER BY f.record_id, f.failed_at DESC, f.id DESC) latest
         GROUP BY latest.reason ORDER BY n DESC, latest.reason LIMIT $1`,
       [RECENT_ROWS],
     ),
