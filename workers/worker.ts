@@ -54,7 +54,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   let workers: Worker[];
   try {
     connection = await NativeConnection.connect(options.target.connection);
-    clientConnection = await Connection.connect(options.target.connection as Parameters<typeof Connection.connect>[0]);
+    clientConnection = await Connection.connect(options.target.connection);
     const client = new Client({ connection: clientConnection, namespace: options.target.namespace });
     const activities = {
       ...createActivities({ registry, adapters: storage.adapters, keys: options.keys, mailer, coordinatorsEmail: options.coordinatorsEmail }),
@@ -77,7 +77,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       await Worker.create({
         ...common,
         taskQueue: storageTaskQueue(options.taskQueue),
-        activities: { eraseRecord: activities.eraseRecord },
+        activities: { eraseRecord: (input: Parameters<typeof activities.eraseRecord>[0]) => activities.eraseRecord(input) },
         // The source systems are never flooded: the server hands out at most this many per second.
         maxTaskQueueActivitiesPerSecond: options.storageRate,
       }),

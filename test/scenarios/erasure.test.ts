@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities';
@@ -7,7 +8,8 @@ import { startLifecycles } from '../../cli/start-lifecycles';
 import { statusQuery, type recordLifecycle } from '../../workflows';
 import { certificatesFor, personRows, seedRecords } from '../helpers/fixtures';
 import { connectClient, eventually, openDatabases, policyIn, type Databases } from '../helpers/services';
-import { bundleWorkflows, realActivities, withWorker } from '../helpers/worker';
+import { bundleWorkflows, realActivities, realPurgeRunActivities, withWorker } from '../helpers/worker';
+import { runPurge } from '../helpers/purge';
 import { historyText } from '../helpers/history';
 
 describe('erasure scenario - real activities, real PostgreSQL, real dev server', () => {
@@ -59,11 +61,16 @@ describe('erasure scenario - real activities, real PostgreSQL, real dev server',
     await temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId)).terminate('test done');
   });
 
-  it('recordLifecycle - after the purge start - removes the case rows and leaves one certificate, and no personal data in Temporal', async () => {
-    const [record] = await seedRecords(dbs, policyIn(1_500, 3_000));
+  it('recordLifecycle - released by a purge run after the purge start - removes the case rows and leaves one certificate, and no personal data in Temporal', async () => {
+    const policy = policyIn(1_500, 3_000);
+    const [record] = await seedRecords(dbs, policy);
     const handle = temporal.client.workflow.getHandle<typeof recordLifecycle>(recordWorkflowId(record!.recordId));
-    const result = await withWorker(bundle, realActivities(dbs), async (tq) => {
+    const result = await withWorker(bundle, realPurgeRunActivities(dbs, tmpdir()), async (tq) => {
       await start(tq, record!.dossier);
+      // Before the purge start a run releases nothing; from it on, the record is erased.
+      await expect(runPurge(temporal.client, tq, { dossier: record!.dossier })).resolves.toMatchObject({ candidates: 0, released: 0 });
+      await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(policy.purgeStart) - Date.now() + 300)));
+      await expect(runPurge(temporal.client, tq, { dossier: record!.dossier })).resolves.toMatchObject({ candidates: 1, released: 1, erased: 1 });
       return handle.result();
     });
     expect(await personRows(dbs.caseAdmin, record!.person.personId)).toEqual({ persons: 0, notes: 0, note_sources: 0, person_organisations: 0 });
@@ -86,32 +93,30 @@ describe('erasure scenario - real activities, real PostgreSQL, real dev server',
     expect(history).not.toContain('fixture note');
   });
 
-  it('recordLifecycle - erase and certificate calls that fail after doing their work - still yield exactly one certificate', async () => {
+  it('recordLifecycle - an erasure that fails after doing all its work - is retried and still yields exactly one certificate', async () => {
     const [record] = await seedRecords(dbs, policyIn(0, 0));
-    const real = realActivities(dbs);
-    const calls = { erase: 0, certificate: 0 };
-    // Each first attempt does the real work and then "crashes" before reporting back,
-    // as a worker would that dies between the database commit and the activity result.
-    const flaky: Activities = {
-      ...real,
-      async eraseInSystem(request) {
-        calls.erase += 1;
-        const done = await real.eraseInSystem(request);
-        if (calls.erase === 1) throw ApplicationFailure.retryable('worker lost after erasing', 'INJECTED');
-        return done;
-      },
-      async issueCertificate(input) {
-        calls.certificate += 1;
-        const done = await real.issueCertificate(input);
-        if (calls.certificate === 1) throw ApplicationFailure.retryable('worker lost after certifying', 'INJECTED');
-        return done;
-      },
+    const real = realPurgeRunActivities(dbs, tmpdir());
+    let calls = 0;
+    // The first attempt erases, verifies and certifies, then "crashes" before reporting
+    // back, as a worker would that dies between the database commit and the result.
+    const flaky = (tq: string, client: Parameters<typeof real>[1]) => {
+      const activities = real(tq, client);
+      return {
+        ...activities,
+        async eraseRecord(input: Parameters<Activities['eraseRecord']>[0]) {
+          calls += 1;
+          const done = await activities.eraseRecord!(input);
+          if (calls === 1) throw ApplicationFailure.retryable('worker lost after certifying', 'INJECTED');
+          return done;
+        },
+      };
     };
     const result = await withWorker(bundle, flaky, async (tq) => {
       await start(tq, record!.dossier);
+      await runPurge(temporal.client, tq, { dossier: record!.dossier });
       return temporal.client.workflow.getHandle<typeof recordLifecycle>(recordWorkflowId(record!.recordId)).result();
     });
-    expect(calls).toEqual({ erase: 2, certificate: 2 });
+    expect(calls).toBe(2);
     const certificates = await certificatesFor(dbs.registry, record!.recordId);
     expect(certificates.map((c) => c.certificate_id)).toEqual([result.certificateId]);
     expect((await personRows(dbs.caseAdmin, record!.person.personId)).persons).toBe(0);

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { appendAccessLog, storeInquiry } from '../../activities/registry/inquiries';
@@ -11,7 +14,8 @@ import { actionUpdates, statusQuery, type recordLifecycle, type unmatchedInquiry
 import { certificatesFor, personRows, seedRecords, type SeededPerson } from '../helpers/fixtures';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
 import { connectClient, eventually, openDatabases, policyIn, testKeys, uniqueId, type Databases } from '../helpers/services';
-import { bundleWorkflows, COORDINATORS, realActivities, withWorker } from '../helpers/worker';
+import { bundleWorkflows, COORDINATORS, realPurgeRunActivities, withWorker } from '../helpers/worker';
+import { runPurge } from '../helpers/purge';
 import { historyText } from '../helpers/history';
 
 const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
@@ -31,6 +35,10 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     mail = await startTestMailServer();
     temporal = await connectClient();
   });
+  const reportsDir = mkdtempSync(join(tmpdir(), 'inquiry-reports-'));
+  const activities = () => realPurgeRunActivities(dbs, reportsDir, mail.url);
+  /** A purge run over the test's dossier (records are erased only when a run releases them). */
+  const purge = (taskQueue: string, dossier: string) => runPurge(temporal.client, taskQueue, { dossier });
   afterAll(async () => {
     await temporal.close();
     await mail.stop();
@@ -38,10 +46,10 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
   });
 
   /** A record with its lifecycle started on the given task queue. */
-  async function startRecord(taskQueue: string, policy: Policy): Promise<{ recordId: string; person: SeededPerson; handle: Handle }> {
+  async function startRecord(taskQueue: string, policy: Policy): Promise<{ recordId: string; dossier: string; person: SeededPerson; handle: Handle }> {
     const [record] = await seedRecords(dbs, policy);
     await startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, dossier: record!.dossier });
-    return { recordId: record!.recordId, person: record!.person, handle: temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId)) };
+    return { recordId: record!.recordId, dossier: record!.dossier, person: record!.person, handle: temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId)) };
   }
 
   /** Stores an inquiry from the person (matched by HMAC) and registers it on the record. */
@@ -97,10 +105,10 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
 
   it('recordLifecycle - consent, identity, explanation, no objection - erases after the objection period and destroys the inquiry', async () => {
-    const policy = { ...policyIn(4_000, 4_000), objectionPeriod: '3s' };
+    const policy = { ...policyIn(4_000, 4_000), objectionPeriod: '8s' };
     const email = `${uniqueId('requester')}@test.invalid`;
-    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
-      const { recordId, person, handle } = await startRecord(tq, policy);
+    await withWorker(bundle, activities(), async (tq) => {
+      const { recordId, dossier, person, handle } = await startRecord(tq, policy);
       const { inquiryId, matchedRecordIds } = await inquire(person, policy, handle, email);
       expect(matchedRecordIds).toEqual([recordId]);
       expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.InquiryOpen)).toBe(true);
@@ -121,9 +129,13 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
       expect(explanation.text).toContain('notes on your behaviour and statements (2)');
       expect(explanation.text).not.toContain(person.fullName);
       expect(explanation.headers.get('x-erasure-record')).toBe(recordId);
-      // The objection period runs: nothing is destroyed yet.
+      // The objection period runs: a purge run skips the record and says why.
+      await untilPast(policy.purgeStart);
+      await expect(purge(tq, dossier)).resolves.toMatchObject({ candidates: 1, released: 0, erased: 0, skipped: { 'objection-period': 1 } });
       expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(1);
 
+      await untilPast(explained.inquiry!.objectionPeriodEnds!);
+      await expect(purge(tq, dossier)).resolves.toMatchObject({ released: 1, erased: 1, skipped: {} });
       const result = await handle.result();
       const confirmation = await mail.waitFor(email, /has been destroyed/);
       expect(confirmation.text).toContain(inquiryId);
@@ -136,7 +148,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
         systems: [{ found: { persons: 1, notes: 2 } }],
       });
       const phases = (await handle.query(statusQuery)).history.map((e) => e.phase);
-      expect(phases).toEqual(['awaiting-cutoff', 'awaiting-consent', 'identity-check', 'consultation', 'explanation-sent', 'due', 'erasing', 'verifying', 'certifying', 'erased']);
+      expect(phases).toEqual(['awaiting-cutoff', 'awaiting-consent', 'identity-check', 'consultation', 'explanation-sent', 'due', 'due', 'erasing', 'verifying', 'certifying', 'erased']);
       const history = await historyText(handle);
       expect(history).toContain(`"inquiryId":"${inquiryId}"`); // decoded payloads are searched
       expect(history).not.toContain(email);
@@ -147,12 +159,14 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
 
   it('recordLifecycle - consent refused - no consultation; erased after the cutoff', async () => {
     const policy = policyIn(3_000, 3_000);
-    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
-      const { person, handle } = await startRecord(tq, policy);
+    await withWorker(bundle, activities(), async (tq) => {
+      const { dossier, person, handle } = await startRecord(tq, policy);
       await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`);
       const refused = await act(handle, 'recordConsent', { actor: COORDINATOR, given: false });
       expect(refused.phase).toBe('awaiting-cutoff');
       expect(await refusal(handle, 'sendExplanation', { actor: REVIEWER, language: 'nl' })).toContain('the explanation is sent in consultation');
+      await untilPast(policy.purgeStart);
+      await purge(tq, dossier);
       await handle.result();
       expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(0);
     });
@@ -160,8 +174,8 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
 
   it('recordLifecycle - objection - suspends erasure until a decision, then proceeds', async () => {
     const policy = { ...policyIn(5_000, 5_000), objectionPeriod: '1h' };
-    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
-      const { recordId, person, handle } = await startRecord(tq, policy);
+    await withWorker(bundle, activities(), async (tq) => {
+      const { recordId, dossier, person, handle } = await startRecord(tq, policy);
       await throughExplanation(person, policy, handle, 'nl');
       const held = await act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-2024-001' });
       expect(held.phase).toBe('on-hold');
@@ -169,12 +183,14 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
       // Past the purge start: still nothing destroyed.
       await untilPast(policy.purgeStart);
       expect((await handle.query(statusQuery)).phase).toBe('on-hold');
+      await expect(purge(tq, dossier)).resolves.toMatchObject({ released: 0, skipped: { 'objection-on-hold': 1 } });
       expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(1);
 
       expect(await refusal(handle, 'decideObjection', { actor: COORDINATOR, outcome: 'proceed', reason: 'objection unfounded', decisionRef: 'BESL-1' })).toContain(
         'it is for the role privacy-officer, not coordinator',
       );
       await act(handle, 'decideObjection', { actor: OFFICER, outcome: 'proceed', reason: 'objection unfounded', decisionRef: 'BESL-2024-017' });
+      await purge(tq, dossier);
       await handle.result();
       expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(0);
       const [certificate] = await certificatesFor(dbs.registry, recordId);
@@ -184,7 +200,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
 
   it('recordLifecycle - objection decided "retain" - keeps the record and alerts the coordinators at the review date', async () => {
     const policy = { ...policyIn(5_000, 5_000), objectionPeriod: '1h', retentionReview: '2s' };
-    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+    await withWorker(bundle, activities(), async (tq) => {
       const { recordId, person, handle } = await startRecord(tq, policy);
       await throughExplanation(person, policy, handle, 'nl');
       await act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-2024-002' });
@@ -200,8 +216,8 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
 
   it('recordLifecycle - legal hold - suspends everything; on release the passed deadlines apply at once', async () => {
     const policy = policyIn(4_000, 5_000);
-    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
-      const { person, handle } = await startRecord(tq, policy);
+    await withWorker(bundle, activities(), async (tq) => {
+      const { dossier, person, handle } = await startRecord(tq, policy);
       await phaseReached(handle, 'awaiting-cutoff');
       expect(await refusal(handle, 'placeHold', { actor: COORDINATOR, reference: 'RB-1', reason: 'court order' })).toContain('for the role privacy-officer');
       const held = await act(handle, 'placeHold', { actor: OFFICER, reference: 'RB-2024-7', reason: 'court order pending' });
@@ -212,6 +228,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
 
       expect(await refusal(handle, 'releaseHold', { actor: OFFICER, reference: 'RB-OTHER' })).toContain('is held under RB-2024-7, not RB-OTHER');
       await act(handle, 'releaseHold', { actor: OFFICER, reference: 'RB-2024-7' });
+      await purge(tq, dossier);
       await handle.result();
       const phases = (await handle.query(statusQuery)).history.map((e) => e.phase);
       expect(phases.slice(0, 4)).toEqual(['awaiting-cutoff', 'on-hold', 'awaiting-cutoff', 'due']);
@@ -221,7 +238,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
 
   it('recordLifecycle - objection filed during a legal hold - is kept, and on release the record waits for a decision', async () => {
     const policy = { ...policyIn(5_000, 5_000), objectionPeriod: '1h' };
-    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+    await withWorker(bundle, activities(), async (tq) => {
       const { person, handle } = await startRecord(tq, policy);
       await throughExplanation(person, policy, handle, 'en');
       await act(handle, 'placeHold', { actor: OFFICER, reference: 'RB-2024-8', reason: 'court order pending' });
@@ -236,7 +253,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
 
   it('recordLifecycle - response deadline passes without an explanation - escalates to the coordinators', async () => {
     const policy = { ...policyIn(60_000, 60_000), responseDeadline: '2s' };
-    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+    await withWorker(bundle, activities(), async (tq) => {
       const { recordId, person, handle } = await startRecord(tq, policy);
       const { inquiryId } = await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`);
       await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
@@ -254,7 +271,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
 
   it('recordLifecycle - refused actions - name the reason and what is allowed, and leave no history event', async () => {
     const policy = policyIn(60_000, 120_000);
-    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+    await withWorker(bundle, activities(), async (tq) => {
       const { person, handle } = await startRecord(tq, policy);
       await phaseReached(handle, 'awaiting-cutoff');
       const late = new Date(Date.parse(policy.inquiryCutoff) + 1_000).toISOString();
@@ -288,7 +305,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
       registeredBy: 'cora (coordinator)',
     });
     expect(matchedRecordIds).toEqual([]);
-    await withWorker(bundle, realActivities(dbs, mail.url), async (tq) => {
+    await withWorker(bundle, activities(), async (tq) => {
       const handle = await temporal.client.workflow.start<typeof unmatchedInquiry>('unmatchedInquiry', {
         workflowId: `inquiry-${inquiryId}`,
         taskQueue: tq,

@@ -10,7 +10,8 @@ import { statusQuery, type recordLifecycle } from '../../workflows';
 import { freePort } from '../global-setup';
 import { certificatesFor, personRows, seedRecords } from '../helpers/fixtures';
 import { connectClient, eventually, openDatabases, policyIn, uniqueId, type Databases } from '../helpers/services';
-import { bundleWorkflows, realActivities, withWorker } from '../helpers/worker';
+import { bundleWorkflows, realActivities, realPurgeRunActivities, withWorker } from '../helpers/worker';
+import { runPurge } from '../helpers/purge';
 
 describe('durability - a dev server of its own, stopped and started on the same SQLite file', () => {
   let bundle: WorkflowBundleWithSourceMap;
@@ -26,7 +27,7 @@ describe('durability - a dev server of its own, stopped and started on the same 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('recordLifecycle - dev server restarted while a timer is pending - the timer fires and the record is erased', async () => {
+  it('recordLifecycle - dev server restarted while a timer is pending - the timers fire and the next purge run erases the record', async () => {
     const cli = await resolveTemporalCli(process.env, () => undefined);
     const port = await freePort();
     const options = { cliPath: cli.path, dbFile: join(dir, 'temporal.db'), logFile: join(dir, 'server.log'), port, uiPort: 0, headless: true };
@@ -63,8 +64,13 @@ describe('durability - a dev server of its own, stopped and started on the same 
       temporal = await connectClient(address);
       const result = await withWorker(
         bundle,
-        realActivities(dbs),
-        async () => temporal.client.workflow.getHandle<typeof recordLifecycle>(workflowId).result(),
+        realPurgeRunActivities(dbs, dir),
+        async () => {
+          const handle = temporal.client.workflow.getHandle<typeof recordLifecycle>(workflowId);
+          await eventually('due', async () => ((await handle.query(statusQuery)).phase === 'due' ? true : undefined));
+          await runPurge(temporal.client, taskQueue, { dossier: record!.dossier });
+          return handle.result();
+        },
         address,
         taskQueue,
       );

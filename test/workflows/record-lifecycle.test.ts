@@ -1,33 +1,33 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities';
-import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
+import type { RecordErasureResult } from '../../activities';
 import { recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
-import { actionUpdates, statusQuery, type recordLifecycle } from '../../workflows';
+import { actionUpdates, releaseUpdate, statusQuery, type recordLifecycle } from '../../workflows';
 import { connectClient, eventually, policyIn, uniqueId } from '../helpers/services';
 import { bundleWorkflows, withWorker } from '../helpers/worker';
 
 const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
 
 /** Stub activities: this layer tests the workflow's decisions, not the storage systems. */
-function stubActivities(options: { eraseFailures?: number; certificateCalls?: string[] } = {}): Partial<Activities> {
+function stubActivities(options: { eraseFailures?: number; certificateCalls?: string[]; failures?: string[] } = {}): Partial<Activities> {
   let eraseCalls = 0;
   return {
-    async eraseInSystem({ system }): Promise<SystemErasure> {
+    async eraseRecord({ recordId, systems }): Promise<RecordErasureResult> {
       eraseCalls += 1;
       if (eraseCalls <= (options.eraseFailures ?? 0)) throw ApplicationFailure.nonRetryable('source system refused the delete', 'STUB');
-      return { system, method: 'stub', locations: ['persons/x'], found: { persons: 1 }, removed: { persons: 1 } };
-    },
-    async verifyErasedInSystem({ system }): Promise<SystemVerification> {
-      return { system, verified: true, remaining: { persons: 0 }, checkedAt: new Date().toISOString() };
-    },
-    async issueCertificate({ recordId }) {
       options.certificateCalls?.push(recordId);
-      return { certificateId: `cert-${recordId}`, sequence: 1, hash: 'h', issuedAt: new Date().toISOString(), created: true };
+      const at = new Date().toISOString();
+      return { certificateId: `cert-${recordId}`, sequence: 1, issuedAt: at, verifiedAt: at, systems: systems.map((system) => ({ system, removed: { persons: 1 } })), inquiryClosed: false };
+    },
+    async recordErasureFailure({ reason }) {
+      options.failures?.push(reason);
     },
   };
 }
+
+const release = (handle: WorkflowHandle, runRef = 'purge-run-test') => handle.executeUpdate(releaseUpdate, { args: [{ runRef }] });
 
 describe('recordLifecycle - with stubbed activities on a real dev server', () => {
   let bundle: WorkflowBundleWithSourceMap;
@@ -45,28 +45,60 @@ describe('recordLifecycle - with stubbed activities on a real dev server', () =>
       args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy }],
     });
 
-  it('recordLifecycle - due record - erases, verifies, certifies and returns ids only', async () => {
+  it('recordLifecycle - due record released by a purge run - erases, verifies, certifies and returns ids only', async () => {
     const certificateCalls: string[] = [];
     const recordId = uniqueId('R');
-    const result = await withWorker(bundle, stubActivities({ certificateCalls }), async (tq) => (await start(tq, recordId)).result());
+    const result = await withWorker(bundle, stubActivities({ certificateCalls }), async (tq) => {
+      const handle = await start(tq, recordId);
+      await eventually('due', async () => ((await handle.query(statusQuery)).phase === 'due' ? true : undefined));
+      // Due is not enough: nothing happens until a purge run releases the record.
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(certificateCalls).toEqual([]);
+      await expect(release(handle)).resolves.toEqual({ recordId, releasedBy: 'purge-run-test' });
+      // The same run asking again (a retried activity) is answered the same; another run is refused.
+      await release(handle).catch(() => undefined);
+      return handle.result();
+    });
     expect(result).toEqual({ recordId, certificateId: `cert-${recordId}`, erasedAt: expect.any(String) });
     expect(certificateCalls).toEqual([recordId]);
   });
 
+  it('recordLifecycle - release before the cutoff - is refused with its skip reason and leaves no history event', async () => {
+    const recordId = uniqueId('R');
+    await withWorker(bundle, stubActivities(), async (tq) => {
+      const policy = policyIn(3_600_000, 7_200_000);
+      const handle = await start(tq, recordId, policy);
+      await eventually('awaiting-cutoff', async () => ((await handle.query(statusQuery)).phase === 'awaiting-cutoff' ? true : undefined));
+      const error = await release(handle).catch((err: unknown) => err);
+      expect((error as WorkflowUpdateFailedError).cause?.message).toBe(`[skip:not-due-yet] record ${recordId} is in awaiting-cutoff until ${policy.inquiryCutoff}`);
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
+      await handle.terminate('test done');
+    });
+  });
+
   it('recordLifecycle - erasure fails - waits visibly in erasure-failed until a coordinator retries', async () => {
     const recordId = uniqueId('R');
-    await withWorker(bundle, stubActivities({ eraseFailures: 1 }), async (tq) => {
+    const failures: string[] = [];
+    await withWorker(bundle, stubActivities({ eraseFailures: 1, failures }), async (tq) => {
       const handle = await start(tq, recordId);
+      await eventually('due', async () => ((await handle.query(statusQuery)).phase === 'due' ? true : undefined));
+      await release(handle);
       const failed = await eventually('erasure-failed', async () => {
         const status = await handle.query(statusQuery);
         return status.phase === 'erasure-failed' ? status : undefined;
       });
       expect(failed.lastError).toContain('source system refused the delete');
+      // A later purge run does not pick it up again: a coordinator decides.
+      expect(((await release(handle, 'purge-run-later').catch((err: unknown) => err)) as WorkflowUpdateFailedError).cause?.message).toMatch(/^\[skip:erasure-failed\]/);
+      await eventually('failure logged', async () => (failures.length === 1 ? true : undefined));
+      expect(failures[0]).toContain('source system refused the delete');
       await handle.executeUpdate(actionUpdates.retryErasure, { args: [{ actor: COORDINATOR, reason: 'source system is back' }] });
       await expect(handle.result()).resolves.toMatchObject({ recordId });
       const status: RecordStatus = await handle.query(statusQuery);
       expect(status.history.map((e) => e.phase)).toEqual([
         'awaiting-cutoff',
+        'due',
         'due',
         'erasing',
         'erasure-failed',
