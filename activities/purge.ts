@@ -88,7 +88,7 @@ function tally(outcomes: readonly Outcome[]): Partial<Record<SkipReason, number>
  * record ids stay in the registry and in report files, never in the run's history.
  */
 export function createPurgeActivities(deps: PurgeActivityDeps) {
-  const parallel = deps.parallel ?? 32;
+  const parallel = deps.parallel ?? Number(process.env.ERASURE_RELEASE_PARALLEL ?? 32);
   const policies = new Map<string, Policy>();
   const policyOf = async (version: string) => {
     let policy = policies.get(version);

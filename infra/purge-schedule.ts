@@ -23,7 +23,8 @@ export interface PurgeScheduleOptions {
 
 /** The first run exactly at the purge start, then nightly (or every interval), never before the purge start. */
 export function purgeScheduleSpec(options: Pick<PurgeScheduleOptions, 'policy' | 'cron' | 'every'>): ScheduleSpec {
-  const start = new Date(options.policy.purgeStart);
+  // Schedules fire on whole seconds: the first run is the first whole second not before the purge start.
+  const start = new Date(Math.ceil(Date.parse(options.policy.purgeStart) / 1000) * 1000);
   if (options.cron && options.every) throw new InvalidInputError('purge schedule', [{ field: '--every', message: 'give --cron or --every, not both' }]);
   if (options.every && !durationSchema.safeParse(options.every).success) {
     throw new InvalidInputError('purge schedule', [{ field: '--every', message: `"${options.every}" is not a duration; write e.g. 1m, 6h or 1d` }]);

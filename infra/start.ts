@@ -1,4 +1,6 @@
 import { reportsDir } from './paths';
+import { upsertPurgeSchedule } from './purge-schedule';
+import { PURGE_SCHEDULE_ID } from '../schemas/purge';
 import type { Pool } from 'pg';
 import { createPool } from '../activities/pg-pool';
 import { parseConfig } from '../schemas/config';
@@ -113,19 +115,25 @@ async function main(): Promise<void> {
       log(`Lifecycles ${d.dossier}: ${started.started} started, ${started.alreadyPresent} already present`);
     }
     const [demo, inquiryDemo] = dossiers as [(typeof dossiers)[number], (typeof dossiers)[number]];
+    // The demo's schedule runs every minute from the purge start; in production the default is nightly.
+    const schedule = await upsertPurgeSchedule(client, { policy: demo.policy, taskQueue: config.TEMPORAL_TASK_QUEUE, every: '1m' });
+    log(`Purge schedule ${PURGE_SCHEDULE_ID}: ${schedule.created ? 'created' : 'updated'}; first run at ${demo.policy.purgeStart}, then every minute (demo)`);
     const inquiryFile = writeDemoInquiry(join(stack.dataDir, 'demo'), inquiryDemo.persons[0]!, new Date());
 
     const ui = stack.uiUrl ? `${stack.uiUrl}/namespaces/${stack.target.namespace}/workflows` : '(TEMPORAL_ADDRESS server)';
     log(`
 Ready.
   Temporal Web UI   ${ui}
-  ${DEMO_DOSSIER}            inquiry cutoff ${demo.policy.inquiryCutoff}, purge start ${demo.policy.purgeStart}: erased by itself
+  ${DEMO_DOSSIER}            inquiry cutoff ${demo.policy.inquiryCutoff}, purge start ${demo.policy.purgeStart}: erased by the purge schedule's runs
   ${inquiryDemo.dossier}        inquiry cutoff ${inquiryDemo.policy.inquiryCutoff}: try the inquiry path before then
   mail              ${mailSink ? `${mailSink.dir} (one .eml file per message)` : config.SMTP_URL ?? ''}
 
 In another terminal:
   npm run cli -- list --dossier ${DEMO_DOSSIER}
   npm run cli -- status R-DEMO-0001
+  npm run cli -- purge run --dry-run                 what a run would destroy now (changes nothing)
+  npm run cli -- purge schedule describe
+  npm run cli -- report --html report.html
   npm run cli -- inquiry register ${inquiryFile} --policy ${inquiryDemo.policy.version} --as coordinator
   npm run cli -- consent R-DEMO-INQ-0001 --given --as coordinator
   npm run cli -- identity R-DEMO-INQ-0001 --as coordinator

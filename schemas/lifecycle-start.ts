@@ -9,7 +9,9 @@ import { searchAttributes } from './search-attributes';
  * missing (signal-with-start): the same id, input, search attributes and reuse policy.
  */
 export function recordStartOptions(record: { recordId: string; dossier: string; systems: StorageSystem[] }, policy: Policy, taskQueue: string) {
-  const args: [RecordLifecycleInput] = [{ recordId: record.recordId, dossier: record.dossier, systems: record.systems, policy }];
+  const args: [RecordLifecycleInput] = [{ recordId: record.recordId, dossier: record.dossier, systems: record.systems, policy, awaitsRelease: true }];
+  // The phase the lifecycle enters in its first task, so that it has nothing to publish then.
+  const phase = Date.now() >= Date.parse(policy.inquiryCutoff) ? 'due' : 'awaiting-cutoff';
   return {
     workflowId: recordWorkflowId(record.recordId),
     taskQueue,
@@ -20,9 +22,10 @@ export function recordStartOptions(record: { recordId: string; dossier: string; 
     typedSearchAttributes: new TypedSearchAttributes([
       { key: searchAttributes.Dossier, value: record.dossier },
       { key: searchAttributes.PolicyVersion, value: policy.version },
-      { key: searchAttributes.LifecyclePhase, value: 'registered' },
+      { key: searchAttributes.LifecyclePhase, value: phase },
       { key: searchAttributes.InquiryOpen, value: false },
       { key: searchAttributes.OnHold, value: false },
+      { key: searchAttributes.ResponseOverdue, value: false },
     ]),
     staticSummary: `record ${record.recordId} · dossier ${record.dossier}`,
   };

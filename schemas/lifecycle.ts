@@ -31,6 +31,13 @@ export const recordLifecycleInputSchema = z.strictObject({
   dossier: z.string().min(1),
   systems: z.array(storageSystemSchema).min(1),
   policy: policySchema,
+  /**
+   * Set for lifecycles started since the purge run exists: a due record waits for a run
+   * to release it. Absent in lifecycles started before, which erase themselves at the
+   * purge start. (A version in the input instead of \`patched()\`, which would cost every
+   * record a marker and a TemporalChangeVersion upsert: 2 of its ~20 history events.)
+   */
+  awaitsRelease: z.literal(true).optional(),
 });
 export type RecordLifecycleInput = z.input<typeof recordLifecycleInputSchema>;
 

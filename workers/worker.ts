@@ -33,6 +33,9 @@ export interface StartWorkerOptions {
 }
 
 /** Starts the worker with real pools and adapters; shutting it down closes them. */
+/** Modules evaluated once per worker thread and shared by every workflow (see workflows/shared-modules.ts). */
+export const workflowBundlerOptions = { preloadModules: [require.resolve('../workflows/shared-modules')] };
+
 export const storageTaskQueue = (taskQueue: string): string => `${taskQueue}-storage`;
 
 /**
@@ -71,7 +74,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       await Worker.create({
         ...common,
         taskQueue: options.taskQueue,
-        ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+        ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions }),
         activities,
       }),
       await Worker.create({

@@ -47,6 +47,11 @@ export class LifecycleState {
   released?: string;
   /** A release that arrived as a signal (signal-with-start): judged by the main loop. */
   releaseRequested?: string;
+  /**
+   * Since the purge run, a due record waits for a run to release it and the purge start
+   * is no deadline of its own (lifecycles started before erase themselves at that instant).
+   */
+  awaitsRelease = false;
   private reviewNotified = false;
   private certificateId?: string;
   private erasedAt?: string;
@@ -133,7 +138,7 @@ export class LifecycleState {
     if (this.legalHold) return earliest(candidates, now);
     if (this.phase === 'awaiting-cutoff') candidates.push({ at: this.policy.inquiryCutoff, summary: 'inquiry cutoff' });
     if (this.phase === 'explanation-sent') candidates.push({ at: this.inquiry?.objectionPeriodEnds, summary: 'objection period' });
-    if (this.phase === 'due') candidates.push({ at: this.policy.purgeStart, summary: 'purge start' });
+    if (this.phase === 'due' && !this.awaitsRelease) candidates.push({ at: this.policy.purgeStart, summary: 'purge start' });
     if (this.phase === 'retained' && !this.reviewNotified) candidates.push({ at: this.reviewDue, summary: 'retention review' });
     return earliest(candidates, now);
   }
@@ -151,13 +156,13 @@ export class LifecycleState {
       return this.released === runRef ? { releasable: true } : refuse('already-released', `record ${this.input.recordId} was released by ${this.released}`);
     }
     if (this.legalHold) return refuse('legal-hold', this.describePhase());
-    let phase = this.phase;
+    // A release can come in the lifecycle's very first task, before it has left `registered`.
+    let phase = this.phase === 'registered' ? 'awaiting-cutoff' : this.phase;
     if (phase === 'awaiting-cutoff' && t >= Date.parse(this.policy.inquiryCutoff)) phase = 'due';
     if (phase === 'explanation-sent' && this.inquiry?.objectionPeriodEnds && t >= Date.parse(this.inquiry.objectionPeriodEnds)) phase = 'due';
     switch (phase) {
       case 'due':
         return t >= Date.parse(this.policy.purgeStart) ? { releasable: true } : refuse('before-purge-start', this.describePhase());
-      case 'registered':
       case 'awaiting-cutoff':
         return refuse('not-due-yet', `record ${this.input.recordId} is in awaiting-cutoff until ${this.policy.inquiryCutoff}`);
       case 'awaiting-consent':

@@ -165,7 +165,7 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
     setCurrentDetails(`Waiting for released records: ${settled.erased} erased, ${settled.failed} failed, ${settled.pending} pending`);
     if (settled.pending === 0 || Date.now() >= settleUntil) break;
     await sleep(Math.min(pause, Math.max(settleUntil - Date.now(), 1)));
-    pause = Math.min(pause * 1.5, 30_000);
+    pause = Math.min(pause * 1.5, 5_000);
     await continueIfLong();
   }
   stage = 'done';

@@ -3,7 +3,6 @@ import {
   allHandlersFinished,
   condition,
   defineQuery,
-  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -20,12 +19,6 @@ import { SearchAttributePublisher } from './search-attribute-publisher';
 
 export { actionUpdates } from './lifecycle-actions';
 
-/**
- * Lifecycles started before the purge run existed erase themselves at the purge start,
- * step by step, and upsert search attributes on every change; newer ones wait for a purge
- * run to release them, erase in one activity and publish once per workflow task.
- */
-export const PURGE_RUN_PATCH = 'purge-run-releases';
 
 export interface RecordLifecycleResult {
   readonly recordId: string;
@@ -77,7 +70,10 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
     throw ApplicationFailure.nonRetryable(`recordLifecycle input refused: ${parsed.error.message}`, 'INVALID_INPUT');
   }
   const input = parsed.data;
-  const released = patched(PURGE_RUN_PATCH);
+  // Lifecycles started before the purge run existed erase themselves at the purge start,
+  // step by step, and upsert search attributes on every change; newer ones wait for a
+  // purge run to release them, erase in one activity and publish once per workflow task.
+  const released = input.awaitsRelease === true;
   const publisher = released ? new SearchAttributePublisher() : undefined;
   const state = new LifecycleState(input, (phase: LifecyclePhase, flags: Flags) =>
     publisher
@@ -89,6 +85,8 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
           { key: searchAttributes.ResponseOverdue, value: flags.responseOverdue },
         ]),
   );
+
+  state.awaitsRelease = released;
 
   // Handlers first, main logic below.
   setHandler(statusQuery, () => state.status(allowedActions(state)));

@@ -61,7 +61,8 @@ export function formatPurgeReport(r: PurgeReport): string[] {
   for (const [reason, n] of skipped) lines.push(`    ${reason.padEnd(44)} ${n}`);
   if (!r.dryRun) lines.push(`  earlier erasures re-checked                    ${r.reconciled}`, `  data that came back (erased again, flagged)    ${r.resurrected}`);
   if (r.stoppedBecause) lines.push(`  stopped: ${r.stoppedBecause}`);
-  if (r.wouldDestroy) {
+  if (r.wouldDestroy?.length === 0) lines.push('  would destroy: nothing');
+  if (r.wouldDestroy?.length) {
     lines.push('  would destroy:', `    ${'dossier'.padEnd(20)} ${'system'.padEnd(12)} ${'records'.padStart(8)} ${'locations'.padStart(10)}`);
     for (const w of r.wouldDestroy) lines.push(`    ${w.dossier.padEnd(20)} ${w.system.padEnd(12)} ${String(w.records).padStart(8)} ${String(w.locations).padStart(10)}`);
   }

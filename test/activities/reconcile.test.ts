@@ -44,6 +44,6 @@ describe('reconciliation - certified erasures re-checked against the case admini
     expect(logged.rows).toEqual([{ run_ref: 'test-run', removed: { note_sources: 0, notes: 0, person_organisations: 0, persons: 1 } }]);
 
     const again = await reconcilePage(dbs.registry, testAdapters(dbs.caseAdmin), { ...request, limit: 10 });
-    expect(again).toEqual({ checked: 3, resurrected: [] });
+    expect(again).toEqual({ checked: 3, scanned: 3, resurrected: [] });
   });
 });

@@ -2,6 +2,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, t
 import { Client, Connection } from '@temporalio/client';
 import { createActivities, type Activities } from '../../activities';
 import { createPurgeActivities, type PurgeActivities } from '../../activities/purge';
+import { workflowBundlerOptions } from '../../workers/worker';
 import type { Databases } from './services';
 import { testKeys, testServices, uniqueId } from './services';
 import { smtpMailer } from '../../activities/mail/mailer';
@@ -17,7 +18,7 @@ function quietRuntime(): void {
 /** Bundles the workflows once per suite (call in beforeAll). */
 export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   quietRuntime();
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), ...workflowBundlerOptions, logger: new DefaultLogger('WARN') });
 }
 
 export const COORDINATORS = 'coordinators@test.invalid';

@@ -42,15 +42,15 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
   const waitForPhase = (recordId: string, phase: string) =>
     eventually(`record ${recordId} in ${phase}`, async () => ((await handleOf(recordId).query(statusQuery)).phase === phase ? true : undefined));
 
-  it('purgeRun - 1000 due records in waves of 250, continuing as new - erases all 1000 with exactly one certificate each', async () => {
+  it('purgeRun - 1000 due records in waves of 100, continuing as new - erases all 1000 with exactly one certificate each', async () => {
     const { dossier, recordIds, personIds } = await seedBulk(dbs, policyIn(-2_000, -1_000), 1000);
     await withWorker(bundle, activities(), async (tq) => {
       await expect(start(tq, dossier)).resolves.toEqual({ started: 1000, alreadyPresent: 0 });
-      const handle = await startPurge(temporal.client, tq, { dossier, settings: { waveSize: 250 }, continueAsNewAfterEvents: 60 });
+      const handle = await startPurge(temporal.client, tq, { dossier, settings: { waveSize: 100 }, continueAsNewAfterEvents: 50 });
       const began = Date.now();
       const report = await handle.result();
       console.log(`purge of 1000 records: ${((Date.now() - began) / 1000).toFixed(1)} s`);
-      expect(report).toMatchObject({ candidates: 1000, released: 1000, restarted: 0, erased: 1000, failed: 0, pending: 0, waves: 4, skipped: {} });
+      expect(report).toMatchObject({ candidates: 1000, released: 1000, restarted: 0, erased: 1000, failed: 0, pending: 0, waves: 10, skipped: {} });
       // The run carried its cursor and counts through continue-as-new, not 1000 ids.
       const latest = temporal.client.workflow.getHandle(handle.workflowId);
       expect((await latest.describe()).runId).not.toBe(handle.firstExecutionRunId);

@@ -42,7 +42,7 @@ describe('recordLifecycle - with stubbed activities on a real dev server', () =>
     temporal.client.workflow.start<typeof recordLifecycle>('recordLifecycle', {
       workflowId: recordWorkflowId(recordId),
       taskQueue,
-      args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy }],
+      args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy, awaitsRelease: true }],
     });
 
   it('recordLifecycle - due record released by a purge run - erases, verifies, certifies and returns ids only', async () => {
