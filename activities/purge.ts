@@ -191,7 +191,12 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     /** The same selection as a release, nothing changed: the ids go to a report file part. */
     async dryRunPage(request: PageRequest & { wave: number }): Promise<ReleasePageResult> {
       const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit, request.dossier);
-      const judged = await inParallel(page, parallel, judgeOne);
+      let done = 0;
+      const judged = await inParallel(page, parallel, async (record) => {
+        const answer = await judgeOne(record);
+        if (++done % 50 === 0) heartbeat(done);
+        return answer;
+      });
       const locations = await locationCounts(deps.registry, page.map((r) => r.recordId));
       const outcomes: Outcome[] = judged.map((j) =>
         j === 'missing' ? { kind: 'restarted' } : j.releasable ? { kind: 'released' } : { kind: 'skipped', reason: j.reason ?? 'already-released' },

@@ -210,7 +210,7 @@ export async function purgeScheduleCommand(ctx: CliContext, sub: string | undefi
       const next = d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString());
       ctx.out(`schedule ${PURGE_SCHEDULE_ID}: ${d.state.paused ? 'PAUSED' : 'active'}${d.state.note ? ` (${d.state.note})` : ''}`);
       ctx.out(`  overlap ${d.policies.overlap}, runs so far ${d.info.numActionsTaken}, skipped for overlap ${d.info.numActionsSkippedOverlap}`);
-      ctx.out(`  next runs: ${next.length ? next.join(', ') : 'none'}`);
+      ctx.out(`  next runs: ${next.length ? next.join(', ') : 'none'}${d.state.paused && next.length ? ' (none starts while paused)' : ''}`);
       for (const r of d.info.recentActions.slice(-5)) ctx.out(`  ran ${r.takenAt.toISOString()} → ${r.action.workflow.workflowId}`);
       for (const r of d.info.runningActions) ctx.out(`  running: ${r.workflow.workflowId}`);
       return;

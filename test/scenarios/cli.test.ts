@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -7,7 +7,7 @@ import { recordWorkflowId } from '../../schemas/lifecycle';
 import { seedPerson } from '../helpers/fixtures';
 import { startTestMailServer } from '../helpers/mail';
 import { connectClient, eventually, openDatabases, policyIn, testKeyEnv, testServices, uniqueId, type Databases } from '../helpers/services';
-import { bundleWorkflows, realActivities, withWorker } from '../helpers/worker';
+import { bundleWorkflows, realActivities, realPurgeRunActivities, withWorker } from '../helpers/worker';
 
 interface Run {
   code: number;
@@ -168,6 +168,53 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     const temporal = await connectClient();
     await temporal.client.workflow.getHandle(recordWorkflowId(recordId)).terminate('test done');
     await temporal.close();
+  });
+
+  it('erasure purge and report - dry run, approval by a privacy officer, status and the report in three forms', async () => {
+    const policy = policyIn(-2_000, -1_000);
+    await cli('policy', 'add', write('p4.json', JSON.stringify(policy)));
+    const dossier = uniqueId('D');
+    const persons = [await seedPerson(dbs.caseAdmin), await seedPerson(dbs.caseAdmin)];
+    const rows = persons.map((p, i) => `${dossier}-R${i + 1},${dossier},${p.personId},case-admin:persons/${p.personId}`);
+    await cli('import', write('inv4.csv', ['record_id,dossier,subject_ref,locations', ...rows].join('\n')), '--policy', policy.version);
+    await withWorker(
+      bundle,
+      realPurgeRunActivities(dbs, dir),
+      async () => {
+        await cli('start', '--dossier', dossier);
+        const dry = await cli('purge', 'run', '--dry-run', '--dossier', dossier);
+        expect(dry.code).toBe(0);
+        expect(dry.stdout).toMatch(/Dry run purge-run-dry-\S+: 1 wave\(s\)/);
+        expect(dry.stdout).toMatch(/would be released\s+2/);
+        expect(dry.stdout).toMatch(new RegExp(`${dossier}\\s+case-admin\\s+2\\s+2`));
+        const file = /record ids: (\S+)/.exec(dry.stdout)?.[1] ?? '';
+        expect(readFileSync(file, 'utf8')).toContain(`"recordId":"${dossier}-R1"`);
+
+        expect((await cli('purge', 'run', '--wave-size', 'many')).stderr).toContain('--wave-size: "many" is not a number');
+        const started = await cli('purge', 'run', '--approval', '--dossier', dossier, '--no-wait');
+        const runId = started.stdout.trim();
+        expect(runId).toMatch(/^purge-run-manual-/);
+        await eventually('the run waits for approval', async () => ((await cli('purge', 'status', runId)).stdout.includes('wave 1 awaits') ? true : undefined));
+        const refused = await cli('purge', 'approve', runId, '--wave', '1', '--as', 'cora');
+        expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('cora is coordinator; approving a purge wave is for the role privacy-officer') });
+        expect((await cli('purge', 'approve', runId, '--wave', '1', '--as', 'otto')).stdout).toContain(`wave 1 of ${runId} approved by otto`);
+        const report = await eventually('the run report', async () => {
+          const status = await cli('purge', 'status', runId);
+          return status.stdout.includes('erased and certified') ? status.stdout : undefined;
+        });
+        expect(report).toMatch(/erased and certified\s+2/);
+        expect((await cli('purge', 'status')).stdout).toContain(runId);
+
+        const json = JSON.parse((await cli('report', '--json')).stdout) as { totals: { erased: number }; dossiers: { dossier: string; erased: number }[] };
+        expect(json.dossiers.find((d) => d.dossier === dossier)).toMatchObject({ erased: 2 });
+        const html = await cli('report', '--html', join(dir, 'report.html'));
+        expect(html.code).toBe(0);
+        expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<svg');
+        expect((await cli('report')).stdout).toContain(dossier);
+      },
+      testServices().temporalAddress,
+      taskQueue,
+    );
   });
 
   it('erasure - wrong usage - prints what is wrong and the usage, exit code 2', async () => {

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createPurgeActivities } from '../../activities/purge';
 import { upsertPurgeSchedule } from '../../infra/purge-schedule';
@@ -160,6 +161,40 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       expect(flagged.rows[0]?.resurrected_at).toBeInstanceOf(Date);
     });
     expect((await personRows(dbs.caseAdmin, record!.person.personId)).persons).toBe(0);
+  }, 120_000);
+
+  it('purgeRun - a lifecycle terminated or missing, and an erasure that keeps failing - restarts the lifecycles, reports the failure with its reason', async () => {
+    const records = await seedRecords(dbs, policyIn(-2_000, -1_000), 3);
+    const [terminated, missing, failing] = records as [(typeof records)[number], (typeof records)[number], (typeof records)[number]];
+    const dossier = terminated.dossier;
+    const real = activities();
+    const failingActivities = (tq: string, client: Parameters<typeof real>[1]) => {
+      const all = real(tq, client);
+      return {
+        ...all,
+        async eraseRecord(input: Parameters<NonNullable<typeof all.eraseRecord>>[0]) {
+          if (input.recordId === failing.recordId) throw ApplicationFailure.nonRetryable('case database refused: SQLSTATE 42501', 'INJECTED');
+          return all.eraseRecord!(input);
+        },
+      };
+    };
+    await withWorker(bundle, failingActivities, async (tq) => {
+      await start(tq, dossier);
+      for (const r of records) await waitForPhase(r.recordId, 'due');
+      await handleOf(terminated.recordId).terminate('operator error');
+      await temporal.client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: recordWorkflowId(missing.recordId) } });
+      await eventually('the lifecycle is gone', async () => ((await handleOf(missing.recordId).describe().catch((err: unknown) => err)) instanceof WorkflowNotFoundError ? true : undefined));
+
+      const report = await runPurge(temporal.client, tq, { dossier });
+      expect(report).toMatchObject({ candidates: 3, released: 1, restarted: 2, erased: 2, failed: 1, pending: 0 });
+      expect(report.failures).toEqual([{ reason: expect.stringContaining('case database refused: SQLSTATE 42501'), records: 1 }]);
+      expect((await handleOf(failing.recordId).query(statusQuery)).phase).toBe('erasure-failed');
+      // The next run skips it: a coordinator decides on a retry.
+      await expect(runPurge(temporal.client, tq, { dossier })).resolves.toMatchObject({ candidates: 1, released: 0, skipped: { 'erasure-failed': 1 } });
+    });
+    expect((await personRows(dbs.caseAdmin, terminated.person.personId)).persons).toBe(0);
+    expect((await personRows(dbs.caseAdmin, missing.person.personId)).persons).toBe(0);
+    expect((await personRows(dbs.caseAdmin, failing.person.personId)).persons).toBe(1);
   }, 120_000);
 
   it('purge schedule - paused - starts no new runs, and a paused schedule stops a run before its next wave', async () => {
