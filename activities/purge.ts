@@ -76,10 +76,18 @@ async function inParallel<T, R>(items: readonly T[], parallel: number, work: (it
   return results;
 }
 
-function tally(outcomes: readonly Outcome[]): Partial<Record<SkipReason, number>> {
+/** Counts a page's outcomes; the cursor moves on only when the page was full. */
+function pageResult(page: readonly DueCandidate[], outcomes: readonly Outcome[], limit: number): ReleasePageResult {
   const skipped: Partial<Record<SkipReason, number>> = {};
   for (const o of outcomes) if (o.kind === 'skipped') skipped[o.reason] = (skipped[o.reason] ?? 0) + 1;
-  return skipped;
+  const last = page.at(-1)?.recordId;
+  return {
+    scanned: page.length,
+    released: outcomes.filter((o) => o.kind === 'released').length,
+    restarted: outcomes.filter((o) => o.kind === 'restarted').length,
+    skipped,
+    ...(page.length === limit && last ? { nextCursor: last } : {}),
+  };
 }
 
 /**
@@ -153,6 +161,16 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     }
   };
 
+  /** Works through a page with bounded parallelism, heartbeating the count done. */
+  const eachWithHeartbeat = async <R>(page: readonly DueCandidate[], work: (record: DueCandidate) => Promise<R>): Promise<R[]> => {
+    let done = 0;
+    return inParallel(page, parallel, async (record) => {
+      const result = await work(record);
+      if (++done % 50 === 0) heartbeat(done);
+      return result;
+    });
+  };
+
   const partsDir = (runRef: string) => join(deps.reportsDir, `${runRef}.parts`);
 
   return {
@@ -170,33 +188,16 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     async releasePage(request: PageRequest & { scheduleId?: string }): Promise<ReleasePageResult> {
       if (request.scheduleId && (await schedulePaused(request.scheduleId))) return { scanned: 0, released: 0, restarted: 0, skipped: {}, paused: true };
       const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit, request.dossier);
-      let done = 0;
-      const outcomes = await inParallel(page, parallel, async (record) => {
-        const outcome = await releaseOne(record, request.runRef);
-        if (++done % 50 === 0) heartbeat(done);
-        return outcome;
-      });
+      const outcomes = await eachWithHeartbeat(page, (record) => releaseOne(record, request.runRef));
       const ids = (kind: Outcome['kind']) => page.filter((_, i) => outcomes[i]?.kind === kind).map((r) => r.recordId);
       await recordReleases(deps.registry, request.runRef, ids('released'), ids('restarted'));
-      const last = page.at(-1)?.recordId;
-      return {
-        scanned: page.length,
-        released: outcomes.filter((o) => o.kind === 'released').length,
-        restarted: outcomes.filter((o) => o.kind === 'restarted').length,
-        skipped: tally(outcomes),
-        ...(page.length === request.limit && last ? { nextCursor: last } : {}),
-      };
+      return pageResult(page, outcomes, request.limit);
     },
 
     /** The same selection as a release, nothing changed: the ids go to a report file part. */
     async dryRunPage(request: PageRequest & { wave: number }): Promise<ReleasePageResult> {
       const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit, request.dossier);
-      let done = 0;
-      const judged = await inParallel(page, parallel, async (record) => {
-        const answer = await judgeOne(record);
-        if (++done % 50 === 0) heartbeat(done);
-        return answer;
-      });
+      const judged = await eachWithHeartbeat(page, judgeOne);
       const locations = await locationCounts(deps.registry, page.map((r) => r.recordId));
       const outcomes: Outcome[] = judged.map((j) =>
         j === 'missing' ? { kind: 'restarted' } : j.releasable ? { kind: 'released' } : { kind: 'skipped', reason: j.reason ?? 'already-released' },
@@ -214,14 +215,7 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
       const file = join(dir, `wave-${String(request.wave).padStart(7, '0')}.jsonl`);
       await writeFile(`${file}.tmp`, lines.map((l) => `${l}\n`).join(''), { mode: 0o600 });
       await rename(`${file}.tmp`, file);
-      const last = page.at(-1)?.recordId;
-      return {
-        scanned: page.length,
-        released: outcomes.filter((o) => o.kind === 'released').length,
-        restarted: outcomes.filter((o) => o.kind === 'restarted').length,
-        skipped: tally(outcomes),
-        ...(page.length === request.limit && last ? { nextCursor: last } : {}),
-      };
+      return pageResult(page, outcomes, request.limit);
     },
 
     async purgeProgress(request: { runRef: string }): Promise<RunProgress> {

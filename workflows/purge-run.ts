@@ -136,7 +136,7 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
     await continueIfLong();
   }
 
-  if (stage === 'reconcile') cursor = undefined;
+  // A run continued in the reconcile stage carries its reconciliation cursor.
   while (stage === 'reconcile' && settings.reconcileSample > 0) {
     setCurrentDetails(`Re-checking earlier erasures (${totals.reconciled} checked, ${totals.resurrected} with data that came back)`);
     const page = await checks.reconcilePage({

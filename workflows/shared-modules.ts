@@ -4,4 +4,7 @@
 // Module state zod computes lazily is computed here, before the worker freezes it.
 import { z } from 'zod';
 
+// Each workflow builds its own schemas and parses a handful of values with them: compiling
+// a fast path per schema (zod's JIT) costs more time and memory than it saves here.
+z.config({ jitless: true });
 z.strictObject({ warm: z.string() }).safeParse({ warm: 'up' });
