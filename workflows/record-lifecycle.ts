@@ -73,8 +73,8 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
   // Lifecycles started before the purge run existed erase themselves at the purge start,
   // step by step, and upsert search attributes on every change; newer ones wait for a
   // purge run to release them, erase in one activity and publish once per workflow task.
-  const released = input.awaitsRelease === true;
-  const publisher = released ? new SearchAttributePublisher() : undefined;
+  const waitsForRelease = input.awaitsRelease === true;
+  const publisher = waitsForRelease ? new SearchAttributePublisher() : undefined;
   const state = new LifecycleState(input, (phase: LifecyclePhase, flags: Flags) =>
     publisher
       ? publisher.set(phase, flags)
@@ -86,7 +86,7 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
         ]),
   );
 
-  state.awaitsRelease = released;
+  state.awaitsRelease = waitsForRelease;
 
   // Handlers first, main logic below.
   setHandler(statusQuery, () => state.status(allowedActions(state)));
@@ -108,7 +108,7 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
 
   for (;;) {
     state.advance(new Date());
-    if (released) judgeSignalledRelease(state);
+    if (waitsForRelease) judgeSignalledRelease(state);
 
     if (state.responseEscalationDue(new Date())) {
       const inquiry = state.inquiry!;
@@ -121,11 +121,11 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
       alert({ recordId: input.recordId, what: 'retention-review', due: state.reviewDue! });
       continue;
     }
-    const erasureStarts = released
+    const erasureStarts = waitsForRelease
       ? state.phase === 'due' && !state.legalHold && state.released !== undefined
       : state.phase === 'due' && !state.legalHold && Date.now() >= Date.parse(input.policy.purgeStart);
     if (erasureStarts) {
-      const result = released ? await eraseReleased() : await erase(state, input.recordId);
+      const result = waitsForRelease ? await eraseReleased() : await erase(state, input.recordId);
       if (result) {
         await Promise.all(pendingAlerts);
         await condition(allHandlersFinished);
