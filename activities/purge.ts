@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { heartbeat } from '@temporalio/activity';
 import {
+  ScheduleNotFoundError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -96,7 +97,7 @@ function pageResult(page: readonly DueCandidate[], outcomes: readonly Outcome[],
  * record ids stay in the registry and in report files, never in the run's history.
  */
 export function createPurgeActivities(deps: PurgeActivityDeps) {
-  const parallel = deps.parallel ?? Number(process.env.ERASURE_RELEASE_PARALLEL ?? 32);
+  const parallel = deps.parallel ?? 32;
   const policies = new Map<string, Policy>();
   const policyOf = async (version: string) => {
     let policy = policies.get(version);
@@ -156,8 +157,9 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
   const schedulePaused = async (scheduleId: string): Promise<boolean> => {
     try {
       return (await deps.client.schedule.getHandle(scheduleId).describe()).state.paused;
-    } catch {
-      return false; // no schedule (deleted meanwhile): nothing to obey
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return false; // deleted meanwhile: nothing to obey
+      throw err; // unknown: the activity is retried rather than releasing past a pause
     }
   };
 
