@@ -1,10 +1,41 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 
 export interface Keys {
   /** AES-256-GCM key for contact data at rest. */
   readonly contactKey: Buffer;
   /** HMAC-SHA256 key for subject identifiers. */
   readonly hmacKey: Buffer;
+  /** Ed25519 key that signs deletion certificates (the worker needs it; the CLI does not). */
+  readonly signing?: SigningKey;
+}
+
+export interface SigningKey {
+  readonly keyId: string;
+  readonly privateKey: KeyObject;
+  /** The public key as PEM (SPKI), stored in the registry for anyone who verifies. */
+  readonly publicKeyPem: string;
+}
+
+/** An Ed25519 private key from base64 PKCS#8 DER (ERASURE_SIGNING_KEY, keys.json). */
+export function signingKeyFrom(base64Pkcs8: string): SigningKey {
+  const privateKey = createPrivateKey({ key: Buffer.from(base64Pkcs8, 'base64'), format: 'der', type: 'pkcs8' });
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`the signing key is ${privateKey.asymmetricKeyType ?? 'unknown'}, not Ed25519`);
+  const publicKey = createPublicKey(privateKey);
+  return { keyId: publicKeyId(publicKey), privateKey, publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString() };
+}
+
+/** The key id on a certificate: the first 16 hex digits of SHA-256 over the public key (SPKI DER). */
+export const publicKeyId = (publicKey: KeyObject): string =>
+  createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest('hex').slice(0, 16);
+
+export const signText = (key: SigningKey, text: string): string => sign(null, Buffer.from(text, 'utf8'), key.privateKey).toString('base64');
+
+export function verifyText(publicKeyPem: string, text: string, signature: string): boolean {
+  try {
+    return verify(null, Buffer.from(text, 'utf8'), createPublicKey(publicKeyPem), Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
 }
 
 /** A short, stable id of a key (never the key, nor a plain hash of it): stored beside what it encrypted. */

@@ -99,6 +99,10 @@ export function createActivities(deps: ActivityDeps) {
     if (!adapter) throw new ErasureError('UNSUPPORTED_SYSTEM', `no storage adapter for "${system}" is configured on this worker`);
     return adapter;
   };
+  const signingKey = () => {
+    if (!deps.keys.signing) throw new ErasureError('INVALID_CONFIG', 'this worker has no certificate signing key: set ERASURE_SIGNING_KEY, or run `npm start` once so that keys.json has one');
+    return deps.keys.signing;
+  };
   const contactOf = async (inquiryId: string) => {
     const contact = await inquiryContact(deps.registry, deps.keys, inquiryId);
     if (!contact) throw new ErasureError('UNKNOWN_RECORD', `inquiry ${inquiryId} is not in the registry (destroyed already?)`);
@@ -161,7 +165,7 @@ export function createActivities(deps: ActivityDeps) {
         }
         const verifiedAt = verifications.map((v) => v.checkedAt).sort().at(-1) ?? new Date().toISOString();
         const inquiry = input.inquiryId ? await closeForRecord({ recordId: input.recordId, inquiryId: input.inquiryId, erasedAt: verifiedAt }) : undefined;
-        const receipt = await issueCertificate(deps.registry, {
+        const receipt = await issueCertificate(deps.registry, signingKey(), {
           recordId: input.recordId,
           workflowId: input.workflowId,
           runId: input.runId,
@@ -188,7 +192,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async issueCertificate(input: IssueCertificateInput): Promise<CertificateReceipt> {
-      return classify(() => issueCertificate(deps.registry, input));
+      return classify(() => issueCertificate(deps.registry, signingKey(), input));
     },
 
     /**

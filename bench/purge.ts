@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,11 @@ async function main(): Promise<void> {
   const storage = configuredAdapters(stack.databases);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
-  const keys = { ERASURE_CONTACT_KEY: randomBytes(32).toString('base64'), ERASURE_HMAC_KEY: randomBytes(32).toString('base64') };
+  const keys = {
+    ERASURE_CONTACT_KEY: randomBytes(32).toString('base64'),
+    ERASURE_HMAC_KEY: randomBytes(32).toString('base64'),
+    ERASURE_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+  };
   const workerEnv = {
     ...process.env,
     ...keys,

@@ -11,6 +11,7 @@ import { policyAddCommand } from './commands/policy';
 import { reconcileCommand } from './commands/reconcile';
 import { purgeApproveCommand, purgeRunCommand, purgeScheduleCommand, purgeStatusCommand } from './commands/purge';
 import { reportCommand } from './commands/report';
+import { certificatesPublicKeyCommand, certificatesVerifyCommand } from './commands/certificates';
 
 const USAGE = `erasure — the deletion coordinators' command line
 
@@ -32,6 +33,9 @@ Destruction (the purge run releases due records in waves; see README "The purge 
   erasure purge schedule describe|pause|unpause|trigger|delete [--note <text>]
   erasure purge schedule backfill --from <ISO time> --to <ISO time>
   erasure report [--json | --html <file>]            the whole operation, for the people accountable
+  erasure certificates verify [--public-key <key.pem> ...]
+                                                     check every certificate's hash, chain link and signature
+  erasure certificates public-key                    the signing keys' public halves (PEM), for auditors
 
 Inquiries (every action names who acts: --as <user>, checked against ERASURE_ROLES)
   erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>
@@ -96,6 +100,7 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
       to: { type: 'string' },
       note: { type: 'string' },
       html: { type: 'string' },
+      'public-key': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -187,6 +192,10 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
         default:
           throw new UsageError('use `erasure purge run|approve|status|schedule ...`');
       }
+    case 'certificates':
+      if (rest[0] === 'verify') return certificatesVerifyCommand(ctx(), v['public-key'] ?? []);
+      if (rest[0] === 'public-key') return certificatesPublicKeyCommand(ctx());
+      throw new UsageError('use `erasure certificates verify [--public-key <key.pem>]` or `erasure certificates public-key`');
     case 'report':
       return reportCommand(ctx(), { json: v.json, html: v.html });
     case 'access-log':

@@ -54,6 +54,11 @@ export const configSchema = z.object({
   /** 32-byte keys, base64. Unset: generated once into the data folder (keys.json, 0600). */
   ERASURE_CONTACT_KEY: key('ERASURE_CONTACT_KEY').optional(),
   ERASURE_HMAC_KEY: key('ERASURE_HMAC_KEY').optional(),
+  /** Ed25519 private key that signs deletion certificates: PKCS#8 DER, base64. Unset: generated once into keys.json. */
+  ERASURE_SIGNING_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]+=*$/, 'ERASURE_SIGNING_KEY must be base64 (an Ed25519 private key, PKCS#8 DER)')
+    .optional(),
   /** Where mail goes. Unset: the local mail sink that `npm start` runs on SMTP_SINK_PORT. */
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an SMTP URL such as smtp://user:pass@mail.example.org:587').optional(),
   SMTP_SINK_PORT: port('SMTP_SINK_PORT', 2525),

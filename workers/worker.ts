@@ -44,6 +44,8 @@ export const storageTaskQueue = (taskQueue: string): string => `${taskQueue}-sto
  * queue. Shutting it down closes everything.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  // Checked before anything starts: without it no erased record could get its certificate.
+  if (!options.keys.signing) throw new Error('no certificate signing key: set ERASURE_SIGNING_KEY (an Ed25519 key; `npm run keys:signing` makes one), or run `npm start` once so that keys.json has one');
   const registry = createPool(options.databases.registry, 20);
   const storage = configuredAdapters(options.databases);
   const mailer = smtpMailer(options.smtpUrl, options.mailFrom);

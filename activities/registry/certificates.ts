@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { CertificateReceipt, IssueCertificateInput } from '../../schemas/erasure';
 import { ErasureError } from '../../schemas/errors';
+import { signText, type SigningKey } from '../crypto';
 import { canonicalJson, sha256Hex } from './canonical-json';
 import { recordDetails } from './records';
 
@@ -24,9 +25,9 @@ const receipt = (row: LedgerRow, created: boolean): CertificateReceipt => ({
  * Appends the record's deletion certificate to the ledger, exactly once: the unique
  * record id makes a retried or replayed call return the certificate already written.
  * The ledger is serialised by an advisory lock so that each entry chains to the one
- * before it.
+ * before it; each entry is signed (Ed25519) over its canonical body, which names the key.
  */
-export async function issueCertificate(pool: Pool, input: IssueCertificateInput, now: () => Date = () => new Date()): Promise<CertificateReceipt> {
+export async function issueCertificate(pool: Pool, signing: SigningKey, input: IssueCertificateInput, now: () => Date = () => new Date()): Promise<CertificateReceipt> {
   const db = await pool.connect();
   try {
     // READ COMMITTED, whatever the server's default: the chain must see the entry committed just before the lock was granted.
@@ -64,12 +65,14 @@ export async function issueCertificate(pool: Pool, input: IssueCertificateInput,
       inquiry: input.inquiry ?? null,
       decisionRefs: input.decisionRefs ?? [],
       previousHash: previous.rows[0]?.body_sha256 ?? null,
+      signature: { algorithm: 'Ed25519', keyId: signing.keyId },
     };
     const text = canonicalJson(body);
+    await db.query('INSERT INTO signing_keys (key_id, public_key) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING', [signing.keyId, signing.publicKeyPem]);
     const inserted = await db.query<LedgerRow>(
-      `INSERT INTO certificates (certificate_id, record_id, body, body_sha256, prev_sha256, issued_at)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING certificate_id, sequence, body_sha256, issued_at`,
-      [body.certificateId, input.recordId, text, sha256Hex(text), body.previousHash, issuedAt],
+      `INSERT INTO certificates (certificate_id, record_id, body, body_sha256, prev_sha256, issued_at, key_id, signature)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING certificate_id, sequence, body_sha256, issued_at`,
+      [body.certificateId, input.recordId, text, sha256Hex(text), body.previousHash, issuedAt, signing.keyId, signText(signing, text)],
     );
     await db.query('UPDATE records SET erased_at = $2 WHERE record_id = $1', [input.recordId, issuedAt]);
     await db.query('COMMIT');

@@ -1,7 +1,7 @@
 import { issueCertificate } from '../../activities/registry/certificates';
 import { caseAdminAdapter } from '../../activities/storage/case-admin';
 import { certificatesFor, personRows, seedPerson, seedRecords } from '../helpers/fixtures';
-import { openDatabases, policyIn, type Databases } from '../helpers/services';
+import { openDatabases, policyIn, testKeys, type Databases } from '../helpers/services';
 
 describe('case-admin adapter - against a real PostgreSQL', () => {
   let dbs: Databases;
@@ -52,13 +52,13 @@ describe('certificate ledger', () => {
 
   it('writes one certificate per record however often it is asked, chained to the entry before', async () => {
     const [a, b] = await seedRecords(dbs, policyIn(-2000, -1000), 2);
-    const first = await issueCertificate(dbs.registry, input(a!.recordId));
-    const repeated = await Promise.all([1, 2, 3].map(() => issueCertificate(dbs.registry, input(a!.recordId))));
+    const first = await issueCertificate(dbs.registry, testKeys.signing, input(a!.recordId));
+    const repeated = await Promise.all([1, 2, 3].map(() => issueCertificate(dbs.registry, testKeys.signing, input(a!.recordId))));
     expect(first.created).toBe(true);
     expect(repeated.map((r) => [r.certificateId, r.created])).toEqual(Array(3).fill([first.certificateId, false]));
     expect(await certificatesFor(dbs.registry, a!.recordId)).toHaveLength(1);
 
-    const second = await issueCertificate(dbs.registry, input(b!.recordId));
+    const second = await issueCertificate(dbs.registry, testKeys.signing, input(b!.recordId));
     const [row] = await certificatesFor(dbs.registry, b!.recordId);
     expect(second.sequence).toBeGreaterThan(first.sequence);
     expect(row?.body).toMatchObject({ recordId: b!.recordId, dossier: b!.dossier, previousHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -68,7 +68,7 @@ describe('certificate ledger', () => {
 
   it('refuses to change or delete a ledger entry', async () => {
     const [a] = await seedRecords(dbs, policyIn(-2000, -1000), 1);
-    await issueCertificate(dbs.registry, input(a!.recordId));
+    await issueCertificate(dbs.registry, testKeys.signing, input(a!.recordId));
     await expect(dbs.registry.query("UPDATE certificates SET body_sha256 = 'x' WHERE record_id = $1", [a!.recordId])).rejects.toThrow(/append-only/);
     await expect(dbs.registry.query('DELETE FROM certificates WHERE record_id = $1', [a!.recordId])).rejects.toThrow(/append-only/);
   });

@@ -2,7 +2,7 @@ import { issueCertificate } from '../../activities/registry/certificates';
 import { reconcilePage } from '../../activities/registry/reconcile';
 import { caseAdminAdapter } from '../../activities/storage/case-admin';
 import { personRows, seedRecords, testAdapters } from '../helpers/fixtures';
-import { openDatabases, policyIn, type Databases } from '../helpers/services';
+import { openDatabases, policyIn, testKeys, type Databases } from '../helpers/services';
 
 describe('reconciliation - certified erasures re-checked against the case administration', () => {
   let dbs: Databases;
@@ -17,7 +17,7 @@ describe('reconciliation - certified erasures re-checked against the case admini
     for (const r of records) {
       const erasure = await adapter.erase([`persons/${r.person.personId}`]);
       const verification = await adapter.verifyErased([`persons/${r.person.personId}`]);
-      await issueCertificate(dbs.registry, {
+      await issueCertificate(dbs.registry, testKeys.signing, {
         recordId: r.recordId,
         workflowId: `record-${r.recordId}`,
         runId: 'run',

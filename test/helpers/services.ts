@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import type { Keys } from '../../activities/crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { signingKeyFrom, type Keys, type SigningKey } from '../../activities/crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
@@ -14,10 +14,12 @@ export function testServices(): TestServices {
 }
 
 /** Keys of this test run, given to in-process code and, as variables, to the CLI. */
-export const testKeys: Keys = { contactKey: randomBytes(32), hmacKey: randomBytes(32) };
+const signingKeyBase64 = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+export const testKeys: Keys & { signing: SigningKey } = { contactKey: randomBytes(32), hmacKey: randomBytes(32), signing: signingKeyFrom(signingKeyBase64) };
 export const testKeyEnv = {
   ERASURE_CONTACT_KEY: testKeys.contactKey.toString('base64'),
   ERASURE_HMAC_KEY: testKeys.hmacKey.toString('base64'),
+  ERASURE_SIGNING_KEY: signingKeyBase64,
 };
 
 /** Short unique suffix so that suites sharing one database never see each other's rows. */
