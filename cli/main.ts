@@ -11,7 +11,7 @@ import { policyAddCommand } from './commands/policy';
 import { reconcileCommand } from './commands/reconcile';
 import { purgeApproveCommand, purgeRunCommand, purgeScheduleCommand, purgeStatusCommand } from './commands/purge';
 import { reportCommand } from './commands/report';
-import { certificatesPublicKeyCommand, certificatesVerifyCommand } from './commands/certificates';
+import { certificatesLookupCommand, certificatesPublicKeyCommand, certificatesVerifyCommand } from './commands/certificates';
 
 const USAGE = `erasure — the deletion coordinators' command line
 
@@ -36,6 +36,8 @@ Destruction (the purge run releases due records in waves; see README "The purge 
   erasure certificates verify [--public-key <key.pem> ...]
                                                      check every certificate's hash, chain link and signature
   erasure certificates public-key                    the signing keys' public halves (PEM), for auditors
+  erasure certificates lookup <subject.json> --purpose <text> --as <coordinator|privacy-officer>
+                                                     was this person's data destroyed? (name and residence from a file)
 
 Inquiries (every action names who acts: --as <user>, checked against ERASURE_ROLES)
   erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>
@@ -195,7 +197,8 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
     case 'certificates':
       if (rest[0] === 'verify') return certificatesVerifyCommand(ctx(), v['public-key'] ?? []);
       if (rest[0] === 'public-key') return certificatesPublicKeyCommand(ctx());
-      throw new UsageError('use `erasure certificates verify [--public-key <key.pem>]` or `erasure certificates public-key`');
+      if (rest[0] === 'lookup' && rest[1]) return certificatesLookupCommand(ctx(), rest[1], v.purpose, v.as);
+      throw new UsageError('use `erasure certificates verify [--public-key <key.pem>]`, `erasure certificates public-key` or `erasure certificates lookup <subject.json> --purpose <text> --as <user>`');
     case 'report':
       return reportCommand(ctx(), { json: v.json, html: v.html });
     case 'access-log':

@@ -49,6 +49,8 @@ export async function issueCertificate(pool: Pool, signing: SigningKey, input: I
       certificateId: randomUUID(),
       recordId: input.recordId,
       dossier: details.dossier,
+      // The subject only as the keyed hash of name and residence: `certificates lookup` finds it, nobody can read it.
+      subjectHash: details.subjectHmac,
       policyVersion: details.policyVersion,
       workflowId: input.workflowId,
       runId: input.runId,

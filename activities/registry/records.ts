@@ -61,11 +61,11 @@ export async function snapshotOnce(
 export async function recordDetails(
   db: Pool | PoolClient,
   recordId: string,
-): Promise<{ dossier: string; policyVersion: string; subjectRef: string } | undefined> {
-  const { rows } = await db.query<{ dossier: string; policy_version: string; subject_ref: string }>(
-    'SELECT dossier, policy_version, subject_ref FROM records WHERE record_id = $1',
+): Promise<{ dossier: string; policyVersion: string; subjectRef: string; subjectHmac: string | null } | undefined> {
+  const { rows } = await db.query<{ dossier: string; policy_version: string; subject_ref: string; subject_hmac: string | null }>(
+    'SELECT dossier, policy_version, subject_ref, subject_hmac FROM records WHERE record_id = $1',
     [recordId],
   );
   const row = rows[0];
-  return row && { dossier: row.dossier, policyVersion: row.policy_version, subjectRef: row.subject_ref };
+  return row && { dossier: row.dossier, policyVersion: row.policy_version, subjectRef: row.subject_ref, subjectHmac: row.subject_hmac };
 }

@@ -1,7 +1,13 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { publicKeyId } from '../../activities/crypto';
+import { appendAccessLog } from '../../activities/registry/inquiries';
 import { verifyLedger } from '../../activities/registry/ledger-verify';
+import { lookupSubject } from '../../activities/registry/lookup';
+import { loadKeys } from '../../infra/keys';
+import { z } from 'zod';
+import { actorFor } from '../actors';
+import { readJsonFile } from '../json-file';
 import { ErasureError, InvalidInputError } from '../../schemas/errors';
 import type { CliContext } from '../context';
 import { ProgressBar } from '../progress';
@@ -52,4 +58,36 @@ export async function certificatesPublicKeyCommand(ctx: CliContext): Promise<voi
   const { rows } = await ctx.registry().query<{ key_id: string; public_key: string; first_used_at: Date }>('SELECT key_id, public_key, first_used_at FROM signing_keys ORDER BY first_used_at');
   if (rows.length === 0) return ctx.out('no certificate has been signed yet');
   for (const r of rows) ctx.out(`# key ${r.key_id}, first used ${r.first_used_at.toISOString()}\n${r.public_key.trim()}`);
+}
+
+/** Who to look up, read from a file (never from arguments: shell history, process lists). */
+const subjectFileSchema = z.strictObject({
+  name: z.string().trim().min(2, 'the name as the person gives it'),
+  residence: z.string().trim().min(2, 'the place of residence as the person gives it'),
+});
+
+/**
+ * `erasure certificates lookup <subject.json> --purpose <text> --as <user>`: was this
+ * person's data destroyed? Matched by the keyed hash; the look is logged per record found.
+ */
+export async function certificatesLookupCommand(ctx: CliContext, file: string, purpose: string | undefined, user: string | undefined): Promise<void> {
+  const actor = actorFor(ctx.roles(), user, ['coordinator', 'privacy-officer'], 'looking up a person');
+  if (!purpose || purpose.trim().length < 3) throw new InvalidInputError('certificates lookup', [{ field: '--purpose', message: 'say why (kept in the access log, e.g. "question from the requester")' }]);
+  const subject = readJsonFile(file, subjectFileSchema);
+  const registry = ctx.registry();
+  const found = await lookupSubject(registry, loadKeys(ctx.config).hmacKey, subject.name, subject.residence);
+  const by = `${actor.user} (${actor.role})`;
+  for (const r of found) await appendAccessLog(registry, { actor: by, recordId: r.recordId, action: 'lookup', purpose: purpose.trim() });
+  if (found.length === 0) {
+    ctx.out('No record matches this name and place of residence: no data about this person is in the inventory (the spelling is normalised; a different place of residence does not match).');
+    return;
+  }
+  ctx.out(`${found.length} record(s) match (looked up by ${by}; logged in the access log):`);
+  for (const r of found) {
+    ctx.out(
+      r.certificateId
+        ? `  ${r.recordId}  dossier ${r.dossier}  destroyed ${r.erasedAt ?? '?'}  certificate ${r.certificateId} (ledger entry #${r.sequence ?? '?'})${r.resurrectedAt ? `; data came back and was erased again ${r.resurrectedAt}` : ''}`
+        : `  ${r.recordId}  dossier ${r.dossier}  NOT destroyed yet (erasure status ${r.recordId} shows where it stands)`,
+    );
+  }
 }

@@ -1,8 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { signingKeyFrom } from '../../activities/crypto';
+import { signingKeyFrom, subjectHmac } from '../../activities/crypto';
 import { canonicalJson, sha256Hex } from '../../activities/registry/canonical-json';
 import { issueCertificate } from '../../activities/registry/certificates';
 import { verifyLedger } from '../../activities/registry/ledger-verify';
+import { lookupSubject } from '../../activities/registry/lookup';
 import { seedRecords } from '../helpers/fixtures';
 import { openDatabases, policyIn, testKeys, type Databases } from '../helpers/services';
 
@@ -71,5 +72,35 @@ describe('certificate ledger verification - signatures and chain on a real Postg
     const stranger = signingKeyFrom(generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'));
     const result = await verifyLedger(dbs.registry, new Map([[stranger.keyId, stranger.publicKeyPem]]));
     expect(result.firstProblem?.problem).toMatch(/signed with key [0-9a-f]{16}, which is not among the public keys given/);
+  });
+});
+
+describe('certificates lookup - was this person destroyed, by the keyed hash', () => {
+  let dbs: Databases;
+  beforeAll(() => {
+    dbs = openDatabases();
+  });
+  afterAll(async () => dbs.close());
+
+  it('lookupSubject - an erased and a not yet erased person, and a stranger - finds each by name and residence, as spelled differently', async () => {
+    const [erased, waiting] = await seedRecords(dbs, policyIn(0, 0), 2);
+    const receipt = await issueCertificate(dbs.registry, testKeys.signing, {
+      recordId: erased!.recordId,
+      workflowId: `record-${erased!.recordId}`,
+      runId: 'run-1',
+      erasureStartedAt: new Date().toISOString(),
+      erasures: [{ system: 'case-admin', method: 'sql', locations: [`persons/${erased!.person.personId}`], found: { persons: 1 }, removed: { persons: 1 } }],
+      verifications: [{ system: 'case-admin', verified: true, remaining: { persons: 0 }, checkedAt: new Date().toISOString() }],
+    });
+    const found = await lookupSubject(dbs.registry, testKeys.hmacKey, erased!.person.fullName.toUpperCase(), ` ${erased!.person.residence} `);
+    expect(found).toEqual([{ recordId: erased!.recordId, dossier: erased!.dossier, erasedAt: receipt.issuedAt, certificateId: receipt.certificateId, sequence: receipt.sequence }]);
+    expect(await lookupSubject(dbs.registry, testKeys.hmacKey, waiting!.person.fullName, waiting!.person.residence)).toEqual([{ recordId: waiting!.recordId, dossier: waiting!.dossier }]);
+    expect(await lookupSubject(dbs.registry, testKeys.hmacKey, 'Nobody Known', 'Nowhere')).toEqual([]);
+
+    // The certificate names the subject by the keyed hash only.
+    const body = JSON.stringify((await dbs.registry.query<{ body: unknown }>('SELECT body FROM certificates WHERE record_id = $1', [erased!.recordId])).rows[0]!.body);
+    expect(body).toContain(`"subjectHash":"${subjectHmac(testKeys.hmacKey, erased!.person.fullName, erased!.person.residence)}"`);
+    expect(body).not.toContain(erased!.person.fullName);
+    expect(body).not.toContain(erased!.person.residence);
   });
 });

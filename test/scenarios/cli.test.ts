@@ -211,6 +211,15 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
         expect(html.code).toBe(0);
         expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<svg');
         expect((await cli('report')).stdout).toContain(dossier);
+
+        const verified = await cli('certificates', 'verify');
+        expect(verified).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Ledger intact: \d+ certificate\(s\), each chained to the one before; \d+ signed \(Ed25519/) });
+        const subject = write('subject.json', JSON.stringify({ name: persons[0]!.fullName, residence: persons[0]!.residence }));
+        expect((await cli('certificates', 'lookup', subject, '--purpose', 'question from the requester', '--as', 'rev')).stderr).toContain('looking up a person is for the role coordinator or privacy-officer');
+        const lookup = await cli('certificates', 'lookup', subject, '--purpose', 'question from the requester', '--as', 'otto');
+        expect(lookup.stdout).toMatch(new RegExp(`${dossier}-R1\\s+dossier ${dossier}\\s+destroyed \\S+\\s+certificate [0-9a-f-]{36} \\(ledger entry #\\d+\\)`));
+        expect(lookup.stdout).not.toContain(persons[0]!.fullName);
+        expect((await cli('access-log', '--record', `${dossier}-R1`)).stdout).toMatch(/lookup\s+otto \(privacy-officer\)\s+question from the requester/);
       },
       testServices().temporalAddress,
       taskQueue,
