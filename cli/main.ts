@@ -11,7 +11,7 @@ import { policyAddCommand } from './commands/policy';
 import { reconcileCommand } from './commands/reconcile';
 import { purgeApproveCommand, purgeRunCommand, purgeScheduleCommand, purgeStatusCommand } from './commands/purge';
 import { reportCommand } from './commands/report';
-import { certificatesLookupCommand, certificatesPublicKeyCommand, certificatesVerifyCommand } from './commands/certificates';
+import { certificatesExportCommand, certificatesLookupCommand, certificatesPublicKeyCommand, certificatesVerifyCommand } from './commands/certificates';
 
 const USAGE = `erasure — the deletion coordinators' command line
 
@@ -38,6 +38,8 @@ Destruction (the purge run releases due records in waves; see README "The purge 
   erasure certificates public-key                    the signing keys' public halves (PEM), for auditors
   erasure certificates lookup <subject.json> --purpose <text> --as <coordinator|privacy-officer>
                                                      was this person's data destroyed? (name and residence from a file)
+  erasure certificates export (--record <id> | --run <runId>) --out <folder>
+                                                     JSON and a forwardable HTML document, checked while exported
 
 Inquiries (every action names who acts: --as <user>, checked against ERASURE_ROLES)
   erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>
@@ -103,6 +105,8 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
       note: { type: 'string' },
       html: { type: 'string' },
       'public-key': { type: 'string', multiple: true },
+      run: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -198,6 +202,7 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
       if (rest[0] === 'verify') return certificatesVerifyCommand(ctx(), v['public-key'] ?? []);
       if (rest[0] === 'public-key') return certificatesPublicKeyCommand(ctx());
       if (rest[0] === 'lookup' && rest[1]) return certificatesLookupCommand(ctx(), rest[1], v.purpose, v.as);
+      if (rest[0] === 'export') return certificatesExportCommand(ctx(), { record: v.record, run: v.run, out: v.out });
       throw new UsageError('use `erasure certificates verify [--public-key <key.pem>]`, `erasure certificates public-key` or `erasure certificates lookup <subject.json> --purpose <text> --as <user>`');
     case 'report':
       return reportCommand(ctx(), { json: v.json, html: v.html });

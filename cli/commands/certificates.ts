@@ -1,12 +1,16 @@
 import { createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { publicKeyId } from '../../activities/crypto';
 import { appendAccessLog } from '../../activities/registry/inquiries';
 import { verifyLedger } from '../../activities/registry/ledger-verify';
 import { lookupSubject } from '../../activities/registry/lookup';
 import { loadKeys } from '../../infra/keys';
 import { z } from 'zod';
+import type { PurgeReport } from '../../schemas/purge';
 import { actorFor } from '../actors';
+import { certificateDocument } from '../certificates/document';
+import { certificateOfRecord, certificatesOfRun, type ExportedCertificate } from '../certificates/ledger-entries';
 import { readJsonFile } from '../json-file';
 import { ErasureError, InvalidInputError } from '../../schemas/errors';
 import type { CliContext } from '../context';
@@ -90,4 +94,40 @@ export async function certificatesLookupCommand(ctx: CliContext, file: string, p
         : `  ${r.recordId}  dossier ${r.dossier}  NOT destroyed yet (erasure status ${r.recordId} shows where it stands)`,
     );
   }
+}
+
+/**
+ * `erasure certificates export (--record <id> | --run <runId>) --out <folder>`: the
+ * certificate(s) as JSON (signed body, chain, signature, public key) and as a document to
+ * forward (HTML), each checked once more while exported.
+ */
+export async function certificatesExportCommand(ctx: CliContext, options: { record?: string; run?: string; out?: string }): Promise<void> {
+  if (!options.out) throw new InvalidInputError('certificates export', [{ field: '--out', message: 'name the folder to write to' }]);
+  if (!!options.record === !!options.run) throw new InvalidInputError('certificates export', [{ field: '--record/--run', message: 'give one record id or one purge run id' }]);
+  if (!existsSync(options.out) || !statSync(options.out).isDirectory()) throw new InvalidInputError('certificates export', [{ field: '--out', message: `${options.out} is not an existing folder` }]);
+  const registry = ctx.registry();
+  let base: string;
+  let entries: ExportedCertificate[];
+  let summary: string[] = [];
+  if (options.record) {
+    const one = await certificateOfRecord(registry, options.record);
+    if (!one) throw new InvalidInputError('certificates export', [{ field: '--record', message: `record ${options.record} has no certificate (not erased yet, or not a record id)` }]);
+    entries = [one];
+    base = `${options.record}.certificate`;
+  } else {
+    const run = options.run as string;
+    const { rows } = await registry.query<{ report: PurgeReport | null }>('SELECT report FROM purge_runs WHERE run_ref = $1', [run]);
+    if (!rows[0]) throw new InvalidInputError('certificates export', [{ field: '--run', message: `no purge run ${run}; \`erasure purge status\` lists the runs` }]);
+    entries = await certificatesOfRun(registry, run);
+    const r = rows[0].report;
+    summary = r ? [`Purge run ${run}: ${r.startedAt} → ${r.finishedAt}`, `released ${r.released}, restarted ${r.restarted}, erased ${r.erased}, failed ${r.failed}, pending ${r.pending}`] : [`Purge run ${run} (still running)`];
+    base = `${run}.certificates`;
+  }
+  const bad = entries.filter((e) => !e.checkedAtExport.hashMatches || e.checkedAtExport.signatureValid === false);
+  const json = join(options.out, `${base}.json`);
+  const doc = join(options.out, `${base}.html`);
+  writeFileSync(json, `${JSON.stringify(options.record ? entries[0] : entries, null, 2)}\n`);
+  writeFileSync(doc, certificateDocument(options.record ? `Deletion certificate · record ${options.record}` : `Deletion certificates · purge run ${options.run ?? ''}`, entries, summary));
+  ctx.out(`${entries.length} certificate(s) exported: ${json}, ${doc}`);
+  if (bad.length) throw new ErasureError('VERIFICATION_FAILED', `${bad.length} exported certificate(s) do NOT hold up (hash or signature): ledger entries ${bad.map((e) => `#${e.sequence}`).join(', ')}; run \`erasure certificates verify\``);
 }

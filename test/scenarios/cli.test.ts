@@ -220,6 +220,16 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
         expect(lookup.stdout).toMatch(new RegExp(`${dossier}-R1\\s+dossier ${dossier}\\s+destroyed \\S+\\s+certificate [0-9a-f-]{36} \\(ledger entry #\\d+\\)`));
         expect(lookup.stdout).not.toContain(persons[0]!.fullName);
         expect((await cli('access-log', '--record', `${dossier}-R1`)).stdout).toMatch(/lookup\s+otto \(privacy-officer\)\s+question from the requester/);
+
+        expect((await cli('certificates', 'export', '--record', `${dossier}-R1`, '--out', dir)).stdout).toContain('1 certificate(s) exported');
+        const exported = JSON.parse(readFileSync(join(dir, `${dossier}-R1.certificate.json`), 'utf8')) as { certificate: Record<string, unknown>; checkedAtExport: Record<string, unknown> };
+        expect(exported.checkedAtExport).toMatchObject({ hashMatches: true, signatureValid: true });
+        expect(exported.certificate).toMatchObject({ recordId: `${dossier}-R1`, dossier, subjectHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+        const document = readFileSync(join(dir, `${dossier}-R1.certificate.html`), 'utf8');
+        expect(document).toContain('✓ verifies');
+        expect(document).not.toContain(persons[0]!.fullName);
+        expect(document).not.toContain(persons[0]!.residence);
+        expect((await cli('certificates', 'export', '--run', runId, '--out', dir)).stdout).toContain('2 certificate(s) exported');
       },
       testServices().temporalAddress,
       taskQueue,
