@@ -73,6 +73,7 @@ async function main(): Promise<void> {
       coordinatorsEmail: config.COORDINATORS_EMAIL,
       storageRate: config.ERASURE_STORAGE_RATE,
       reportsDir: reportsDir(config),
+      documentsRoot: config.ERASURE_DOCUMENTS_ROOT,
     });
     worker.done.then(
       () => {

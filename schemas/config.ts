@@ -40,6 +40,8 @@ export const configSchema = z.object({
     .positive('ERASURE_STORAGE_RATE must be more than 0')
     .max(100_000, 'ERASURE_STORAGE_RATE must be at most 100000')
     .default(500),
+  /** The document store (research reports and their derived copies). Unset: no documents system; such locations are refused at import. */
+  ERASURE_DOCUMENTS_ROOT: z.string().min(1).optional(),
   /** Where purge runs write their report files (dry-run record lists). Unset: <data folder>/reports. */
   ERASURE_REPORTS_DIR: z.string().min(1).optional(),
   /** Registry database. Unset: the embedded PostgreSQL's `erasure_registry` database. */

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     coordinatorsEmail: config.COORDINATORS_EMAIL,
     storageRate: config.ERASURE_STORAGE_RATE,
     reportsDir: reportsDir(config),
+    documentsRoot: config.ERASURE_DOCUMENTS_ROOT,
   });
   console.log(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${target.connection.address ?? 'the configured server'}`);
   const stop = () => void running.shutdown();

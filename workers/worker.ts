@@ -26,6 +26,8 @@ export interface StartWorkerOptions {
   readonly coordinatorsEmail: string;
   /** Erasure activities started per second on the storage queue, across all workers (ERASURE_STORAGE_RATE). */
   readonly storageRate: number;
+  /** The document store's root (ERASURE_DOCUMENTS_ROOT); unset: no documents system. */
+  readonly documentsRoot?: string | undefined;
   /** Where purge runs write report files (dry-run record lists). */
   readonly reportsDir: string;
   /** A prebuilt workflow bundle; by default the worker bundles `workflows/` itself. */
@@ -47,7 +49,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   // Checked before anything starts: without it no erased record could get its certificate.
   if (!options.keys.signing) throw new Error('no certificate signing key: set ERASURE_SIGNING_KEY (an Ed25519 key; `npm run keys:signing` makes one), or run `npm start` once so that keys.json has one');
   const registry = createPool(options.databases.registry, 20);
-  const storage = configuredAdapters(options.databases);
+  const storage = configuredAdapters(options.databases, { documentsRoot: options.documentsRoot });
   const mailer = smtpMailer(options.smtpUrl, options.mailFrom);
   let connection: NativeConnection | undefined;
   let clientConnection: Connection | undefined;

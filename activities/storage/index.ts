@@ -1,6 +1,7 @@
 import { createPool } from '../pg-pool';
 import { adapterRegistry, type AdapterRegistry } from './adapter';
 import { caseAdminAdapter } from './case-admin';
+import { documentsAdapter } from './documents';
 
 export interface ConfiguredAdapters {
   readonly adapters: AdapterRegistry;
@@ -11,10 +12,11 @@ export interface ConfiguredAdapters {
  * The storage systems this deployment can erase from. Pools connect lazily, so the CLI
  * can use the adapters to check locators without touching the systems.
  */
-export function configuredAdapters(urls: { caseAdmin: string }): ConfiguredAdapters {
+export function configuredAdapters(urls: { caseAdmin: string }, options: { documentsRoot?: string | undefined } = {}): ConfiguredAdapters {
   const caseAdmin = createPool(urls.caseAdmin, 10);
   return {
-    adapters: adapterRegistry([caseAdminAdapter(caseAdmin)]),
+    // A system without configuration has no adapter: its locations are refused at import.
+    adapters: adapterRegistry([caseAdminAdapter(caseAdmin), ...(options.documentsRoot ? [documentsAdapter(options.documentsRoot)] : [])]),
     close: () => caseAdmin.end(),
   };
 }

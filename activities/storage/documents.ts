@@ -1,0 +1,142 @@
+import { lstat, open, readdir, readFile, realpath, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { ErasureError } from '../../schemas/errors';
+import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
+import type { ConsultationSection, DataCategory, StorageAdapter, SystemLocation } from './adapter';
+
+/**
+ * A locator is a path relative to the store's root, e.g. `reports/2023/R-17.pdf`: no
+ * absolute paths, no `..`, no empty or hidden segments. Checked at import and again
+ * before every file operation (with symlinks resolved), so nothing outside the root is
+ * ever read or deleted.
+ */
+function locatorProblem(locator: string): string | undefined {
+  if (isAbsolute(locator) || locator.startsWith('/')) return `documents locators are paths inside the store, not absolute paths ("${locator}")`;
+  const segments = locator.split('/');
+  if (segments.some((s) => s === '..' || s === '.' || s === '')) return `documents locators may not contain "..", "." or empty segments ("${locator}")`;
+  if (segments.some((s) => s.startsWith('.'))) return `documents locators may not name hidden files or folders ("${locator}")`;
+  if (!/^[A-Za-z0-9._/-]+$/.test(locator)) return `documents locators hold only letters, digits and . _ / - ("${locator}")`;
+  return undefined;
+}
+
+/**
+ * Derived copies follow a naming convention: files beside the original whose name starts
+ * with the original's name and a dot — `R-17.pdf.txt` (text extract), `R-17.pdf.thumb.png`.
+ */
+const isDerivedOf = (original: string, candidate: string) => candidate.startsWith(`${original}.`);
+
+/** Documents on a file store: each located file and its derived copies, deleted and fsynced. */
+export function documentsAdapter(rootDir: string): StorageAdapter {
+  const root = resolve(rootDir);
+
+  /** The absolute path of a locator, refused if it (or a symlink on the way) leads outside the root. */
+  const pathOf = async (locator: string): Promise<string> => {
+    const problem = locatorProblem(locator);
+    if (problem) throw new ErasureError('INVALID_INPUT', problem);
+    const path = join(root, ...locator.split('/'));
+    const realRoot = await realpath(root);
+    const parent = await realpath(dirname(path)).catch(() => undefined);
+    if (parent !== undefined) {
+      const inside = relative(realRoot, parent);
+      if (inside.startsWith('..') || isAbsolute(inside)) throw new ErasureError('INVALID_INPUT', `documents locator "${locator}" leads outside the store (through a symbolic link); refused`);
+    }
+    const stat = await lstat(path).catch(() => undefined);
+    if (stat?.isSymbolicLink()) throw new ErasureError('INVALID_INPUT', `documents locator "${locator}" is a symbolic link; only real files are erased`);
+    return path;
+  };
+
+  /** The original (if present) and its derived copies, as absolute paths. */
+  const filesOf = async (locator: string): Promise<{ original?: string; derived: string[] }> => {
+    const path = await pathOf(locator);
+    const name = basename(path);
+    const siblings = await readdir(dirname(path)).catch(() => [] as string[]);
+    const derived: string[] = [];
+    for (const s of siblings.filter((s) => isDerivedOf(name, s))) {
+      const stat = await lstat(join(dirname(path), s));
+      if (stat.isFile()) derived.push(join(dirname(path), s));
+    }
+    const original = (await lstat(path).catch(() => undefined))?.isFile() ? path : undefined;
+    return { ...(original ? { original } : {}), derived };
+  };
+
+  const count = async (locators: readonly string[]) => {
+    let files = 0;
+    let derived = 0;
+    for (const l of locators) {
+      const found = await filesOf(l);
+      files += found.original ? 1 : 0;
+      derived += found.derived.length;
+    }
+    return { files, 'derived-copies': derived };
+  };
+
+  /** Makes a deletion durable: the directory entry is gone from disk, not only from the cache. */
+  const syncDir = async (dir: string) => {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  };
+
+  return {
+    system: 'documents',
+
+    checkLocator: locatorProblem,
+
+    async locate(locators): Promise<SystemLocation> {
+      return { system: 'documents', present: await count(locators) };
+    },
+
+    async findMissing(locators): Promise<string[]> {
+      const missing: string[] = [];
+      for (const l of locators) if (!(await filesOf(l)).original) missing.push(l);
+      return missing;
+    },
+
+    async erase(locators): Promise<SystemErasure> {
+      let files = 0;
+      let derived = 0;
+      for (const l of locators) {
+        const found = await filesOf(l);
+        const targets = [...found.derived, ...(found.original ? [found.original] : [])];
+        for (const target of targets) {
+          // Erasing what is already gone is success: a retried activity removes nothing more.
+          await unlink(target).catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== 'ENOENT') throw err;
+          });
+        }
+        files += found.original ? 1 : 0;
+        derived += found.derived.length;
+        if (targets.length) await syncDir(dirname(targets[0] as string));
+      }
+      return { system: 'documents', method: 'unlink-and-fsync-with-derived-copies', locations: [...locators], found: {}, removed: { files, 'derived-copies': derived } };
+    },
+
+    async verifyErased(locators): Promise<SystemVerification> {
+      const remaining = await count(locators);
+      return { system: 'documents', verified: remaining.files === 0 && remaining['derived-copies'] === 0, remaining, checkedAt: new Date().toISOString() };
+    },
+
+    categories(present): DataCategory[] {
+      const categories: DataCategory[] = [];
+      if (present.files) categories.push({ category: 'documents-reports', count: present.files });
+      if (present['derived-copies']) categories.push({ category: 'document-copies-extracts', count: present['derived-copies'] });
+      return categories;
+    },
+
+    async consult(locators): Promise<ConsultationSection> {
+      const items: ConsultationSection['items'][number][] = [];
+      for (const l of locators) {
+        const found = await filesOf(l);
+        for (const file of [...(found.original ? [found.original] : []), ...found.derived]) {
+          const name = relative(root, file).split(sep).join('/');
+          const text = file.endsWith('.txt') ? (await readFile(file, 'utf8')).slice(0, 20_000) : undefined;
+          items.push({ kind: 'document', fields: { path: name, ...(text !== undefined ? { text } : { note: 'binary file: open it from the store' }) } });
+        }
+      }
+      return { system: 'documents', items };
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createActivities } from '../../activities';
+import { smtpMailer } from '../../activities/mail/mailer';
+import { importInventory } from '../../activities/registry/import-inventory';
+import { storePolicy } from '../../activities/registry/policies';
+import { adapterRegistry } from '../../activities/storage/adapter';
+import { caseAdminAdapter } from '../../activities/storage/case-admin';
+import { documentsAdapter } from '../../activities/storage/documents';
+import { InvalidInputError } from '../../schemas/errors';
+import { certificatesFor, personRows, seedPerson } from '../helpers/fixtures';
+import { openDatabases, policyIn, testKeys, uniqueId, type Databases } from '../helpers/services';
+
+describe('documents adapter - real files on a file store', () => {
+  let root: string;
+  const put = (path: string, text = 'report text') => {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'documents-'));
+  });
+
+  it('erase - a report with its text extract and thumbnail - removes all three, leaves a neighbour alone, and a second erase removes nothing', async () => {
+    put('reports/2023/R-17.pdf');
+    put('reports/2023/R-17.pdf.txt', 'extracted text');
+    put('reports/2023/R-17.pdf.thumb.png');
+    put('reports/2023/R-170.pdf'); // shares a prefix, not a derived copy
+    const adapter = documentsAdapter(root);
+    const locators = ['reports/2023/R-17.pdf'];
+    await expect(adapter.locate(locators)).resolves.toEqual({ system: 'documents', present: { files: 1, 'derived-copies': 2 } });
+    expect(adapter.categories({ files: 1, 'derived-copies': 2 })).toEqual([
+      { category: 'documents-reports', count: 1 },
+      { category: 'document-copies-extracts', count: 2 },
+    ]);
+    const consulted = await adapter.consult(locators);
+    expect(consulted.items.map((i) => i.fields.path).sort()).toEqual(['reports/2023/R-17.pdf', 'reports/2023/R-17.pdf.thumb.png', 'reports/2023/R-17.pdf.txt']);
+    expect(consulted.items.find((i) => i.fields.path === 'reports/2023/R-17.pdf.txt')?.fields.text).toBe('extracted text');
+
+    await expect(adapter.erase(locators)).resolves.toMatchObject({ removed: { files: 1, 'derived-copies': 2 } });
+    expect(existsSync(join(root, 'reports/2023/R-17.pdf.txt'))).toBe(false);
+    expect(readFileSync(join(root, 'reports/2023/R-170.pdf'), 'utf8')).toBe('report text');
+    await expect(adapter.verifyErased(locators)).resolves.toMatchObject({ verified: true, remaining: { files: 0, 'derived-copies': 0 } });
+    await expect(adapter.erase(locators)).resolves.toMatchObject({ removed: { files: 0, 'derived-copies': 0 } });
+    await expect(adapter.findMissing(locators)).resolves.toEqual(locators);
+  });
+
+  it('checkLocator and erase - paths outside the store, directly or through a symbolic link - are refused and nothing outside is touched', async () => {
+    const adapter = documentsAdapter(root);
+    expect(adapter.checkLocator('/etc/passwd')).toContain('not absolute paths');
+    expect(adapter.checkLocator('reports/../../etc/passwd')).toContain('may not contain ".."');
+    expect(adapter.checkLocator('reports/.ssh/id')).toContain('hidden');
+    expect(adapter.checkLocator('reports/2023/R-17.pdf')).toBeUndefined();
+
+    const outside = mkdtempSync(join(tmpdir(), 'outside-'));
+    writeFileSync(join(outside, 'victim.pdf'), 'not ours');
+    symlinkSync(outside, join(root, 'linked'));
+    await expect(adapter.erase(['linked/victim.pdf'])).rejects.toThrow('leads outside the store');
+    expect(readFileSync(join(outside, 'victim.pdf'), 'utf8')).toBe('not ours');
+  });
+});
+
+describe('a record in the case administration and the document store - erased and certified in both', () => {
+  let dbs: Databases;
+  let root: string;
+  beforeAll(() => {
+    dbs = openDatabases();
+    root = mkdtempSync(join(tmpdir(), 'documents-'));
+  });
+  afterAll(async () => dbs.close());
+
+  const adapters = () => adapterRegistry([caseAdminAdapter(dbs.caseAdmin), documentsAdapter(root)]);
+
+  it('importInventory - a documents location outside the store - refuses the whole file and imports nothing', async () => {
+    const policy = policyIn(0, 0);
+    await storePolicy(dbs.registry, policy);
+    const person = await seedPerson(dbs.caseAdmin);
+    const dossier = uniqueId('D');
+    const error = await importInventory(dbs.registry, {
+      sourceName: 'traversal.csv',
+      sourceSha256: uniqueId('x'),
+      policyVersion: policy.version,
+      adapters: adapters(),
+      hmacKey: testKeys.hmacKey,
+      records: [
+        { line: 2, record: { recordId: `${dossier}-R1`, dossier, subjectRef: person.personId, locations: [{ system: 'case-admin', locator: `persons/${person.personId}` }] } },
+        { line: 3, record: { recordId: `${dossier}-R2`, dossier, subjectRef: person.personId, locations: [{ system: 'documents', locator: '/etc/passwd' }] } },
+      ],
+    }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as Error).message).toContain('not absolute paths');
+    expect((await dbs.registry.query('SELECT 1 FROM records WHERE dossier = $1', [dossier])).rowCount).toBe(0);
+  });
+
+  it('eraseRecord - case rows and a report with its derived copies - are erased, verified and certified per system', async () => {
+    const policy = policyIn(0, 0);
+    await storePolicy(dbs.registry, policy);
+    const person = await seedPerson(dbs.caseAdmin);
+    const dossier = uniqueId('D');
+    const recordId = `${dossier}-R1`;
+    mkdirSync(join(root, 'reports'), { recursive: true });
+    for (const f of [`${recordId}.pdf`, `${recordId}.pdf.txt`]) writeFileSync(join(root, 'reports', f), 'report about the person');
+    await importInventory(dbs.registry, {
+      sourceName: 'spread.csv',
+      sourceSha256: uniqueId('x'),
+      policyVersion: policy.version,
+      adapters: adapters(),
+      hmacKey: testKeys.hmacKey,
+      records: [
+        {
+          line: 2,
+          record: {
+            recordId,
+            dossier,
+            subjectRef: person.personId,
+            locations: [
+              { system: 'case-admin', locator: `persons/${person.personId}` },
+              { system: 'documents', locator: `reports/${recordId}.pdf` },
+            ],
+          },
+        },
+      ],
+    });
+    const activities = createActivities({ registry: dbs.registry, adapters: adapters(), keys: testKeys, mailer: smtpMailer('smtp://127.0.0.1:1', 'x@test.invalid'), coordinatorsEmail: 'c@test.invalid' });
+    const result = await activities.eraseRecord({ recordId, systems: ['case-admin', 'documents'], workflowId: `record-${recordId}`, runId: 'run', erasureStartedAt: new Date().toISOString(), decisionRefs: [] });
+    expect(result.systems).toEqual([
+      { system: 'case-admin', removed: { note_sources: 2, notes: 2, person_organisations: 1, persons: 1 } },
+      { system: 'documents', removed: { files: 1, 'derived-copies': 1 } },
+    ]);
+    expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(0);
+    expect(existsSync(join(root, 'reports', `${recordId}.pdf.txt`))).toBe(false);
+    const [certificate] = await certificatesFor(dbs.registry, recordId);
+    expect(certificate?.body).toMatchObject({
+      systems: [
+        { system: 'case-admin', verification: { verified: true } },
+        { system: 'documents', method: 'unlink-and-fsync-with-derived-copies', locations: [`reports/${recordId}.pdf`], found: { files: 1, 'derived-copies': 1 }, verification: { verified: true } },
+      ],
+    });
+  });
+});
