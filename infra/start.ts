@@ -74,6 +74,7 @@ async function main(): Promise<void> {
       storageRate: config.ERASURE_STORAGE_RATE,
       reportsDir: reportsDir(config),
       documentsRoot: config.ERASURE_DOCUMENTS_ROOT,
+      maildir: config.ERASURE_MAILDIR,
     });
     worker.done.then(
       () => {

@@ -42,6 +42,8 @@ export const configSchema = z.object({
     .default(500),
   /** The document store (research reports and their derived copies). Unset: no documents system; such locations are refused at import. */
   ERASURE_DOCUMENTS_ROOT: z.string().min(1).optional(),
+  /** The mailbox where inquiries arrive, as a Maildir folder. Unset: no mailbox system; such locations are refused at import. */
+  ERASURE_MAILDIR: z.string().min(1).optional(),
   /** Where purge runs write their report files (dry-run record lists). Unset: <data folder>/reports. */
   ERASURE_REPORTS_DIR: z.string().min(1).optional(),
   /** Registry database. Unset: the embedded PostgreSQL's `erasure_registry` database. */

@@ -21,7 +21,7 @@ export const locationSchema = z.strictObject({
     .trim()
     .min(1, 'locator is empty')
     .max(512)
-    .regex(/^[A-Za-z0-9._:/-]*$/, 'a locator holds only letters, digits and . _ : / - (a reference, never personal data)')
+    .regex(/^[A-Za-z0-9._:/@+=-]*$/, 'a locator holds only letters, digits and . _ : / @ + = - (a reference, never personal data)')
     .refine((l) => !l.split('/').includes('..'), 'a locator may not contain ".." segments'),
 });
 export type Location = z.infer<typeof locationSchema>;

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     storageRate: config.ERASURE_STORAGE_RATE,
     reportsDir: reportsDir(config),
     documentsRoot: config.ERASURE_DOCUMENTS_ROOT,
+    maildir: config.ERASURE_MAILDIR,
   });
   console.log(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${target.connection.address ?? 'the configured server'}`);
   const stop = () => void running.shutdown();

@@ -28,6 +28,8 @@ export interface StartWorkerOptions {
   readonly storageRate: number;
   /** The document store's root (ERASURE_DOCUMENTS_ROOT); unset: no documents system. */
   readonly documentsRoot?: string | undefined;
+  /** The inquiry mailbox as a Maildir (ERASURE_MAILDIR); unset: no mailbox system. */
+  readonly maildir?: string | undefined;
   /** Where purge runs write report files (dry-run record lists). */
   readonly reportsDir: string;
   /** A prebuilt workflow bundle; by default the worker bundles `workflows/` itself. */
@@ -49,7 +51,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   // Checked before anything starts: without it no erased record could get its certificate.
   if (!options.keys.signing) throw new Error('no certificate signing key: set ERASURE_SIGNING_KEY (an Ed25519 key; `npm run keys:signing` makes one), or run `npm start` once so that keys.json has one');
   const registry = createPool(options.databases.registry, 20);
-  const storage = configuredAdapters(options.databases, { documentsRoot: options.documentsRoot });
+  const storage = configuredAdapters(options.databases, { documentsRoot: options.documentsRoot, maildir: options.maildir });
   const mailer = smtpMailer(options.smtpUrl, options.mailFrom);
   let connection: NativeConnection | undefined;
   let clientConnection: Connection | undefined;

@@ -35,7 +35,7 @@ export async function importCommand(ctx: CliContext, options: ImportOptions): Pr
   if (parsed.records.length === 0) {
     throw new InvalidInputError(options.file, [{ field: '(file)', message: 'holds no records' }]);
   }
-  const storage = configuredAdapters(databaseUrls(ctx.config), { documentsRoot: ctx.config.ERASURE_DOCUMENTS_ROOT });
+  const storage = configuredAdapters(databaseUrls(ctx.config), { documentsRoot: ctx.config.ERASURE_DOCUMENTS_ROOT, maildir: ctx.config.ERASURE_MAILDIR });
   const total = parsed.records.length;
   let lastReport = 0;
   try {

@@ -11,7 +11,7 @@ const PAGE = 500;
  * and reported. Safe to run at any time.
  */
 export async function reconcileCommand(ctx: CliContext, dossier: string | undefined): Promise<void> {
-  const storage = configuredAdapters(databaseUrls(ctx.config), { documentsRoot: ctx.config.ERASURE_DOCUMENTS_ROOT });
+  const storage = configuredAdapters(databaseUrls(ctx.config), { documentsRoot: ctx.config.ERASURE_DOCUMENTS_ROOT, maildir: ctx.config.ERASURE_MAILDIR });
   const runRef = `cli-${new Date().toISOString()}`;
   let checked = 0;
   let cursor: string | undefined;

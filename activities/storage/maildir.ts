@@ -1,0 +1,139 @@
+import { open, readdir, readFile, unlink } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { ErasureError } from '../../schemas/errors';
+import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
+import type { ConsultationSection, DataCategory, StorageAdapter, SystemLocation } from './adapter';
+
+/** `message-id:<id-left>@<id-right>`, the Message-ID without its angle brackets. */
+const LOCATOR = /^message-id:([A-Za-z0-9.!#$%&*+/=?^_{|}~-]{1,200}@[A-Za-z0-9.-]{1,200})$/;
+
+const messageIdOf = (locator: string): string => {
+  const match = LOCATOR.exec(locator);
+  if (!match?.[1]) throw new ErasureError('INVALID_INPUT', `not a mailbox locator: ${locator} (expected message-id:<id>@<host>)`);
+  return match[1].toLowerCase();
+};
+
+/** The header block of a message, with folded lines unfolded. */
+function headers(text: string): Map<string, string> {
+  const end = text.search(/\r?\n\r?\n/);
+  const block = (end === -1 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  const map = new Map<string, string>();
+  for (const line of block.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) {
+      const name = line.slice(0, colon).trim().toLowerCase();
+      if (!map.has(name)) map.set(name, line.slice(colon + 1).trim());
+    }
+  }
+  return map;
+}
+
+const normalisedId = (value: string | undefined) => value?.trim().replace(/^<|>$/g, '').toLowerCase();
+
+/**
+ * The mailbox where the inquiries arrived, as a Maildir (Maildir++ sub-folders included):
+ * messages are found by their Message-ID header and deleted from `cur/` and `new/`, with
+ * the folder fsynced. Nothing outside the Maildir is read.
+ */
+export function maildirAdapter(rootDir: string): StorageAdapter {
+  const root = resolve(rootDir);
+
+  /** Every message file, with its Message-ID, in the root folder and the Maildir++ sub-folders (`.Name/`). */
+  const index = async (): Promise<{ path: string; messageId: string | undefined }[]> => {
+    const folders = [root, ...(await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && d.name.startsWith('.') && d.name !== '..' && d.name !== '.').map((d) => join(root, d.name))];
+    const messages: { path: string; messageId: string | undefined }[] = [];
+    for (const folder of folders) {
+      for (const sub of ['cur', 'new']) {
+        const dir = join(folder, sub);
+        const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+        for (const entry of entries.filter((e) => e.isFile())) {
+          const path = join(dir, entry.name);
+          const head = await readHead(path);
+          messages.push({ path, messageId: normalisedId(headers(head).get('message-id')) });
+        }
+      }
+    }
+    return messages;
+  };
+
+  const matching = async (locators: readonly string[]) => {
+    const wanted = new Map(locators.map((l) => [messageIdOf(l), l]));
+    return (await index()).filter((m) => m.messageId !== undefined && wanted.has(m.messageId));
+  };
+
+  const count = async (locators: readonly string[]) => ({ messages: (await matching(locators)).length });
+
+  const syncDir = async (dir: string) => {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  };
+
+  return {
+    system: 'mailbox',
+
+    checkLocator(locator) {
+      return LOCATOR.test(locator) ? undefined : `mailbox locators look like "message-id:<id>@<host>" (the Message-ID without < >), not "${locator}"`;
+    },
+
+    async locate(locators): Promise<SystemLocation> {
+      return { system: 'mailbox', present: await count(locators) };
+    },
+
+    async findMissing(locators): Promise<string[]> {
+      const found = new Set((await matching(locators)).map((m) => m.messageId));
+      return locators.filter((l) => !found.has(messageIdOf(l)));
+    },
+
+    async erase(locators): Promise<SystemErasure> {
+      const found = await matching(locators);
+      const dirs = new Set<string>();
+      for (const message of found) {
+        await unlink(message.path).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+        });
+        dirs.add(join(message.path, '..'));
+      }
+      for (const dir of dirs) await syncDir(dir);
+      return { system: 'mailbox', method: 'maildir-unlink-and-fsync', locations: [...locators], found: {}, removed: { messages: found.length } };
+    },
+
+    async verifyErased(locators): Promise<SystemVerification> {
+      const remaining = await count(locators);
+      return { system: 'mailbox', verified: remaining.messages === 0, remaining, checkedAt: new Date().toISOString() };
+    },
+
+    categories(present): DataCategory[] {
+      return present.messages ? [{ category: 'inquiry-emails', count: present.messages }] : [];
+    },
+
+    async consult(locators): Promise<ConsultationSection> {
+      const items: ConsultationSection['items'][number][] = [];
+      for (const message of await matching(locators)) {
+        const text = await readFile(message.path, 'utf8');
+        const h = headers(text);
+        const body = text.slice(Math.max(text.search(/\r?\n\r?\n/), 0)).trim().slice(0, 20_000);
+        items.push({
+          kind: 'e-mail',
+          fields: { file: relative(root, message.path), from: h.get('from') ?? '', date: h.get('date') ?? '', subject: h.get('subject') ?? '', text: body },
+        });
+      }
+      return { system: 'mailbox', items };
+    },
+  };
+}
+
+/** The first 64 KiB of a message: enough for its headers. */
+async function readHead(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
