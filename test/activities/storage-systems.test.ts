@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActivities } from '../../activities';
@@ -8,6 +8,7 @@ import { storePolicy } from '../../activities/registry/policies';
 import { adapterRegistry } from '../../activities/storage/adapter';
 import { caseAdminAdapter } from '../../activities/storage/case-admin';
 import { documentsAdapter } from '../../activities/storage/documents';
+import { maildirAdapter } from '../../activities/storage/maildir';
 import { InvalidInputError } from '../../schemas/errors';
 import { certificatesFor, personRows, seedPerson } from '../helpers/fixtures';
 import { openDatabases, policyIn, testKeys, uniqueId, type Databases } from '../helpers/services';
@@ -61,16 +62,19 @@ describe('documents adapter - real files on a file store', () => {
   });
 });
 
-describe('a record in the case administration and the document store - erased and certified in both', () => {
+describe('a record in the case administration, the document store and the mailbox - erased and certified in all three', () => {
   let dbs: Databases;
   let root: string;
+  let maildir: string;
   beforeAll(() => {
     dbs = openDatabases();
     root = mkdtempSync(join(tmpdir(), 'documents-'));
+    maildir = mkdtempSync(join(tmpdir(), 'maildir-'));
+    for (const dir of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, dir));
   });
   afterAll(async () => dbs.close());
 
-  const adapters = () => adapterRegistry([caseAdminAdapter(dbs.caseAdmin), documentsAdapter(root)]);
+  const adapters = () => adapterRegistry([caseAdminAdapter(dbs.caseAdmin), documentsAdapter(root), maildirAdapter(maildir)]);
 
   it('importInventory - a documents location outside the store - refuses the whole file and imports nothing', async () => {
     const policy = policyIn(0, 0);
@@ -93,7 +97,7 @@ describe('a record in the case administration and the document store - erased an
     expect((await dbs.registry.query('SELECT 1 FROM records WHERE dossier = $1', [dossier])).rowCount).toBe(0);
   });
 
-  it('eraseRecord - case rows and a report with its derived copies - are erased, verified and certified per system', async () => {
+  it('eraseRecord - case rows, a report with its derived copies and the inquiry e-mail - are erased, verified and certified per system', async () => {
     const policy = policyIn(0, 0);
     await storePolicy(dbs.registry, policy);
     const person = await seedPerson(dbs.caseAdmin);
@@ -101,6 +105,8 @@ describe('a record in the case administration and the document store - erased an
     const recordId = `${dossier}-R1`;
     mkdirSync(join(root, 'reports'), { recursive: true });
     for (const f of [`${recordId}.pdf`, `${recordId}.pdf.txt`]) writeFileSync(join(root, 'reports', f), 'report about the person');
+    const messageId = `${uniqueId('inquiry')}@mail.example.org`;
+    writeFileSync(join(maildir, 'cur', `${uniqueId('1710235800.M1')}.host:2,S`), `Message-ID: <${messageId}>\r\nSubject: Inquiry\r\n\r\nWhich data do you hold about me?\r\n`);
     await importInventory(dbs.registry, {
       sourceName: 'spread.csv',
       sourceSha256: uniqueId('x'),
@@ -117,17 +123,20 @@ describe('a record in the case administration and the document store - erased an
             locations: [
               { system: 'case-admin', locator: `persons/${person.personId}` },
               { system: 'documents', locator: `reports/${recordId}.pdf` },
+              { system: 'mailbox', locator: `message-id:${messageId}` },
             ],
           },
         },
       ],
     });
     const activities = createActivities({ registry: dbs.registry, adapters: adapters(), keys: testKeys, mailer: smtpMailer('smtp://127.0.0.1:1', 'x@test.invalid'), coordinatorsEmail: 'c@test.invalid' });
-    const result = await activities.eraseRecord({ recordId, systems: ['case-admin', 'documents'], workflowId: `record-${recordId}`, runId: 'run', erasureStartedAt: new Date().toISOString(), decisionRefs: [] });
+    const result = await activities.eraseRecord({ recordId, systems: ['case-admin', 'documents', 'mailbox'], workflowId: `record-${recordId}`, runId: 'run', erasureStartedAt: new Date().toISOString(), decisionRefs: [] });
     expect(result.systems).toEqual([
       { system: 'case-admin', removed: { note_sources: 2, notes: 2, person_organisations: 1, persons: 1 } },
       { system: 'documents', removed: { files: 1, 'derived-copies': 1 } },
+      { system: 'mailbox', removed: { messages: 1 } },
     ]);
+    expect(readdirSync(join(maildir, 'cur'))).toEqual([]);
     expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(0);
     expect(existsSync(join(root, 'reports', `${recordId}.pdf.txt`))).toBe(false);
     const [certificate] = await certificatesFor(dbs.registry, recordId);
@@ -135,6 +144,7 @@ describe('a record in the case administration and the document store - erased an
       systems: [
         { system: 'case-admin', verification: { verified: true } },
         { system: 'documents', method: 'unlink-and-fsync-with-derived-copies', locations: [`reports/${recordId}.pdf`], found: { files: 1, 'derived-copies': 1 }, verification: { verified: true } },
+        { system: 'mailbox', method: 'maildir-unlink-and-fsync', locations: [`message-id:${messageId}`], found: { messages: 1 }, verification: { verified: true } },
       ],
     });
   });
