@@ -1,21 +1,24 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { ErasureError } from '../../schemas/errors';
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
 import type { ConsultationSection, DataCategory, StorageAdapter, SubjectIdentifiers, SystemLocation } from './adapter';
+import { mappedErasure } from './mapped-erasure';
+import type { RelationMap } from './relation-map';
 
 const LOCATOR = /^persons\/([A-Za-z0-9._:-]+)$/;
 
 /**
- * The person's rows, dependants first: a DELETE of a parent before its children would
- * violate the foreign keys, and the whole plan runs in one transaction so that a crash
- * never leaves a person half-erased.
+ * How the case administration's tables relate to a person; the erase order (dependants
+ * first, in one transaction) is derived from it by `erasurePlan`.
  */
-const PLAN = [
-  { kind: 'note_sources', sql: 'DELETE FROM note_sources WHERE note_id IN (SELECT id FROM notes WHERE person_id = ANY($1))', count: 'SELECT count(*)::int AS n FROM note_sources WHERE note_id IN (SELECT id FROM notes WHERE person_id = ANY($1))' },
-  { kind: 'notes', sql: 'DELETE FROM notes WHERE person_id = ANY($1)', count: 'SELECT count(*)::int AS n FROM notes WHERE person_id = ANY($1)' },
-  { kind: 'person_organisations', sql: 'DELETE FROM person_organisations WHERE person_id = ANY($1)', count: 'SELECT count(*)::int AS n FROM person_organisations WHERE person_id = ANY($1)' },
-  { kind: 'persons', sql: 'DELETE FROM persons WHERE id = ANY($1)', count: 'SELECT count(*)::int AS n FROM persons WHERE id = ANY($1)' },
-] as const;
+export const CASE_ADMIN_MAP: RelationMap = {
+  root: { table: 'persons', key: 'id' },
+  relations: [
+    { table: 'notes', column: 'person_id', parent: 'persons', parentKey: 'id', action: 'delete' },
+    { table: 'note_sources', column: 'note_id', parent: 'notes', parentKey: 'id', action: 'delete' },
+    { table: 'person_organisations', column: 'person_id', parent: 'persons', parentKey: 'id', action: 'delete' },
+  ],
+};
 
 function personIds(locators: readonly string[]): string[] {
   return locators.map((locator) => {
@@ -25,17 +28,9 @@ function personIds(locators: readonly string[]): string[] {
   });
 }
 
-async function countRows(db: Pool | PoolClient, ids: string[]): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const step of PLAN) {
-    const { rows } = await db.query<{ n: number }>(step.count, [ids]);
-    counts[step.kind] = rows[0]?.n ?? 0;
-  }
-  return counts;
-}
-
 /** The case-administration database: a person and every row that hangs off them. */
 export function caseAdminAdapter(db: Pool): StorageAdapter {
+  const mapped = mappedErasure(db, CASE_ADMIN_MAP);
   return {
     system: 'case-admin',
 
@@ -44,7 +39,7 @@ export function caseAdminAdapter(db: Pool): StorageAdapter {
     },
 
     async locate(locators): Promise<SystemLocation> {
-      return { system: 'case-admin', present: await countRows(db, personIds(locators)) };
+      return { system: 'case-admin', present: await mapped.count(personIds(locators)) };
     },
 
     async findMissing(locators): Promise<string[]> {
@@ -55,22 +50,7 @@ export function caseAdminAdapter(db: Pool): StorageAdapter {
     },
 
     async erase(locators): Promise<SystemErasure> {
-      const ids = personIds(locators);
-      const client = await db.connect();
-      const removed: Record<string, number> = {};
-      try {
-        await client.query('BEGIN');
-        for (const step of PLAN) {
-          const result = await client.query(step.sql, [ids]);
-          removed[step.kind] = result.rowCount ?? 0;
-        }
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      const removed = await mapped.erase(personIds(locators));
       return { system: 'case-admin', method: 'sql-delete-cascade-in-one-transaction', locations: [...locators], found: {}, removed };
     },
 
@@ -129,7 +109,7 @@ export function caseAdminAdapter(db: Pool): StorageAdapter {
     },
 
     async verifyErased(locators): Promise<SystemVerification> {
-      const remaining = await countRows(db, personIds(locators));
+      const remaining = await mapped.count(personIds(locators));
       const verified = Object.values(remaining).every((n) => n === 0);
       return { system: 'case-admin', verified, remaining, checkedAt: new Date().toISOString() };
     },

@@ -1,0 +1,48 @@
+import type { Pool, PoolClient } from 'pg';
+import { ErasureError } from '../../schemas/errors';
+import { countSql, erasurePlan, relationMapSchema, stepSql, unknownInSchema, type RelationMap } from './relation-map';
+
+export interface MappedErasure {
+  /** Rows per kind that hang off these persons (nullified rows: those still pointing to them). */
+  count(ids: readonly string[], db?: Pool | PoolClient): Promise<Record<string, number>>;
+  /** Every step in one transaction, dependants first: all or nothing. */
+  erase(ids: readonly string[]): Promise<Record<string, number>>;
+}
+
+/** Erasure of a person across a PostgreSQL schema, driven by its relation map (checked against the live schema once). */
+export function mappedErasure(db: Pool, rawMap: RelationMap): MappedErasure {
+  const map = relationMapSchema.parse(rawMap);
+  const plan = erasurePlan(map);
+  let checked: Promise<void> | undefined;
+  const check = () =>
+    (checked ??= unknownInSchema(map, (sql, params) => db.query(sql, params)).then((unknown) => {
+      if (unknown.length) {
+        checked = undefined;
+        throw new ErasureError('INVALID_CONFIG', `the relation map names what the database does not have: ${unknown.join(', ')}`);
+      }
+    }));
+  return {
+    async count(ids, on = db) {
+      await check();
+      const counts: Record<string, number> = {};
+      for (const step of plan) counts[step.kind] = (await on.query<{ n: number }>(countSql(step), [ids])).rows[0]?.n ?? 0;
+      return counts;
+    },
+    async erase(ids) {
+      await check();
+      const client = await db.connect();
+      const removed: Record<string, number> = {};
+      try {
+        await client.query('BEGIN');
+        for (const step of plan) removed[step.kind] = (await client.query(stepSql(step), [ids])).rowCount ?? 0;
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+      return removed;
+    },
+  };
+}
