@@ -1,4 +1,5 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { hostname } from 'node:os';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { Language } from '../schemas/actions';
 import { durationMs } from '../schemas/duration';
@@ -13,6 +14,18 @@ import { issueCertificate } from './registry/certificates';
 import { closeInquiry, consultationLogged, inquiryContact, notifyOnce, type InquiryDestruction } from './registry/inquiries';
 import { recordLocators, snapshotOnce } from './registry/records';
 import { reconcilePage, type ReconcileRequest } from './registry/reconcile';
+
+/** The worker's identity as Temporal shows it by default (pid@host): named on each certificate. */
+const WORKER_IDENTITY = `${process.pid}@${hostname()}`;
+
+/** The attempt of the running activity (1 outside an activity, e.g. in a test calling it directly). */
+function activityAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
 
 export interface ActivityDeps {
   /** The registry database (records, locations, inquiries, certificates, access log). */
@@ -174,6 +187,13 @@ export function createActivities(deps: ActivityDeps) {
           verifications,
           ...(inquiry ? { inquiry } : {}),
           decisionRefs: input.decisionRefs,
+          categories: erasures.flatMap((e) => adapterFor(e.system).categories(e.found).map((c) => ({ system: e.system, ...c }))),
+          performedBy: {
+            worker: WORKER_IDENTITY,
+            activity: 'eraseRecord',
+            attempt: activityAttempt(),
+            verification: `verifyErased in ${input.systems.join(', ')} after the erase, in the same attempt`,
+          },
         });
         return {
           certificateId: receipt.certificateId,

@@ -31,6 +31,10 @@ export interface IssueCertificateInput {
   readonly inquiry?: { readonly inquiryId: string; readonly destroyed: readonly string[]; readonly remainingRecords: number };
   /** References of the decisions that led here (objection decisions), never their text. */
   readonly decisionRefs?: readonly string[];
+  /** What was held, as categories a reader understands, with counts (no content). */
+  readonly categories?: readonly { readonly system: StorageSystem; readonly category: string; readonly count: number }[];
+  /** Who did it: the worker process, and the activity attempt that erased and then verified. */
+  readonly performedBy?: { readonly worker: string; readonly activity: string; readonly attempt: number; readonly verification: string };
 }
 
 export interface CertificateReceipt {

@@ -66,6 +66,8 @@ export async function issueCertificate(pool: Pool, signing: SigningKey, input: I
       })),
       inquiry: input.inquiry ?? null,
       decisionRefs: input.decisionRefs ?? [],
+      ...(input.categories ? { categories: input.categories } : {}),
+      ...(input.performedBy ? { performedBy: input.performedBy } : {}),
       previousHash: previous.rows[0]?.body_sha256 ?? null,
       signature: { algorithm: 'Ed25519', keyId: signing.keyId },
     };

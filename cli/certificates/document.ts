@@ -20,7 +20,13 @@ const counts = (c: Record<string, number> | undefined): string => (c ? Object.en
 const check = (ok: boolean | null, yes: string, no: string, none: string): Markup => (ok === null ? html`<span class="meta">${none}</span>` : ok ? html`<span class="ok">${yes}</span>` : html`<span class="bad">${no}</span>`);
 
 function certificateSection(e: ExportedCertificate): Markup {
-  const c = e.certificate as Record<string, unknown> & { systems?: SystemEntry[]; inquiry?: { inquiryId?: string; destroyed?: string[] } | null; decisionRefs?: string[] };
+  const c = e.certificate as Record<string, unknown> & {
+    systems?: SystemEntry[];
+    inquiry?: { inquiryId?: string; destroyed?: string[] } | null;
+    decisionRefs?: string[];
+    categories?: { system?: string; category?: string; count?: number }[];
+    performedBy?: { worker?: string; activity?: string; attempt?: number; verification?: string };
+  };
   const str = (key: string): string => (typeof c[key] === 'string' ? (c[key]) : '–');
   return html`<section>
 <h2>Record ${str('recordId')} · dossier ${str('dossier')}</h2>
@@ -31,6 +37,8 @@ function certificateSection(e: ExportedCertificate): Markup {
 <tr><th>subject (keyed hash only)</th><td class="mono">${str('subjectHash')}</td></tr>
 <tr><th>workflow / run</th><td class="mono">${str('workflowId')} / ${str('runId')}</td></tr>
 <tr><th>decisions</th><td>${(c.decisionRefs ?? []).join(', ') || 'none'}</td></tr>
+<tr><th>data categories</th><td>${(c.categories ?? []).map((k) => `${k.category ?? '?'} (${k.count ?? 0}, ${k.system ?? '?'})`).join('; ') || '–'}</td></tr>
+<tr><th>performed by</th><td>${c.performedBy ? `worker ${c.performedBy.worker ?? '?'}, ${c.performedBy.activity ?? '?'} attempt ${c.performedBy.attempt ?? '?'}; ${c.performedBy.verification ?? ''}` : '–'}</td></tr>
 <tr><th>inquiry data destroyed</th><td>${c.inquiry ? `${c.inquiry.inquiryId ?? '?'}: ${(c.inquiry.destroyed ?? []).join(', ')}` : 'no inquiry'}</td></tr>
 </table>
 <table><tr><th>system</th><th>method</th><th>locations</th><th>held at the start</th><th>removed</th><th>verified empty</th></tr>

@@ -141,6 +141,18 @@ describe('a record in the case administration, the document store and the mailbo
     expect(existsSync(join(root, 'reports', `${recordId}.pdf.txt`))).toBe(false);
     const [certificate] = await certificatesFor(dbs.registry, recordId);
     expect(certificate?.body).toMatchObject({
+      categories: [
+        { system: 'case-admin', category: 'identity-residence-belief', count: 1 },
+        { system: 'case-admin', category: 'notes-behaviour-statements', count: 2 },
+        { system: 'case-admin', category: 'note-sources', count: 2 },
+        { system: 'case-admin', category: 'organisation-links', count: 1 },
+        { system: 'documents', category: 'documents-reports', count: 1 },
+        { system: 'documents', category: 'document-copies-extracts', count: 1 },
+        { system: 'mailbox', category: 'inquiry-emails', count: 1 },
+      ],
+      performedBy: { worker: expect.stringMatching(/^\d+@/), activity: 'eraseRecord', attempt: 1, verification: expect.stringContaining('verifyErased in case-admin, documents, mailbox') },
+    });
+    expect(certificate?.body).toMatchObject({
       systems: [
         { system: 'case-admin', verification: { verified: true } },
         { system: 'documents', method: 'unlink-and-fsync-with-derived-copies', locations: [`reports/${recordId}.pdf`], found: { files: 1, 'derived-copies': 1 }, verification: { verified: true } },
