@@ -1,4 +1,3 @@
-import { reportsDir } from './paths';
 import { upsertPurgeSchedule } from './purge-schedule';
 import { PURGE_SCHEDULE_ID } from '../schemas/purge';
 import type { Pool } from 'pg';
@@ -6,7 +5,7 @@ import { createPool } from '../activities/pg-pool';
 import { parseConfig } from '../schemas/config';
 import { configuredAdapters } from '../activities/storage';
 import { startLifecycles } from '../cli/start-lifecycles';
-import { startWorker, type RunningWorker } from '../workers/worker';
+import { configuredWorkerSettings, startWorker, type RunningWorker } from '../workers/worker';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEMO_DOSSIER, DEMO_SPECS, loadDemoDossier, writeDemoInquiry } from './demo';
@@ -63,19 +62,7 @@ async function main(): Promise<void> {
       smtpUrl = mailSink.url;
       log(`Mail: demo SMTP sink on ${mailSink.url}; messages are written to ${mailSink.dir}`);
     }
-    worker = await startWorker({
-      target: stack.target,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      databases: stack.databases,
-      keys,
-      smtpUrl,
-      mailFrom: config.MAIL_FROM,
-      coordinatorsEmail: config.COORDINATORS_EMAIL,
-      storageRate: config.ERASURE_STORAGE_RATE,
-      reportsDir: reportsDir(config),
-      documentsRoot: config.ERASURE_DOCUMENTS_ROOT,
-      maildir: config.ERASURE_MAILDIR,
-    });
+    worker = await startWorker({ ...configuredWorkerSettings(config), target: stack.target, databases: stack.databases, keys, smtpUrl });
     worker.done.then(
       () => {
         if (!stopping) {

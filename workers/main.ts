@@ -2,27 +2,14 @@ import { parseConfig } from '../schemas/config';
 import { databaseUrls } from '../infra/database-urls';
 import { loadKeys } from '../infra/keys';
 import { temporalTarget } from '../infra/temporal-connection';
-import { reportsDir } from '../infra/paths';
-import { startWorker } from './worker';
+import { configuredWorkerSettings, startWorker } from './worker';
 
 /** `npm run worker`: a worker for an already running Temporal server and PostgreSQL. */
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const target = temporalTarget(config);
   if (!config.SMTP_URL) throw new Error('SMTP_URL is not set: the worker sends explanations and confirmations by e-mail (smtp://user:pass@relay:587)');
-  const running = await startWorker({
-    target,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    databases: databaseUrls(config),
-    keys: loadKeys(config),
-    smtpUrl: config.SMTP_URL,
-    mailFrom: config.MAIL_FROM,
-    coordinatorsEmail: config.COORDINATORS_EMAIL,
-    storageRate: config.ERASURE_STORAGE_RATE,
-    reportsDir: reportsDir(config),
-    documentsRoot: config.ERASURE_DOCUMENTS_ROOT,
-    maildir: config.ERASURE_MAILDIR,
-  });
+  const running = await startWorker({ ...configuredWorkerSettings(config), target, databases: databaseUrls(config), keys: loadKeys(config), smtpUrl: config.SMTP_URL });
   console.log(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${target.connection.address ?? 'the configured server'}`);
   const stop = () => void running.shutdown();
   process.once('SIGINT', stop);

@@ -3,6 +3,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createPool } from '../activities/pg-pool';
 import { createActivities } from '../activities';
 import { createPurgeActivities } from '../activities/purge';
+import { reportsDir } from '../infra/paths';
+import type { Config } from '../schemas/config';
 import type { Keys } from '../activities/crypto';
 import { smtpMailer } from '../activities/mail/mailer';
 import { configuredAdapters } from '../activities/storage';
@@ -39,6 +41,17 @@ export interface StartWorkerOptions {
 /** Starts the worker with real pools and adapters; shutting it down closes them. */
 /** Modules evaluated once per worker thread and shared by every workflow (see workflows/shared-modules.ts). */
 export const workflowBundlerOptions = { preloadModules: [require.resolve('../workflows/shared-modules')] };
+
+/** The worker settings that come straight from configuration (npm start and npm run worker alike). */
+export const configuredWorkerSettings = (config: Config) => ({
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  mailFrom: config.MAIL_FROM,
+  coordinatorsEmail: config.COORDINATORS_EMAIL,
+  storageRate: config.ERASURE_STORAGE_RATE,
+  reportsDir: reportsDir(config),
+  documentsRoot: config.ERASURE_DOCUMENTS_ROOT,
+  maildir: config.ERASURE_MAILDIR,
+});
 
 export const storageTaskQueue = (taskQueue: string): string => `${taskQueue}-storage`;
 

@@ -1,4 +1,5 @@
-import { lstat, open, readdir, readFile, realpath, unlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, unlink } from 'node:fs/promises';
+import { syncDir } from './fsync';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ErasureError } from '../../schemas/errors';
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
@@ -70,15 +71,6 @@ export function documentsAdapter(rootDir: string): StorageAdapter {
     return { files, 'derived-copies': derived };
   };
 
-  /** Makes a deletion durable: the directory entry is gone from disk, not only from the cache. */
-  const syncDir = async (dir: string) => {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  };
 
   return {
     system: 'documents',

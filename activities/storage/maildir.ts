@@ -1,4 +1,5 @@
 import { open, readdir, readFile, unlink } from 'node:fs/promises';
+import { syncDir } from './fsync';
 import { join, relative, resolve } from 'node:path';
 import { ErasureError } from '../../schemas/errors';
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
@@ -63,14 +64,6 @@ export function maildirAdapter(rootDir: string): StorageAdapter {
 
   const count = async (locators: readonly string[]) => ({ messages: (await matching(locators)).length });
 
-  const syncDir = async (dir: string) => {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  };
 
   return {
     system: 'mailbox',
