@@ -11,6 +11,7 @@ import { policyAddCommand } from './commands/policy';
 import { reconcileCommand } from './commands/reconcile';
 import { purgeApproveCommand, purgeRunCommand, purgeScheduleCommand, purgeStatusCommand } from './commands/purge';
 import { reportCommand } from './commands/report';
+import { backupCheckCommand, backupCreateCommand, backupListCommand, backupRestoreCommand } from './commands/backup';
 import { certificatesExportCommand, certificatesLookupCommand, certificatesPublicKeyCommand, certificatesVerifyCommand } from './commands/certificates';
 
 const USAGE = `erasure — the deletion coordinators' command line
@@ -40,6 +41,14 @@ Destruction (the purge run releases due records in waves; see README "The purge 
                                                      was this person's data destroyed? (name and residence from a file)
   erasure certificates export (--record <id> | --run <runId>) --out <folder>
                                                      JSON and a forwardable HTML document, checked while exported
+
+Backups (each person's rows sealed under their own key; erasure destroys the key)
+  erasure backup create [--out <folder>]             the case administration and the registry, into ERASURE_BACKUP_DIR
+  erasure backup list                                the backups, and how many persons in each are still readable
+  erasure backup restore <file> --as <privacy-officer> [--into <postgres url>] [--registry]
+                                                     into an empty database; erased persons stay sealed or are refused
+  erasure backup check [--into <postgres url>] [--erase --as <privacy-officer>]
+                                                     finds erased persons (suppression list) in a case administration
 
 Inquiries (every action names who acts: --as <user>, checked against ERASURE_ROLES)
   erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>
@@ -107,6 +116,9 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
       'public-key': { type: 'string', multiple: true },
       run: { type: 'string' },
       out: { type: 'string' },
+      into: { type: 'string' },
+      registry: { type: 'boolean', default: false },
+      erase: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -204,6 +216,12 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
       if (rest[0] === 'lookup' && rest[1]) return certificatesLookupCommand(ctx(), rest[1], v.purpose, v.as);
       if (rest[0] === 'export') return certificatesExportCommand(ctx(), { record: v.record, run: v.run, out: v.out });
       throw new UsageError('use `erasure certificates verify [--public-key <key.pem>]`, `erasure certificates public-key` or `erasure certificates lookup <subject.json> --purpose <text> --as <user>`');
+    case 'backup':
+      if (rest[0] === 'create') return backupCreateCommand(ctx(), v.out);
+      if (rest[0] === 'list') return backupListCommand(ctx());
+      if (rest[0] === 'restore' && rest[1]) return backupRestoreCommand(ctx(), rest[1], { as: v.as, into: v.into, registry: v.registry });
+      if (rest[0] === 'check') return backupCheckCommand(ctx(), { as: v.as, into: v.into, erase: v.erase });
+      throw new UsageError('use `erasure backup create|list|restore <file>|check`');
     case 'report':
       return reportCommand(ctx(), { json: v.json, html: v.html });
     case 'access-log':

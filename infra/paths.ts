@@ -29,6 +29,11 @@ export function reportsDir(config: { ERASURE_REPORTS_DIR?: string | undefined; E
   return resolve(config.ERASURE_REPORTS_DIR ?? join(dataDir(config.ERASURE_DATA_DIR), 'reports'));
 }
 
+/** Backups made by `erasure backup create`: ERASURE_BACKUP_DIR, or backups/ in the data folder. */
+export function backupsDir(config: { ERASURE_BACKUP_DIR?: string | undefined; ERASURE_DATA_DIR?: string | undefined }): string {
+  return resolve(config.ERASURE_BACKUP_DIR ?? join(dataDir(config.ERASURE_DATA_DIR), 'backups'));
+}
+
 /** Tools built for this project (the Temporal CLI); git-ignored. */
 export function projectToolsDir(): string {
   return join(projectRoot(), '.tools');

@@ -44,8 +44,20 @@ export const configSchema = z.object({
   ERASURE_DOCUMENTS_ROOT: z.string().min(1).optional(),
   /** The mailbox where inquiries arrive, as a Maildir folder. Unset: no mailbox system; such locations are refused at import. */
   ERASURE_MAILDIR: z.string().min(1).optional(),
+  /**
+   * The mailbox over IMAP instead: `imap://user:password@host:143` (STARTTLS when offered)
+   * or `imaps://user:password@host:993`. Messages are found by Message-ID and expunged.
+   */
+  ERASURE_IMAP_URL: z
+    .url({ protocol: /^imaps?$/, message: 'must be an IMAP URL such as imaps://user:password@mail.example.org:993' })
+    .refine((v) => new URL(v).username !== '' && new URL(v).password !== '', 'must name the user and password: imaps://user:password@host:993 (percent-encode special characters)')
+    .optional(),
+  /** With ERASURE_IMAP_URL: only these mailboxes, comma-separated (e.g. `INBOX,Archive`). Unset: every selectable mailbox. */
+  ERASURE_IMAP_MAILBOXES: z.string().min(1).optional(),
   /** Where purge runs write their report files (dry-run record lists). Unset: <data folder>/reports. */
   ERASURE_REPORTS_DIR: z.string().min(1).optional(),
+  /** Where `erasure backup create` writes backups (gzip'd JSON lines, each person sealed under their own key). Unset: <data folder>/backups. */
+  ERASURE_BACKUP_DIR: z.string().min(1).optional(),
   /** Registry database. Unset: the embedded PostgreSQL's `erasure_registry` database. */
   DATABASE_URL: postgresUrl.optional(),
   /** Case-administration database to erase from. Unset: the embedded `case_admin` database. */
@@ -88,6 +100,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
         message: `${issue.message} (environment variable ${String(issue.path[0] ?? '')})`,
       })),
     );
+  }
+  if (result.data.ERASURE_MAILDIR && result.data.ERASURE_IMAP_URL) {
+    throw new InvalidConfigError([
+      { field: 'ERASURE_IMAP_URL', message: 'the mailbox is either a Maildir (ERASURE_MAILDIR) or an IMAP server (ERASURE_IMAP_URL), not both: unset one of them' },
+    ]);
   }
   return result.data;
 }

@@ -7,7 +7,7 @@ import { reportsDir } from '../infra/paths';
 import type { Config } from '../schemas/config';
 import type { Keys } from '../activities/crypto';
 import { smtpMailer } from '../activities/mail/mailer';
-import { configuredAdapters } from '../activities/storage';
+import { configuredAdapters, storageOptions, type StorageOptions } from '../activities/storage';
 import type { DatabaseUrls } from '../infra/database-urls';
 import type { TemporalTarget } from '../infra/temporal-connection';
 
@@ -28,10 +28,8 @@ export interface StartWorkerOptions {
   readonly coordinatorsEmail: string;
   /** Erasure activities started per second on the storage queue, across all workers (ERASURE_STORAGE_RATE). */
   readonly storageRate: number;
-  /** The document store's root (ERASURE_DOCUMENTS_ROOT); unset: no documents system. */
-  readonly documentsRoot?: string | undefined;
-  /** The inquiry mailbox as a Maildir (ERASURE_MAILDIR); unset: no mailbox system. */
-  readonly maildir?: string | undefined;
+  /** Where the file-based storage systems live (documents, mailbox); unset: those systems have no adapter. */
+  readonly storage?: StorageOptions;
   /** Where purge runs write report files (dry-run record lists). */
   readonly reportsDir: string;
   /** A prebuilt workflow bundle; by default the worker bundles `workflows/` itself. */
@@ -49,8 +47,7 @@ export const configuredWorkerSettings = (config: Config) => ({
   coordinatorsEmail: config.COORDINATORS_EMAIL,
   storageRate: config.ERASURE_STORAGE_RATE,
   reportsDir: reportsDir(config),
-  documentsRoot: config.ERASURE_DOCUMENTS_ROOT,
-  maildir: config.ERASURE_MAILDIR,
+  storage: storageOptions(config),
 });
 
 export const storageTaskQueue = (taskQueue: string): string => `${taskQueue}-storage`;
@@ -64,7 +61,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   // Checked before anything starts: without it no erased record could get its certificate.
   if (!options.keys.signing) throw new Error('no certificate signing key: set ERASURE_SIGNING_KEY (an Ed25519 key; `npm run keys:signing` makes one), or run `npm start` once so that keys.json has one');
   const registry = createPool(options.databases.registry, 20);
-  const storage = configuredAdapters(options.databases, { documentsRoot: options.documentsRoot, maildir: options.maildir });
+  const storage = configuredAdapters(options.databases, options.storage);
   const mailer = smtpMailer(options.smtpUrl, options.mailFrom);
   let connection: NativeConnection | undefined;
   let clientConnection: Connection | undefined;

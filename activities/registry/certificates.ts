@@ -79,6 +79,13 @@ export async function issueCertificate(pool: Pool, signing: SigningKey, input: I
       [body.certificateId, input.recordId, text, sha256Hex(text), body.previousHash, issuedAt, signing.keyId, signText(signing, text)],
     );
     await db.query('UPDATE records SET erased_at = $2 WHERE record_id = $1', [input.recordId, issuedAt]);
+    // The suppression list: an erased subject is refused by every later import and restore.
+    await db.query(
+      `INSERT INTO suppressed_subjects (subject_hmac, certificate_id, suppressed_at)
+       SELECT subject_hmac, $2, $3 FROM records WHERE record_id = $1 AND subject_hmac IS NOT NULL
+       ON CONFLICT (subject_hmac) DO NOTHING`,
+      [input.recordId, body.certificateId, issuedAt],
+    );
     await db.query('COMMIT');
     return receipt(inserted.rows[0] as LedgerRow, true);
   } catch (err) {

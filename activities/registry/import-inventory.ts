@@ -171,9 +171,45 @@ async function subjectHmacs(chunk: readonly NumberedRecord[], request: ImportReq
   return hmacs;
 }
 
-async function insertRecords(db: PoolClient, batchId: number, policyVersion: string, request: ImportRequest, fresh: NumberedRecord[]) {
+/**
+ * New records whose subject was erased before (their keyed hash is on the suppression
+ * list): the data came back from somewhere, and importing it would start it over silently.
+ */
+async function findSuppressed(db: PoolClient, fresh: readonly NumberedRecord[], hmacs: ReadonlyMap<string, string>): Promise<InputProblem[]> {
+  const problems: InputProblem[] = [];
+  const wanted = [...new Set(hmacs.values())];
+  for (let start = 0; start < wanted.length; start += CHUNK) {
+    const { rows } = await db.query<{ subject_hmac: string; certificate_id: string; suppressed_at: Date }>(
+      'SELECT subject_hmac, certificate_id, suppressed_at FROM suppressed_subjects WHERE subject_hmac = ANY($1)',
+      [wanted.slice(start, start + CHUNK)],
+    );
+    const hits = new Map(rows.map((r) => [r.subject_hmac, r]));
+    for (const { line, record } of fresh) {
+      const hit = hits.get(hmacs.get(record.recordId) ?? '');
+      if (hit) {
+        problems.push({
+          line,
+          field: 'subjectRef',
+          message:
+            `the subject of "${record.recordId}" was erased on ${hit.suppressed_at.toISOString()} (certificate ${hit.certificate_id}) and is on the suppression list; ` +
+            'their data is back where it should not be: erase it (`erasure backup check --erase`), do not import it again',
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+async function freshHmacs(fresh: readonly NumberedRecord[], request: ImportRequest): Promise<Map<string, string>> {
+  const hmacs = new Map<string, string>();
   for (let start = 0; start < fresh.length; start += CHUNK) {
-    const hmacs = await subjectHmacs(fresh.slice(start, start + CHUNK), request);
+    for (const [recordId, hmac] of await subjectHmacs(fresh.slice(start, start + CHUNK), request)) hmacs.set(recordId, hmac);
+  }
+  return hmacs;
+}
+
+async function insertRecords(db: PoolClient, batchId: number, policyVersion: string, request: ImportRequest, fresh: NumberedRecord[], hmacs: ReadonlyMap<string, string>) {
+  for (let start = 0; start < fresh.length; start += CHUNK) {
     const chunk = fresh.slice(start, start + CHUNK).map((f) => f.record);
     await db.query(
       `INSERT INTO records (record_id, dossier, subject_ref, policy_version, import_batch, subject_hmac)
@@ -212,6 +248,8 @@ export async function importInventory(pool: Pool, request: ImportRequest): Promi
     await getPolicy(db, request.policyVersion);
     const { fresh, unchanged, problems } = await compareWithRegistry(db, request);
     problems.push(...early, ...(await findUnlocatable(fresh, request)));
+    const hmacs = problems.length ? new Map<string, string>() : await freshHmacs(fresh, request);
+    problems.push(...(await findSuppressed(db, fresh, hmacs)));
     if (problems.length) throw new InvalidInputError(request.sourceName, byLine(problems));
     if (fresh.length === 0) {
       await db.query('ROLLBACK');
@@ -223,7 +261,7 @@ export async function importInventory(pool: Pool, request: ImportRequest): Promi
       [request.sourceName, request.sourceSha256, request.policyVersion, fresh.length, unchanged],
     );
     const batchId = Number(rows[0]?.id);
-    await insertRecords(db, batchId, request.policyVersion, request, fresh);
+    await insertRecords(db, batchId, request.policyVersion, request, fresh, hmacs);
     await db.query('COMMIT');
     return { added: fresh.length, unchanged, batchId };
   } catch (err) {

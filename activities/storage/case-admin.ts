@@ -12,7 +12,7 @@ const LOCATOR = /^persons\/([A-Za-z0-9._:-]+)$/;
  * first, in one transaction) is derived from it by `erasurePlan`.
  */
 export const CASE_ADMIN_MAP: RelationMap = {
-  root: { table: 'persons', key: 'id' },
+  root: { table: 'persons', key: 'id', subject: { name: 'full_name', residence: 'residence' } },
   relations: [
     { table: 'notes', column: 'person_id', parent: 'persons', parentKey: 'id', action: 'delete' },
     { table: 'note_sources', column: 'note_id', parent: 'notes', parentKey: 'id', action: 'delete' },

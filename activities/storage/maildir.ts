@@ -1,35 +1,9 @@
 import { open, readdir, readFile, unlink } from 'node:fs/promises';
 import { syncDir } from './fsync';
 import { join, relative, resolve } from 'node:path';
-import { ErasureError } from '../../schemas/errors';
+import { checkMessageIdLocator, headerFields, messageIdOf, normalisedMessageId } from './message-id';
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
 import type { ConsultationSection, DataCategory, StorageAdapter, SystemLocation } from './adapter';
-
-/** `message-id:<id-left>@<id-right>`, the Message-ID without its angle brackets. */
-const LOCATOR = /^message-id:([A-Za-z0-9.!#$%&*+/=?^_{|}~-]{1,200}@[A-Za-z0-9.-]{1,200})$/;
-
-const messageIdOf = (locator: string): string => {
-  const match = LOCATOR.exec(locator);
-  if (!match?.[1]) throw new ErasureError('INVALID_INPUT', `not a mailbox locator: ${locator} (expected message-id:<id>@<host>)`);
-  return match[1].toLowerCase();
-};
-
-/** The header block of a message, with folded lines unfolded. */
-function headers(text: string): Map<string, string> {
-  const end = text.search(/\r?\n\r?\n/);
-  const block = (end === -1 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
-  const map = new Map<string, string>();
-  for (const line of block.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) {
-      const name = line.slice(0, colon).trim().toLowerCase();
-      if (!map.has(name)) map.set(name, line.slice(colon + 1).trim());
-    }
-  }
-  return map;
-}
-
-const normalisedId = (value: string | undefined) => value?.trim().replace(/^<|>$/g, '').toLowerCase();
 
 /**
  * The mailbox where the inquiries arrived, as a Maildir (Maildir++ sub-folders included):
@@ -50,7 +24,7 @@ export function maildirAdapter(rootDir: string): StorageAdapter {
         for (const entry of entries.filter((e) => e.isFile())) {
           const path = join(dir, entry.name);
           const head = await readHead(path);
-          messages.push({ path, messageId: normalisedId(headers(head).get('message-id')) });
+          messages.push({ path, messageId: normalisedMessageId(headerFields(head).get('message-id')) });
         }
       }
     }
@@ -68,9 +42,7 @@ export function maildirAdapter(rootDir: string): StorageAdapter {
   return {
     system: 'mailbox',
 
-    checkLocator(locator) {
-      return LOCATOR.test(locator) ? undefined : `mailbox locators look like "message-id:<id>@<host>" (the Message-ID without < >), not "${locator}"`;
-    },
+    checkLocator: checkMessageIdLocator,
 
     async locate(locators): Promise<SystemLocation> {
       return { system: 'mailbox', present: await count(locators) };
@@ -107,7 +79,7 @@ export function maildirAdapter(rootDir: string): StorageAdapter {
       const items: ConsultationSection['items'][number][] = [];
       for (const message of await matching(locators)) {
         const text = await readFile(message.path, 'utf8');
-        const h = headers(text);
+        const h = headerFields(text);
         const body = text.slice(Math.max(text.search(/\r?\n\r?\n/), 0)).trim().slice(0, 20_000);
         items.push({
           kind: 'e-mail',

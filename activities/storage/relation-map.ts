@@ -9,7 +9,12 @@ const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a table or colum
  * the person). The erase order is derived from this map, never written by hand.
  */
 export const relationMapSchema = z.strictObject({
-  root: z.strictObject({ table: identifier, key: identifier }),
+  root: z.strictObject({
+    table: identifier,
+    key: identifier,
+    /** The root's columns holding the subject's name and residence: a restore checks them against the suppression list. */
+    subject: z.strictObject({ name: identifier, residence: identifier }).optional(),
+  }),
   relations: z.array(
     z.strictObject({
       table: identifier,
@@ -83,10 +88,37 @@ export async function unknownInSchema(map: RelationMap, query: (sql: string, par
     else if (!has(table, column)) problems.push(`column ${table}.${column}`);
   };
   need(map.root.table, map.root.key);
+  if (map.root.subject) for (const c of [map.root.subject.name, map.root.subject.residence]) need(map.root.table, c);
   for (const r of map.relations) {
     need(r.table, r.column);
     need(r.parent, r.parentKey);
     for (const c of r.nullify ?? []) need(r.table, c);
   }
   return [...new Set(problems)];
+}
+
+/**
+ * Per mapped table (the root first), SQL that reads every row as JSON with the root key
+ * it hangs off (`unit`, NULL for a row that reaches no person), joining up the parents.
+ * A backup seals each person's rows together under that person's key.
+ */
+export function unitRowQueries(map: RelationMap): { table: string; action: 'root' | 'delete' | 'nullify'; nullify: readonly string[]; sql: string }[] {
+  erasurePlan(map); // refuses cycles, unknown parents and duplicates first
+  const byTable = new Map(map.relations.map((r) => [r.table, r]));
+  const query = (table: string): string => {
+    const joins: string[] = [];
+    let alias = 't0';
+    let current = table;
+    for (let depth = 1; current !== map.root.table; depth += 1) {
+      const relation = byTable.get(current) as RelationMap['relations'][number];
+      joins.push(`LEFT JOIN ${relation.parent} t${depth} ON ${alias}.${relation.column} = t${depth}.${relation.parentKey}`);
+      alias = `t${depth}`;
+      current = relation.parent;
+    }
+    return `SELECT to_jsonb(t0) AS row, ${alias}.${map.root.key}::text AS unit FROM ${table} t0 ${joins.join(' ')}`.trim();
+  };
+  return [
+    { table: map.root.table, action: 'root' as const, nullify: [], sql: query(map.root.table) },
+    ...map.relations.map((r) => ({ table: r.table, action: r.action, nullify: r.nullify ?? [r.column], sql: query(r.table) })),
+  ];
 }

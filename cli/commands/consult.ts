@@ -1,6 +1,6 @@
 import { appendAccessLog } from '../../activities/registry/inquiries';
 import { recordLocators } from '../../activities/registry/records';
-import { configuredAdapters } from '../../activities/storage';
+import { configuredAdapters, storageOptions } from '../../activities/storage';
 import { InvalidInputError } from '../../schemas/errors';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { databaseUrls } from '../../infra/database-urls';
@@ -25,7 +25,7 @@ export async function consultCommand(ctx: CliContext, recordId: string, purpose:
       { field: 'phase', message: `is ${status.phase}; a consultation needs the requester's consent and a confirmed identity (phase consultation)` },
     ]);
   }
-  const storage = configuredAdapters(databaseUrls(ctx.config), { documentsRoot: ctx.config.ERASURE_DOCUMENTS_ROOT, maildir: ctx.config.ERASURE_MAILDIR });
+  const storage = configuredAdapters(databaseUrls(ctx.config), storageOptions(ctx.config));
   try {
     await appendAccessLog(ctx.registry(), { actor: `${actor.user} (${actor.role})`, recordId, action: 'consult', purpose: purpose.trim() });
     const systems = [...new Set((await ctx.registry().query<{ system: string }>('SELECT DISTINCT system FROM record_locations WHERE record_id = $1', [recordId])).rows.map((r) => r.system))];

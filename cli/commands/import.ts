@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { sha256Hex } from '../../activities/registry/canonical-json';
 import { importInventory } from '../../activities/registry/import-inventory';
-import { configuredAdapters } from '../../activities/storage';
+import { configuredAdapters, storageOptions } from '../../activities/storage';
 import { InvalidInputError } from '../../schemas/errors';
 import { databaseUrls } from '../../infra/database-urls';
 import { loadKeys } from '../../infra/keys';
@@ -35,7 +35,7 @@ export async function importCommand(ctx: CliContext, options: ImportOptions): Pr
   if (parsed.records.length === 0) {
     throw new InvalidInputError(options.file, [{ field: '(file)', message: 'holds no records' }]);
   }
-  const storage = configuredAdapters(databaseUrls(ctx.config), { documentsRoot: ctx.config.ERASURE_DOCUMENTS_ROOT, maildir: ctx.config.ERASURE_MAILDIR });
+  const storage = configuredAdapters(databaseUrls(ctx.config), storageOptions(ctx.config));
   const total = parsed.records.length;
   let lastReport = 0;
   try {

@@ -1,5 +1,5 @@
 import { reconcilePage } from '../../activities/registry/reconcile';
-import { configuredAdapters } from '../../activities/storage';
+import { configuredAdapters, storageOptions } from '../../activities/storage';
 import { databaseUrls } from '../../infra/database-urls';
 import type { CliContext } from '../context';
 
@@ -11,7 +11,7 @@ const PAGE = 500;
  * and reported. Safe to run at any time.
  */
 export async function reconcileCommand(ctx: CliContext, dossier: string | undefined): Promise<void> {
-  const storage = configuredAdapters(databaseUrls(ctx.config), { documentsRoot: ctx.config.ERASURE_DOCUMENTS_ROOT, maildir: ctx.config.ERASURE_MAILDIR });
+  const storage = configuredAdapters(databaseUrls(ctx.config), storageOptions(ctx.config));
   const runRef = `cli-${new Date().toISOString()}`;
   let checked = 0;
   let cursor: string | undefined;

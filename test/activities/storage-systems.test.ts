@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActivities } from '../../activities';
@@ -6,9 +6,14 @@ import { smtpMailer } from '../../activities/mail/mailer';
 import { importInventory } from '../../activities/registry/import-inventory';
 import { storePolicy } from '../../activities/registry/policies';
 import { adapterRegistry } from '../../activities/storage/adapter';
-import { caseAdminAdapter } from '../../activities/storage/case-admin';
+import { CASE_ADMIN_MAP, caseAdminAdapter } from '../../activities/storage/case-admin';
 import { documentsAdapter } from '../../activities/storage/documents';
-import { maildirAdapter } from '../../activities/storage/maildir';
+import { ImapFlow } from 'imapflow';
+import { createBackup } from '../../activities/backup/create';
+import { backupKeyStore } from '../../activities/backup/key-store';
+import { backupsAdapter } from '../../activities/storage/backups';
+import { imapMailboxAdapter, type ImapMailboxOptions } from '../../activities/storage/imap';
+import { startDovecot, type DovecotServer } from '../../infra/dovecot';
 import { InvalidInputError } from '../../schemas/errors';
 import { certificatesFor, personRows, seedPerson } from '../helpers/fixtures';
 import { openDatabases, policyIn, testKeys, uniqueId, type Databases } from '../helpers/services';
@@ -62,19 +67,33 @@ describe('documents adapter - real files on a file store', () => {
   });
 });
 
-describe('a record in the case administration, the document store and the mailbox - erased and certified in all three', () => {
+describe('a record in all four systems (case administration, document store, IMAP mailbox on Dovecot, backups) - erased, verified and certified in each', () => {
   let dbs: Databases;
   let root: string;
-  let maildir: string;
-  beforeAll(() => {
+  let dovecot: DovecotServer;
+  let imap: ImapMailboxOptions;
+  beforeAll(async () => {
     dbs = openDatabases();
     root = mkdtempSync(join(tmpdir(), 'documents-'));
-    maildir = mkdtempSync(join(tmpdir(), 'maildir-'));
-    for (const dir of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, dir));
+    dovecot = await startDovecot({ dir: mkdtempSync(join(tmpdir(), 'dovecot-')), user: 'inquiries', password: uniqueId('pw') });
+    imap = { host: dovecot.host, port: dovecot.port, secure: false, user: dovecot.user, password: dovecot.password };
   });
-  afterAll(async () => dbs.close());
+  afterAll(async () => {
+    await dovecot?.stop();
+    await dbs.close();
+  });
 
-  const adapters = () => adapterRegistry([caseAdminAdapter(dbs.caseAdmin), documentsAdapter(root), maildirAdapter(maildir)]);
+  const adapters = () => adapterRegistry([caseAdminAdapter(dbs.caseAdmin), documentsAdapter(root), imapMailboxAdapter(imap), backupsAdapter(dbs.registry)]);
+  /** The inquiry e-mail arrives in the mailbox (IMAP APPEND, as a mail server would deliver it). */
+  const deliver = async (raw: string) => {
+    const client = new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.password }, logger: false });
+    await client.connect();
+    try {
+      await client.append('INBOX', raw);
+    } finally {
+      await client.logout();
+    }
+  };
 
   it('importInventory - a documents location outside the store - refuses the whole file and imports nothing', async () => {
     const policy = policyIn(0, 0);
@@ -97,7 +116,7 @@ describe('a record in the case administration, the document store and the mailbo
     expect((await dbs.registry.query('SELECT 1 FROM records WHERE dossier = $1', [dossier])).rowCount).toBe(0);
   });
 
-  it('eraseRecord - case rows, a report with its derived copies and the inquiry e-mail - are erased, verified and certified per system', async () => {
+  it('eraseRecord - case rows, a report with its derived copies, the inquiry e-mail and the backup copy - are erased, verified and certified per system', async () => {
     const policy = policyIn(0, 0);
     await storePolicy(dbs.registry, policy);
     const person = await seedPerson(dbs.caseAdmin);
@@ -106,7 +125,9 @@ describe('a record in the case administration, the document store and the mailbo
     mkdirSync(join(root, 'reports'), { recursive: true });
     for (const f of [`${recordId}.pdf`, `${recordId}.pdf.txt`]) writeFileSync(join(root, 'reports', f), 'report about the person');
     const messageId = `${uniqueId('inquiry')}@mail.example.org`;
-    writeFileSync(join(maildir, 'cur', `${uniqueId('1710235800.M1')}.host:2,S`), `Message-ID: <${messageId}>\r\nSubject: Inquiry\r\n\r\nWhich data do you hold about me?\r\n`);
+    await deliver(`Message-ID: <${messageId}>\r\nSubject: Inquiry\r\n\r\nWhich data do you hold about me?\r\n`);
+    // Last night's backup: the person's rows sealed under their own key.
+    const backup = await createBackup({ registry: dbs.registry, caseAdmin: dbs.caseAdmin, map: CASE_ADMIN_MAP, dir: mkdtempSync(join(tmpdir(), 'backups-')) });
     await importInventory(dbs.registry, {
       sourceName: 'spread.csv',
       sourceSha256: uniqueId('x'),
@@ -124,19 +145,24 @@ describe('a record in the case administration, the document store and the mailbo
               { system: 'case-admin', locator: `persons/${person.personId}` },
               { system: 'documents', locator: `reports/${recordId}.pdf` },
               { system: 'mailbox', locator: `message-id:${messageId}` },
+              { system: 'backups', locator: `persons/${person.personId}` },
             ],
           },
         },
       ],
     });
     const activities = createActivities({ registry: dbs.registry, adapters: adapters(), keys: testKeys, mailer: smtpMailer('smtp://127.0.0.1:1', 'x@test.invalid'), coordinatorsEmail: 'c@test.invalid' });
-    const result = await activities.eraseRecord({ recordId, systems: ['case-admin', 'documents', 'mailbox'], workflowId: `record-${recordId}`, runId: 'run', erasureStartedAt: new Date().toISOString(), decisionRefs: [] });
+    const result = await activities.eraseRecord({ recordId, systems: ['case-admin', 'documents', 'mailbox', 'backups'], workflowId: `record-${recordId}`, runId: 'run', erasureStartedAt: new Date().toISOString(), decisionRefs: [] });
     expect(result.systems).toEqual([
       { system: 'case-admin', removed: { note_sources: 2, notes: 2, person_organisations: 1, persons: 1 } },
       { system: 'documents', removed: { files: 1, 'derived-copies': 1 } },
       { system: 'mailbox', removed: { messages: 1 } },
+      { system: 'backups', removed: { 'backup-keys': 1 } },
     ]);
-    expect(readdirSync(join(maildir, 'cur'))).toEqual([]);
+    await expect(imapMailboxAdapter(imap).locate([`message-id:${messageId}`])).resolves.toEqual({ system: 'mailbox', present: { messages: 0 } });
+    // The backup file is untouched; its copy of the person is sealed under a key that no longer exists (restores: backups.test.ts).
+    expect(existsSync(backup.file)).toBe(true);
+    expect((await backupKeyStore(dbs.registry).get([`persons/${person.personId}`])).size).toBe(0);
     expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(0);
     expect(existsSync(join(root, 'reports', `${recordId}.pdf.txt`))).toBe(false);
     const [certificate] = await certificatesFor(dbs.registry, recordId);
@@ -149,14 +175,16 @@ describe('a record in the case administration, the document store and the mailbo
         { system: 'documents', category: 'documents-reports', count: 1 },
         { system: 'documents', category: 'document-copies-extracts', count: 1 },
         { system: 'mailbox', category: 'inquiry-emails', count: 1 },
+        { system: 'backups', category: 'backup-copies', count: 1 },
       ],
-      performedBy: { worker: expect.stringMatching(/^\d+@/), activity: 'eraseRecord', attempt: 1, verification: expect.stringContaining('verifyErased in case-admin, documents, mailbox') },
+      performedBy: { worker: expect.stringMatching(/^\d+@/), activity: 'eraseRecord', attempt: 1, verification: expect.stringContaining('verifyErased in case-admin, documents, mailbox, backups') },
     });
     expect(certificate?.body).toMatchObject({
       systems: [
         { system: 'case-admin', verification: { verified: true } },
         { system: 'documents', method: 'unlink-and-fsync-with-derived-copies', locations: [`reports/${recordId}.pdf`], found: { files: 1, 'derived-copies': 1 }, verification: { verified: true } },
-        { system: 'mailbox', method: 'maildir-unlink-and-fsync', locations: [`message-id:${messageId}`], found: { messages: 1 }, verification: { verified: true } },
+        { system: 'mailbox', method: 'imap-uid-expunge', locations: [`message-id:${messageId}`], found: { messages: 1 }, verification: { verified: true } },
+        { system: 'backups', method: 'crypto-shredding-backup-key-destroyed', found: { 'backup-keys': 1, 'backup-copies': 1 }, verification: { verified: true, remaining: { 'backup-keys': 0 } } },
       ],
     });
   });
