@@ -138,6 +138,13 @@ export function createActivities(deps: ActivityDeps) {
   };
   const verifyOne = async (request: SystemRequest): Promise<SystemVerification> =>
     adapterFor(request.system).verifyErased(await recordLocators(deps.registry, request.recordId, request.system));
+  /** The inquiry e-mail, erased from the mailbox and verified gone, when its inquiry is destroyed. */
+  const eraseInquiryMail = async (mailRef: string): Promise<void> => {
+    const mailbox = adapterFor('mailbox');
+    await mailbox.erase([mailRef]);
+    const check = await mailbox.verifyErased([mailRef]);
+    if (!check.verified) throw new ErasureError('VERIFICATION_FAILED', `the inquiry e-mail is still in the mailbox after erasure (${JSON.stringify(check.remaining)})`);
+  };
   const closeForRecord = (input: { recordId: string; inquiryId: string; erasedAt: string }): Promise<InquiryDestruction> =>
     closeInquiry(deps.registry, input.inquiryId, input.recordId, async () => {
       const contact = await contactOf(input.inquiryId);
@@ -149,7 +156,7 @@ export function createActivities(deps: ActivityDeps) {
         }),
         details: {},
       }));
-    });
+    }, eraseInquiryMail);
 
   return {
     async eraseInSystem(request: SystemRequest): Promise<SystemErasure> {
@@ -297,7 +304,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** An inquiry that matched no record: destroyed once the cutoff has passed. */
     async destroyUnmatchedInquiry(input: { inquiryId: string }): Promise<InquiryDestruction> {
-      return classify(() => closeInquiry(deps.registry, input.inquiryId, undefined, () => Promise.resolve()));
+      return classify(() => closeInquiry(deps.registry, input.inquiryId, undefined, () => Promise.resolve(), eraseInquiryMail));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { MESSAGE_ID_LOCATOR } from '../storage/message-id';
 import type { Pool, PoolClient } from 'pg';
 import type { Language } from '../../schemas/actions';
 import { ErasureError } from '../../schemas/errors';
@@ -146,6 +147,8 @@ export async function closeInquiry(
   inquiryId: string,
   recordId: string | undefined,
   confirm: () => Promise<void>,
+  /** Erases the inquiry e-mail from the mailbox (idempotent); called with the stored `message-id:` reference. */
+  eraseMail: (mailRef: string) => Promise<void> = () => Promise.resolve(),
 ): Promise<InquiryDestruction> {
   const closureKey = recordId ?? '';
   const db = await pool.connect();
@@ -169,9 +172,11 @@ export async function closeInquiry(
     const remainingRecords = rows[0]?.n ?? 0;
     if (inquiry.rows[0] && remainingRecords === 0) {
       await confirm();
+      const mailRef = inquiry.rows[0].mail_ref;
+      // The e-mail itself, from the mailbox (references from before mailbox adapters existed only go with the row).
+      if (mailRef && MESSAGE_ID_LOCATOR.test(mailRef)) await eraseMail(mailRef);
       await db.query('DELETE FROM inquiries WHERE inquiry_id = $1', [inquiryId]);
-      // The reference is destroyed here; the e-mail itself goes with the mailbox adapter.
-      destroyed.push('inquiry', 'requester-contact-data', ...(inquiry.rows[0].mail_ref ? ['inquiry-mail-reference'] : []));
+      destroyed.push('inquiry', 'requester-contact-data', ...(mailRef ? [MESSAGE_ID_LOCATOR.test(mailRef) ? 'inquiry-email' : 'inquiry-mail-reference'] : []));
     }
     const result: InquiryDestruction = { inquiryId, destroyed, remainingRecords };
     await db.query('INSERT INTO inquiry_closures (inquiry_id, record_id, result) VALUES ($1, $2, $3)', [inquiryId, closureKey, JSON.stringify(result)]);

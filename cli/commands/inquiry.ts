@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
+import { MESSAGE_ID_LOCATOR } from '../../activities/storage/message-id';
 import { storeInquiry, unlinkInquiry } from '../../activities/registry/inquiries';
 import { getPolicy } from '../../activities/registry/policies';
 import { canonicalJson } from '../../activities/registry/canonical-json';
@@ -24,9 +25,10 @@ const inquiryFileSchema = z.strictObject({
   email: z.email('must be the e-mail address the explanation is sent to'),
   language: languageSchema.default('nl'),
   receivedAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. "2024-03-12T09:30:00+01:00"' }),
+  /** The inquiry e-mail in the mailbox, by its Message-ID: erased from there when the inquiry is destroyed. */
   mailRef: z
     .string()
-    .regex(/^[A-Za-z0-9._:/<>@+-]{1,300}$/, 'a reference to the inquiry e-mail in its mailbox, e.g. "maildir:cur/1710235800.M1.host"')
+    .regex(MESSAGE_ID_LOCATOR, 'the inquiry e-mail\'s Message-ID without < >, as "message-id:<id>@<host>", e.g. "message-id:CAx17=a@mail.example.org"')
     .optional(),
 });
 
@@ -54,6 +56,11 @@ async function unavailable(ctx: CliContext, recordId: string): Promise<string | 
 export async function registerInquiryCommand(ctx: CliContext, file: string, policyVersion: string, user: string | undefined): Promise<void> {
   const actor = actorFor(ctx.roles(), user, ['coordinator'], 'registering an inquiry');
   const inquiry = readJsonFile(file, inquiryFileSchema);
+  if (inquiry.mailRef && !ctx.config.ERASURE_MAILDIR && !ctx.config.ERASURE_IMAP_URL) {
+    throw new InvalidInputError(file, [
+      { field: 'mailRef', message: 'no mailbox is configured, so the e-mail could not be erased with the inquiry: set ERASURE_MAILDIR or ERASURE_IMAP_URL (for the workers too), or leave mailRef out' },
+    ]);
+  }
   const policy = await getPolicy(ctx.registry(), policyVersion);
   if (Date.parse(inquiry.receivedAt) > Date.parse(policy.inquiryCutoff)) {
     throw new InvalidInputError(file, [

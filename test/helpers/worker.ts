@@ -6,7 +6,9 @@ import { workflowBundlerOptions } from '../../workers/worker';
 import type { Databases } from './services';
 import { testKeys, testServices, uniqueId } from './services';
 import { smtpMailer } from '../../activities/mail/mailer';
-import { testAdapters } from './fixtures';
+import { adapterRegistry } from '../../activities/storage/adapter';
+import { caseAdminAdapter } from '../../activities/storage/case-admin';
+import { maildirAdapter } from '../../activities/storage/maildir';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -24,10 +26,10 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 export const COORDINATORS = 'coordinators@test.invalid';
 
 /** The real activities against the test databases, sending mail to `smtpUrl` (a test SMTP server). */
-export const realActivities = (dbs: Databases, smtpUrl = 'smtp://127.0.0.1:1'): Activities =>
+export const realActivities = (dbs: Databases, smtpUrl = 'smtp://127.0.0.1:1', options: { maildir?: string } = {}): Activities =>
   createActivities({
     registry: dbs.registry,
-    adapters: testAdapters(dbs.caseAdmin),
+    adapters: adapterRegistry([caseAdminAdapter(dbs.caseAdmin), ...(options.maildir ? [maildirAdapter(options.maildir)] : [])]),
     keys: testKeys,
     mailer: smtpMailer(smtpUrl, 'privacy-desk@test.invalid'),
     coordinatorsEmail: COORDINATORS,
@@ -38,9 +40,9 @@ type ActivitiesFor = Partial<AllActivities> | ((taskQueue: string, client: Clien
 
 /** The real activities plus the purge run's (which release records through a Temporal client). */
 export const realPurgeRunActivities =
-  (dbs: Databases, reportsDir: string, smtpUrl?: string) =>
+  (dbs: Databases, reportsDir: string, smtpUrl?: string, options: { maildir?: string } = {}) =>
   (taskQueue: string, client: Client): Partial<AllActivities> => ({
-    ...realActivities(dbs, smtpUrl),
+    ...realActivities(dbs, smtpUrl, options),
     ...createPurgeActivities({ registry: dbs.registry, client, taskQueue, reportsDir }),
   });
 

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { subjectHmac } from '../../activities/crypto';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { seedPerson } from '../helpers/fixtures';
 import { startTestMailServer } from '../helpers/mail';
@@ -22,6 +23,7 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
   const taskQueue = uniqueId('tq-cli');
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'erasure-cli-'));
+    for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, 'maildir', sub), { recursive: true });
     dbs = openDatabases();
     bundle = await bundleWorkflows();
   });
@@ -40,6 +42,8 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
       CASE_DATABASE_URL: services.databases.caseAdmin,
       TEMPORAL_TASK_QUEUE: taskQueue,
       ERASURE_ROLES: 'coordinator=cora;screened-reviewer=rev;privacy-officer=otto',
+      ERASURE_MAILDIR: join(dir, 'maildir'),
+      ERASURE_BACKUP_DIR: join(dir, 'backups'),
       ...testKeyEnv,
     };
     return new Promise((resolve) => {
@@ -126,7 +130,7 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     const recordId = `${dossier}-R1`;
     await cli('import', write('inv3.csv', `record_id,dossier,subject_ref,locations\n${recordId},${dossier},${person.personId},case-admin:persons/${person.personId}\n`), '--policy', policy.version);
     const email = `${uniqueId('requester')}@test.invalid`;
-    const inquiry = { name: person.fullName, residence: person.residence, email, language: 'en', receivedAt: new Date().toISOString(), mailRef: 'maildir:cur/1.M1.host' };
+    const inquiry = { name: person.fullName, residence: person.residence, email, language: 'en', receivedAt: new Date().toISOString(), mailRef: `message-id:${uniqueId('inquiry')}@mail.test.invalid` };
     const late = { ...inquiry, receivedAt: new Date(Date.parse(policy.inquiryCutoff) + 60_000).toISOString() };
     try {
       await withWorker(
@@ -234,6 +238,26 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
       testServices().temporalAddress,
       taskQueue,
     );
+  });
+
+  it('erasure backup - create, list, a person typed back in after erasure, check and check --erase - found by the suppression list and erased again', async () => {
+    const created = await cli('backup', 'create');
+    expect(created).toMatchObject({ code: 0, stdout: expect.stringMatching(/^backup backup-\d{8}T\d{9}Z: .*backups\/backup-\d{8}T\d{9}Z\.jsonl\.gz \(\d+ bytes, sha256 [0-9a-f]{64}\)\n {2}\d+ person\(s\) sealed, each under their own key/) });
+    expect((await cli('backup', 'list')).stdout).toMatch(/backup-\d{8}T\d{9}Z\s+\S+\s+backup-\S+\.jsonl\.gz\s+\d+ person\(s\), \d+ still readable, \d+ crypto-shredded/);
+
+    // Someone erased earlier is typed back in under a new id (their keyed hash is on the suppression list).
+    const personId = uniqueId('P-again');
+    await dbs.registry.query('INSERT INTO suppressed_subjects (subject_hmac, certificate_id, suppressed_at) VALUES ($1, gen_random_uuid(), now())', [
+      subjectHmac(Buffer.from(testKeyEnv.ERASURE_HMAC_KEY, 'base64'), `Back Again ${personId}`, 'Returned Town'),
+    ]);
+    await dbs.caseAdmin.query("INSERT INTO persons (id, full_name, residence) VALUES ($1, $2, 'RETURNED town')", [personId, `back again ${personId}`]);
+    const check = await cli('backup', 'check');
+    expect(check).toMatchObject({ code: 1, stdout: expect.stringContaining(`persons/${personId}  erased `) });
+    expect(check.stderr).toContain('erase them with `erasure backup check --erase --as <privacy-officer>`');
+    expect((await cli('backup', 'check', '--erase', '--as', 'cora')).stderr).toContain('erasing suppressed persons is for the role privacy-officer');
+    expect((await cli('backup', 'check', '--erase', '--as', 'otto')).stdout).toContain('erased again by otto: ');
+    expect((await dbs.caseAdmin.query('SELECT 1 FROM persons WHERE id = $1', [personId])).rowCount).toBe(0);
+    expect(await cli('backup', 'check')).toMatchObject({ code: 0, stdout: 'suppression check: no erased person is in the case administration\n' });
   });
 
   it('erasure - wrong usage - prints what is wrong and the usage, exit code 2', async () => {

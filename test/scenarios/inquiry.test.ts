@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -36,7 +36,11 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     temporal = await connectClient();
   });
   const reportsDir = mkdtempSync(join(tmpdir(), 'inquiry-reports-'));
-  const activities = () => realPurgeRunActivities(dbs, reportsDir, mail.url);
+  /** The mailbox where the inquiries arrived: each inquiry's e-mail is erased with the inquiry. */
+  const maildir = mkdtempSync(join(tmpdir(), 'inquiry-maildir-'));
+  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub));
+  const mailFile = (inquiryId: string) => join(maildir, 'cur', `1710235800.${inquiryId}.host:2,S`);
+  const activities = () => realPurgeRunActivities(dbs, reportsDir, mail.url, { maildir });
   /** A purge run over the test's dossier (records are erased only when a run releases them). */
   const purge = (taskQueue: string, dossier: string) => runPurge(temporal.client, taskQueue, { dossier });
   afterAll(async () => {
@@ -55,6 +59,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
   /** Stores an inquiry from the person (matched by HMAC) and registers it on the record. */
   async function inquire(person: SeededPerson, policy: Policy, handle: Handle, email: string, receivedAt = new Date().toISOString()) {
     const inquiryId = randomUUID();
+    writeFileSync(mailFile(inquiryId), `Message-ID: <${inquiryId}@mail.test.invalid>\r\nFrom: ${email}\r\nSubject: Which data do you hold about me?\r\n\r\n${person.fullName}, ${person.residence}\r\n`);
     const { matchedRecordIds } = await storeInquiry(dbs.registry, testKeys, {
       inquiryId,
       receivedAt,
@@ -64,7 +69,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
       name: person.fullName.toUpperCase(),
       residence: ` ${person.residence} `,
       email,
-      mailRef: `maildir:cur/${inquiryId}`,
+      mailRef: `message-id:${inquiryId}@mail.test.invalid`,
       registeredBy: 'cora (coordinator)',
     });
     await act(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId, receivedAt });
@@ -141,10 +146,11 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
       expect(confirmation.text).toContain(inquiryId);
       expect(await personRows(dbs.caseAdmin, person.personId)).toEqual({ persons: 0, notes: 0, note_sources: 0, person_organisations: 0 });
       expect(await inquiryRows(inquiryId)).toBe(0);
+      expect(existsSync(mailFile(inquiryId))).toBe(false); // the inquiry e-mail went with the inquiry
       const [certificate] = await certificatesFor(dbs.registry, recordId);
       expect(certificate?.certificate_id).toBe(result.certificateId);
       expect(certificate?.body).toMatchObject({
-        inquiry: { inquiryId, destroyed: ['inquiry-link', 'inquiry', 'requester-contact-data', 'inquiry-mail-reference'], remainingRecords: 0 },
+        inquiry: { inquiryId, destroyed: ['inquiry-link', 'inquiry', 'requester-contact-data', 'inquiry-email'], remainingRecords: 0 },
         systems: [{ found: { persons: 1, notes: 2 } }],
       });
       const phases = (await handle.query(statusQuery)).history.map((e) => e.phase);
@@ -294,6 +300,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     await seedRecords(dbs, policy);
     const email = `${uniqueId('nobody')}@test.invalid`;
     const inquiryId = randomUUID();
+    writeFileSync(mailFile(inquiryId), `Message-ID: <${inquiryId}@mail.test.invalid>\r\nFrom: ${email}\r\nSubject: Which data do you hold about me?\r\n\r\nNiet Bestaand, Nergensdorp\r\n`);
     const { matchedRecordIds } = await storeInquiry(dbs.registry, testKeys, {
       inquiryId,
       receivedAt: new Date().toISOString(),
@@ -302,6 +309,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
       name: 'Niet Bestaand',
       residence: 'Nergensdorp',
       email,
+      mailRef: `message-id:${inquiryId}@mail.test.invalid`,
       registeredBy: 'cora (coordinator)',
     });
     expect(matchedRecordIds).toEqual([]);
@@ -312,7 +320,8 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
         args: [{ inquiryId, inquiryCutoff: policy.inquiryCutoff }],
       });
       await mail.waitFor(email, /geen gegevens gevonden/);
-      await expect(handle.result()).resolves.toEqual({ destroyed: ['inquiry', 'requester-contact-data'] });
+      await expect(handle.result()).resolves.toEqual({ destroyed: ['inquiry', 'requester-contact-data', 'inquiry-email'] });
+      expect(existsSync(mailFile(inquiryId))).toBe(false);
     });
     expect(await inquiryRows(inquiryId)).toBe(0);
   });
