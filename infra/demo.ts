@@ -7,6 +7,8 @@ import { importInventory } from '../activities/registry/import-inventory';
 import { storePolicy } from '../activities/registry/policies';
 import type { AdapterRegistry } from '../activities/storage/adapter';
 import { sha256Hex } from '../activities/registry/canonical-json';
+import { createBackup } from '../activities/backup/create';
+import { CASE_ADMIN_MAP } from '../activities/storage/case-admin';
 
 export const DEMO_DOSSIER = 'D-DEMO';
 
@@ -92,6 +94,47 @@ export async function loadDemoCaseAdmin(caseAdmin: Pool, persons: readonly DemoP
   }
 }
 
+export interface DemoFiles {
+  readonly documentsRoot: string;
+  readonly maildir: string;
+  readonly backupsDir: string;
+}
+
+const demoReportPath = (dossier: string, p: DemoPerson) => `reports/${dossier}/${p.id}.pdf`;
+const demoTipOffId = (p: DemoPerson) => `tip-off-${p.id.toLowerCase()}@mail.demo.invalid`;
+const DEMO_INQUIRY_MESSAGE_ID = 'inquiry-demo-inq-0001@mail.demo.invalid';
+
+/** A message file in a Maildir's `cur/`, as a mail server delivers it. */
+function deliver(maildir: string, name: string, lines: readonly string[]): void {
+  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+  writeFileSync(join(maildir, 'cur', `${name}:2,S`), `${lines.join('\r\n')}\r\n`, { mode: 0o600 });
+}
+
+/**
+ * Every demo person has a research report (with its text extract, a derived copy) in the
+ * document store; the first person of a dossier also has a tip-off e-mail in the mailbox.
+ * Synthetic text only.
+ */
+function writeDemoFiles(files: DemoFiles, dossier: string, persons: readonly DemoPerson[]): void {
+  persons.forEach((p, i) => {
+    const report = join(files.documentsRoot, demoReportPath(dossier, p));
+    mkdirSync(join(report, '..'), { recursive: true });
+    const text = `Synthetic research report on ${p.fullName}, ${p.residence}.\n${p.notes.join('\n')}\n`;
+    writeFileSync(report, `%PDF-1.4 (synthetic demo report)\n${text}`, { mode: 0o600 });
+    writeFileSync(`${report}.txt`, text, { mode: 0o600 });
+    if (i === 0) {
+      deliver(files.maildir, `1700000000.${p.id}.demo`, [
+        `Message-ID: <${demoTipOffId(p)}>`,
+        'From: Synthetic Informant <informant@mail.demo.invalid>',
+        `Subject: Tip-off about ${p.fullName}`,
+        'Date: Mon, 13 Nov 2023 09:00:00 +0100',
+        '',
+        `${p.fullName} of ${p.residence} was seen at a meeting (synthetic demo text).`,
+      ]);
+    }
+  });
+}
+
 export interface DemoDossier {
   readonly dossier: string;
   readonly loaded: boolean;
@@ -155,6 +198,8 @@ export async function loadDemoDossier(
   hmacKey: Buffer,
   spec: DemoSpec,
   now = new Date(),
+  /** The demo's document store, mailbox and backups; without them the records live in the case administration only. */
+  files?: DemoFiles,
 ): Promise<DemoDossier & { persons: DemoPerson[] }> {
   const persons = demoPersons(spec.count, spec.seed, spec.tag);
   const existing = await registry.query<{ policy_version: string; n: string }>(
@@ -169,6 +214,11 @@ export async function loadDemoDossier(
   const caseAdmin = createPool(caseAdminUrl, 2);
   try {
     await loadDemoCaseAdmin(caseAdmin, persons);
+    if (files) {
+      writeDemoFiles(files, spec.dossier, persons);
+      // Last night's backup: from now on each person is in it, sealed under their own key.
+      await createBackup({ registry, caseAdmin, map: CASE_ADMIN_MAP, dir: files.backupsDir, now });
+    }
   } finally {
     await caseAdmin.end();
   }
@@ -179,7 +229,16 @@ export async function loadDemoDossier(
       recordId: `R-${spec.tag}-${String(i + 1).padStart(4, '0')}`,
       dossier: spec.dossier,
       subjectRef: p.id,
-      locations: [{ system: 'case-admin' as const, locator: `persons/${p.id}` }],
+      locations: [
+        { system: 'case-admin' as const, locator: `persons/${p.id}` },
+        ...(files
+          ? [
+              { system: 'documents' as const, locator: demoReportPath(spec.dossier, p) },
+              ...(i === 0 ? [{ system: 'mailbox' as const, locator: `message-id:${demoTipOffId(p)}` }] : []),
+              { system: 'backups' as const, locator: `persons/${p.id}` },
+            ]
+          : []),
+      ],
     },
   }));
   await importInventory(registry, {
@@ -197,17 +256,27 @@ export async function loadDemoDossier(
  * An inquiry file as a coordinator would transcribe it, from the first synthetic person
  * of the inquiry dossier: the way in for trying `erasure inquiry register`.
  */
-export function writeDemoInquiry(dir: string, person: DemoPerson, receivedAt: Date): string {
+export function writeDemoInquiry(dir: string, person: DemoPerson, receivedAt: Date, maildir?: string): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'inquiry.json');
   if (!existsSync(file)) {
+    if (maildir) {
+      deliver(maildir, `${Math.floor(receivedAt.getTime() / 1000)}.inquiry.demo`, [
+        `Message-ID: <${DEMO_INQUIRY_MESSAGE_ID}>`,
+        'From: Requester <requester@example.invalid>',
+        'Subject: Which data do you hold about me?',
+        `Date: ${receivedAt.toUTCString()}`,
+        '',
+        `I am ${person.fullName} of ${person.residence}. Which data do you hold about me? (synthetic demo text)`,
+      ]);
+    }
     const inquiry = {
       name: person.fullName,
       residence: person.residence,
       email: 'requester@example.invalid',
       language: 'en',
       receivedAt: receivedAt.toISOString(),
-      mailRef: 'maildir:cur/demo-inquiry.eml',
+      ...(maildir ? { mailRef: `message-id:${DEMO_INQUIRY_MESSAGE_ID}` } : {}),
     };
     writeFileSync(file, `${JSON.stringify(inquiry, null, 2)}\n`, { mode: 0o600 });
   }

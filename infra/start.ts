@@ -9,7 +9,10 @@ import { configuredWorkerSettings, startWorker, type RunningWorker } from '../wo
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEMO_DOSSIER, DEMO_SPECS, loadDemoDossier, writeDemoInquiry } from './demo';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { backupsDir } from './paths';
+import { demoStoragePaths, storageOptions } from './storage-options';
 import { loadKeys } from './keys';
 import { startMailSink, type MailSink } from './mail-sink';
 import { startStack, type Stack } from './stack';
@@ -62,6 +65,12 @@ async function main(): Promise<void> {
       smtpUrl = mailSink.url;
       log(`Mail: demo SMTP sink on ${mailSink.url}; messages are written to ${mailSink.dir}`);
     }
+    // The demo's document store and mailbox, in the data folder (found there by the CLI too), unless configured.
+    const demoFiles = config.CASE_DATABASE_URL ? undefined : { ...demoStoragePaths(config), backupsDir: backupsDir(config) };
+    if (demoFiles && !config.ERASURE_DOCUMENTS_ROOT) mkdirSync(demoFiles.documentsRoot, { recursive: true });
+    if (demoFiles && !config.ERASURE_MAILDIR && !config.ERASURE_IMAP_URL) for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(demoFiles.maildir, sub), { recursive: true });
+    const storage = storageOptions(config);
+    log(`Storage: case administration, documents ${storage.documentsRoot ?? '(none)'}, mailbox ${storage.maildir ?? (storage.imap ? `imap ${storage.imap.host}:${storage.imap.port}` : '(none)')}, backups ${backupsDir(config)}`);
     worker = await startWorker({ ...configuredWorkerSettings(config), target: stack.target, databases: stack.databases, keys, smtpUrl });
     worker.done.then(
       () => {
@@ -83,12 +92,14 @@ async function main(): Promise<void> {
       log('CASE_DATABASE_URL is set: the demo dossier is not loaded. Use `npm run cli -- import ...`.');
       return;
     }
-    const storage = configuredAdapters(stack.databases);
+    const adapters = configuredAdapters(stack.databases, storage);
+    // Demo files go where this deployment's systems are; a configured IMAP server gets no synthetic mail.
+    const files = storage.documentsRoot && storage.maildir ? { documentsRoot: storage.documentsRoot, maildir: storage.maildir, backupsDir: backupsDir(config) } : undefined;
     const dossiers: Awaited<ReturnType<typeof loadDemoDossier>>[] = [];
     try {
-      for (const spec of DEMO_SPECS) dossiers.push(await loadDemoDossier(registry, stack.databases.caseAdmin, storage.adapters, keys.hmacKey, spec));
+      for (const spec of DEMO_SPECS) dossiers.push(await loadDemoDossier(registry, stack.databases.caseAdmin, adapters.adapters, keys.hmacKey, spec, new Date(), files));
     } finally {
-      await storage.close();
+      await adapters.close();
     }
     for (const d of dossiers) {
       log(
@@ -107,7 +118,7 @@ async function main(): Promise<void> {
     // The demo's schedule runs every minute from the purge start; in production the default is nightly.
     const schedule = await upsertPurgeSchedule(client, { policy: demo.policy, taskQueue: config.TEMPORAL_TASK_QUEUE, every: '1m' });
     log(`Purge schedule ${PURGE_SCHEDULE_ID}: ${schedule.created ? 'created' : 'updated'}; first run at ${demo.policy.purgeStart}, then every minute (demo)`);
-    const inquiryFile = writeDemoInquiry(join(stack.dataDir, 'demo'), inquiryDemo.persons[0]!, new Date());
+    const inquiryFile = writeDemoInquiry(join(stack.dataDir, 'demo'), inquiryDemo.persons[0]!, new Date(), files?.maildir);
 
     const ui = stack.uiUrl ? `${stack.uiUrl}/namespaces/${stack.target.namespace}/workflows` : '(TEMPORAL_ADDRESS server)';
     log(`

@@ -7,7 +7,8 @@ import { reportsDir } from '../infra/paths';
 import type { Config } from '../schemas/config';
 import type { Keys } from '../activities/crypto';
 import { smtpMailer } from '../activities/mail/mailer';
-import { configuredAdapters, storageOptions, type StorageOptions } from '../activities/storage';
+import { configuredAdapters, type StorageOptions } from '../activities/storage';
+import { storageOptions } from '../infra/storage-options';
 import type { DatabaseUrls } from '../infra/database-urls';
 import type { TemporalTarget } from '../infra/temporal-connection';
 

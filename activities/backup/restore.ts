@@ -124,8 +124,8 @@ export async function restoreBackup(options: {
   caseAdmin: Pool;
   map: RelationMap;
   hmacKey: Buffer;
-  /** Also restore the registry's tables (into an empty registry: a disaster recovery). */
-  restoreRegistry?: boolean;
+  /** Also restore the registry's tables into this database, which must be empty (a disaster recovery). */
+  restoreRegistryInto?: Pool;
 }): Promise<RestoreSummary> {
   const backup = await readBackup(options.file);
   const source = basename(options.file);
@@ -136,10 +136,10 @@ export async function restoreBackup(options: {
   }
 
   let registryRows: Record<string, number> | undefined;
-  if (options.restoreRegistry) {
+  if (options.restoreRegistryInto) {
     const tables = new Map<string, Row[]>();
     for (const c of backup.clear.filter((c) => c.source === 'registry')) add(tables, c.table, c.rows);
-    registryRows = await restoreTables(options.registry, `${source} (registry)`, tables, 'run `npm run migrate` on it first');
+    registryRows = await restoreTables(options.restoreRegistryInto, `${source} (registry)`, tables, 'run `npm run migrate` on it first');
   }
 
   const keys = await backupKeyStore(options.registry).get([...backup.sealed.keys()]);

@@ -192,7 +192,7 @@ async function findSuppressed(db: PoolClient, fresh: readonly NumberedRecord[], 
           field: 'subjectRef',
           message:
             `the subject of "${record.recordId}" was erased on ${hit.suppressed_at.toISOString()} (certificate ${hit.certificate_id}) and is on the suppression list; ` +
-            'their data is back where it should not be: erase it (`erasure backup check --erase`), do not import it again',
+            'their data is back where it should not be: erase it (`erasure backup check --erase --as <privacy-officer>`), do not import it again',
         });
       }
     }

@@ -157,7 +157,7 @@ export function imapMailboxAdapter(options: ImapMailboxOptions): StorageAdapter 
     },
 
     categories(present): DataCategory[] {
-      return present.messages ? [{ category: 'inquiry-emails', count: present.messages }] : [];
+      return present.messages ? [{ category: 'e-mails', count: present.messages }] : [];
     },
 
     async consult(locators): Promise<ConsultationSection> {

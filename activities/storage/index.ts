@@ -1,4 +1,3 @@
-import type { Config } from '../../schemas/config';
 import { createPool } from '../pg-pool';
 import { adapterRegistry, type AdapterRegistry } from './adapter';
 import { backupsAdapter } from './backups';
@@ -36,11 +35,6 @@ export function imapOptionsFrom(url: string, mailboxes?: string): ImapMailboxOpt
   };
 }
 
-export const storageOptions = (config: Config): StorageOptions => ({
-  documentsRoot: config.ERASURE_DOCUMENTS_ROOT,
-  maildir: config.ERASURE_MAILDIR,
-  imap: config.ERASURE_IMAP_URL ? imapOptionsFrom(config.ERASURE_IMAP_URL, config.ERASURE_IMAP_MAILBOXES) : undefined,
-});
 
 /**
  * The storage systems this deployment can erase from. Pools connect lazily, so the CLI

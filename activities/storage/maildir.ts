@@ -72,7 +72,7 @@ export function maildirAdapter(rootDir: string): StorageAdapter {
     },
 
     categories(present): DataCategory[] {
-      return present.messages ? [{ category: 'inquiry-emails', count: present.messages }] : [];
+      return present.messages ? [{ category: 'e-mails', count: present.messages }] : [];
     },
 
     async consult(locators): Promise<ConsultationSection> {

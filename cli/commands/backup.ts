@@ -61,7 +61,7 @@ export async function backupRestoreCommand(ctx: CliContext, file: string, option
   const url = caseAdminUrl(ctx, options.into, 'backup restore');
   const hmacKey = loadKeys(ctx.config).hmacKey;
   await withCaseAdmin(url, async (caseAdmin) => {
-    const summary = await restoreBackup({ file, registry: ctx.registry(), caseAdmin, map: CASE_ADMIN_MAP, hmacKey, restoreRegistry: options.registry });
+    const summary = await restoreBackup({ file, registry: ctx.registry(), caseAdmin, map: CASE_ADMIN_MAP, hmacKey, ...(options.registry ? { restoreRegistryInto: ctx.registry() } : {}) });
     ctx.out(`restored ${summary.backupId} (made ${summary.createdAt}) by ${actor.user}${summary.registered ? '; file checked against its registered SHA-256' : '; this registry has no record of the file (not checked against a registered SHA-256)'}`);
     if (summary.registryRows) ctx.out(`  registry: ${Object.entries(summary.registryRows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
     ctx.out(`  case administration: ${Object.entries(summary.caseAdminRows).map(([t, n]) => `${t} ${n}`).join(', ')}`);

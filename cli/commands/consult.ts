@@ -1,6 +1,7 @@
 import { appendAccessLog } from '../../activities/registry/inquiries';
 import { recordLocators } from '../../activities/registry/records';
-import { configuredAdapters, storageOptions } from '../../activities/storage';
+import { configuredAdapters } from '../../activities/storage';
+import { storageOptions } from '../../infra/storage-options';
 import { InvalidInputError } from '../../schemas/errors';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { databaseUrls } from '../../infra/database-urls';

@@ -9,6 +9,7 @@ import { languageSchema } from '../../schemas/actions';
 import { ErasureError, InvalidInputError } from '../../schemas/errors';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { loadKeys } from '../../infra/keys';
+import { mailboxConfigured } from '../../infra/storage-options';
 import { statusQuery, type unmatchedInquiry } from '../../workflows';
 import { actorFor } from '../actors';
 import { readJsonFile } from '../json-file';
@@ -56,7 +57,7 @@ async function unavailable(ctx: CliContext, recordId: string): Promise<string | 
 export async function registerInquiryCommand(ctx: CliContext, file: string, policyVersion: string, user: string | undefined): Promise<void> {
   const actor = actorFor(ctx.roles(), user, ['coordinator'], 'registering an inquiry');
   const inquiry = readJsonFile(file, inquiryFileSchema);
-  if (inquiry.mailRef && !ctx.config.ERASURE_MAILDIR && !ctx.config.ERASURE_IMAP_URL) {
+  if (inquiry.mailRef && !mailboxConfigured(ctx.config)) {
     throw new InvalidInputError(file, [
       { field: 'mailRef', message: 'no mailbox is configured, so the e-mail could not be erased with the inquiry: set ERASURE_MAILDIR or ERASURE_IMAP_URL (for the workers too), or leave mailRef out' },
     ]);

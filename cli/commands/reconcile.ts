@@ -1,5 +1,6 @@
 import { reconcilePage } from '../../activities/registry/reconcile';
-import { configuredAdapters, storageOptions } from '../../activities/storage';
+import { configuredAdapters } from '../../activities/storage';
+import { storageOptions } from '../../infra/storage-options';
 import { databaseUrls } from '../../infra/database-urls';
 import type { CliContext } from '../context';
 

@@ -74,7 +74,7 @@ describe('mailbox adapter - a real IMAP server (Dovecot)', () => {
     expect(imap.checkLocator(locators[0]!)).toBeUndefined();
     expect(imap.checkLocator('INBOX/17')).toContain('message-id:<id>@<host>');
     await expect(imap.locate(locators)).resolves.toEqual({ system: 'mailbox', present: { messages: 2 } });
-    expect(imap.categories({ messages: 2 })).toEqual([{ category: 'inquiry-emails', count: 2 }]);
+    expect(imap.categories({ messages: 2 })).toEqual([{ category: 'e-mails', count: 2 }]);
     const consulted = await imap.consult(locators);
     expect(consulted.items.map((i) => i.fields.subject).sort()).toEqual(['Fwd: Inquiry', 'Inquiry']);
     expect(consulted.items.map((i) => i.fields.mailbox).sort()).toEqual(['Archive', 'INBOX']);

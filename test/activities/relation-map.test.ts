@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mappedErasure } from '../../activities/storage/mapped-erasure';
-import { erasurePlan, type RelationMap } from '../../activities/storage/relation-map';
+import { erasurePlan, unitRowQueries, type RelationMap } from '../../activities/storage/relation-map';
 import { openDatabases, type Databases } from '../helpers/services';
 
 describe('relation map - the erase order derived from how tables relate to a person', () => {
@@ -75,6 +75,20 @@ describe('mappedErasure - a schema with four levels of dependants and a kept row
   afterAll(async () => {
     await dbs.caseAdmin.query(`DROP TABLE ${p}_referrals, ${p}_attachments, ${p}_notes, ${p}_cases, ${p}_clients`);
     await dbs.close();
+  });
+
+  it('unitRowQueries - every row with the person it hangs off, through all four levels - as a backup seals them', async () => {
+    const units: Record<string, Record<string, number>> = {};
+    for (const q of unitRowQueries(map)) {
+      const { rows } = await dbs.caseAdmin.query<{ row: Record<string, unknown>; unit: string | null }>(q.sql);
+      for (const r of rows) {
+        const unit = r.unit ?? '(nobody)';
+        units[unit] = { ...units[unit], [q.table.slice(p.length + 1)]: (units[unit]?.[q.table.slice(p.length + 1)] ?? 0) + 1 };
+      }
+    }
+    const each = { clients: 1, cases: 2, notes: 4, attachments: 4, referrals: 1 };
+    expect(units).toEqual({ A: each, B: each });
+    expect(unitRowQueries(map).find((q) => q.table === `${p}_referrals`)).toMatchObject({ action: 'nullify', nullify: ['referred_by', 'referrer_name'] });
   });
 
   it('erase - client A - deletes its cases, notes and attachments in dependency order, nulls the referral, leaves B alone; again removes nothing', async () => {

@@ -174,7 +174,7 @@ describe('a record in all four systems (case administration, document store, IMA
         { system: 'case-admin', category: 'organisation-links', count: 1 },
         { system: 'documents', category: 'documents-reports', count: 1 },
         { system: 'documents', category: 'document-copies-extracts', count: 1 },
-        { system: 'mailbox', category: 'inquiry-emails', count: 1 },
+        { system: 'mailbox', category: 'e-mails', count: 1 },
         { system: 'backups', category: 'backup-copies', count: 1 },
       ],
       performedBy: { worker: expect.stringMatching(/^\d+@/), activity: 'eraseRecord', attempt: 1, verification: expect.stringContaining('verifyErased in case-admin, documents, mailbox, backups') },
