@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 
 /**
  * A pool whose idle connections may be closed under it (a database restart, Ctrl-C
@@ -11,4 +11,20 @@ export function createPool(connectionString: string, max = 10): Pool {
     console.error(`PostgreSQL connection lost (${err.message}); it will be reopened on next use`);
   });
   return pool;
+}
+
+/** Runs `work` in one transaction on one connection: committed if it returns, rolled back if it throws. */
+export async function inTransaction<T>(pool: Pool, begin: string, work: (db: PoolClient) => Promise<T>): Promise<T> {
+  const db = await pool.connect();
+  try {
+    await db.query(begin);
+    const result = await work(db);
+    await db.query('COMMIT');
+    return result;
+  } catch (err) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    db.release();
+  }
 }

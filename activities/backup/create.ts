@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '../pg-pool';
 import { encrypt } from '../crypto';
 import { syncDir } from '../storage/fsync';
 import { unitRowQueries, type RelationMap } from '../storage/relation-map';
@@ -28,21 +29,8 @@ interface Snapshot {
   clear: { source: 'case-admin' | 'registry'; table: string; unit?: string; rows: Row[] }[];
 }
 
-/** Reads a whole schema inside one REPEATABLE READ snapshot, so a backup is consistent. */
-async function inSnapshot<T>(pool: Pool, work: (db: PoolClient) => Promise<T>): Promise<T> {
-  const db = await pool.connect();
-  try {
-    await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const result = await work(db);
-    await db.query('COMMIT');
-    return result;
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
-  }
-}
+/** Each schema is read inside one snapshot, so a backup is consistent. */
+const SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
 const nulled = (row: Row, columns: readonly string[]): Row => ({ ...row, ...Object.fromEntries(columns.map((c) => [c, null])) });
 
@@ -119,8 +107,8 @@ export async function createBackup(options: { registry: Pool; caseAdmin: Pool; m
   const createdAt = options.now ?? new Date();
   const backupId = `backup-${createdAt.toISOString().replace(/[-:.]/g, '')}`;
   const snapshot: Snapshot = { units: new Map(), clear: [] };
-  await inSnapshot(options.caseAdmin, (db) => readCaseAdmin(db, options.map, snapshot));
-  await inSnapshot(options.registry, (db) => readRegistry(db, snapshot));
+  await inTransaction(options.caseAdmin, SNAPSHOT, (db) => readCaseAdmin(db, options.map, snapshot));
+  await inTransaction(options.registry, SNAPSHOT, (db) => readRegistry(db, snapshot));
   const unitNames = [...snapshot.units.keys()].sort();
   const keys = await backupKeyStore(options.registry).ensure(unitNames);
 
@@ -151,20 +139,12 @@ export async function createBackup(options: { registry: Pool; caseAdmin: Pool; m
   await syncDir(options.dir);
   const { sha256, bytes } = await fileSha256(file);
 
-  const db = await options.registry.connect();
-  try {
-    await db.query('BEGIN');
+  await inTransaction(options.registry, 'BEGIN', async (db) => {
     await db.query('INSERT INTO backups (backup_id, file_name, sha256, units, created_at) VALUES ($1, $2, $3, $4, $5)', [backupId, `${backupId}.jsonl.gz`, sha256, unitNames.length, createdAt]);
     for (let start = 0; start < unitNames.length; start += 1000) {
       await db.query('INSERT INTO backup_units (backup_id, unit) SELECT $1, unnest($2::text[])', [backupId, unitNames.slice(start, start + 1000)]);
     }
-    await db.query('COMMIT');
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
-  }
+  });
   const count = (source: string) => snapshot.clear.filter((c) => c.source === source).reduce((n, c) => n + c.rows.length, 0);
   return { backupId, file, sha256, units: unitNames.length, clearRows: { caseAdmin: count('case-admin'), registry: count('registry') }, bytes };
 }

@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
+import { inTransaction } from '../pg-pool';
 import { InvalidInputError, type InputProblem } from '../../schemas/errors';
 import { zodProblems } from '../../schemas/zod-problems';
 import { decrypt } from '../crypto';
@@ -83,9 +84,7 @@ export interface RestoreSummary {
 
 /** Inserts whole tables into an empty schema in one transaction: all rows, or none. */
 async function restoreTables(pool: Pool, what: string, tables: ReadonlyMap<string, Row[]>, schemaHint: string): Promise<Record<string, number>> {
-  const db: PoolClient = await pool.connect();
-  try {
-    await db.query('BEGIN');
+  return inTransaction(pool, 'BEGIN', async (db) => {
     const present = new Set(await baseTables(db, []));
     const missing = [...tables.keys()].filter((t) => !present.has(t));
     if (missing.length) throw new InvalidInputError(what, [{ field: 'tables', message: `the target database lacks ${missing.join(', ')}: ${schemaHint}` }]);
@@ -100,14 +99,8 @@ async function restoreTables(pool: Pool, what: string, tables: ReadonlyMap<strin
       counts[table] = rows.length;
     }
     await resetSequences(db, [...tables.keys()]);
-    await db.query('COMMIT');
     return counts;
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
-  }
+  });
 }
 
 const add = (tables: Map<string, Row[]>, table: string, rows: readonly Row[]) => tables.set(table, [...(tables.get(table) ?? []), ...rows]);

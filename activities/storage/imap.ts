@@ -1,8 +1,8 @@
 import { ImapFlow, type ImapFlowError } from 'imapflow';
 import { ErasureError } from '../../schemas/errors';
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
-import { checkMessageIdLocator, headerFields, messageIdOf, normalisedMessageId } from './message-id';
-import type { ConsultationSection, DataCategory, StorageAdapter, SystemLocation } from './adapter';
+import { checkMessageIdLocator, headerFields, mailboxCategories, messageIdOf, normalisedMessageId } from './message-id';
+import type { ConsultationSection, StorageAdapter, SystemLocation } from './adapter';
 
 export interface ImapMailboxOptions {
   readonly host: string;
@@ -156,9 +156,7 @@ export function imapMailboxAdapter(options: ImapMailboxOptions): StorageAdapter 
       return { system: 'mailbox', verified: remaining.messages === 0, remaining, checkedAt: new Date().toISOString() };
     },
 
-    categories(present): DataCategory[] {
-      return present.messages ? [{ category: 'e-mails', count: present.messages }] : [];
-    },
+    categories: mailboxCategories,
 
     async consult(locators): Promise<ConsultationSection> {
       const perMailbox = await eachMatch(locators, true, async (client, found) => {

@@ -1,9 +1,9 @@
 import { open, readdir, readFile, unlink } from 'node:fs/promises';
 import { syncDir } from './fsync';
 import { join, relative, resolve } from 'node:path';
-import { checkMessageIdLocator, headerFields, messageIdOf, normalisedMessageId } from './message-id';
+import { checkMessageIdLocator, headerFields, mailboxCategories, messageIdOf, normalisedMessageId } from './message-id';
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
-import type { ConsultationSection, DataCategory, StorageAdapter, SystemLocation } from './adapter';
+import type { ConsultationSection, StorageAdapter, SystemLocation } from './adapter';
 
 /**
  * The mailbox where the inquiries arrived, as a Maildir (Maildir++ sub-folders included):
@@ -71,9 +71,7 @@ export function maildirAdapter(rootDir: string): StorageAdapter {
       return { system: 'mailbox', verified: remaining.messages === 0, remaining, checkedAt: new Date().toISOString() };
     },
 
-    categories(present): DataCategory[] {
-      return present.messages ? [{ category: 'e-mails', count: present.messages }] : [];
-    },
+    categories: mailboxCategories,
 
     async consult(locators): Promise<ConsultationSection> {
       const items: ConsultationSection['items'][number][] = [];

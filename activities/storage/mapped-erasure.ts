@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { ErasureError } from '../../schemas/errors';
+import { inTransaction } from '../pg-pool';
 import { countSql, erasurePlan, relationMapSchema, stepSql, unknownInSchema, type RelationMap } from './relation-map';
 
 export interface MappedErasure {
@@ -30,18 +31,10 @@ export function mappedErasure(db: Pool, rawMap: RelationMap): MappedErasure {
     },
     async erase(ids) {
       await check();
-      const client = await db.connect();
       const removed: Record<string, number> = {};
-      try {
-        await client.query('BEGIN');
+      await inTransaction(db, 'BEGIN', async (client) => {
         for (const step of plan) removed[step.kind] = (await client.query(stepSql(step), [ids])).rowCount ?? 0;
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
       return removed;
     },
   };

@@ -27,3 +27,7 @@ export function headerFields(text: string): Map<string, string> {
 }
 
 export const normalisedMessageId = (value: string | undefined) => value?.trim().replace(/^<|>$/g, '').toLowerCase();
+
+/** What a mailbox holds, as a requester understands it. */
+export const mailboxCategories = (present: Readonly<Record<string, number>>): { category: string; count: number }[] =>
+  present.messages ? [{ category: 'e-mails', count: present.messages }] : [];

@@ -1,3 +1,4 @@
+import { imapOptionsFrom } from '../../activities/storage';
 import { parseConfig } from '../../schemas/config';
 import { durationMs } from '../../schemas/duration';
 import { InvalidConfigError } from '../../schemas/errors';
@@ -22,6 +23,27 @@ describe('configuration', () => {
     expect(message).toContain('TEMPORAL_PORT must be a TCP port number');
     expect(message).toContain('must be a PostgreSQL URL');
     expect(message).toContain('(environment variable DATABASE_URL)');
+  });
+});
+
+describe('configuration - the mailbox over IMAP', () => {
+  it('ERASURE_IMAP_URL - imaps with user and password - becomes the adapter options, percent-encoding decoded, port defaulted', () => {
+    const config = parseConfig({ ERASURE_IMAP_URL: 'imaps://desk%40body.example:p%3Ass@mail.example.org', ERASURE_IMAP_MAILBOXES: 'INBOX, Archive' });
+    expect(imapOptionsFrom(config.ERASURE_IMAP_URL!, config.ERASURE_IMAP_MAILBOXES)).toEqual({
+      host: 'mail.example.org',
+      port: 993,
+      secure: true,
+      user: 'desk@body.example',
+      password: 'p:ss',
+      mailboxes: ['INBOX', 'Archive'],
+    });
+    expect(imapOptionsFrom('imap://u:p@127.0.0.1:1143')).toMatchObject({ port: 1143, secure: false });
+  });
+
+  it('ERASURE_IMAP_URL - another scheme, no password, or beside ERASURE_MAILDIR - is refused naming the variable and the fix', () => {
+    expect(() => parseConfig({ ERASURE_IMAP_URL: 'https://mail.example.org' })).toThrow(/must be an IMAP URL such as imaps:\/\/user:password@mail.example.org:993 \(environment variable ERASURE_IMAP_URL\)/);
+    expect(() => parseConfig({ ERASURE_IMAP_URL: 'imaps://mail.example.org' })).toThrow('must name the user and password');
+    expect(() => parseConfig({ ERASURE_IMAP_URL: 'imaps://u:p@mail.example.org', ERASURE_MAILDIR: '/var/mail/desk' })).toThrow('either a Maildir (ERASURE_MAILDIR) or an IMAP server (ERASURE_IMAP_URL), not both');
   });
 });
 
