@@ -17,6 +17,7 @@ import type { PurgeReport } from '../schemas/purge';
 import type { purgeRun } from '../workflows';
 import { generateCaseData, plainDelete } from './case-data';
 import { startChild } from './child';
+import { dataConverter } from '../infra/payload-codec';
 
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
@@ -46,12 +47,14 @@ async function main(): Promise<void> {
   const caseAdmin = createPool(stack.databases.caseAdmin, 10);
   const storage = configuredAdapters(stack.databases);
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
   const keys = {
     ERASURE_CONTACT_KEY: randomBytes(32).toString('base64'),
     ERASURE_HMAC_KEY: randomBytes(32).toString('base64'),
     ERASURE_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+    ERASURE_PAYLOAD_KEY: randomBytes(32).toString('base64'),
   };
+  // Payloads are encrypted as in production: the benchmark measures the codec too.
+  const client = new Client({ connection, dataConverter: dataConverter({ current: Buffer.from(keys.ERASURE_PAYLOAD_KEY, 'base64'), previous: [] }) });
   const workerEnv = {
     ...process.env,
     ...keys,

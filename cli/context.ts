@@ -6,6 +6,8 @@ import { configuredRoles } from './actors';
 import { parseConfig, type Config } from '../schemas/config';
 import { databaseUrls } from '../infra/database-urls';
 import { temporalTarget } from '../infra/temporal-connection';
+import { loadPayloadKeys } from '../infra/keys';
+import { dataConverter } from '../infra/payload-codec';
 
 /** What a command needs, opened lazily and closed once at the end. */
 export class CliContext {
@@ -46,7 +48,7 @@ export class CliContext {
         );
       }
     }
-    return new Client({ connection: this.connection, namespace: target.namespace });
+    return new Client({ connection: this.connection, namespace: target.namespace, dataConverter: dataConverter(loadPayloadKeys(this.config)) });
   }
 
   async close(): Promise<void> {

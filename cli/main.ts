@@ -11,6 +11,7 @@ import { policyAddCommand } from './commands/policy';
 import { reconcileCommand } from './commands/reconcile';
 import { purgeApproveCommand, purgeRunCommand, purgeScheduleCommand, purgeStatusCommand } from './commands/purge';
 import { reportCommand } from './commands/report';
+import { codecServeCommand, codecTokenCommand } from './commands/codec';
 import { backupCheckCommand, backupCreateCommand, backupListCommand, backupRestoreCommand } from './commands/backup';
 import { certificatesExportCommand, certificatesLookupCommand, certificatesPublicKeyCommand, certificatesVerifyCommand } from './commands/certificates';
 
@@ -61,7 +62,13 @@ Inquiries (every action names who acts: --as <user>, checked against ERASURE_ROL
   erasure hold <recordId> --reference <id> --reason <text> --as <privacy-officer>
   erasure release <recordId> --reference <id> --as <privacy-officer>
   erasure retry <recordId> --reason <text> --as <coordinator>
-  erasure access-log [--record <recordId>]
+  erasure access-log [--record <recordId>] [--export <file.csv|.json> --as <privacy-officer>]
+                                                     consultations, lookups and Web UI decodes; the export is logged too
+
+Temporal payloads are encrypted (AES-256-GCM, ERASURE_PAYLOAD_KEY)
+  erasure codec token --as <screened-reviewer> [--hours N]
+                                                     a bearer token for the Web UI's codec server
+  erasure codec serve                                the codec server on its own (npm start runs one)
 
 Configuration comes from the environment (see README.md): TEMPORAL_ADDRESS, DATABASE_URL, ERASURE_ROLES, ...`;
 
@@ -117,6 +124,8 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
       run: { type: 'string' },
       out: { type: 'string' },
       into: { type: 'string' },
+      export: { type: 'string' },
+      hours: { type: 'string' },
       registry: { type: 'boolean', default: false },
       erase: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -225,7 +234,11 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
     case 'report':
       return reportCommand(ctx(), { json: v.json, html: v.html });
     case 'access-log':
-      return accessLogCommand(ctx(), v.record);
+      return accessLogCommand(ctx(), { record: v.record, export: v.export, as: v.as });
+    case 'codec':
+      if (rest[0] === 'token') return codecTokenCommand(ctx(), v.as, v.hours);
+      if (rest[0] === 'serve') return codecServeCommand(ctx());
+      throw new UsageError('use `erasure codec token --as <screened-reviewer> [--hours N]` or `erasure codec serve`');
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

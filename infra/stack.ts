@@ -25,7 +25,7 @@ export interface Stack {
  * TEMPORAL_ADDRESS is set, an embedded PostgreSQL unless both database URLs are set;
  * then applies the migrations. Stops what it started, in reverse order, on failure.
  */
-export async function startStack(config: Config, log: (line: string) => void, options: { headless?: boolean } = {}): Promise<Stack> {
+export async function startStack(config: Config, log: (line: string) => void, options: { headless?: boolean; uiCodecEndpoint?: string } = {}): Promise<Stack> {
   const data = dataDir(config.ERASURE_DATA_DIR);
   let temporal: TemporalDevServer | undefined;
   let postgres: EmbeddedPostgresProcess | undefined;
@@ -48,6 +48,7 @@ export async function startStack(config: Config, log: (line: string) => void, op
         uiPort: config.TEMPORAL_UI_PORT,
         headless: options.headless,
         namespace: config.TEMPORAL_NAMESPACE,
+        ...(options.uiCodecEndpoint ? { uiCodecEndpoint: options.uiCodecEndpoint } : {}),
       });
       log(`Temporal: dev server on ${temporal.address}${temporal.uiUrl ? `, Web UI ${temporal.uiUrl}` : ''} (state in ${join(data, 'temporal')})`);
     }

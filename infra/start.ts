@@ -13,7 +13,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupsDir } from './paths';
 import { demoStoragePaths, storageOptions } from './storage-options';
-import { loadKeys } from './keys';
+import { loadKeys, loadPayloadKeys } from './keys';
+import { dataConverter } from './payload-codec';
+import { codecOrigins, startCodecServer, type RunningCodecServer } from './codec-server';
+import { configuredRoles } from '../cli/actors';
 import { startMailSink, type MailSink } from './mail-sink';
 import { startStack, type Stack } from './stack';
 
@@ -33,6 +36,8 @@ async function main(): Promise<void> {
   let connection: Connection | undefined;
   let progressTimer: NodeJS.Timeout | undefined;
   let mailSink: MailSink | undefined;
+  let codecServer: RunningCodecServer | undefined;
+  let codecRegistry: Pool | undefined;
   let stopping = false;
 
   const stop = async (code: number) => {
@@ -49,6 +54,8 @@ async function main(): Promise<void> {
     await connection?.close().catch(() => undefined);
     await registry?.end().catch(() => undefined);
     await mailSink?.stop().catch(() => undefined);
+    await codecServer?.stop().catch(() => undefined);
+    await codecRegistry?.end().catch(() => undefined);
     await stack?.stop().catch((err: unknown) => log(`stack: ${(err as Error).message}`));
     log('Stopped. State is kept in the data folder; `npm start` resumes it.');
     process.exit(code);
@@ -57,8 +64,20 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    stack = await startStack(config, log);
+    // The Web UI asks this codec server to decode payloads; it answers screened reviewers only.
+    const codecEndpoint = `http://localhost:${config.ERASURE_CODEC_PORT}`;
+    stack = await startStack(config, log, { uiCodecEndpoint: codecEndpoint });
     const keys = loadKeys(config, { create: true });
+    const payloadKeys = loadPayloadKeys(config, { create: true });
+    codecRegistry = createPool(stack.databases.registry, 2);
+    codecServer = await startCodecServer({
+      port: config.ERASURE_CODEC_PORT,
+      payloadKeys,
+      roles: configuredRoles(config, log),
+      registry: codecRegistry,
+      allowedOrigins: codecOrigins(config),
+    });
+    log(`Codec server: ${codecEndpoint} for the Web UI (payloads are encrypted; a screened reviewer's token decodes: npm run cli -- codec token --as <reviewer>)`);
     let smtpUrl = config.SMTP_URL;
     if (!smtpUrl) {
       mailSink = await startMailSink(join(stack.dataDir, 'mail'), config.SMTP_SINK_PORT);
@@ -71,7 +90,7 @@ async function main(): Promise<void> {
     if (demoFiles && !config.ERASURE_MAILDIR && !config.ERASURE_IMAP_URL) for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(demoFiles.maildir, sub), { recursive: true });
     const storage = storageOptions(config);
     log(`Storage: case administration, documents ${storage.documentsRoot ?? '(none)'}, mailbox ${storage.maildir ?? (storage.imap ? `imap ${storage.imap.host}:${storage.imap.port}` : '(none)')}, backups ${backupsDir(config)}`);
-    worker = await startWorker({ ...configuredWorkerSettings(config), target: stack.target, databases: stack.databases, keys, smtpUrl });
+    worker = await startWorker({ ...configuredWorkerSettings(config), target: stack.target, databases: stack.databases, keys, payloadKeys, smtpUrl });
     worker.done.then(
       () => {
         if (!stopping) {
@@ -109,7 +128,7 @@ async function main(): Promise<void> {
       );
     }
     connection = await Connection.connect(stack.target.connection);
-    const client = new Client({ connection, namespace: stack.target.namespace });
+    const client = new Client({ connection, namespace: stack.target.namespace, dataConverter: dataConverter(payloadKeys) });
     for (const d of dossiers) {
       const started = await startLifecycles({ client, registry, taskQueue: config.TEMPORAL_TASK_QUEUE, dossier: d.dossier });
       log(`Lifecycles ${d.dossier}: ${started.started} started, ${started.alreadyPresent} already present`);

@@ -15,6 +15,8 @@ export interface DevServerOptions {
   readonly logFile: string;
   readonly namespace?: string;
   readonly startTimeoutMs?: number;
+  /** The codec server the Web UI asks to decode payloads (`--ui-codec-endpoint`). */
+  readonly uiCodecEndpoint?: string;
 }
 
 /** A `temporal server start-dev` child process with the project's search attributes. */
@@ -62,6 +64,7 @@ export class TemporalDevServer {
       'error',
       ...Object.entries(searchAttributeCliTypes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
       ...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
+      ...(!options.headless && options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
       ...(options.namespace && options.namespace !== 'default' ? ['--namespace', options.namespace] : []),
     ];
     const logFd = openSync(options.logFile, 'a');

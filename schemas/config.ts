@@ -30,6 +30,10 @@ export const configSchema = z.object({
   TEMPORAL_PORT: port('TEMPORAL_PORT', 7233),
   TEMPORAL_UI_PORT: port('TEMPORAL_UI_PORT', 8233),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('erasure'),
+  /** The codec server for the Web UI (decodes payloads for screened reviewers only). */
+  ERASURE_CODEC_PORT: port('ERASURE_CODEC_PORT', 8234),
+  /** Browser origins allowed to call the codec server, comma-separated. Unset: the dev server's Web UI (http://localhost:<TEMPORAL_UI_PORT>). */
+  ERASURE_CODEC_ORIGINS: z.string().min(1).optional(),
   /**
    * Erasure activities run on their own task queue (`<TEMPORAL_TASK_QUEUE>-storage`), at
    * most this many started per second across all workers, so that the source systems are
@@ -70,6 +74,16 @@ export const configSchema = z.object({
   /** 32-byte keys, base64. Unset: generated once into the data folder (keys.json, 0600). */
   ERASURE_CONTACT_KEY: key('ERASURE_CONTACT_KEY').optional(),
   ERASURE_HMAC_KEY: key('ERASURE_HMAC_KEY').optional(),
+  /** 32 bytes, base64: encrypts every Temporal payload (AES-256-GCM). Unset: generated once into keys.json. */
+  ERASURE_PAYLOAD_KEY: key('ERASURE_PAYLOAD_KEY').optional(),
+  /** Earlier payload keys, comma-separated base64: still decrypt what they sealed, after a rotation. */
+  ERASURE_PAYLOAD_OLD_KEYS: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32),
+      'ERASURE_PAYLOAD_OLD_KEYS must be comma-separated keys of 32 random bytes in base64',
+    )
+    .optional(),
   /** Ed25519 private key that signs deletion certificates: PKCS#8 DER, base64. Unset: generated once into keys.json. */
   ERASURE_SIGNING_KEY: z
     .string()

@@ -9,6 +9,7 @@ import type { Keys } from '../activities/crypto';
 import { smtpMailer } from '../activities/mail/mailer';
 import { configuredAdapters, type StorageOptions } from '../activities/storage';
 import { storageOptions } from '../infra/storage-options';
+import { dataConverter, type PayloadKeys } from '../infra/payload-codec';
 import type { DatabaseUrls } from '../infra/database-urls';
 import type { TemporalTarget } from '../infra/temporal-connection';
 
@@ -21,6 +22,8 @@ export interface RunningWorker {
 
 export interface StartWorkerOptions {
   readonly target: TemporalTarget;
+  /** The payload codec's keys: every payload this worker writes is encrypted, and it reads what the clients sealed. */
+  readonly payloadKeys: PayloadKeys;
   readonly taskQueue: string;
   readonly databases: DatabaseUrls;
   readonly keys: Keys;
@@ -39,7 +42,11 @@ export interface StartWorkerOptions {
 
 /** Starts the worker with real pools and adapters; shutting it down closes them. */
 /** Modules evaluated once per worker thread and shared by every workflow (see workflows/shared-modules.ts). */
-export const workflowBundlerOptions = { preloadModules: [require.resolve('../workflows/shared-modules')] };
+export const workflowBundlerOptions = {
+  preloadModules: [require.resolve('../workflows/shared-modules')],
+  // The sandbox encodes failure messages into payloads too (the codec then encrypts them).
+  failureConverterPath: require.resolve('../workflows/failure-converter'),
+};
 
 /** The worker settings that come straight from configuration (npm start and npm run worker alike). */
 export const configuredWorkerSettings = (config: Config) => ({
@@ -75,7 +82,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   try {
     connection = await NativeConnection.connect(options.target.connection);
     clientConnection = await Connection.connect(options.target.connection);
-    const client = new Client({ connection: clientConnection, namespace: options.target.namespace });
+    const converter = dataConverter(options.payloadKeys);
+    const client = new Client({ connection: clientConnection, namespace: options.target.namespace, dataConverter: converter });
     const activities = {
       ...createActivities({ registry, adapters: storage.adapters, keys: options.keys, mailer, coordinatorsEmail: options.coordinatorsEmail }),
       ...createPurgeActivities({ registry, client, taskQueue: options.taskQueue, reportsDir: options.reportsDir }),
@@ -83,6 +91,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const common = {
       connection,
       namespace: options.target.namespace,
+      dataConverter: converter,
       // Running activities get time to finish; a shutdown never hangs for good.
       shutdownGraceTime: '10s',
       shutdownForceTime: '30s',

@@ -204,7 +204,8 @@ export async function consultationLogged(db: Pool | PoolClient, recordId: string
   return (rowCount ?? 0) > 0;
 }
 
-export async function appendAccessLog(db: Pool | PoolClient, entry: { actor: string; recordId: string; action: string; purpose: string }): Promise<void> {
+/** One look at personal data; `recordId` null for a look that is not at one record (a Web UI decode). */
+export async function appendAccessLog(db: Pool | PoolClient, entry: { actor: string; recordId: string | null; action: string; purpose: string }): Promise<void> {
   await db.query('INSERT INTO access_log (actor, record_id, action, purpose) VALUES ($1, $2, $3, $4)', [
     entry.actor,
     entry.recordId,

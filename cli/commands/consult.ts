@@ -1,3 +1,5 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { appendAccessLog } from '../../activities/registry/inquiries';
 import { recordLocators } from '../../activities/registry/records';
 import { configuredAdapters } from '../../activities/storage';
@@ -45,12 +47,44 @@ export async function consultCommand(ctx: CliContext, recordId: string, purpose:
   }
 }
 
-/** `erasure access-log [--record R]`: who looked at what, when, and why. */
-export async function accessLogCommand(ctx: CliContext, recordId: string | undefined): Promise<void> {
-  const { rows } = await ctx.registry().query<{ at: Date; actor: string; record_id: string; action: string; purpose: string }>(
-    `SELECT at, actor, record_id, action, purpose FROM access_log WHERE ($1::text IS NULL OR record_id = $1) ORDER BY at, id`,
-    [recordId ?? null],
+interface AccessRow {
+  id: string;
+  at: Date;
+  actor: string;
+  record_id: string | null;
+  action: string;
+  purpose: string;
+}
+
+const csvCell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+
+/**
+ * `erasure access-log [--record R] [--export <file.csv|file.json> --as <privacy-officer>]`:
+ * who looked at what, when, and why (consultations, lookups, Web UI decodes). The export
+ * is for the privacy officer, and is itself logged.
+ */
+export async function accessLogCommand(ctx: CliContext, options: { record?: string | undefined; export?: string | undefined; as?: string | undefined }): Promise<void> {
+  const actor = options.export ? actorFor(ctx.roles(), options.as, ['privacy-officer'], 'exporting the access log') : undefined;
+  if (options.export && !/\.(csv|json)$/.test(options.export)) {
+    throw new InvalidInputError('access-log', [{ field: '--export', message: 'name a .csv or .json file, e.g. --export access-log-2024-q1.csv' }]);
+  }
+  if (options.export && existsSync(options.export)) {
+    throw new InvalidInputError('access-log', [{ field: '--export', message: `${options.export} exists; an export never overwrites one made before: name a new file` }]);
+  }
+  const { rows } = await ctx.registry().query<AccessRow>(
+    `SELECT id, at, actor, record_id, action, purpose FROM access_log WHERE ($1::text IS NULL OR record_id = $1) ORDER BY at, id`,
+    [options.record ?? null],
   );
-  for (const r of rows) ctx.out(`${r.at.toISOString()}  ${r.record_id.padEnd(16)} ${r.action.padEnd(8)} ${r.actor.padEnd(32)} ${r.purpose}`);
-  ctx.out(`${rows.length} access(es)`);
+  if (!options.export || !actor) {
+    for (const r of rows) ctx.out(`${r.at.toISOString()}  ${(r.record_id ?? '-').padEnd(16)} ${r.action.padEnd(8)} ${r.actor.padEnd(32)} ${r.purpose}`);
+    ctx.out(`${rows.length} access(es)`);
+    return;
+  }
+  const entries = rows.map((r) => ({ id: Number(r.id), at: r.at.toISOString(), actor: r.actor, recordId: r.record_id, action: r.action, purpose: r.purpose }));
+  const text = options.export.endsWith('.json')
+    ? `${JSON.stringify({ format: 'erasure-access-log/1', exportedAt: new Date().toISOString(), exportedBy: actor.user, entries }, null, 2)}\n`
+    : `${['id,at,actor,record_id,action,purpose', ...entries.map((e) => [String(e.id), e.at, e.actor, e.recordId ?? '', e.action, e.purpose].map(csvCell).join(','))].join('\n')}\n`;
+  writeFileSync(options.export, text, { mode: 0o600, flag: 'wx' });
+  await appendAccessLog(ctx.registry(), { actor: `${actor.user} (${actor.role})`, recordId: options.record ?? null, action: 'export', purpose: `access log exported (${entries.length} entries) to ${basename(options.export)}` });
+  ctx.out(`${entries.length} access(es) exported to ${options.export} (the export itself is logged)`);
 }

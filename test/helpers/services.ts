@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import { createPool } from '../../activities/pg-pool';
 import type { Policy } from '../../schemas/policy';
 import type { TestServices } from '../global-setup';
+import { dataConverter, type PayloadKeys } from '../../infra/payload-codec';
 
 export function testServices(): TestServices {
   const file = process.env.ERASURE_TEST_SERVICES;
@@ -16,7 +17,11 @@ export function testServices(): TestServices {
 /** Keys of this test run, given to in-process code and, as variables, to the CLI. */
 const signingKeyBase64 = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
 export const testKeys: Keys & { signing: SigningKey } = { contactKey: randomBytes(32), hmacKey: randomBytes(32), signing: signingKeyFrom(signingKeyBase64) };
+/** The payload codec's keys of this test run: the workers and every client share them. */
+export const testPayloadKeys: PayloadKeys = { current: randomBytes(32), previous: [] };
+export const testDataConverter = dataConverter(testPayloadKeys);
 export const testKeyEnv = {
+  ERASURE_PAYLOAD_KEY: testPayloadKeys.current.toString('base64'),
   ERASURE_CONTACT_KEY: testKeys.contactKey.toString('base64'),
   ERASURE_HMAC_KEY: testKeys.hmacKey.toString('base64'),
   ERASURE_SIGNING_KEY: signingKeyBase64,
@@ -40,7 +45,7 @@ export function openDatabases(): Databases {
 
 export async function connectClient(address = testServices().temporalAddress): Promise<{ client: Client; close: () => Promise<void> }> {
   const connection = await Connection.connect({ address });
-  return { client: new Client({ connection }), close: () => connection.close() };
+  return { client: new Client({ connection, dataConverter: testDataConverter }), close: () => connection.close() };
 }
 
 /** A policy whose cutoff and purge start lie the given milliseconds from now. */

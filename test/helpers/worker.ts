@@ -4,7 +4,7 @@ import { createActivities, type Activities } from '../../activities';
 import { createPurgeActivities, type PurgeActivities } from '../../activities/purge';
 import { workflowBundlerOptions } from '../../workers/worker';
 import type { Databases } from './services';
-import { testKeys, testServices, uniqueId } from './services';
+import { testDataConverter, testKeys, testServices, uniqueId } from './services';
 import { smtpMailer } from '../../activities/mail/mailer';
 import { adapterRegistry } from '../../activities/storage/adapter';
 import { caseAdminAdapter } from '../../activities/storage/case-admin';
@@ -62,11 +62,11 @@ export async function withWorker<T>(
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   try {
-    const client = new Client({ connection: clientConnection });
+    const client = new Client({ connection: clientConnection, dataConverter: testDataConverter });
     const activities = typeof activitiesFor === 'function' ? activitiesFor(taskQueue, client) : activitiesFor;
-    const worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities });
+    const worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities, dataConverter: testDataConverter });
     const storage = activities.eraseRecord
-      ? await Worker.create({ connection, taskQueue: `${taskQueue}-storage`, activities: { eraseRecord: activities.eraseRecord } })
+      ? await Worker.create({ connection, taskQueue: `${taskQueue}-storage`, activities: { eraseRecord: activities.eraseRecord }, dataConverter: testDataConverter })
       : undefined;
     const running = worker.runUntil(body(taskQueue));
     return storage ? await storage.runUntil(running) : await running;

@@ -260,6 +260,24 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     expect(await cli('backup', 'check')).toMatchObject({ code: 0, stdout: 'suppression check: no erased person is in the case administration\n' });
   });
 
+  it('erasure codec token and access-log --export - a token only for a screened reviewer; the export only for the privacy officer, logged itself', async () => {
+    const token = await cli('codec', 'token', '--as', 'rev', '--hours', '2');
+    expect(token).toMatchObject({ code: 0, stdout: expect.stringMatching(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/) });
+    expect(token.stderr).toContain('token for rev (screened-reviewer), valid until');
+    expect((await cli('codec', 'token', '--as', 'cora')).stderr).toContain('cora is coordinator; decoding Temporal payloads is for the role screened-reviewer');
+    expect((await cli('codec', 'token', '--as', 'rev', '--hours', '48')).stderr).toContain('a token is valid for 1 to 24 hours');
+
+    const file = join(dir, `access-${uniqueId('log')}.csv`);
+    expect((await cli('access-log', '--export', file, '--as', 'rev')).stderr).toContain('exporting the access log is for the role privacy-officer');
+    const exported = await cli('access-log', '--export', file, '--as', 'otto');
+    expect(exported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+ access\(es\) exported to .*\.csv \(the export itself is logged\)\n$/) });
+    const csv = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(csv[0]).toBe('id,at,actor,record_id,action,purpose');
+    expect(csv.slice(1).every((line) => /^\d+,\d{4}-\d\d-\d\dT[^,]+Z,/.test(line))).toBe(true);
+    expect((await cli('access-log')).stdout).toMatch(/-\s+export\s+otto \(privacy-officer\)\s+access log exported \(\d+ entries\) to access-log-/);
+    expect((await cli('access-log', '--export', file, '--as', 'otto')).stderr).toContain('exists; an export never overwrites one made before');
+  });
+
   it('erasure - wrong usage - prints what is wrong and the usage, exit code 2', async () => {
     const run = await cli('import', 'x.csv');
     expect(run.code).toBe(2);
