@@ -1,3 +1,4 @@
+import { shownName } from '../schemas/zod-problems';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { InputProblem } from '../schemas/errors';
 import { inventoryRecordSchema, parseLocationText } from '../schemas/inventory';
@@ -74,8 +75,8 @@ export function parseCsvInventory(text: string): ParsedInventory {
   const columns = header.record.map((name) => CSV_COLUMNS.get(name.toLowerCase()));
   header.record.forEach((name, i) => {
     const column = columns[i];
-    if (!column) out.problems.push({ line: header.line, field: `column "${name}"`, message: 'is not an inventory column; use record_id, dossier, subject_ref, locations' });
-    else if (columns.indexOf(column) !== i) out.problems.push({ line: header.line, field: `column "${name}"`, message: `repeats the ${column} column; keep one` });
+    if (!column) out.problems.push({ line: header.line, field: `column ${shownName(name)}`, message: 'is not an inventory column; use record_id, dossier, subject_ref, locations' });
+    else if (columns.indexOf(column) !== i) out.problems.push({ line: header.line, field: `column ${shownName(name)}`, message: `repeats the ${column} column; keep one` });
   });
   for (const required of REQUIRED_COLUMNS) {
     if (!columns.includes(required)) out.problems.push({ line: header.line, field: required, message: 'column is missing from the header line' });

@@ -7,7 +7,12 @@ const reference = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, 'a reference is an id such as "BESL-2024-017" (letters, digits, . _ : / -), not free text');
 /** A short reason kept in the record history: say why, without names or other personal data. */
-const reason = z.string().trim().min(3, 'give a short reason (it is kept in the record history)').max(200, 'keep the reason under 200 characters');
+const reason = z
+  .string()
+  .trim()
+  .min(3, 'give a short reason (it is kept in the record history)')
+  .max(200, 'keep the reason under 200 characters')
+  .regex(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u, 'a reason is one line of plain text, without control characters');
 
 export const languageSchema = z.enum(['nl', 'en']);
 export type Language = z.infer<typeof languageSchema>;

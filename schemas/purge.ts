@@ -5,7 +5,7 @@ import { actorSchema } from './roles';
 /** The request a purge run sends a due record (update, or signal with signal-with-start). */
 export const releaseRequestSchema = z.strictObject({
   /** The run that releases the record (its workflow id), kept in the record history. */
-  runRef: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'a run reference is an id (letters, digits, . _ : -)'),
+  runRef: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'a run reference is an id (a letter or digit, then letters, digits, . _ : -)'),
 });
 export type ReleaseRequest = z.infer<typeof releaseRequestSchema>;
 
@@ -72,7 +72,7 @@ export const purgeStages = ['release', 'reconcile', 'settle'] as const;
 export const purgeRunInputSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   /** Only this dossier (a coordinator may destroy one dossier first); unset: every dossier. */
-  dossier: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'a dossier id (letters, digits, . _ : -)').optional(),
+  dossier: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'a dossier id (a letter or digit, then letters, digits, . _ : -)').optional(),
   /** Started by this schedule: the run releases no further wave once the schedule is paused. */
   scheduleId: z.string().min(1).max(200).optional(),
   settings: purgeRunSettingsSchema.prefault({}),

@@ -5,6 +5,7 @@ import type { StorageSystem } from '../schemas/inventory';
 import type { RecordStatus } from '../schemas/lifecycle';
 import type { Policy } from '../schemas/policy';
 import { addDuration, ERASURE_PHASES, type LifecycleState } from './lifecycle-state';
+import { refusalText } from '../schemas/zod-problems';
 
 type Update<A extends ActionName> = UpdateDefinition<RecordStatus, [ActionInput<A>], A>;
 
@@ -107,8 +108,7 @@ export function allowedActions(state: LifecycleState): string[] {
 function validate<A extends ActionName>(name: A, raw: ActionInput<A>, state: LifecycleState): Action<A> {
   const parsed = actionSchemas[name].safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(action)'}: ${i.message}`).join('; ');
-    throw new Error(`${actionLabels[name]} refused: ${problems}`);
+    throw new Error(`${actionLabels[name]} refused: ${refusalText(parsed.error, '(action)')}`);
   }
   const action = parsed.data as Action<A>;
   const allowedRoles = actionRoles[name];

@@ -14,6 +14,7 @@ import {
 import type { Activities } from '../activities';
 import type { PurgeActivities, ReleasePageResult } from '../activities/purge';
 import { durationMs } from '../schemas/duration';
+import { refusalText } from '../schemas/zod-problems';
 import {
   approveWaveSchema,
   purgeRunInputSchema,
@@ -84,7 +85,7 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
     {
       validator: (raw) => {
         const result = approveWaveSchema.safeParse(raw);
-        if (!result.success) throw new Error(`approval refused: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        if (!result.success) throw new Error(`approval refused: ${refusalText(result.error, '(approval)')}`);
         const { actor, wave } = result.data;
         if (actor.role !== 'privacy-officer') throw new Error(`approval refused: approving a wave is for the role privacy-officer, not ${actor.role} (${actor.user})`);
         if (awaitingWave === undefined) throw new Error(`approval refused: run ${run.runRef} is not waiting for an approval (stage ${stage}, ${totals.waves} wave(s) released)`);

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
 import { RELEASABLE_QUERY, RELEASE_SIGNAL, RELEASE_UPDATE, releaseRequestSchema, skipMessage, type Releasability, type ReleaseRequest } from '../schemas/purge';
 import type { LifecycleState } from './lifecycle-state';
+import { refusalText } from '../schemas/zod-problems';
 
 export interface ReleaseAnswer {
   readonly recordId: string;
@@ -16,7 +17,7 @@ export const releasableQuery = defineQuery<Releasability>(RELEASABLE_QUERY);
 
 function parse(raw: unknown): ReleaseRequest {
   const parsed = releaseRequestSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`release refused: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`release refused: ${refusalText(parsed.error, '(request)')}`);
   return parsed.data;
 }
 

@@ -90,7 +90,7 @@ describe('inventory file - JSON', () => {
     expect(parsed.records.map((r) => r.line)).toEqual([2]);
     expect(parsed.problems).toEqual([
       { line: 4, field: 'locations', message: expect.stringContaining('at least one location') },
-      { line: 4, field: '', message: expect.stringContaining("unknown field(s) 'note'") },
+      { line: 4, field: '', message: expect.stringContaining('unknown field(s) "note"') },
     ]);
   });
 
