@@ -71,6 +71,9 @@ export async function registerInquiryCommand(ctx: CliContext, file: string, poli
       },
     ]);
   }
+  if (Date.parse(inquiry.receivedAt) > Date.now() + 5 * 60_000) {
+    throw new InvalidInputError(file, [{ field: 'receivedAt', message: `${inquiry.receivedAt} is in the future; give the moment the inquiry e-mail arrived` }]);
+  }
   const inquiryId = inquiryIdOf(inquiry);
   const stored = await storeInquiry(ctx.registry(), loadKeys(ctx.config), {
     inquiryId,

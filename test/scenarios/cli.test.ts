@@ -140,6 +140,8 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
           await cli('start', '--dossier', dossier);
           const tooLate = await cli('inquiry', 'register', write('late.json', JSON.stringify(late)), '--policy', policy.version, '--as', 'cora');
           expect(tooLate).toMatchObject({ code: 1, stderr: expect.stringContaining(`after the inquiry cutoff ${policy.inquiryCutoff}`) });
+          const future = { ...inquiry, receivedAt: new Date(Date.now() + 30 * 60_000).toISOString() };
+          expect((await cli('inquiry', 'register', write('future.json', JSON.stringify(future)), '--policy', policy.version, '--as', 'cora')).stderr).toContain('is in the future; give the moment the inquiry e-mail arrived');
 
           const registered = await cli('inquiry', 'register', write('inq.json', JSON.stringify(inquiry)), '--policy', policy.version, '--as', 'cora');
           expect(registered.stdout).toContain(`record ${recordId}: awaiting-consent`);

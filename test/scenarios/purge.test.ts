@@ -1,3 +1,4 @@
+import { decodedText } from '../helpers/history';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -189,6 +190,12 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       expect(report).toMatchObject({ candidates: 3, released: 1, restarted: 2, erased: 2, failed: 1, pending: 0 });
       expect(report.failures).toEqual([{ reason: expect.stringContaining('case database refused: SQLSTATE 42501'), records: 1 }]);
       expect((await handleOf(failing.recordId).query(statusQuery)).phase).toBe('erasure-failed');
+      // The failure's message is kept encoded in the history (the codec encrypts it): readable with the key only.
+      const history = await handleOf(failing.recordId).fetchHistory();
+      const failed = history.events?.find((e) => e.activityTaskFailedEventAttributes)?.activityTaskFailedEventAttributes?.failure;
+      expect(failed?.message).toBe('Encoded failure');
+      expect(failed?.encodedAttributes?.metadata?.encoding && Buffer.from(failed.encodedAttributes.metadata.encoding).toString()).toBe('binary/encrypted');
+      expect(await decodedText(failed)).toContain('case database refused: SQLSTATE 42501');
       // The next run skips it: a coordinator decides on a retry.
       await expect(runPurge(temporal.client, tq, { dossier })).resolves.toMatchObject({ candidates: 1, released: 0, skipped: { 'erasure-failed': 1 } });
     });
