@@ -10,6 +10,11 @@ export function createPool(connectionString: string, max = 10): Pool {
   pool.on('error', (err) => {
     console.error(`PostgreSQL connection lost (${err.message}); it will be reopened on next use`);
   });
+  // A connection reset while a client is checked out is emitted on the client: without a
+  // listener it would end the process; the query in flight fails and is retried instead.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => console.error(`PostgreSQL connection lost during use (${err.message}); the operation fails and is retried`));
+  });
   return pool;
 }
 

@@ -30,6 +30,8 @@ import {
   countDueCandidates,
   dueCandidates,
   locationCounts,
+  forgetRelease,
+  noteRelease,
   recordReleases,
   runFailures,
   runProgress,
@@ -168,7 +170,7 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     let done = 0;
     return inParallel(page, parallel, async (record) => {
       const result = await work(record);
-      if (++done % 50 === 0) heartbeat(done);
+      heartbeat(++done); // throttled by the SDK; frequent enough for a 30 s heartbeat timeout
       return result;
     });
   };
@@ -190,7 +192,12 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     async releasePage(request: PageRequest & { scheduleId?: string }): Promise<ReleasePageResult> {
       if (request.scheduleId && (await schedulePaused(request.scheduleId))) return { scanned: 0, released: 0, restarted: 0, skipped: {}, paused: true };
       const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit, request.dossier);
-      const outcomes = await eachWithHeartbeat(page, (record) => releaseOne(record, request.runRef));
+      const outcomes = await eachWithHeartbeat(page, async (record) => {
+        await noteRelease(deps.registry, request.runRef, record.recordId);
+        const outcome = await releaseOne(record, request.runRef);
+        if (outcome.kind === 'skipped') await forgetRelease(deps.registry, request.runRef, record.recordId);
+        return outcome;
+      });
       const ids = (kind: Outcome['kind']) => page.filter((_, i) => outcomes[i]?.kind === kind).map((r) => r.recordId);
       await recordReleases(deps.registry, request.runRef, ids('released'), ids('restarted'));
       return pageResult(page, outcomes, request.limit);
@@ -239,8 +246,9 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
         finishedAt: finishedAt.toISOString(),
         durationMs: finishedAt.getTime() - Date.parse(request.startedAt),
         candidates: t.candidates,
-        released: t.released,
-        restarted: t.restarted,
+        // The registry's count, not the pages': a page retried after a worker died does not see what its first attempt released.
+        released: request.dryRun ? t.released : progress.released - progress.restarted,
+        restarted: request.dryRun ? t.restarted : progress.restarted,
         erased: progress.erased,
         pending: progress.pending,
         failed: progress.failed,

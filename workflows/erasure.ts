@@ -57,8 +57,11 @@ export async function eraseVerifyCertify(
 ): Promise<RecordErasureOutcome> {
   const erasing = proxyActivities<Activities>({
     taskQueue: storageQueue,
-    startToCloseTimeout: '5 minutes',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
+    // A record's erasure takes well under a second; a worker that died holding one is
+    // noticed after a minute, not five. Ten attempts (about four minutes of backoff) ride
+    // out a source system that refuses connections for a while.
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
   });
   try {
     return { ok: true, result: await erasing.eraseRecord(input) };

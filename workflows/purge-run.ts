@@ -29,7 +29,8 @@ import {
 // Registry and Temporal calls that are safe to repeat: retried until they succeed.
 const purge = proxyActivities<PurgeActivities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  // Pages heartbeat per record: a worker that died mid-page is noticed within 30 s.
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 const checks = proxyActivities<Activities>({

@@ -39,18 +39,34 @@ export async function beginRun(db: Pool, run: { runRef: string; dryRun: boolean;
   );
 }
 
+/**
+ * Notes a release before it is made: a worker that dies between releasing a record and the
+ * end of its page leaves no released record out of the run's counts. A release that is
+ * refused (skipped) is forgotten again; `recordReleases` settles how each one went.
+ */
+export async function noteRelease(db: Pool, runRef: string, recordId: string): Promise<void> {
+  await db.query("INSERT INTO purge_releases (run_ref, record_id, how) VALUES ($1, $2, 'released') ON CONFLICT DO NOTHING", [runRef, recordId]);
+}
+
+export async function forgetRelease(db: Pool, runRef: string, recordId: string): Promise<void> {
+  await db.query('DELETE FROM purge_releases WHERE run_ref = $1 AND record_id = $2', [runRef, recordId]);
+}
+
 export async function recordReleases(db: Pool, runRef: string, released: readonly string[], restarted: readonly string[]): Promise<void> {
   if (released.length + restarted.length === 0) return;
   await db.query(
     `INSERT INTO purge_releases (run_ref, record_id, how)
-     SELECT $1, id, how FROM unnest($2::text[], $3::text[]) AS t(id, how) ON CONFLICT DO NOTHING`,
+     SELECT $1, id, how FROM unnest($2::text[], $3::text[]) AS t(id, how)
+     ON CONFLICT (run_ref, record_id) DO UPDATE SET how = EXCLUDED.how`,
     [runRef, [...released, ...restarted], [...released.map(() => 'released'), ...restarted.map(() => 'restarted')]],
   );
   if (restarted.length) await db.query('UPDATE records SET lifecycle_started_at = now() WHERE record_id = ANY($1) AND lifecycle_started_at IS NULL', [restarted]);
 }
 
 export interface RunProgress {
+  /** Every record the run released, restarted ones included. */
   readonly released: number;
+  readonly restarted: number;
   readonly erased: number;
   readonly failed: number;
   readonly pending: number;
@@ -58,8 +74,9 @@ export interface RunProgress {
 
 /** What became of the records a run released: erased (certified), failed after retries, or still pending. */
 export async function runProgress(db: Pool, runRef: string): Promise<RunProgress> {
-  const { rows } = await db.query<{ released: string; erased: string; failed: string }>(
+  const { rows } = await db.query<{ released: string; restarted: string; erased: string; failed: string }>(
     `SELECT count(*) AS released,
+            count(*) FILTER (WHERE pr.how = 'restarted') AS restarted,
             count(r.erased_at) AS erased,
             count(*) FILTER (WHERE r.erased_at IS NULL AND EXISTS (
               SELECT 1 FROM erasure_failures f WHERE f.record_id = pr.record_id AND f.failed_at >= pr.released_at)) AS failed
@@ -71,7 +88,7 @@ export async function runProgress(db: Pool, runRef: string): Promise<RunProgress
   const released = Number(row?.released ?? 0);
   const erased = Number(row?.erased ?? 0);
   const failed = Number(row?.failed ?? 0);
-  return { released, erased, failed, pending: released - erased - failed };
+  return { released, restarted: Number(row?.restarted ?? 0), erased, failed, pending: released - erased - failed };
 }
 
 /** The failure reasons of a run's records that are not erased, most frequent first. */

@@ -16,12 +16,15 @@ export function mappedErasure(db: Pool, rawMap: RelationMap): MappedErasure {
   const plan = erasurePlan(map);
   let checked: Promise<void> | undefined;
   const check = () =>
-    (checked ??= unknownInSchema(map, (sql, params) => db.query(sql, params)).then((unknown) => {
-      if (unknown.length) {
+    (checked ??= unknownInSchema(map, (sql, params) => db.query(sql, params))
+      .then((unknown) => {
+        if (unknown.length) throw new ErasureError('INVALID_CONFIG', `the relation map names what the database does not have: ${unknown.join(', ')}`);
+      })
+      .catch((err: unknown) => {
+        // Checked again next time: a database that was unreachable once must not stop erasure for the life of the worker.
         checked = undefined;
-        throw new ErasureError('INVALID_CONFIG', `the relation map names what the database does not have: ${unknown.join(', ')}`);
-      }
-    }));
+        throw err;
+      }));
   return {
     async count(ids, on = db) {
       await check();
