@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
-import { createPool } from '../activities/pg-pool';
+import { createPool, inTransaction } from '../activities/pg-pool';
 import type { Policy } from '../schemas/policy';
 import { importInventory } from '../activities/registry/import-inventory';
 import { storePolicy } from '../activities/registry/policies';
@@ -58,9 +58,7 @@ export function demoPersons(count: number, seed = 17, tag = 'DEMO'): DemoPerson[
 
 /** Writes demo persons into the case administration, in one transaction, idempotently. */
 export async function loadDemoCaseAdmin(caseAdmin: Pool, persons: readonly DemoPerson[]): Promise<void> {
-  const db = await caseAdmin.connect();
-  try {
-    await db.query('BEGIN');
+  return inTransaction(caseAdmin, 'BEGIN', async (db) => {
     for (const o of ORGANISATIONS) {
       await db.query('INSERT INTO organisations (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING', [o.id, o.name]);
     }
@@ -84,14 +82,7 @@ export async function loadDemoCaseAdmin(caseAdmin: Pool, persons: readonly DemoP
         );
       }
     }
-    await db.query('COMMIT');
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
-  finally {
-    db.release();
-  }
+  });
 }
 
 export interface DemoFiles {

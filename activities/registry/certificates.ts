@@ -5,6 +5,7 @@ import { ErasureError } from '../../schemas/errors';
 import { signText, type SigningKey } from '../crypto';
 import { canonicalJson, sha256Hex } from './canonical-json';
 import { recordDetails } from './records';
+import { inTransaction } from '../pg-pool';
 
 interface LedgerRow {
   certificate_id: string;
@@ -28,17 +29,14 @@ const receipt = (row: LedgerRow, created: boolean): CertificateReceipt => ({
  * before it; each entry is signed (Ed25519) over its canonical body, which names the key.
  */
 export async function issueCertificate(pool: Pool, signing: SigningKey, input: IssueCertificateInput, now: () => Date = () => new Date()): Promise<CertificateReceipt> {
-  const db = await pool.connect();
-  try {
-    // READ COMMITTED, whatever the server's default: the chain must see the entry committed just before the lock was granted.
-    await db.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+  // READ COMMITTED, whatever the server's default: the chain must see the entry committed just before the lock was granted.
+  return inTransaction(pool, 'BEGIN ISOLATION LEVEL READ COMMITTED', async (db) => {
     await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['erasure-certificate-ledger']);
     const existing = await db.query<LedgerRow>(
       'SELECT certificate_id, sequence, body_sha256, issued_at FROM certificates WHERE record_id = $1',
       [input.recordId],
     );
     if (existing.rows[0]) {
-      await db.query('ROLLBACK');
       return receipt(existing.rows[0], false);
     }
     const details = await recordDetails(db, input.recordId);
@@ -86,12 +84,6 @@ export async function issueCertificate(pool: Pool, signing: SigningKey, input: I
        ON CONFLICT (subject_hmac) DO NOTHING`,
       [input.recordId, body.certificateId, issuedAt],
     );
-    await db.query('COMMIT');
     return receipt(inserted.rows[0] as LedgerRow, true);
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
-  }
+  });
 }

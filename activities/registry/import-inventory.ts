@@ -4,6 +4,7 @@ import type { InventoryRecord } from '../../schemas/inventory';
 import type { AdapterRegistry } from '../storage/adapter';
 import { subjectHmac } from '../crypto';
 import { getPolicy } from './policies';
+import { inTransaction } from '../pg-pool';
 
 export interface NumberedRecord {
   readonly line: number;
@@ -240,9 +241,7 @@ async function insertRecords(db: PoolClient, batchId: number, policyVersion: str
  */
 export async function importInventory(pool: Pool, request: ImportRequest): Promise<ImportSummary> {
   const early = [...(request.fileProblems ?? []), ...checkRecords(request.records, request.adapters)];
-  const db = await pool.connect();
-  try {
-    await db.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+  return inTransaction(pool, 'BEGIN ISOLATION LEVEL READ COMMITTED', async (db) => {
     // One import at a time: two concurrent imports of overlapping files would each see the other's records as new.
     await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['erasure-import']);
     await getPolicy(db, request.policyVersion);
@@ -252,7 +251,6 @@ export async function importInventory(pool: Pool, request: ImportRequest): Promi
     problems.push(...(await findSuppressed(db, fresh, hmacs)));
     if (problems.length) throw new InvalidInputError(request.sourceName, byLine(problems));
     if (fresh.length === 0) {
-      await db.query('ROLLBACK');
       return { added: 0, unchanged };
     }
     const { rows } = await db.query<{ id: string }>(
@@ -262,12 +260,6 @@ export async function importInventory(pool: Pool, request: ImportRequest): Promi
     );
     const batchId = Number(rows[0]?.id);
     await insertRecords(db, batchId, request.policyVersion, request, fresh, hmacs);
-    await db.query('COMMIT');
     return { added: fresh.length, unchanged, batchId };
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
-  }
+  });
 }

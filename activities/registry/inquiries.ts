@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Language } from '../../schemas/actions';
 import { ErasureError } from '../../schemas/errors';
 import { decrypt, encrypt, keyId, subjectHmac, type Keys } from '../crypto';
+import { inTransaction } from '../pg-pool';
 
 export interface NewInquiry {
   readonly inquiryId: string;
@@ -24,15 +25,12 @@ export interface NewInquiry {
  */
 export async function storeInquiry(pool: Pool, keys: Keys, inquiry: NewInquiry): Promise<{ matchedRecordIds: string[]; new: boolean }> {
   const hmac = subjectHmac(keys.hmacKey, inquiry.name, inquiry.residence);
-  const db = await pool.connect();
-  try {
-    await db.query('BEGIN');
+  return inTransaction(pool, 'BEGIN', async (db) => {
     const known = await db.query<{ record_id: string }>(
       `SELECT l.record_id FROM inquiries i LEFT JOIN inquiry_records l USING (inquiry_id) WHERE i.inquiry_id = $1`,
       [inquiry.inquiryId],
     );
     if (known.rowCount) {
-      await db.query('ROLLBACK');
       return { matchedRecordIds: known.rows.flatMap((r) => (r.record_id ? [r.record_id] : [])).sort(), new: false };
     }
     await db.query(
@@ -56,14 +54,8 @@ export async function storeInquiry(pool: Pool, keys: Keys, inquiry: NewInquiry):
        RETURNING record_id`,
       [inquiry.inquiryId, hmac],
     );
-    await db.query('COMMIT');
     return { matchedRecordIds: rows.map((r) => r.record_id).sort(), new: true };
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
-  }
+  });
 }
 
 export interface InquiryContact {
@@ -151,15 +143,12 @@ export async function closeInquiry(
   eraseMail: (mailRef: string) => Promise<void> = () => Promise.resolve(),
 ): Promise<InquiryDestruction> {
   const closureKey = recordId ?? '';
-  const db = await pool.connect();
-  try {
-    await db.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+  return inTransaction(pool, 'BEGIN ISOLATION LEVEL READ COMMITTED', async (db) => {
     const done = await db.query<{ result: InquiryDestruction }>('SELECT result FROM inquiry_closures WHERE inquiry_id = $1 AND record_id = $2', [
       inquiryId,
       closureKey,
     ]);
     if (done.rows[0]) {
-      await db.query('ROLLBACK');
       return done.rows[0].result;
     }
     const inquiry = await db.query<{ mail_ref: string | null }>('SELECT mail_ref FROM inquiries WHERE inquiry_id = $1 FOR UPDATE', [inquiryId]);
@@ -180,14 +169,8 @@ export async function closeInquiry(
     }
     const result: InquiryDestruction = { inquiryId, destroyed, remainingRecords };
     await db.query('INSERT INTO inquiry_closures (inquiry_id, record_id, result) VALUES ($1, $2, $3)', [inquiryId, closureKey, JSON.stringify(result)]);
-    await db.query('COMMIT');
     return result;
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
-  }
+  });
 }
 
 /** Unlinks a record that refused the inquiry (it is already being erased), keeping the inquiry if others hold it. */
