@@ -1,3 +1,4 @@
+import { foldText } from './matching/fold';
 import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 
 export interface Keys {
@@ -62,17 +63,11 @@ export function decrypt(key: Buffer, sealed: string, context: string): string {
   return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
 }
 
-/** Lower case, accents removed, punctuation dropped, white space folded. */
-export function normaliseIdentifier(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
-}
-
-/** The keyed hash of a subject's name and place of residence, as matched between inquiries and records. */
+/**
+ * The keyed hash of a subject's name and place of residence, each folded (`foldText`):
+ * an inquiry with this hash links to the record automatically. Variant keys, which only
+ * make candidates, are in `matching/subject-keys.ts`.
+ */
 export function subjectHmac(key: Buffer, name: string, residence: string): string {
-  return createHmac('sha256', key).update(`${normaliseIdentifier(name)}\u0000${normaliseIdentifier(residence)}`).digest('hex');
+  return createHmac('sha256', key).update(`${foldText(name)}\u0000${foldText(residence)}`).digest('hex');
 }

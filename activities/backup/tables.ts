@@ -5,7 +5,7 @@ export const NOT_BACKED_UP: Readonly<Record<'case-admin' | 'registry', readonly 
   'case-admin': ['pgmigrations'],
   // The key store must never be in a backup (that would undo every crypto-shredding), and
   // an inquiry's contact data is destroyed with the inquiry: backups would keep it.
-  registry: ['pgmigrations', 'backup_keys', 'inquiries', 'inquiry_records', 'notifications'],
+  registry: ['pgmigrations', 'backup_keys', 'inquiries', 'inquiry_records', 'inquiry_keys', 'inquiry_candidates', 'notifications'],
 };
 
 /** The base tables of the connection's schema, minus those excluded. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { decrypt, encrypt, normaliseIdentifier, subjectHmac } from '../../activities/crypto';
+import { decrypt, encrypt, subjectHmac } from '../../activities/crypto';
+import { foldText } from '../../activities/matching/fold';
 import { appendAccessLog, inquiryContact, storeInquiry } from '../../activities/registry/inquiries';
 import { seedPerson, seedRecords } from '../helpers/fixtures';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
@@ -31,7 +32,7 @@ describe('inquiries - registry, crypto and mail activities against PostgreSQL an
   });
 
   it('matches on the normalised name and residence, and keeps only the e-mail address, encrypted', async () => {
-    expect(normaliseIdentifier('  Jän   de Vriës-Smit ')).toBe('jan de vries smit');
+    expect(foldText('  Jän   de Vriës-Smit ')).toBe('jan de vries smit');
     const policy = policyIn(60_000, 60_000);
     const [record] = await seedRecords(dbs, policy);
     const inquiry = newInquiry(policy.version, record!.person.fullName.toLowerCase(), record!.person.residence.toUpperCase(), 'someone@test.invalid');
