@@ -1,17 +1,18 @@
 import { hostname } from 'node:os';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { Language } from '../schemas/actions';
 import { durationMs } from '../schemas/duration';
 import type { CertificateReceipt, IssueCertificateInput, SystemErasure, SystemVerification } from '../schemas/erasure';
 import { ErasureError } from '../schemas/errors';
 import type { StorageSystem } from '../schemas/inventory';
+import { classify } from './classify';
 import type { Keys } from './crypto';
 import type { Mailer } from './mail/mailer';
 import { coordinatorAlertMail, destructionConfirmationMail, explanationMail, noDataFoundMail } from './mail/templates';
 import type { AdapterRegistry, DataCategory } from './storage/adapter';
 import { issueCertificate } from './registry/certificates';
-import { closeInquiry, consultationLogged, inquiryContact, notifyOnce, type InquiryDestruction } from './registry/inquiries';
+import { closeInquiry, consultationLogged, inquiryContact, noMatchConfirmed, notifyOnce, type InquiryDestruction } from './registry/inquiries';
 import { recordLocators, snapshotOnce } from './registry/records';
 import { reconcilePage, type ReconcileRequest } from './registry/reconcile';
 
@@ -76,29 +77,6 @@ export interface MailReceipt {
 export interface ExplanationReceipt extends MailReceipt {
   readonly sentAt: string;
   readonly objectionPeriodEnds: string;
-}
-
-/**
- * Errors that retrying cannot fix become non-retryable failures typed by their code.
- * A database error's message can quote the values it choked on (`invalid input syntax
- * ... "<value>"`), and failures are kept in workflow history: it crosses the boundary as
- * its SQLSTATE, table and constraint only; the full text stays in this worker's log.
- */
-async function classify<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof ErasureError && err.code !== 'VERIFICATION_FAILED') {
-      throw ApplicationFailure.nonRetryable(err.message, err.code);
-    }
-    const db = err as { code?: unknown; severity?: unknown; table?: string; constraint?: string; routine?: string };
-    if (typeof db.code === 'string' && typeof db.severity === 'string') {
-      console.error(`database error in an activity: ${(err as Error).message}`);
-      const where = [db.table && `table ${db.table}`, db.constraint && `constraint ${db.constraint}`, db.routine && `in ${db.routine}`].filter(Boolean).join(', ');
-      throw ApplicationFailure.retryable(`database error SQLSTATE ${db.code}${where ? ` (${where})` : ''}`, 'DATABASE_ERROR');
-    }
-    throw err;
-  }
 }
 
 /**
@@ -268,12 +246,19 @@ export function createActivities(deps: ActivityDeps) {
       return classify(() => closeForRecord(input));
     },
 
-    /** "No data found", or (beingDestroyed) "your data was already being destroyed". */
+    /**
+     * "No data found" (only once a screened reviewer confirmed that no record is the
+     * requester's), or (beingDestroyed) "your data was already being destroyed".
+     */
     async sendNoDataFound(input: { inquiryId: string; beingDestroyed?: boolean }): Promise<MailReceipt> {
       return classify(async () => {
+        const beingDestroyed = input.beingDestroyed ?? false;
+        if (!beingDestroyed && !(await noMatchConfirmed(deps.registry, input.inquiryId))) {
+          throw new ErasureError('INVALID_INPUT', `inquiry ${input.inquiryId}: no screened reviewer has confirmed that no record is the requester's; a "no data found" letter waits for that`);
+        }
         const contact = await contactOf(input.inquiryId);
-        const { messageId } = await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: 'no-data' }, async () => ({
-          messageId: await deps.mailer.send({ to: contact.email, ...noDataFoundMail(contact.language, { reference: input.inquiryId, beingDestroyed: input.beingDestroyed ?? false }), headers: { 'X-Erasure-Inquiry': input.inquiryId } }),
+        const { messageId } = await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: beingDestroyed ? 'being-destroyed' : 'no-data' }, async () => ({
+          messageId: await deps.mailer.send({ to: contact.email, ...noDataFoundMail(contact.language, { reference: input.inquiryId, beingDestroyed }), headers: { 'X-Erasure-Inquiry': input.inquiryId } }),
           details: {},
         }));
         return { messageId };
@@ -302,7 +287,7 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    /** An inquiry that matched no record: destroyed once the cutoff has passed. */
+    /** An inquiry answered without records (no data, or data already being destroyed): destroyed once the cutoff has passed. */
     async destroyUnmatchedInquiry(input: { inquiryId: string }): Promise<InquiryDestruction> {
       return classify(() => closeInquiry(deps.registry, input.inquiryId, undefined, () => Promise.resolve(), eraseInquiryMail));
     },

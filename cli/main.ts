@@ -5,7 +5,8 @@ import { CliContext } from './context';
 import { reportAction, sendAction } from './commands/actions';
 import { accessLogCommand, consultCommand } from './commands/consult';
 import { importCommand } from './commands/import';
-import { registerInquiryCommand } from './commands/inquiry';
+import { inquiryStatusCommand, registerInquiryCommand } from './commands/inquiry';
+import { inquiryDecideCommand, inquiryNoMatchCommand, inquiryReviewCommand } from './commands/inquiry-review';
 import { listCommand, startCommand, statusCommand } from './commands/lifecycles';
 import { policyAddCommand } from './commands/policy';
 import { reconcileCommand } from './commands/reconcile';
@@ -53,6 +54,13 @@ Backups (each person's rows sealed under their own key; erasure destroys the key
 
 Inquiries (every action names who acts: --as <user>, checked against ERASURE_ROLES)
   erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>
+                                                     links exact matches; other likely records become candidates
+  erasure inquiry status <inquiryId> [--json]        links, candidates, decisions, the answer
+  erasure inquiry review <inquiryId> --purpose <text> --as <screened-reviewer>
+                                                     the requester's name beside each candidate's (logged)
+  erasure inquiry confirm|reject <inquiryId> --record <recordId> [--reason <text>] --as <screened-reviewer>
+  erasure inquiry no-match <inquiryId> --as <screened-reviewer>
+                                                     none is the requester: only then is "no data found" sent
   erasure consent <recordId> --given|--refused --as <coordinator>
   erasure identity <recordId> --as <coordinator>     the requester's identity is confirmed
   erasure consult <recordId> --purpose <text> --as <screened-reviewer>
@@ -156,10 +164,26 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
       return statusCommand(ctx(), arg('a record id'), v.json);
     case 'list':
       return listCommand(ctx(), { phase: v.phase, dossier: v.dossier, json: v.json });
-    case 'inquiry':
-      if (rest[0] !== 'register' || !rest[1]) throw new UsageError('use `erasure inquiry register <inquiry.json> --policy <version> --as <user>`');
-      if (!v.policy) throw new UsageError('`erasure inquiry register` needs --policy <version>: its cutoff decides whether the inquiry is in time');
-      return registerInquiryCommand(ctx(), rest[1], v.policy, v.as);
+    case 'inquiry': {
+      const [sub, target] = rest;
+      if (!sub || !target) throw new UsageError('use `erasure inquiry register <inquiry.json> ...` or `erasure inquiry status|review|confirm|reject|no-match <inquiryId> ...`');
+      switch (sub) {
+        case 'register':
+          if (!v.policy) throw new UsageError('`erasure inquiry register` needs --policy <version>: its cutoff decides whether the inquiry is in time');
+          return registerInquiryCommand(ctx(), target, v.policy, v.as);
+        case 'status':
+          return inquiryStatusCommand(ctx(), target, v.json);
+        case 'review':
+          return inquiryReviewCommand(ctx(), target, v.purpose, v.as);
+        case 'confirm':
+        case 'reject':
+          return inquiryDecideCommand(ctx(), target, sub, { record: v.record, reason: v.reason, as: v.as });
+        case 'no-match':
+          return inquiryNoMatchCommand(ctx(), target, v.as);
+        default:
+          throw new UsageError(`unknown inquiry command "${sub}"`);
+      }
+    }
     case 'consent':
       return act(() => sendAction(ctx(), 'recordConsent', arg('a record id'), v.as, { given: either(v.given, v.refused, '--given, --refused') }));
     case 'identity':

@@ -5,10 +5,13 @@ import { recordStartOptions } from '../schemas/lifecycle-start';
 import { getPolicy } from '../activities/registry/policies';
 import { listRecords, markLifecycleStarted, type RecordSummary } from '../activities/registry/records';
 import type { recordLifecycle } from '../workflows';
+import { notifyAwaitingReviews } from './inquiry-reviews';
 
 export interface StartSummary {
   readonly started: number;
   readonly alreadyPresent: number;
+  /** Open inquiries whose review was told (links waiting for a lifecycle, undecided candidates). */
+  readonly inquiriesNotified?: number;
 }
 
 const PAGE = 500;
@@ -61,5 +64,7 @@ export async function startLifecycles(options: {
     options.onProgress?.({ started, alreadyPresent });
     afterId = page[page.length - 1]?.recordId;
   }
-  return { started, alreadyPresent };
+  // Records imported after an inquiry may be linked to it: their lifecycles exist now.
+  const inquiriesNotified = await notifyAwaitingReviews(options.client, options.registry, options.taskQueue);
+  return { started, alreadyPresent, inquiriesNotified };
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm start` from a fresh clone: install what is missing, build, then run the stack.
+// `npm start` and `npm test` from a fresh clone on a bare machine: bring what is missing
+// (npm dependencies, Debian's Dovecot for the tests, the Temporal CLI), build, then run.
 // Plain JavaScript with no dependencies, because it runs before `npm ci` has.
 'use strict';
 const { spawnSync, spawn } = require('node:child_process');
@@ -14,18 +15,65 @@ if (major < 20 || (major === 20 && minor < 19)) {
 
 const root = join(__dirname, '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const run = (cmd, args) => {
-  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+const [mode = 'start', ...rest] = process.argv.slice(2);
+const run = (cmd, args, env = process.env) => {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
   if (result.status !== 0) process.exit(result.status ?? 1);
 };
+const step = (text) => console.log(`\n> ${text}`);
+
+/** Debian packages the command needs, by the binary that shows they are there. */
+function ensureDebianPackages(packages) {
+  const missing = packages.filter((p) => !p.present());
+  if (missing.length === 0) return;
+  const names = missing.map((p) => p.name).join(' ');
+  const why = missing.map((p) => `${p.name} (${p.why})`).join(', ');
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !existsSync('/usr/bin/apt-get')) {
+    console.error(
+      `Missing Debian package(s): ${why}.\n` +
+        `Install them, then run the command again:\n\n    sudo apt-get update && sudo apt-get install -y --no-install-recommends ${names}\n`,
+    );
+    process.exit(1);
+  }
+  step(`Installing ${why} with apt-get (once)...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], env);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing.map((p) => p.name)], env);
+}
 
 const installed = join(root, 'node_modules', '.package-lock.json');
-if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(root, 'package-lock.json')).mtimeMs) {
-  console.log('Installing dependencies (npm ci)...');
+function ensureNpmDependencies() {
+  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(join(root, 'package-lock.json')).mtimeMs) return;
+  step('Installing dependencies (npm ci)...');
   run(npm, ['ci', '--no-audit', '--no-fund']);
 }
+
+const tsc = () => run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', root]);
+
+if (mode === 'test') {
+  // The IMAP adapter's tests run against a real Dovecot (Debian's dovecot-imapd, with doveadm).
+  ensureDebianPackages([{ name: 'dovecot-imapd', why: 'the IMAP server the mailbox tests run against', present: () => existsSync(process.env.DOVECOT_PATH ?? '/usr/sbin/dovecot') }]);
+  ensureNpmDependencies();
+  step('Lint (eslint)...');
+  run(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
+  step('Building (tsc)...');
+  tsc();
+  // Finds the Temporal CLI or builds it with `go install` (minutes, once) before the tests' own time starts.
+  step('Temporal CLI...');
+  run(process.execPath, [join(root, 'dist', 'infra', 'ensure-temporal.js')]);
+  step('Tests (jest)...');
+  run(process.execPath, [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', ...rest]);
+  process.exit(0);
+}
+
+if (mode !== 'start') {
+  console.error(`infra/bootstrap.js: unknown mode "${mode}"; use start or test`);
+  process.exit(2);
+}
+ensureNpmDependencies();
 console.log('Building (tsc)...');
-run(npm, ['run', '--silent', 'build']);
+tsc();
 
 const child = spawn(process.execPath, [join(root, 'dist', 'infra', 'start.js')], { cwd: root, stdio: 'inherit' });
 // Pass signals on: a Ctrl-C in a terminal reaches the child as well, and a second

@@ -3,11 +3,11 @@ import { actorSchema, type Role } from './roles';
 
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset' });
 /** References are ids of documents kept elsewhere (a decision letter, a court order), never their text. */
-const reference = z
+export const referenceSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, 'a reference is an id such as "BESL-2024-017" (letters, digits, . _ : / -), not free text');
 /** A short reason kept in the record history: say why, without names or other personal data. */
-const reason = z
+export const reasonSchema = z
   .string()
   .trim()
   .min(3, 'give a short reason (it is kept in the record history)')
@@ -23,11 +23,11 @@ export const actionSchemas = {
   recordConsent: z.strictObject({ actor: actorSchema, given: z.boolean() }),
   confirmIdentity: z.strictObject({ actor: actorSchema }),
   sendExplanation: z.strictObject({ actor: actorSchema, language: languageSchema.default('nl') }),
-  fileObjection: z.strictObject({ actor: actorSchema, reference }),
-  decideObjection: z.strictObject({ actor: actorSchema, outcome: z.enum(['proceed', 'retain']), reason, decisionRef: reference }),
-  placeHold: z.strictObject({ actor: actorSchema, reference, reason }),
-  releaseHold: z.strictObject({ actor: actorSchema, reference }),
-  retryErasure: z.strictObject({ actor: actorSchema, reason }),
+  fileObjection: z.strictObject({ actor: actorSchema, reference: referenceSchema }),
+  decideObjection: z.strictObject({ actor: actorSchema, outcome: z.enum(['proceed', 'retain']), reason: reasonSchema, decisionRef: referenceSchema }),
+  placeHold: z.strictObject({ actor: actorSchema, reference: referenceSchema, reason: reasonSchema }),
+  releaseHold: z.strictObject({ actor: actorSchema, reference: referenceSchema }),
+  retryErasure: z.strictObject({ actor: actorSchema, reason: reasonSchema }),
 } as const;
 
 export type ActionName = keyof typeof actionSchemas;
@@ -36,7 +36,8 @@ export type Action<A extends ActionName> = z.output<(typeof actionSchemas)[A]>;
 
 /** Which role may take which action. */
 export const actionRoles: Record<ActionName, readonly Role[]> = {
-  registerInquiry: ['coordinator'],
+  // A screened reviewer registers it too, by confirming that a candidate record is the requester's.
+  registerInquiry: ['coordinator', 'screened-reviewer'],
   recordConsent: ['coordinator'],
   confirmIdentity: ['coordinator'],
   // The explanation is drawn up from the consulted data, which only screened reviewers see.

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createPool } from '../activities/pg-pool';
 import { createActivities } from '../activities';
+import { createInquiryActivities } from '../activities/inquiry';
 import { createPurgeActivities } from '../activities/purge';
 import { reportsDir } from '../infra/paths';
 import type { Config } from '../schemas/config';
@@ -87,6 +88,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     const activities = {
       ...createActivities({ registry, adapters: storage.adapters, keys: options.keys, mailer, coordinatorsEmail: options.coordinatorsEmail }),
       ...createPurgeActivities({ registry, client, taskQueue: options.taskQueue, reportsDir: options.reportsDir }),
+      ...createInquiryActivities({ registry, client }),
     };
     const common = {
       connection,

@@ -35,8 +35,12 @@ export interface NameParts {
  * taken as the family name).
  */
 export function nameParts(name: string): NameParts {
-  const folded = foldText(name.replace(APOSTROPHE_ARTICLE, '$1 ')).split(' ').filter((t) => t !== '');
-  return { tokens: canonical(folded.filter((t) => !PARTICLES.has(t))), initials: folded.some((t) => t.length === 1) };
+  const written = name.replace(APOSTROPHE_ARTICLE, '$1 ');
+  const folded = foldText(written).split(' ').filter((t) => t !== '');
+  // An initial is a letter on its own between spaces or periods ("F. El Idrissi", "J.P. Smit");
+  // a hyphen or an apostrophe joins (P-17, d'Ancona).
+  const initials = written.split(/[\s.]+/).some((part) => foldText(part).replace(/ /g, '').length === 1);
+  return { tokens: canonical(folded.filter((t) => !PARTICLES.has(t))), initials };
 }
 
 function canonical(tokens: readonly string[]): string[] {

@@ -1,12 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { subjectHmac } from '../crypto';
 import { foldText } from './fold';
+import { variantKinds, type MatchReason, type VariantKind } from '../../schemas/inquiry-review';
 import { nameParts, phoneticCode, type NameParts } from './name-tokens';
 
 /**
- * The kinds of variant key. Each is an HMAC (keyed with the subject key, the kind bound
- * into its input, cut to 16 bytes): the registry never holds a clear or reversible form
- * of a name. A variant match makes a candidate for a screened reviewer, never a link.
+ * Each variant key is an HMAC (keyed with the subject key, its kind bound into the input,
+ * cut to 16 bytes): the registry never holds a clear or reversible form of a name. A
+ * variant match makes a candidate for a screened reviewer, never a link. The kinds:
  *
  * - `name-parts`: the name's parts in any order, particles left out, and the residence
  *   (Yilmaz Ömer / Ömer Yılmaz; Fatima el Idrissi / Fatima Idrissi; Abd al-Rahman / Abdel Rahman).
@@ -17,12 +18,6 @@ import { nameParts, phoneticCode, type NameParts } from './name-tokens';
  *   gives initials (F. El Idrissi / Fatima el Idrissi).
  * - `initial-and-surname-of-record`: the same, when the record's name is written with initials.
  */
-export const variantKinds = ['name-parts', 'sounds-alike', 'name-any-residence', 'initial-and-surname', 'initial-and-surname-of-record'] as const;
-export type VariantKind = (typeof variantKinds)[number];
-
-/** Why an inquiry and a record were put together: a variant kind, or the exact key of a name written with initials. */
-export type MatchReason = VariantKind | 'exact-with-initials';
-
 const KEY_BYTES = 16;
 
 const variantKey = (hmacKey: Buffer, kind: VariantKind, parts: readonly string[]): Buffer =>

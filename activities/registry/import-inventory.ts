@@ -2,7 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import { InvalidInputError, type InputProblem } from '../../schemas/errors';
 import type { InventoryRecord } from '../../schemas/inventory';
 import type { AdapterRegistry } from '../storage/adapter';
-import { subjectHmac } from '../crypto';
+import { recordSubjectKeys, type RecordSubjectKeys } from '../matching/subject-keys';
+import { findMatches, type FoundMatches } from './inquiry-matching';
 import { getPolicy } from './policies';
 import { inTransaction } from '../pg-pool';
 
@@ -28,6 +29,8 @@ export interface ImportSummary {
   readonly added: number;
   readonly unchanged: number;
   readonly batchId?: number;
+  /** Open inquiries the new records match (README, "Matching inquiries to records"): linked, or candidates for a reviewer. */
+  readonly inquiryMatches?: readonly FoundMatches[];
 }
 
 const CHUNK = 1000;
@@ -155,8 +158,8 @@ async function findUnlocatable(fresh: readonly NumberedRecord[], request: Import
  * The subject HMAC of each record, from the first system that knows the subject's name
  * and residence. The clear identifiers stay in this function's memory.
  */
-async function subjectHmacs(chunk: readonly NumberedRecord[], request: ImportRequest): Promise<Map<string, string>> {
-  const hmacs = new Map<string, string>();
+async function subjectHmacs(chunk: readonly NumberedRecord[], request: ImportRequest): Promise<Map<string, RecordSubjectKeys>> {
+  const hmacs = new Map<string, RecordSubjectKeys>();
   for (const [system, adapter] of request.adapters) {
     if (!adapter.subjects) continue;
     const wanted = chunk.flatMap(({ record }) => {
@@ -166,7 +169,7 @@ async function subjectHmacs(chunk: readonly NumberedRecord[], request: ImportReq
     const subjects = await adapter.subjects(wanted.map((w) => w.locator));
     for (const w of wanted) {
       const subject = subjects.get(w.locator);
-      if (subject) hmacs.set(w.recordId, subjectHmac(request.hmacKey, subject.name, subject.residence));
+      if (subject) hmacs.set(w.recordId, recordSubjectKeys(request.hmacKey, subject.name, subject.residence));
     }
   }
   return hmacs;
@@ -176,9 +179,9 @@ async function subjectHmacs(chunk: readonly NumberedRecord[], request: ImportReq
  * New records whose subject was erased before (their keyed hash is on the suppression
  * list): the data came back from somewhere, and importing it would start it over silently.
  */
-async function findSuppressed(db: PoolClient, fresh: readonly NumberedRecord[], hmacs: ReadonlyMap<string, string>): Promise<InputProblem[]> {
+async function findSuppressed(db: PoolClient, fresh: readonly NumberedRecord[], hmacs: ReadonlyMap<string, RecordSubjectKeys>): Promise<InputProblem[]> {
   const problems: InputProblem[] = [];
-  const wanted = [...new Set(hmacs.values())];
+  const wanted = [...new Set([...hmacs.values()].map((k) => k.exact))];
   for (let start = 0; start < wanted.length; start += CHUNK) {
     const { rows } = await db.query<{ subject_hmac: string; certificate_id: string; suppressed_at: Date }>(
       'SELECT subject_hmac, certificate_id, suppressed_at FROM suppressed_subjects WHERE subject_hmac = ANY($1)',
@@ -186,7 +189,7 @@ async function findSuppressed(db: PoolClient, fresh: readonly NumberedRecord[], 
     );
     const hits = new Map(rows.map((r) => [r.subject_hmac, r]));
     for (const { line, record } of fresh) {
-      const hit = hits.get(hmacs.get(record.recordId) ?? '');
+      const hit = hits.get(hmacs.get(record.recordId)?.exact ?? '');
       if (hit) {
         problems.push({
           line,
@@ -201,15 +204,15 @@ async function findSuppressed(db: PoolClient, fresh: readonly NumberedRecord[], 
   return problems;
 }
 
-async function freshHmacs(fresh: readonly NumberedRecord[], request: ImportRequest): Promise<Map<string, string>> {
-  const hmacs = new Map<string, string>();
+async function freshHmacs(fresh: readonly NumberedRecord[], request: ImportRequest): Promise<Map<string, RecordSubjectKeys>> {
+  const hmacs = new Map<string, RecordSubjectKeys>();
   for (let start = 0; start < fresh.length; start += CHUNK) {
     for (const [recordId, hmac] of await subjectHmacs(fresh.slice(start, start + CHUNK), request)) hmacs.set(recordId, hmac);
   }
   return hmacs;
 }
 
-async function insertRecords(db: PoolClient, batchId: number, policyVersion: string, request: ImportRequest, fresh: NumberedRecord[], hmacs: ReadonlyMap<string, string>) {
+async function insertRecords(db: PoolClient, batchId: number, policyVersion: string, request: ImportRequest, fresh: NumberedRecord[], hmacs: ReadonlyMap<string, RecordSubjectKeys>) {
   for (let start = 0; start < fresh.length; start += CHUNK) {
     const chunk = fresh.slice(start, start + CHUNK).map((f) => f.record);
     await db.query(
@@ -221,9 +224,14 @@ async function insertRecords(db: PoolClient, batchId: number, policyVersion: str
         chunk.map((r) => r.subjectRef),
         policyVersion,
         batchId,
-        chunk.map((r) => hmacs.get(r.recordId) ?? null),
+        chunk.map((r) => hmacs.get(r.recordId)?.exact ?? null),
       ],
     );
+    const keyed = chunk.flatMap((r) => (hmacs.get(r.recordId)?.variants ?? []).map((key) => [key, r.recordId] as const));
+    await db.query('INSERT INTO subject_keys (key, record_id) SELECT unnest($1::bytea[]), unnest($2::text[]) ON CONFLICT DO NOTHING', [
+      keyed.map((k) => k[0]),
+      keyed.map((k) => k[1]),
+    ]);
     const locations = chunk.flatMap((r) => r.locations.map((l) => [r.recordId, l.system, l.locator] as const));
     await db.query(
       `INSERT INTO record_locations (record_id, system, locator)
@@ -247,7 +255,7 @@ export async function importInventory(pool: Pool, request: ImportRequest): Promi
     await getPolicy(db, request.policyVersion);
     const { fresh, unchanged, problems } = await compareWithRegistry(db, request);
     problems.push(...early, ...(await findUnlocatable(fresh, request)));
-    const hmacs = problems.length ? new Map<string, string>() : await freshHmacs(fresh, request);
+    const hmacs = problems.length ? new Map<string, RecordSubjectKeys>() : await freshHmacs(fresh, request);
     problems.push(...(await findSuppressed(db, fresh, hmacs)));
     if (problems.length) throw new InvalidInputError(request.sourceName, byLine(problems));
     if (fresh.length === 0) {
@@ -260,6 +268,8 @@ export async function importInventory(pool: Pool, request: ImportRequest): Promi
     );
     const batchId = Number(rows[0]?.id);
     await insertRecords(db, batchId, request.policyVersion, request, fresh, hmacs);
-    return { added: fresh.length, unchanged, batchId };
+    // Until the cutoff, an inquiry is matched against records imported after it, too.
+    const inquiryMatches = await findMatches(db, { importBatch: batchId });
+    return { added: fresh.length, unchanged, batchId, inquiryMatches };
   });
 }

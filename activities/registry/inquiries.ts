@@ -2,7 +2,11 @@ import { MESSAGE_ID_LOCATOR } from '../storage/message-id';
 import type { Pool, PoolClient } from 'pg';
 import type { Language } from '../../schemas/actions';
 import { ErasureError } from '../../schemas/errors';
-import { decrypt, encrypt, keyId, subjectHmac, type Keys } from '../crypto';
+import type { InquiryReviewInput, MatchReason } from '../../schemas/inquiry-review';
+import type { Actor, Role } from '../../schemas/roles';
+import { decrypt, encrypt, keyId, type Keys } from '../crypto';
+import { inquirySubjectKeys } from '../matching/subject-keys';
+import { findMatches, inquirySnapshot } from './inquiry-matching';
 import { inTransaction } from '../pg-pool';
 
 export interface NewInquiry {
@@ -15,46 +19,60 @@ export interface NewInquiry {
   readonly residence: string;
   readonly email: string;
   readonly mailRef?: string;
-  readonly registeredBy: string;
+  /** The coordinator who registers it: exact matches are registered on the records in their name. */
+  readonly registeredBy: Actor;
+}
+
+export interface StoredInquiry {
+  /** Records linked by the exact key (never for a name given with initials). */
+  readonly matchedRecordIds: string[];
+  /** Records that may be the requester's, for a screened reviewer. */
+  readonly candidates: { recordId: string; reasons: MatchReason[] }[];
+  readonly new: boolean;
 }
 
 /**
- * Stores an inquiry and links it to the records of the same subject, matched by HMAC.
- * Only the e-mail address is kept, encrypted; name and residence live on as the hash.
- * Storing the same inquiry id again changes nothing and returns its links.
+ * Stores an inquiry with the keys it is matched on, links it to the records of the same
+ * subject (exact key) and notes the candidates (variant keys), in one transaction. Name
+ * and residence are kept only encrypted with the contact data (for the screened reviewer
+ * who compares candidates; destroyed with the inquiry) and as keyed hashes. Storing the
+ * same inquiry id again changes nothing and returns what it found then.
  */
-export async function storeInquiry(pool: Pool, keys: Keys, inquiry: NewInquiry): Promise<{ matchedRecordIds: string[]; new: boolean }> {
-  const hmac = subjectHmac(keys.hmacKey, inquiry.name, inquiry.residence);
+export async function storeInquiry(pool: Pool, keys: Keys, inquiry: NewInquiry): Promise<StoredInquiry> {
+  const subject = inquirySubjectKeys(keys.hmacKey, inquiry.name, inquiry.residence);
   return inTransaction(pool, 'BEGIN', async (db) => {
-    const known = await db.query<{ record_id: string }>(
-      `SELECT l.record_id FROM inquiries i LEFT JOIN inquiry_records l USING (inquiry_id) WHERE i.inquiry_id = $1`,
-      [inquiry.inquiryId],
-    );
+    const known = await db.query('SELECT 1 FROM inquiries WHERE inquiry_id = $1', [inquiry.inquiryId]);
     if (known.rowCount) {
-      return { matchedRecordIds: known.rows.flatMap((r) => (r.record_id ? [r.record_id] : [])).sort(), new: false };
+      const snapshot = await inquirySnapshot(db, inquiry.inquiryId);
+      return {
+        matchedRecordIds: snapshot.links.filter((l) => l.how === 'exact-match').map((l) => l.recordId),
+        candidates: snapshot.candidates.map((c) => ({ recordId: c.recordId, reasons: [...c.reasons] })),
+        new: false,
+      };
     }
     await db.query(
-      `INSERT INTO inquiries (inquiry_id, received_at, policy_version, subject_hmac, language, contact_key_id, contact_encrypted, mail_ref, registered_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      `INSERT INTO inquiries (inquiry_id, received_at, policy_version, subject_hmac, initials, language, contact_key_id, contact_encrypted, mail_ref, registered_by, registered_role)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
         inquiry.inquiryId,
         inquiry.receivedAt,
         inquiry.policyVersion,
-        hmac,
+        subject.exact,
+        subject.initials,
         inquiry.language,
         keyId(keys.contactKey),
-        encrypt(keys.contactKey, JSON.stringify({ email: inquiry.email }), inquiry.inquiryId),
+        encrypt(keys.contactKey, JSON.stringify({ email: inquiry.email, name: inquiry.name, residence: inquiry.residence }), inquiry.inquiryId),
         inquiry.mailRef ?? null,
-        inquiry.registeredBy,
+        inquiry.registeredBy.user,
+        inquiry.registeredBy.role,
       ],
     );
-    const { rows } = await db.query<{ record_id: string }>(
-      `INSERT INTO inquiry_records (inquiry_id, record_id)
-       SELECT $1, record_id FROM records WHERE subject_hmac = $2 AND erased_at IS NULL
-       RETURNING record_id`,
-      [inquiry.inquiryId, hmac],
+    await db.query(
+      `INSERT INTO inquiry_keys (inquiry_id, kind, key) SELECT $1, unnest($2::text[]), unnest($3::bytea[]) ON CONFLICT DO NOTHING`,
+      [inquiry.inquiryId, subject.variants.map((v) => v.kind), subject.variants.map((v) => v.key)],
     );
-    return { matchedRecordIds: rows.map((r) => r.record_id).sort(), new: true };
+    const [found] = await findMatches(db, { inquiryId: inquiry.inquiryId });
+    return { matchedRecordIds: [...(found?.links ?? [])].sort(), candidates: found?.candidates ?? [], new: true };
   });
 }
 
@@ -63,7 +81,8 @@ export interface InquiryContact {
   readonly language: Language;
 }
 
-export async function inquiryContact(db: Pool | PoolClient, keys: Keys, inquiryId: string): Promise<InquiryContact | undefined> {
+/** The requester's contact data and, for a screened reviewer comparing candidates, the name and residence they gave. */
+async function openContact(db: Pool | PoolClient, keys: Keys, inquiryId: string): Promise<(InquiryContact & { name: string; residence: string }) | undefined> {
   const { rows } = await db.query<{ contact_key_id: string; contact_encrypted: string; language: Language }>(
     'SELECT contact_key_id, contact_encrypted, language FROM inquiries WHERE inquiry_id = $1',
     [inquiryId],
@@ -73,8 +92,25 @@ export async function inquiryContact(db: Pool | PoolClient, keys: Keys, inquiryI
   if (row.contact_key_id !== keyId(keys.contactKey)) {
     throw new ErasureError('INVALID_CONFIG', `inquiry ${inquiryId} was encrypted with key ${row.contact_key_id}; the configured ERASURE_CONTACT_KEY is another key`);
   }
-  const { email } = JSON.parse(decrypt(keys.contactKey, row.contact_encrypted, inquiryId)) as { email: string };
-  return { email, language: row.language };
+  const { email, name, residence } = JSON.parse(decrypt(keys.contactKey, row.contact_encrypted, inquiryId)) as { email: string; name: string; residence: string };
+  return { email, language: row.language, name, residence };
+}
+
+export async function inquiryContact(db: Pool | PoolClient, keys: Keys, inquiryId: string): Promise<InquiryContact | undefined> {
+  const contact = await openContact(db, keys, inquiryId);
+  return contact && { email: contact.email, language: contact.language };
+}
+
+/** The name and residence as the requester gave them: for a screened reviewer only, the look logged by the caller first. */
+export async function requesterStatement(db: Pool | PoolClient, keys: Keys, inquiryId: string): Promise<{ name: string; residence: string } | undefined> {
+  const contact = await openContact(db, keys, inquiryId);
+  return contact && { name: contact.name, residence: contact.residence };
+}
+
+/** Whether a screened reviewer has confirmed that no record is the requester's. */
+export async function noMatchConfirmed(db: Pool | PoolClient, inquiryId: string): Promise<boolean> {
+  const { rows } = await db.query<{ confirmed: boolean }>('SELECT no_match_confirmed_at IS NOT NULL AS confirmed FROM inquiries WHERE inquiry_id = $1', [inquiryId]);
+  return rows[0]?.confirmed ?? false;
 }
 
 export interface Notification<D> {
@@ -187,12 +223,24 @@ export async function consultationLogged(db: Pool | PoolClient, recordId: string
   return (rowCount ?? 0) > 0;
 }
 
-/** One look at personal data; `recordId` null for a look that is not at one record (a Web UI decode). */
-export async function appendAccessLog(db: Pool | PoolClient, entry: { actor: string; recordId: string | null; action: string; purpose: string }): Promise<void> {
-  await db.query('INSERT INTO access_log (actor, record_id, action, purpose) VALUES ($1, $2, $3, $4)', [
+/** One look at personal data; `recordId` null for a look that is not at one record (a Web UI decode, an inquiry's own data). */
+export async function appendAccessLog(db: Pool | PoolClient, entry: { actor: string; recordId: string | null; inquiryId?: string; action: string; purpose: string }): Promise<void> {
+  await db.query('INSERT INTO access_log (actor, record_id, inquiry_id, action, purpose) VALUES ($1, $2, $3, $4, $5)', [
     entry.actor,
     entry.recordId,
+    entry.inquiryId ?? null,
     entry.action,
     entry.purpose,
   ]);
+}
+
+/** What an inquiry's review workflow is started with, from the registry; undefined once the inquiry is destroyed. */
+export async function inquiryReviewInput(db: Pool | PoolClient, inquiryId: string): Promise<InquiryReviewInput | undefined> {
+  const { rows } = await db.query<{ received_at: Date; registered_by: string; registered_role: Role; cutoff: string }>(
+    `SELECT i.received_at, i.registered_by, i.registered_role, p.body->>'inquiryCutoff' AS cutoff
+       FROM inquiries i JOIN policies p ON p.version = i.policy_version WHERE i.inquiry_id = $1`,
+    [inquiryId],
+  );
+  const row = rows[0];
+  return row && { inquiryId, receivedAt: row.received_at.toISOString(), inquiryCutoff: row.cutoff, registeredBy: { user: row.registered_by, role: row.registered_role } };
 }

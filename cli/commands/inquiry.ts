@@ -1,28 +1,39 @@
 import { createHash } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { MESSAGE_ID_LOCATOR } from '../../activities/storage/message-id';
-import { storeInquiry, unlinkInquiry } from '../../activities/registry/inquiries';
+import { identifierProblem } from '../../activities/matching/fold';
+import { storeInquiry } from '../../activities/registry/inquiries';
 import { getPolicy } from '../../activities/registry/policies';
 import { canonicalJson } from '../../activities/registry/canonical-json';
 import { languageSchema } from '../../schemas/actions';
 import { ErasureError, InvalidInputError } from '../../schemas/errors';
-import { recordWorkflowId } from '../../schemas/lifecycle';
+import type { InquiryReviewStatus } from '../../schemas/inquiry-review';
 import { loadKeys } from '../../infra/keys';
 import { mailboxConfigured } from '../../infra/storage-options';
-import { statusQuery, type unmatchedInquiry } from '../../workflows';
 import { actorFor } from '../actors';
 import { readJsonFile } from '../json-file';
 import type { CliContext } from '../context';
-import { sendAction } from './actions';
+import { notifyInquiryReview, reviewStatus } from '../inquiry-reviews';
+
+/** A name or place the matching can use: never one with a replacement character (a file decoded with losses). */
+const identifier = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(2, `the ${what} is needed to find their records`)
+    .superRefine((text, ctx) => {
+      const problem = identifierProblem(text);
+      if (problem) ctx.addIssue({ code: 'custom', message: `the ${what} ${problem}` });
+    });
 
 /**
  * An inquiry file, as the coordinator transcribes it from the e-mail. Read from a file,
  * never from the command line: arguments end up in shell history and process lists.
  */
 const inquiryFileSchema = z.strictObject({
-  name: z.string().trim().min(2, "the requester's name is needed to find their records"),
-  residence: z.string().trim().min(2, 'the place of residence is needed to find their records'),
+  name: identifier("requester's name"),
+  residence: identifier('place of residence'),
   email: z.email('must be the e-mail address the explanation is sent to'),
   language: languageSchema.default('nl'),
   receivedAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, e.g. "2024-03-12T09:30:00+01:00"' }),
@@ -39,18 +50,28 @@ function inquiryIdOf(content: unknown): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/**
- * Why a matched record cannot take the inquiry (asked before anything is sent), or
- * undefined when it can.
- */
-async function unavailable(ctx: CliContext, recordId: string): Promise<string | undefined> {
-  try {
-    const status = await (await ctx.client()).workflow.getHandle(recordWorkflowId(recordId)).query(statusQuery);
-    return status.allowedActions.includes('inquiry') || status.inquiry ? undefined : `it is ${status.phase}; its data is already being destroyed`;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return 'it has no lifecycle yet: run `erasure start` first, then register the inquiry again';
-    throw err;
+const registering = (s: InquiryReviewStatus) => s.stage === 'loading' || s.links.some((l) => l.state === 'registering');
+
+/** One line per linked record and candidate, and what happens next: ids and reasons only. */
+export function formatInquiryReview(status: InquiryReviewStatus): string[] {
+  const lines: string[] = [];
+  for (const link of status.links) {
+    const state = {
+      registering: 'registering the inquiry on its lifecycle',
+      'waiting-for-lifecycle': 'no lifecycle yet: the inquiry is registered on it once `erasure start` has run',
+      registered: 'the inquiry is registered on its lifecycle',
+      'being-destroyed': `not linked — ${link.detail ?? 'its data is already being destroyed'}`,
+      refused: `does not take the inquiry now — ${link.detail ?? ''} (asked again later)`,
+    }[link.state];
+    lines.push(`  record ${link.recordId} (${link.how}): ${state}`);
   }
+  for (const c of status.candidates) {
+    const decided = c.decision ? `${c.decision.outcome} by ${c.decision.by.user} (${c.decision.by.role}) ${c.decision.at}` : 'awaiting a screened reviewer';
+    lines.push(`  candidate ${c.recordId} (${c.reasons.join(', ')}): ${decided}`);
+  }
+  if (status.letter) lines.push(`  answered: ${status.letter.kind} letter, message ${status.letter.messageId} (${status.letter.sentAt})`);
+  if (status.noMatch) lines.push(`  no match confirmed by ${status.noMatch.by} on ${status.noMatch.at}`);
+  return lines;
 }
 
 /** `erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>`; idempotent per file. */
@@ -84,55 +105,58 @@ export async function registerInquiryCommand(ctx: CliContext, file: string, poli
     residence: inquiry.residence,
     email: inquiry.email,
     mailRef: inquiry.mailRef,
-    registeredBy: `${actor.user} (${actor.role})`,
+    registeredBy: actor,
   });
   if (!stored.new) ctx.out(`Inquiry ${inquiryId} was registered before from this file; completing what is left.`);
 
-  const accepted: string[] = [];
-  let refused = 0;
-  for (const recordId of stored.matchedRecordIds) {
-    const why = await unavailable(ctx, recordId);
-    if (why) {
-      refused += 1;
-      await unlinkInquiry(ctx.registry(), inquiryId, recordId);
-      ctx.out(`  record ${recordId}: not linked — ${why}`);
-      continue;
-    }
-    try {
-      const status = await sendAction(ctx, 'registerInquiry', recordId, actor.user, { inquiryId, receivedAt: inquiry.receivedAt });
-      ctx.out(`  record ${recordId}: ${status.phase}`);
-      accepted.push(recordId);
-    } catch (err) {
-      // Registered before (same file): the record already has this very inquiry.
-      if (err instanceof ErasureError && err.message.includes(`inquiry ${inquiryId} was already registered`)) {
-        ctx.out(`  record ${recordId}: already has this inquiry`);
-        accepted.push(recordId);
-        continue;
-      }
-      throw new ErasureError(
-        'INVALID_INPUT',
-        `inquiry ${inquiryId} is stored, but registering it on record ${recordId} failed: ${(err as Error).message}\n` +
-          'Nothing is lost: run the same command again once the cause is fixed.',
-      );
-    }
-  }
-  if (accepted.length === 0) {
-    const client = await ctx.client();
-    try {
-      await client.workflow.start<typeof unmatchedInquiry>('unmatchedInquiry', {
-        workflowId: `inquiry-${inquiryId}`,
-        taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-        args: [{ inquiryId, inquiryCutoff: policy.inquiryCutoff, beingDestroyed: refused > 0 }],
-        staticSummary: `unmatched inquiry ${inquiryId}`,
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
+  // The inquiry's review registers it on the linked records and holds the candidates.
+  const client = await ctx.client();
+  await notifyInquiryReview(client, ctx.registry(), ctx.config.TEMPORAL_TASK_QUEUE, inquiryId);
+  const { status, settled } = await reviewStatus(client, inquiryId, (s) => !registering(s));
+  const registered = status.links.filter((l) => l.state === 'registered' || l.state === 'waiting-for-lifecycle').length;
+  ctx.out(`Inquiry ${inquiryId} registered (policy ${policy.version}, cutoff ${policy.inquiryCutoff}): ${registered} linked record(s), ${stored.candidates.length} candidate(s).`);
+  for (const line of formatInquiryReview(status)) ctx.out(line);
+  if (!settled) ctx.out('  (the worker has not finished registering yet: see `erasure inquiry status` in a moment)');
+  if (status.candidates.some((c) => !c.decision) || status.stage === 'awaiting-review') {
     ctx.out(
-      `Inquiry ${inquiryId} registered: ${refused > 0 ? 'the matching data is already being destroyed' : 'no records found'}; ` +
-        `the requester is told so, and the inquiry is destroyed after the cutoff ${policy.inquiryCutoff}.`,
+      registered === 0
+        ? `No record matches exactly. The requester is not answered until a screened reviewer has checked${stored.candidates.length ? ' the candidates' : ''}:`
+        : 'A screened reviewer confirms or rejects the candidates:',
     );
+    ctx.out(`  erasure inquiry review ${inquiryId} --purpose "<why>" --as <screened-reviewer>`);
+  }
+  const next = status.links.find((l) => l.state === 'registered');
+  if (next) ctx.out(`Next: erasure consent ${next.recordId} --given|--refused --as <coordinator>`);
+}
+
+const INQUIRY_ID = z.uuid();
+
+export function inquiryIdArgument(value: string): string {
+  if (!INQUIRY_ID.safeParse(value).success) {
+    throw new InvalidInputError('inquiry', [{ field: 'inquiryId', message: `"${value.slice(0, 40)}" is not an inquiry id (a UUID, as \`erasure inquiry register\` printed it)` }]);
+  }
+  return value;
+}
+
+/** `erasure inquiry status <inquiryId> [--json]`: the review's own account (no personal data). */
+export async function inquiryStatusCommand(ctx: CliContext, inquiryId: string, json: boolean): Promise<void> {
+  const client = await ctx.client();
+  let status: InquiryReviewStatus;
+  try {
+    ({ status } = await reviewStatus(client, inquiryIdArgument(inquiryId), (s) => s.stage !== 'loading', 10_000));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      throw new ErasureError('UNKNOWN_RECORD', `there is no inquiry ${inquiryId}: it was never registered (\`erasure inquiry register\`), or its review ended long ago`);
+    }
+    throw err;
+  }
+  if (json) {
+    ctx.out(JSON.stringify(status, null, 2));
     return;
   }
-  ctx.out(`Inquiry ${inquiryId} registered for ${accepted.length} record(s): ${accepted.join(', ')}. Next: erasure consent <record> --given|--refused --as <coordinator>`);
+  ctx.out(`inquiry ${status.inquiryId}: ${status.stage} (cutoff ${status.inquiryCutoff})`);
+  for (const line of formatInquiryReview(status)) ctx.out(line);
+  ctx.out(`possible actions: ${status.allowedActions.length ? status.allowedActions.join(', ') : 'none'}`);
+  ctx.out('history:');
+  for (const e of status.history) ctx.out(`  ${e.at}  ${e.by.padEnd(30)} ${e.note}`);
 }

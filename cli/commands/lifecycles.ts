@@ -21,6 +21,7 @@ export async function startCommand(ctx: CliContext, dossier?: string): Promise<v
     },
   });
   ctx.out(`Lifecycles: ${summary.started} started, ${summary.alreadyPresent} already present${dossier ? ` (dossier ${dossier})` : ''}`);
+  if (summary.inquiriesNotified) ctx.out(`Open inquiries told of new records: ${summary.inquiriesNotified} (see \`erasure inquiry status <inquiryId>\`)`);
 }
 
 export function formatStatus(status: RecordStatus): string {

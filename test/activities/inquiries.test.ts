@@ -28,7 +28,7 @@ describe('inquiries - registry, crypto and mail activities against PostgreSQL an
     name,
     residence,
     email,
-    registeredBy: 'cora (coordinator)',
+    registeredBy: { user: 'cora', role: 'coordinator' as const },
   });
 
   it('matches on the normalised name and residence, and keeps only the e-mail address, encrypted', async () => {
@@ -36,14 +36,60 @@ describe('inquiries - registry, crypto and mail activities against PostgreSQL an
     const policy = policyIn(60_000, 60_000);
     const [record] = await seedRecords(dbs, policy);
     const inquiry = newInquiry(policy.version, record!.person.fullName.toLowerCase(), record!.person.residence.toUpperCase(), 'someone@test.invalid');
-    await expect(storeInquiry(dbs.registry, testKeys, inquiry)).resolves.toEqual({ matchedRecordIds: [record!.recordId], new: true });
-    await expect(storeInquiry(dbs.registry, testKeys, inquiry)).resolves.toEqual({ matchedRecordIds: [record!.recordId], new: false });
+    await expect(storeInquiry(dbs.registry, testKeys, inquiry)).resolves.toEqual({ matchedRecordIds: [record!.recordId], candidates: [], new: true });
+    await expect(storeInquiry(dbs.registry, testKeys, inquiry)).resolves.toEqual({ matchedRecordIds: [record!.recordId], candidates: [], new: false });
     const { rows } = await dbs.registry.query<{ subject_hmac: string }>('SELECT * FROM inquiries WHERE inquiry_id = $1', [inquiry.inquiryId]);
     const stored = JSON.stringify(rows[0]);
     expect(stored).not.toContain('someone@test.invalid');
     expect(stored).not.toContain(record!.person.fullName);
     expect(rows[0]?.subject_hmac).toBe(subjectHmac(testKeys.hmacKey, record!.person.fullName, record!.person.residence));
     await expect(inquiryContact(dbs.registry, testKeys, inquiry.inquiryId)).resolves.toEqual({ email: 'someone@test.invalid', language: 'en' });
+  });
+
+  it('storeInquiry - names as the people concerned write them - links exact matches, makes candidates of variants, never links initials, and stores keyed hashes only', async () => {
+    const policy = policyIn(60_000, 60_000);
+    const town = `Den Haag ${uniqueId('t')}`;
+    const [omer, fatima, farid, mohammed] = await seedRecords(dbs, policy, 4, [
+      { fullName: 'Ömer Yılmaz', residence: town },
+      { fullName: 'Fatima el Idrissi', residence: town },
+      { fullName: 'Farid el Idrissi', residence: town },
+      { fullName: 'Muhammad Amrani', residence: town },
+    ]);
+    const store = (name: string) => storeInquiry(dbs.registry, testKeys, newInquiry(policy.version, name, town, `${uniqueId('r')}@test.invalid`));
+    // The dotless ı has no decomposition: folded by transliteration, the exact key matches.
+    await expect(store('Omer Yilmaz')).resolves.toMatchObject({ matchedRecordIds: [omer!.recordId], candidates: [] });
+    // Initials alone never link: both F. el Idrissis become candidates.
+    const initials = await store('F. El Idrissi');
+    expect(initials.matchedRecordIds).toEqual([]);
+    expect(initials.candidates.map((c) => c.recordId).sort()).toEqual([fatima!.recordId, farid!.recordId].sort());
+    expect(initials.candidates[0]?.reasons).toContain('initial-and-surname');
+    await expect(store('Mohammed Amrani')).resolves.toMatchObject({ matchedRecordIds: [], candidates: [{ recordId: mohammed!.recordId, reasons: ['sounds-alike'] }] });
+    await expect(store('Karim el Idrissi')).resolves.toMatchObject({ matchedRecordIds: [], candidates: [] });
+
+    const { rows } = await dbs.registry.query<{ row: string }>(
+      `SELECT row_to_json(i)::text AS row FROM inquiries i WHERE policy_version = $1
+       UNION ALL SELECT row_to_json(k)::text FROM inquiry_keys k JOIN inquiries USING (inquiry_id) WHERE policy_version = $1
+       UNION ALL SELECT row_to_json(s)::text FROM subject_keys s JOIN records USING (record_id) WHERE policy_version = $1`,
+      [policy.version],
+    );
+    expect(rows.length).toBeGreaterThan(20);
+    const stored = rows.map((r) => r.row).join('\n').toLowerCase();
+    for (const needle of ['yilmaz', 'yılmaz', 'idrissi', 'amrani', 'mohammed', 'den haag']) expect(stored).not.toContain(needle);
+  });
+
+  it('importInventory - a record imported after an inquiry, before the cutoff - is linked to it (exact) or made its candidate (variant)', async () => {
+    const policy = policyIn(60_000, 60_000);
+    const town = `Utrecht ${uniqueId('t')}`;
+    await seedRecords(dbs, policy, 1);
+    const exact = newInquiry(policy.version, 'Youssef Bakkali', town, 'y@test.invalid');
+    const variant = newInquiry(policy.version, 'Yusuf Bakali', town, 'y2@test.invalid');
+    await expect(storeInquiry(dbs.registry, testKeys, exact)).resolves.toMatchObject({ matchedRecordIds: [], candidates: [] });
+    await storeInquiry(dbs.registry, testKeys, variant);
+    const [later] = await seedRecords(dbs, policy, 1, [{ fullName: 'Youssef Bakkali', residence: town }]);
+    const links = await dbs.registry.query<{ inquiry_id: string; linked_by: string }>('SELECT inquiry_id, linked_by FROM inquiry_records WHERE record_id = $1', [later!.recordId]);
+    expect(links.rows).toEqual([{ inquiry_id: exact.inquiryId, linked_by: 'exact-match' }]);
+    const candidates = await dbs.registry.query<{ inquiry_id: string; reasons: string[] }>('SELECT inquiry_id, reasons FROM inquiry_candidates WHERE record_id = $1', [later!.recordId]);
+    expect(candidates.rows).toEqual([{ inquiry_id: variant.inquiryId, reasons: ['sounds-alike'] }]);
   });
 
   it('binds the sealed contact data to its inquiry: moved to another row it does not open', () => {

@@ -12,9 +12,14 @@ export interface SeededPerson {
   readonly residence: string;
 }
 
-/** A synthetic person with rows in every dependent table of the case administration. */
-export async function seedPerson(caseAdmin: Pool, personId = uniqueId('P')): Promise<SeededPerson> {
-  const person = { personId, fullName: `Fixture Person ${personId}`, residence: `Fixture Town ${personId}` };
+export interface Identity {
+  readonly fullName: string;
+  readonly residence: string;
+}
+
+/** A synthetic person with rows in every dependent table of the case administration; by default with a name of its own. */
+export async function seedPerson(caseAdmin: Pool, personId = uniqueId('P'), identity?: Identity): Promise<SeededPerson> {
+  const person = { personId, fullName: identity?.fullName ?? `Fixture Person ${personId}`, residence: identity?.residence ?? `Fixture Town ${personId}` };
   const organisationId = uniqueId('O');
   await caseAdmin.query('INSERT INTO persons (id, full_name, residence, belief) VALUES ($1, $2, $3, $4)', [
     personId,
@@ -45,17 +50,18 @@ export async function personRows(caseAdmin: Pool, personId: string): Promise<Rec
 
 export const testAdapters = (caseAdmin: Pool) => adapterRegistry([caseAdminAdapter(caseAdmin)]);
 
-/** Seeds `count` persons, stores the policy and imports one record per person. */
+/** Seeds `count` persons (with the given names, or names of their own), stores the policy and imports one record per person. */
 export async function seedRecords(
   dbs: { registry: Pool; caseAdmin: Pool },
   policy: Policy,
   count = 1,
+  identities: readonly Identity[] = [],
 ): Promise<{ recordId: string; dossier: string; person: SeededPerson }[]> {
   await storePolicy(dbs.registry, policy);
   const dossier = uniqueId('D');
   const seeded = [];
   for (let i = 0; i < count; i += 1) {
-    seeded.push({ recordId: uniqueId('R'), dossier, person: await seedPerson(dbs.caseAdmin) });
+    seeded.push({ recordId: uniqueId('R'), dossier, person: await seedPerson(dbs.caseAdmin, uniqueId('P'), identities[i]) });
   }
   await importInventory(dbs.registry, {
     sourceName: 'fixture',

@@ -1,6 +1,7 @@
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { createActivities, type Activities } from '../../activities';
+import { createInquiryActivities, type InquiryActivities } from '../../activities/inquiry';
 import { createPurgeActivities, type PurgeActivities } from '../../activities/purge';
 import { workflowBundlerOptions } from '../../workers/worker';
 import type { Databases } from './services';
@@ -35,15 +36,16 @@ export const realActivities = (dbs: Databases, smtpUrl = 'smtp://127.0.0.1:1', o
     coordinatorsEmail: COORDINATORS,
   });
 
-export type AllActivities = Activities & PurgeActivities;
+export type AllActivities = Activities & PurgeActivities & InquiryActivities;
 type ActivitiesFor = Partial<AllActivities> | ((taskQueue: string, client: Client) => Partial<AllActivities>);
 
-/** The real activities plus the purge run's (which release records through a Temporal client). */
+/** The real activities plus the purge run's and the inquiry review's (which reach record lifecycles through a Temporal client). */
 export const realPurgeRunActivities =
   (dbs: Databases, reportsDir: string, smtpUrl?: string, options: { maildir?: string } = {}) =>
   (taskQueue: string, client: Client): Partial<AllActivities> => ({
     ...realActivities(dbs, smtpUrl, options),
     ...createPurgeActivities({ registry: dbs.registry, client, taskQueue, reportsDir }),
+    ...createInquiryActivities({ registry: dbs.registry, client }),
   });
 
 /**

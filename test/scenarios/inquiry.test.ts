@@ -10,13 +10,15 @@ import { recordWorkflowId, type LifecyclePhase, type RecordStatus } from '../../
 import type { Policy } from '../../schemas/policy';
 import { searchAttributes } from '../../schemas/search-attributes';
 import { startLifecycles } from '../../cli/start-lifecycles';
-import { actionUpdates, statusQuery, type recordLifecycle, type unmatchedInquiry } from '../../workflows';
+import { actionUpdates, statusQuery, type recordLifecycle } from '../../workflows';
+import { notifyInquiryReview } from '../../cli/inquiry-reviews';
 import { certificatesFor, personRows, seedRecords, type SeededPerson } from '../helpers/fixtures';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
 import { connectClient, eventually, openDatabases, policyIn, testKeys, uniqueId, type Databases } from '../helpers/services';
 import { bundleWorkflows, COORDINATORS, realPurgeRunActivities, withWorker } from '../helpers/worker';
 import { runPurge } from '../helpers/purge';
-import { decodedText, historyText } from '../helpers/history';
+import { historyText } from '../helpers/history';
+import { searchTemporalFor } from '../helpers/personal-data';
 
 const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
 const REVIEWER = { user: 'rev', role: 'screened-reviewer' as const };
@@ -28,6 +30,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
   /** Everyone this suite's workflows dealt with, for the final search of everything Temporal holds. */
   const subjects: { name: string; residence: string }[] = [];
   const emails: string[] = [];
+  const inquiryIds: string[] = [];
   const suiteStart = new Date();
   let bundle: WorkflowBundleWithSourceMap;
   let dbs: Databases;
@@ -61,24 +64,27 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     return { recordId: record!.recordId, dossier: record!.dossier, person: record!.person, handle: temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId)) };
   }
 
-  /** Stores an inquiry from the person (matched by HMAC) and registers it on the record. */
+  /** Stores an inquiry from the person (matched by HMAC); its review registers it on the record, as `erasure inquiry register` does. */
   async function inquire(person: SeededPerson, policy: Policy, handle: Handle, email: string, receivedAt = new Date().toISOString()) {
     const inquiryId = randomUUID();
     emails.push(email);
+    inquiryIds.push(inquiryId);
     writeFileSync(mailFile(inquiryId), `Message-ID: <${inquiryId}@mail.test.invalid>\r\nFrom: ${email}\r\nSubject: Which data do you hold about me?\r\n\r\n${person.fullName}, ${person.residence}\r\n`);
     const { matchedRecordIds } = await storeInquiry(dbs.registry, testKeys, {
       inquiryId,
       receivedAt,
       policyVersion: policy.version,
       language: 'en',
-      // Spelled differently from the case administration: matching normalises both.
+      // Spelled differently from the case administration: matching folds both.
       name: person.fullName.toUpperCase(),
       residence: ` ${person.residence} `,
       email,
       mailRef: `message-id:${inquiryId}@mail.test.invalid`,
-      registeredBy: 'cora (coordinator)',
+      registeredBy: COORDINATOR,
     });
-    await act(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId, receivedAt });
+    const taskQueue = (await handle.describe()).taskQueue;
+    await notifyInquiryReview(temporal.client, dbs.registry, taskQueue, inquiryId);
+    await eventually('the inquiry registered on the record', async () => ((await handle.query(statusQuery)).inquiry?.inquiryId === inquiryId ? true : undefined));
     return { inquiryId, matchedRecordIds };
   }
 
@@ -301,87 +307,24 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     });
   });
 
-  it('unmatchedInquiry - no record matches - tells the requester and destroys the inquiry after the cutoff', async () => {
-    const policy = policyIn(2_000, 2_000);
-    await seedRecords(dbs, policy);
-    const email = `${uniqueId('nobody')}@test.invalid`;
-    emails.push(email);
-    const inquiryId = randomUUID();
-    writeFileSync(mailFile(inquiryId), `Message-ID: <${inquiryId}@mail.test.invalid>\r\nFrom: ${email}\r\nSubject: Which data do you hold about me?\r\n\r\nNiet Bestaand, Nergensdorp\r\n`);
-    const { matchedRecordIds } = await storeInquiry(dbs.registry, testKeys, {
-      inquiryId,
-      receivedAt: new Date().toISOString(),
-      policyVersion: policy.version,
-      language: 'nl',
-      name: 'Niet Bestaand',
-      residence: 'Nergensdorp',
-      email,
-      mailRef: `message-id:${inquiryId}@mail.test.invalid`,
-      registeredBy: 'cora (coordinator)',
-    });
-    expect(matchedRecordIds).toEqual([]);
-    await withWorker(bundle, activities(), async (tq) => {
-      const handle = await temporal.client.workflow.start<typeof unmatchedInquiry>('unmatchedInquiry', {
-        workflowId: `inquiry-${inquiryId}`,
-        taskQueue: tq,
-        args: [{ inquiryId, inquiryCutoff: policy.inquiryCutoff }],
-      });
-      await mail.waitFor(email, /geen gegevens gevonden/);
-      await expect(handle.result()).resolves.toEqual({ destroyed: ['inquiry', 'requester-contact-data', 'inquiry-email'] });
-      expect(existsSync(mailFile(inquiryId))).toBe(false);
-    });
-    expect(await inquiryRows(inquiryId)).toBe(0);
-  });
-
   it('no personal data in Temporal - every history, memo and search attribute of the workflows this suite started - holds no name, residence, e-mail address or case text, decoded or not', async () => {
     const needles = [
       ...subjects.flatMap((s) => [['name', s.name], ['residence', s.residence]] as const),
       ...emails.map((e) => ['e-mail address', e] as const),
-      // The unmatched inquiry's requester.
-      ['name', 'Niet Bestaand'],
-      ['residence', 'Nergensdorp'],
       // Case administration and mailbox content (notes, belief, the inquiry e-mail's text).
       ['case text', 'fixture note'],
       ['case text', 'fixture-belief'],
       ['mail text', 'Which data do you hold about me?'],
-    ];
+    ] as const;
     expect(subjects.length).toBeGreaterThan(5);
-    const hits: string[] = [];
-    const types = new Map<string, number>();
-    let payloadsRead = 0;
-    const controls = { decoded: 0, clearAsStored: 0 };
-    for await (const info of temporal.client.workflow.list({ query: `StartTime >= '${suiteStart.toISOString()}'` })) {
-      types.set(info.type, (types.get(info.type) ?? 0) + 1);
-      const handle = temporal.client.workflow.getHandle(info.workflowId, info.runId);
-      const history = await handle.fetchHistory();
-      const description = await handle.describe();
-      const where = `${info.type} ${info.workflowId}`;
-      const texts = {
-        // What the server stores, bytes as they are (encrypted payloads stay sealed here).
-        'history (as stored)': await decodedText(history, { encode: (p) => Promise.resolve(p), decode: (p) => Promise.resolve(p) }),
-        // What anyone with the payload key would read.
-        'history (decoded)': await decodedText(history),
-        'memo and search attributes': await decodedText(description.raw.workflowExecutionInfo),
-      };
-      payloadsRead += (texts['history (decoded)'].match(/\{encoding=/g) ?? []).length;
-      // A control that the search can find what is there: a lifecycle's own record id is in its decoded input, and sealed as stored.
-      const recordId = info.workflowId.replace(/^record-/, '');
-      if (info.type === 'recordLifecycle' && texts['history (decoded)'].includes(`"recordId":"${recordId}"`)) controls.decoded += 1;
-      if (texts['history (as stored)'].includes(`"recordId":"`)) controls.clearAsStored += 1;
-      for (const [part, text] of Object.entries(texts)) {
-        for (const [kind, value] of needles) {
-          const at = text.toLowerCase().indexOf(value.toLowerCase());
-          if (at >= 0) hits.push(`${where}, ${part}: ${kind} "${value}" in …${text.slice(Math.max(0, at - 80), at + value.length + 20)}…`);
-        }
-      }
-    }
+    const { hits, types, payloadsRead, controls } = await searchTemporalFor(temporal.client, suiteStart, needles);
     console.log(
       `personal-data search: ${[...types].map(([t, n]) => `${n} ${t}`).join(', ')}; ${payloadsRead} payloads decoded; ` +
         `${needles.length} identifiers and texts of ${subjects.length} subjects searched; ${hits.length} hits`,
     );
     expect(types.get('recordLifecycle')).toBeGreaterThanOrEqual(subjects.length);
     expect(types.get('purgeRun')).toBeGreaterThan(0);
-    expect(types.get('unmatchedInquiry')).toBe(1);
+    expect(types.get('inquiryReview')).toBe(inquiryIds.length);
     expect(controls).toEqual({ decoded: types.get('recordLifecycle'), clearAsStored: 0 });
     expect(hits).toEqual([]);
   });

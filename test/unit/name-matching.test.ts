@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { foldText, identifierProblem } from '../../activities/matching/fold';
-import { compareSubjects, inquirySubjectKeys, recordSubjectKeys, type MatchReason } from '../../activities/matching/subject-keys';
+import { compareSubjects, inquirySubjectKeys, recordSubjectKeys } from '../../activities/matching/subject-keys';
+import type { MatchReason } from '../../schemas/inquiry-review';
 
 const key = randomBytes(32);
 const DH = 'Den Haag';

@@ -1,0 +1,154 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type * as activities from '../activities';
+import type * as inquiryActivities from '../activities/inquiry';
+import {
+  candidateDecisionSchema,
+  noMatchSchema,
+  type CandidateDecisionInput,
+  type InquiryReviewInput,
+  type InquiryReviewStatus,
+  type NoMatchInput,
+} from '../schemas/inquiry-review';
+import { refusalText } from '../schemas/zod-problems';
+import { InquiryReview } from './inquiry-review-state';
+
+/** The registry changed for this inquiry (records imported, lifecycles started): read it again. */
+export const registryChangedSignal = defineSignal('registryChanged');
+/** A screened reviewer confirms or rejects one candidate. */
+export const decideCandidateUpdate = defineUpdate<InquiryReviewStatus, [CandidateDecisionInput]>('decideCandidate');
+/** A screened reviewer confirms that no record is the requester's: the "no data found" letter may go. */
+export const confirmNoMatchUpdate = defineUpdate<InquiryReviewStatus, [NoMatchInput]>('confirmNoMatch');
+export const inquiryStatusQuery = defineQuery<InquiryReviewStatus>('inquiryStatus');
+
+type Activities = ReturnType<typeof activities.createActivities> & ReturnType<typeof inquiryActivities.createInquiryActivities>;
+
+const desk = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+// A decision is recorded while the reviewer waits for the update's answer: a few
+// attempts, then the update fails with the reason and can be made again.
+const deciding = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4 },
+});
+
+export interface InquiryReviewResult {
+  readonly outcome: 'linked' | 'destroyed' | 'gone';
+  readonly destroyed: readonly string[];
+}
+
+const refused = (label: string, why: string) => new Error(`${label} refused: ${why}`);
+const causeOf = (err: unknown) => (err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err));
+
+/**
+ * One inquiry's matching (README, "Matching inquiries to records"): registers it on the
+ * records it links to, holds the candidates for a screened reviewer, answers the
+ * requester only once that is settled — "no data found" only after a reviewer confirmed
+ * it — and destroys an answered inquiry without records after the cutoff, until which
+ * records imported later are matched against it too. Ids, accounts and instants only.
+ */
+export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryReviewResult> {
+  const review = new InquiryReview(input);
+  let reloadWanted = true;
+
+  // Handlers first, main logic below.
+  setHandler(inquiryStatusQuery, () => review.status());
+  setHandler(registryChangedSignal, () => {
+    reloadWanted = true;
+  });
+  setHandler(
+    decideCandidateUpdate,
+    async (raw) => {
+      const decision = candidateDecisionSchema.parse(raw);
+      review.beginDecision(decision.recordId);
+      try {
+        await deciding.recordCandidateDecision({ inquiryId: input.inquiryId, ...decision });
+      } catch (err) {
+        review.abortDecision(decision.recordId);
+        throw ApplicationFailure.nonRetryable(`${decision.outcome} refused: ${causeOf(err)}`, 'DECISION_NOT_RECORDED');
+      }
+      review.decide(decision, new Date());
+      return review.status();
+    },
+    {
+      validator: (raw) => {
+        const parsed = candidateDecisionSchema.safeParse(raw);
+        const label = (raw as { outcome?: unknown } | undefined)?.outcome === 'reject' ? 'reject' : 'confirm';
+        if (!parsed.success) throw refused(label, refusalText(parsed.error, '(decision)'));
+        const why = review.decisionRefusal(parsed.data);
+        if (why) throw refused(label, why);
+      },
+    },
+  );
+  setHandler(
+    confirmNoMatchUpdate,
+    async (raw) => {
+      const action = noMatchSchema.parse(raw);
+      try {
+        await deciding.recordNoMatch({ inquiryId: input.inquiryId, actor: action.actor });
+      } catch (err) {
+        throw ApplicationFailure.nonRetryable(`no-match refused: ${causeOf(err)}`, 'DECISION_NOT_RECORDED');
+      }
+      review.confirmNoMatch(action, new Date());
+      return review.status();
+    },
+    {
+      validator: (raw) => {
+        const parsed = noMatchSchema.safeParse(raw);
+        if (!parsed.success) throw refused('no-match', refusalText(parsed.error, '(action)'));
+        const why = review.noMatchRefusal(parsed.data);
+        if (why) throw refused('no-match', why);
+      },
+    },
+  );
+
+  for (;;) {
+    if (reloadWanted) {
+      reloadWanted = false;
+      review.load(await desk.loadInquiryReview({ inquiryId: input.inquiryId }), new Date());
+    }
+    for (const link of review.pendingRegistrations(new Date())) {
+      const outcome = await desk.registerInquiryOnRecord({ inquiryId: input.inquiryId, recordId: link.recordId, receivedAt: input.receivedAt, actor: link.actor });
+      review.registration(link.recordId, outcome, new Date());
+    }
+    const letter = review.letterDue();
+    if (letter) {
+      const { messageId } = await desk.sendNoDataFound({ inquiryId: input.inquiryId, beingDestroyed: letter === 'being-destroyed' });
+      review.letterSent(letter, messageId, new Date());
+      continue;
+    }
+    const verdict = review.verdict(new Date());
+    if (verdict) {
+      await condition(allHandlersFinished);
+      // A decision that came in while the handlers finished is honoured first.
+      if (review.verdict(new Date()) !== verdict || reloadWanted) continue;
+      if (verdict === 'done') return { outcome: review.status().stage === 'gone' ? 'gone' : 'linked', destroyed: [] };
+      const { destroyed } = await desk.destroyUnmatchedInquiry({ inquiryId: input.inquiryId });
+      review.markDestroyed(destroyed, new Date());
+      return { outcome: 'destroyed', destroyed };
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      // The registry holds everything the review knows: the next run reads it again.
+      return continueAsNew<typeof inquiryReview>(input);
+    }
+    const seen = review.changes;
+    const deadline = review.nextDeadline(new Date());
+    const changed = () => review.changes !== seen || reloadWanted;
+    if (deadline) await condition(changed, Math.max(deadline.at - Date.now(), 1));
+    else await condition(changed);
+  }
+}
