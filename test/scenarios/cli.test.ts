@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,14 +6,9 @@ import { subjectHmac } from '../../activities/crypto';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { seedPerson } from '../helpers/fixtures';
 import { startTestMailServer } from '../helpers/mail';
+import { cliEnv, runCli, type Run } from '../helpers/cli';
 import { connectClient, eventually, openDatabases, policyIn, testKeyEnv, testServices, uniqueId, type Databases } from '../helpers/services';
 import { bundleWorkflows, realActivities, realPurgeRunActivities, withWorker } from '../helpers/worker';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('erasure CLI - as a coordinator runs it, against the test services', () => {
   let dir: string;
@@ -32,26 +26,7 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cli = (...args: string[]): Promise<Run> => {
-    const services = testServices();
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      TEMPORAL_ADDRESS: services.temporalAddress,
-      DATABASE_URL: services.databases.registry,
-      CASE_DATABASE_URL: services.databases.caseAdmin,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      ERASURE_ROLES: 'coordinator=cora;screened-reviewer=rev;privacy-officer=otto',
-      ERASURE_MAILDIR: join(dir, 'maildir'),
-      ERASURE_BACKUP_DIR: join(dir, 'backups'),
-      ...testKeyEnv,
-    };
-    return new Promise((resolve) => {
-      execFile(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'main.js'), ...args], { env }, (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      });
-    });
-  };
+  const cli = (...args: string[]): Promise<Run> => runCli(args, cliEnv(dir, taskQueue));
   const write = (name: string, text: string) => {
     const file = join(dir, name);
     writeFileSync(file, text);
@@ -135,7 +110,7 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     try {
       await withWorker(
         bundle,
-        realActivities(dbs, mail.url),
+        realPurgeRunActivities(dbs, dir, mail.url),
         async () => {
           await cli('start', '--dossier', dossier);
           const tooLate = await cli('inquiry', 'register', write('late.json', JSON.stringify(late)), '--policy', policy.version, '--as', 'cora');
@@ -144,7 +119,9 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
           expect((await cli('inquiry', 'register', write('future.json', JSON.stringify(future)), '--policy', policy.version, '--as', 'cora')).stderr).toContain('is in the future; give the moment the inquiry e-mail arrived');
 
           const registered = await cli('inquiry', 'register', write('inq.json', JSON.stringify(inquiry)), '--policy', policy.version, '--as', 'cora');
-          expect(registered.stdout).toContain(`record ${recordId}: awaiting-consent`);
+          expect(registered.stdout).toContain(`record ${recordId} (exact-match): the inquiry is registered on its lifecycle`);
+          expect(registered.stdout).toContain(`Next: erasure consent ${recordId} --given|--refused`);
+          expect((await cli('status', recordId)).stdout).toContain('phase: awaiting-consent');
           expect((await cli('consent', recordId, '--given', '--as', 'rev')).stderr).toContain('rev is screened-reviewer; consent is for the role coordinator');
           expect((await cli('consent', recordId, '--given', '--as', 'cora')).stdout).toContain(`record ${recordId}: identity-check`);
           const early = await cli('consult', recordId, '--purpose', 'explanation', '--as', 'rev');
