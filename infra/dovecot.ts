@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,14 @@ export interface DovecotOptions {
   readonly password: string;
   readonly port?: number;
   readonly startTimeoutMs?: number;
+  /** Also serve doveadm's HTTP API on a free loopback port, with a generated API key. */
+  readonly doveadmHttp?: boolean;
+}
+
+/** Dovecot's administrative HTTP API (POST /doveadm/v1), as `ERASURE_DOVEADM_URL` and `ERASURE_DOVEADM_API_KEY` take it. */
+export interface DoveadmEndpoint {
+  readonly url: string;
+  readonly apiKey: string;
 }
 
 export interface DovecotServer {
@@ -24,6 +33,8 @@ export interface DovecotServer {
   /** The user's Maildir (Maildir++, folders as `.Name/`), as Dovecot writes it. */
   readonly maildir: string;
   readonly logFile: string;
+  /** Set when started with `doveadmHttp`. */
+  readonly doveadm?: DoveadmEndpoint;
   stop(): Promise<void>;
 }
 
@@ -54,13 +65,20 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   // The path goes unquoted into dovecot.conf and through its %-variable expansion.
   if (!/^[\w./+-]+$/.test(dir)) throw new Error(`Dovecot dir ${dir} may hold only letters, digits and . _ / + -`);
   const port = options.port ?? (await freePort());
+  const doveadm = options.doveadmHttp ? { port: await freePort(), apiKey: randomBytes(24).toString('hex') } : undefined;
   const logFile = join(dir, 'dovecot.log');
   const mailHome = join(dir, 'mail');
   const confFile = join(dir, 'dovecot.conf');
   mkdirSync(mailHome, { recursive: true, mode: 0o700 });
-  if (process.getuid?.() === 0) chownSync(mailHome, MAIL_ID_WHEN_ROOT, MAIL_ID_WHEN_ROOT);
+  if (process.getuid?.() === 0) {
+    chownSync(mailHome, MAIL_ID_WHEN_ROOT, MAIL_ID_WHEN_ROOT);
+    // The doveadm server serves many users from one process, so it only drops privileges
+    // temporarily and cannot chroot: the mail uid must pass through `dir` (search, not list;
+    // every file in it stays 0600).
+    if (doveadm) chmodSync(dir, 0o711);
+  }
   writeFileSync(join(dir, 'users'), `${options.user}:{PLAIN}${options.password}\n`, { mode: 0o600 });
-  writeFileSync(confFile, configuration({ dir, port, logFile, mailHome }), { mode: 0o600 });
+  writeFileSync(confFile, configuration({ dir, port, logFile, mailHome, doveadm }), { mode: 0o600 });
 
   const logFd = openSync(logFile, 'a');
   // Its own process group, so a Ctrl-C reaches the test runner first, which then stops it.
@@ -77,6 +95,7 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
     password: options.password,
     maildir: join(mailHome, 'Maildir'),
     logFile,
+    ...(doveadm ? { doveadm: { url: `http://${HOST}:${doveadm.port}`, apiKey: doveadm.apiKey } } : {}),
     stop: () => stopChild(child),
   };
   try {
@@ -88,7 +107,7 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   return server;
 }
 
-function configuration(paths: { dir: string; port: number; logFile: string; mailHome: string }): string {
+function configuration(paths: { dir: string; port: number; logFile: string; mailHome: string; doveadm: { port: number; apiKey: string } | undefined }): string {
   const root = process.getuid?.() === 0;
   const me = userInfo();
   const mailUid = root ? MAIL_ID_WHEN_ROOT : me.uid;
@@ -133,6 +152,18 @@ function configuration(paths: { dir: string; port: number; logFile: string; mail
     '  }',
     '}',
   ];
+  if (paths.doveadm) {
+    lines.push(
+      // Hex, so the key needs no quoting in dovecot.conf; the file is 0600.
+      `doveadm_api_key = ${paths.doveadm.apiKey}`,
+      'service doveadm {',
+      '  inet_listener http {',
+      `    address = ${HOST}`,
+      `    port = ${paths.doveadm.port}`,
+      '  }',
+      '}',
+    );
+  }
   if (root) {
     lines.push(
       `valid_chroot_dirs = ${paths.mailHome}`,

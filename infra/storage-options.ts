@@ -21,7 +21,13 @@ export function storageOptions(config: Config): StorageOptions {
   return {
     documentsRoot: config.ERASURE_DOCUMENTS_ROOT ?? (existsSync(demo.documentsRoot) ? demo.documentsRoot : undefined),
     maildir: config.ERASURE_MAILDIR ?? (!mailboxConfigured && existsSync(demo.maildir) ? demo.maildir : undefined),
-    imap: config.ERASURE_IMAP_URL ? imapOptionsFrom(config.ERASURE_IMAP_URL, config.ERASURE_IMAP_MAILBOXES) : undefined,
+    imap: config.ERASURE_IMAP_URL
+      ? {
+          ...imapOptionsFrom(config.ERASURE_IMAP_URL, config.ERASURE_IMAP_MAILBOXES),
+          // parseConfig lets the URL through only together with its key.
+          ...(config.ERASURE_DOVEADM_URL && config.ERASURE_DOVEADM_API_KEY ? { doveadm: { url: config.ERASURE_DOVEADM_URL, apiKey: config.ERASURE_DOVEADM_API_KEY } } : {}),
+        }
+      : undefined,
   };
 }
 

@@ -14,6 +14,14 @@ const key = (name: string) =>
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, `${name} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
 
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)$/i;
+
+/** A refinement on a URL; true for what is no URL at all, which the URL check itself reports (refinements run after it fails). */
+const whenUrl = (v: string, test: (u: URL) => boolean): boolean => {
+  const u = URL.parse(v);
+  return u === null || test(u);
+};
+
 const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/database');
@@ -58,6 +66,25 @@ export const configSchema = z.object({
     .optional(),
   /** With ERASURE_IMAP_URL: only these mailboxes, comma-separated (e.g. `INBOX,Archive`). Unset: every selectable mailbox. */
   ERASURE_IMAP_MAILBOXES: z.string().min(1).optional(),
+  /**
+   * With ERASURE_IMAP_URL on Dovecot: its doveadm HTTP API (`service doveadm { inet_listener
+   * http }`), as `https://host:port`. After each expunge the searched mailboxes' index caches
+   * are purged, which otherwise keep the expunged messages' headers.
+   */
+  ERASURE_DOVEADM_URL: z
+    .url({ protocol: /^https?$/, message: 'must be the doveadm HTTP API as http(s)://host:port, e.g. https://mail.example.org:8080' })
+    .refine(
+      (v) => whenUrl(v, (u) => ['', '/'].includes(u.pathname) && !u.search && !u.username),
+      'must be http(s)://host:port only, without a path, query or user (the adapter adds /doveadm/v1; the key goes in ERASURE_DOVEADM_API_KEY)',
+    )
+    // The API key travels in every request: in the clear only to this host itself.
+    .refine(
+      (v) => whenUrl(v, (u) => u.protocol !== 'http:' || LOOPBACK.test(u.hostname)),
+      'must use https:// unless the host is this machine (127.0.0.1, ::1, localhost): the API key travels in every request',
+    )
+    .optional(),
+  /** The `doveadm_api_key` of that Dovecot (sent base64-encoded in `Authorization: X-Dovecot-API`). */
+  ERASURE_DOVEADM_API_KEY: z.string().min(1).optional(),
   /** Where purge runs write their report files (dry-run record lists). Unset: <data folder>/reports. */
   ERASURE_REPORTS_DIR: z.string().min(1).optional(),
   /** Where `erasure backup create` writes backups (gzip'd JSON lines, each person sealed under their own key). Unset: <data folder>/backups. */
@@ -120,5 +147,20 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       { field: 'ERASURE_IMAP_URL', message: 'the mailbox is either a Maildir (ERASURE_MAILDIR) or an IMAP server (ERASURE_IMAP_URL), not both: unset one of them' },
     ]);
   }
+  const doveadm = doveadmProblems(result.data);
+  if (doveadm.length) throw new InvalidConfigError(doveadm);
   return result.data;
+}
+
+/** The doveadm variables come as a pair, and only for a mailbox on an IMAP server. */
+function doveadmProblems(config: z.output<typeof configSchema>): { field: string; message: string }[] {
+  const { ERASURE_DOVEADM_URL: url, ERASURE_DOVEADM_API_KEY: key, ERASURE_IMAP_URL: imap } = config;
+  if (url === undefined && key === undefined) return [];
+  if (!imap) {
+    const field = url !== undefined ? 'ERASURE_DOVEADM_URL' : 'ERASURE_DOVEADM_API_KEY';
+    return [{ field, message: `${field} is only used with ERASURE_IMAP_URL (it purges the IMAP server's caches after an expunge): set ERASURE_IMAP_URL, or unset ${field}` }];
+  }
+  if (url === undefined) return [{ field: 'ERASURE_DOVEADM_URL', message: 'ERASURE_DOVEADM_API_KEY is set without ERASURE_DOVEADM_URL: set the doveadm HTTP API\'s URL too, or unset the key' }];
+  if (key === undefined) return [{ field: 'ERASURE_DOVEADM_API_KEY', message: 'ERASURE_DOVEADM_URL is set without ERASURE_DOVEADM_API_KEY: set it to the server\'s doveadm_api_key' }];
+  return [];
 }

@@ -1,5 +1,17 @@
 import type { StorageSystem } from './inventory';
 
+/**
+ * What an erasure method reaches, as the certificate states it: sentences of ids and facts
+ * about the method and the system (never about the data), so that "verified empty" is
+ * read next to what was and was not in reach.
+ */
+export interface ErasureScope {
+  /** What was removed, and how. */
+  readonly removed: readonly string[];
+  /** Where copies may remain that this method cannot reach (caches, logs, snapshots, backups made elsewhere). */
+  readonly notReached: readonly string[];
+}
+
 /** Result of erasing one record in one storage system: counts and locators, no content. */
 export interface SystemErasure {
   readonly system: StorageSystem;
@@ -9,6 +21,7 @@ export interface SystemErasure {
   readonly found: Readonly<Record<string, number>>;
   /** Items removed in this attempt, per kind (table, file, ...). Zero when already gone. */
   readonly removed: Readonly<Record<string, number>>;
+  readonly scope: ErasureScope;
 }
 
 /** Result of checking that nothing of a record is left in one storage system. */
@@ -17,6 +30,8 @@ export interface SystemVerification {
   readonly verified: boolean;
   /** Items still found, per kind. All zero when verified. */
   readonly remaining: Readonly<Record<string, number>>;
+  /** What the check looked at, in words (facts about the method, no data). */
+  readonly checked: readonly string[];
   readonly checkedAt: string;
 }
 

@@ -54,14 +54,19 @@ export async function issueCertificate(pool: Pool, signing: SigningKey, input: I
       runId: input.runId,
       erasureStartedAt: input.erasureStartedAt,
       issuedAt: issuedAt.toISOString(),
-      systems: input.erasures.map((e) => ({
-        system: e.system,
-        method: e.method,
-        locations: e.locations,
-        found: e.found,
-        removed: e.removed,
-        verification: input.verifications.find((v) => v.system === e.system) ?? null,
-      })),
+      systems: input.erasures.map((e) => {
+        const v = input.verifications.find((x) => x.system === e.system);
+        return {
+          system: e.system,
+          method: e.method,
+          locations: e.locations,
+          found: e.found,
+          removed: e.removed,
+          // What the method removed and cannot reach, beside what the verification looked at: "verified empty" means empty where it looked.
+          scope: { removed: e.scope.removed, notReached: e.scope.notReached },
+          verification: v ? { system: v.system, verified: v.verified, remaining: v.remaining, checked: v.checked, checkedAt: v.checkedAt } : null,
+        };
+      }),
       inquiry: input.inquiry ?? null,
       decisionRefs: input.decisionRefs ?? [],
       ...(input.categories ? { categories: input.categories } : {}),

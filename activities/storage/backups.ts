@@ -13,6 +13,18 @@ const checked = (locators: readonly string[]): string[] =>
     return l;
   });
 
+/** What destroying a backup key reaches, as the certificate states it. */
+const BACKUPS_REACH = {
+  removed: ["the person's backup key in the registry's key store: the person's rows in every backup made by `erasure backup create` are sealed under it and can no longer be opened"],
+  checked: ["the registry's backup key store: whether a key is left for these persons"],
+  notReached: [
+    'the sealed rows themselves, which stay in the backup files (unreadable without the key)',
+    "the destroyed key's bytes in the registry database's dead row versions (until VACUUM), its write-ahead log and its replicas",
+    'backups of the registry database made outside this product, which still hold the key',
+    'copies of backup files and backups of the case administration made outside this product',
+  ],
+} as const;
+
 /**
  * The backups made by `erasure backup create`, which cannot be edited: a person is erased
  * from all of them at once by destroying their backup key (crypto-shredding). What the
@@ -52,13 +64,20 @@ export function backupsAdapter(registry: Pool): StorageAdapter {
 
     async erase(locators): Promise<SystemErasure> {
       const destroyed = await keys.destroy(checked(locators));
-      return { system: 'backups', method: 'crypto-shredding-backup-key-destroyed', locations: [...locators], found: {}, removed: { 'backup-keys': destroyed } };
+      return {
+        system: 'backups',
+        method: 'crypto-shredding-backup-key-destroyed',
+        locations: [...locators],
+        found: {},
+        removed: { 'backup-keys': destroyed },
+        scope: { removed: BACKUPS_REACH.removed, notReached: BACKUPS_REACH.notReached },
+      };
     },
 
     async verifyErased(locators): Promise<SystemVerification> {
       // The copies stay in the backup files; without the key they are noise. Verified = no key left.
       const left = (await keys.get(checked(locators))).size;
-      return { system: 'backups', verified: left === 0, remaining: { 'backup-keys': left }, checkedAt: new Date().toISOString() };
+      return { system: 'backups', verified: left === 0, remaining: { 'backup-keys': left }, checked: BACKUPS_REACH.checked, checkedAt: new Date().toISOString() };
     },
 
     categories(present): DataCategory[] {

@@ -51,7 +51,14 @@ export function caseAdminAdapter(db: Pool): StorageAdapter {
 
     async erase(locators): Promise<SystemErasure> {
       const removed = await mapped.erase(personIds(locators));
-      return { system: 'case-admin', method: 'sql-delete-cascade-in-one-transaction', locations: [...locators], found: {}, removed };
+      return {
+        system: 'case-admin',
+        method: 'sql-delete-cascade-in-one-transaction',
+        locations: [...locators],
+        found: {},
+        removed,
+        scope: { removed: mapped.reach.removed, notReached: mapped.reach.notReached },
+      };
     },
 
     categories(present): DataCategory[] {
@@ -111,7 +118,7 @@ export function caseAdminAdapter(db: Pool): StorageAdapter {
     async verifyErased(locators): Promise<SystemVerification> {
       const remaining = await mapped.count(personIds(locators));
       const verified = Object.values(remaining).every((n) => n === 0);
-      return { system: 'case-admin', verified, remaining, checkedAt: new Date().toISOString() };
+      return { system: 'case-admin', verified, remaining, checked: mapped.reach.checked, checkedAt: new Date().toISOString() };
     },
   };
 }

@@ -26,6 +26,18 @@ function locatorProblem(locator: string): string | undefined {
  */
 const isDerivedOf = (original: string, candidate: string) => candidate.startsWith(`${original}.`);
 
+/** What unlinking a file leaves behind, as the certificate states it. */
+const DOCUMENTS_REACH = {
+  removed: ['the located files and their derived copies (files beside them named as the file plus a suffix), unlinked, each folder fsynced'],
+  checked: ['each located path, and every file beside it named as the path plus a suffix: whether it still exists'],
+  notReached: [
+    'the deleted files\' file-system blocks, until overwritten',
+    'file-system and storage snapshots',
+    'copies outside the store (downloads, mail attachments, other stores) and derived copies named otherwise',
+    'backups of the store made outside this product',
+  ],
+} as const;
+
 /** Documents on a file store: each located file and its derived copies, deleted and fsynced. */
 export function documentsAdapter(rootDir: string): StorageAdapter {
   const root = resolve(rootDir);
@@ -103,12 +115,25 @@ export function documentsAdapter(rootDir: string): StorageAdapter {
         derived += found.derived.length;
         if (targets.length) await syncDir(dirname(targets[0] as string));
       }
-      return { system: 'documents', method: 'unlink-and-fsync-with-derived-copies', locations: [...locators], found: {}, removed: { files, 'derived-copies': derived } };
+      return {
+        system: 'documents',
+        method: 'unlink-and-fsync-with-derived-copies',
+        locations: [...locators],
+        found: {},
+        removed: { files, 'derived-copies': derived },
+        scope: { removed: DOCUMENTS_REACH.removed, notReached: DOCUMENTS_REACH.notReached },
+      };
     },
 
     async verifyErased(locators): Promise<SystemVerification> {
       const remaining = await count(locators);
-      return { system: 'documents', verified: remaining.files === 0 && remaining['derived-copies'] === 0, remaining, checkedAt: new Date().toISOString() };
+      return {
+        system: 'documents',
+        verified: remaining.files === 0 && remaining['derived-copies'] === 0,
+        remaining,
+        checked: DOCUMENTS_REACH.checked,
+        checkedAt: new Date().toISOString(),
+      };
     },
 
     categories(present): DataCategory[] {

@@ -1,6 +1,8 @@
 import { ImapFlow, type ImapFlowError } from 'imapflow';
 import { ErasureError } from '../../schemas/errors';
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
+import { doveadmClient, type DoveadmOptions } from './doveadm-client';
+import { imapErasureScope, imapVerificationChecks, type ImapReachFacts } from './imap-reach';
 import { checkMessageIdLocator, headerFields, mailboxCategories, messageIdOf, normalisedMessageId } from './message-id';
 import type { ConsultationSection, StorageAdapter, SystemLocation } from './adapter';
 
@@ -14,6 +16,11 @@ export interface ImapMailboxOptions {
   /** Only these mailboxes (paths as the server lists them); all selectable ones by default. */
   readonly mailboxes?: readonly string[];
   readonly connectTimeoutMs?: number;
+  /**
+   * Dovecot's doveadm HTTP API: after the expunge, the searched mailboxes' index caches are
+   * purged, since Dovecot keeps expunged messages' headers there until it purges them.
+   */
+  readonly doveadm?: DoveadmOptions;
 }
 
 /** Enough of a message for its headers and the 20 000 characters of body a consultation shows. */
@@ -29,10 +36,14 @@ interface Found {
  * The mailbox where the inquiries arrived, over IMAP: messages are found by their
  * Message-ID header in every selectable mailbox and erased with UID EXPUNGE of exactly
  * their UIDs (UIDPLUS), so messages someone else flagged \Deleted stay. One connection
- * per operation; nothing is logged, and errors carry no message content.
+ * per operation; nothing is logged, and errors carry no message content. With doveadm,
+ * every erase then purges the index caches of every mailbox it searched, whether or not it
+ * removed anything now: an earlier attempt may have expunged and then failed to purge.
  */
 export function imapMailboxAdapter(options: ImapMailboxOptions): StorageAdapter {
   const server = `IMAP server ${options.host}:${options.port}`;
+  const doveadm = options.doveadm ? doveadmClient(options.doveadm) : undefined;
+  const facts = (mailboxes: readonly string[]): ImapReachFacts => ({ mailboxes: mailboxes.length, restricted: options.mailboxes !== undefined, cachesPurged: doveadm !== undefined });
 
   const session = async <T>(work: (client: ImapFlow) => Promise<T>): Promise<T> => {
     const client = new ImapFlow({
@@ -100,13 +111,18 @@ export function imapMailboxAdapter(options: ImapMailboxOptions): StorageAdapter 
       .filter((m) => ids.has(m.messageId));
   };
 
-  /** Runs `work` on each mailbox holding matching messages, with their UIDs. */
-  const eachMatch = async <T>(locators: readonly string[], readOnly: boolean, work: (client: ImapFlow, found: Found) => T | Promise<T>): Promise<T[]> => {
+  /** Runs `work` on each mailbox holding matching messages, with their UIDs; also says which mailboxes were searched. */
+  const eachMatch = async <T>(
+    locators: readonly string[],
+    readOnly: boolean,
+    work: (client: ImapFlow, found: Found) => T | Promise<T>,
+  ): Promise<{ results: T[]; searched: string[] }> => {
     const ids = new Set(locators.map(messageIdOf));
-    if (ids.size === 0) return [];
+    if (ids.size === 0) return { results: [], searched: [] };
     return session(async (client) => {
       const results: T[] = [];
-      for (const mailbox of await mailboxes(client)) {
+      const searched = await mailboxes(client);
+      for (const mailbox of searched) {
         const lock = await client.getMailboxLock(mailbox, { readOnly });
         try {
           const messages = await matching(client, ids);
@@ -115,13 +131,14 @@ export function imapMailboxAdapter(options: ImapMailboxOptions): StorageAdapter 
           lock.release();
         }
       }
-      return results;
+      return { results, searched };
     });
   };
 
-  const count = async (locators: readonly string[]) => ({
-    messages: (await eachMatch(locators, true, (_client, found) => found.messages.length)).reduce((a, b) => a + b, 0),
-  });
+  const count = async (locators: readonly string[]) => {
+    const { results, searched } = await eachMatch(locators, true, (_client, found) => found.messages.length);
+    return { messages: results.reduce((a, b) => a + b, 0), searched };
+  };
 
   return {
     system: 'mailbox',
@@ -129,16 +146,16 @@ export function imapMailboxAdapter(options: ImapMailboxOptions): StorageAdapter 
     checkLocator: checkMessageIdLocator,
 
     async locate(locators): Promise<SystemLocation> {
-      return { system: 'mailbox', present: await count(locators) };
+      return { system: 'mailbox', present: { messages: (await count(locators)).messages } };
     },
 
     async findMissing(locators): Promise<string[]> {
-      const present = new Set((await eachMatch(locators, true, (_client, found) => found.messages.map((m) => m.messageId))).flat());
+      const present = new Set((await eachMatch(locators, true, (_client, found) => found.messages.map((m) => m.messageId))).results.flat());
       return locators.filter((l) => !present.has(messageIdOf(l)));
     },
 
     async erase(locators): Promise<SystemErasure> {
-      const removed = await eachMatch(locators, false, async (client, found) => {
+      const { results, searched } = await eachMatch(locators, false, async (client, found) => {
         // Plain EXPUNGE would also remove every message someone else flagged \Deleted.
         if (!client.capabilities.has('UIDPLUS')) {
           throw new ErasureError('UNSUPPORTED_SYSTEM', `${server} lacks UIDPLUS: expunging only our messages (UID EXPUNGE) is impossible there`);
@@ -148,12 +165,21 @@ export function imapMailboxAdapter(options: ImapMailboxOptions): StorageAdapter 
         }
         return found.messages.length;
       });
-      return { system: 'mailbox', method: 'imap-uid-expunge', locations: [...locators], found: {}, removed: { messages: removed.reduce((a, b) => a + b, 0) } };
+      // After the IMAP session has ended, so the expunge is committed and our session holds no lock.
+      if (doveadm) await doveadm.purgeCaches(options.user, searched);
+      return {
+        system: 'mailbox',
+        method: doveadm ? 'imap-uid-expunge-then-doveadm-cache-purge' : 'imap-uid-expunge',
+        locations: [...locators],
+        found: {},
+        removed: { messages: results.reduce((a, b) => a + b, 0) },
+        scope: imapErasureScope(facts(searched)),
+      };
     },
 
     async verifyErased(locators): Promise<SystemVerification> {
-      const remaining = await count(locators);
-      return { system: 'mailbox', verified: remaining.messages === 0, remaining, checkedAt: new Date().toISOString() };
+      const { messages, searched } = await count(locators);
+      return { system: 'mailbox', verified: messages === 0, remaining: { messages }, checked: imapVerificationChecks(facts(searched)), checkedAt: new Date().toISOString() };
     },
 
     categories: mailboxCategories,
@@ -171,7 +197,7 @@ export function imapMailboxAdapter(options: ImapMailboxOptions): StorageAdapter 
           };
         });
       });
-      return { system: 'mailbox', items: perMailbox.flat() };
+      return { system: 'mailbox', items: perMailbox.results.flat() };
     },
   };
 }

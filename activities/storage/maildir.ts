@@ -5,6 +5,19 @@ import { checkMessageIdLocator, headerFields, mailboxCategories, messageIdOf, no
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
 import type { ConsultationSection, StorageAdapter, SystemLocation } from './adapter';
 
+/** What unlinking message files leaves behind, as the certificate states it. */
+const MAILDIR_REACH = {
+  removed: ['the message files with these Message-IDs in cur/ and new/ of the Maildir and its Maildir++ folders, unlinked, each folder fsynced'],
+  checked: ['the Message-ID header of every message file in cur/ and new/ of the Maildir and its Maildir++ folders, compared exactly'],
+  notReached: [
+    "a mail server's index caches in the Maildir folders (Dovecot: dovecot.index.cache), which keep headers of deleted messages, such as Message-ID and From, until the server purges them",
+    'messages still being delivered (tmp/)',
+    "the deleted files' file-system blocks, until overwritten, and file-system snapshots",
+    'backups of the Maildir made outside this product',
+    'copies outside this Maildir: forwards, replies and other mailboxes, which carry other Message-IDs',
+  ],
+} as const;
+
 /**
  * The mailbox where the inquiries arrived, as a Maildir (Maildir++ sub-folders included):
  * messages are found by their Message-ID header and deleted from `cur/` and `new/`, with
@@ -63,12 +76,19 @@ export function maildirAdapter(rootDir: string): StorageAdapter {
         dirs.add(join(message.path, '..'));
       }
       for (const dir of dirs) await syncDir(dir);
-      return { system: 'mailbox', method: 'maildir-unlink-and-fsync', locations: [...locators], found: {}, removed: { messages: found.length } };
+      return {
+        system: 'mailbox',
+        method: 'maildir-unlink-and-fsync',
+        locations: [...locators],
+        found: {},
+        removed: { messages: found.length },
+        scope: { removed: MAILDIR_REACH.removed, notReached: MAILDIR_REACH.notReached },
+      };
     },
 
     async verifyErased(locators): Promise<SystemVerification> {
       const remaining = await count(locators);
-      return { system: 'mailbox', verified: remaining.messages === 0, remaining, checkedAt: new Date().toISOString() };
+      return { system: 'mailbox', verified: remaining.messages === 0, remaining, checked: MAILDIR_REACH.checked, checkedAt: new Date().toISOString() };
     },
 
     categories: mailboxCategories,

@@ -8,7 +8,17 @@ export interface MappedErasure {
   count(ids: readonly string[], db?: Pool | PoolClient): Promise<Record<string, number>>;
   /** Every step in one transaction, dependants first: all or nothing. */
   erase(ids: readonly string[]): Promise<Record<string, number>>;
+  /** What `erase` removes and what `count` looks at, in the certificate's words. */
+  readonly reach: { readonly removed: readonly string[]; readonly checked: readonly string[]; readonly notReached: readonly string[] };
 }
+
+/** What deleting rows in PostgreSQL leaves on the server, whatever the map. */
+const POSTGRES_NOT_REACHED = [
+  'dead row versions in the tables\' files, until VACUUM reclaims them',
+  'the write-ahead log (WAL), its archive and the database\'s replicas',
+  'database backups and dumps made outside this product',
+  'the database\'s file-system blocks, until overwritten',
+];
 
 /** Erasure of a person across a PostgreSQL schema, driven by its relation map (checked against the live schema once). */
 export function mappedErasure(db: Pool, rawMap: RelationMap): MappedErasure {
@@ -25,7 +35,14 @@ export function mappedErasure(db: Pool, rawMap: RelationMap): MappedErasure {
         checked = undefined;
         throw err;
       }));
+  const stepText = (step: (typeof plan)[number]) => (step.action === 'delete' ? `${step.table} rows deleted` : `${step.table}.${step.nullify.join(', ')} set to NULL`);
+  const tables = plan.map((s) => s.table).join(', ');
   return {
+    reach: {
+      removed: [`the person's rows and the rows the relation map hangs off them, in one transaction, dependants first: ${plan.map(stepText).join('; ')}`],
+      checked: [`the rows of ${tables} that the relation map reaches from these persons, counted after the transaction committed`],
+      notReached: [...POSTGRES_NOT_REACHED, `tables and columns the relation map does not name (mapped: ${tables})`],
+    },
     async count(ids, on = db) {
       await check();
       const counts: Record<string, number> = {};

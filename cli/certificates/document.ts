@@ -7,16 +7,19 @@ interface SystemEntry {
   locations?: string[];
   found?: Record<string, number>;
   removed?: Record<string, number>;
-  verification?: { verified?: boolean; remaining?: Record<string, number>; checkedAt?: string } | null;
+  scope?: { removed?: string[]; notReached?: string[] };
+  verification?: { verified?: boolean; remaining?: Record<string, number>; checked?: string[]; checkedAt?: string } | null;
 }
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#1c2430}
 h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.15em;border-bottom:1px solid #d5dbe3;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}th,td{text-align:left;padding:.3em .5em;border-bottom:1px solid #e6e9ee;vertical-align:top}
 th{background:#f3f5f8;font-weight:600}.meta{color:#5b6675}.ok{color:#1f7a3f;font-weight:600}.bad{color:#b42318;font-weight:600}
+ul.scope{margin:0;padding-left:1.1em}ul.scope li{margin:.1em 0}
 code,.mono{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}section{page-break-inside:avoid}`;
 
 const counts = (c: Record<string, number> | undefined): string => (c ? Object.entries(c).map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing' : '–');
+const list = (items: string[] | undefined): Markup => (items?.length ? html`<ul class="scope">${items.map((i) => html`<li>${i}</li>`)}</ul>` : html`<span class="meta">–</span>`);
 const check = (ok: boolean | null, yes: string, no: string, none: string): Markup => (ok === null ? html`<span class="meta">${none}</span>` : ok ? html`<span class="ok">${yes}</span>` : html`<span class="bad">${no}</span>`);
 
 function certificateSection(e: ExportedCertificate): Markup {
@@ -46,6 +49,10 @@ ${(c.systems ?? []).map(
   (s) => html`<tr><td>${s.system ?? '?'}</td><td>${s.method ?? '?'}</td><td class="mono">${(s.locations ?? []).join(', ')}</td><td>${counts(s.found)}</td><td>${counts(s.removed)}</td>
 <td>${s.verification ? check(s.verification.verified === true, `yes, ${s.verification.checkedAt ?? ''}`, `NO: ${counts(s.verification.remaining)}`, '') : '–'}</td></tr>`,
 )}
+</table>
+<table><caption class="meta">"Verified empty" means empty where the verification looked: what each method removed, what was checked, and where copies may remain that it cannot reach.</caption>
+<tr><th>system</th><th>removed</th><th>checked</th><th>not reached</th></tr>
+${(c.systems ?? []).map((s) => html`<tr><td>${s.system ?? '?'}</td><td>${list(s.scope?.removed)}</td><td>${list(s.verification?.checked)}</td><td>${list(s.scope?.notReached)}</td></tr>`)}
 </table>
 <table>
 <tr><th>ledger entry</th><td>#${e.sequence}</td></tr>

@@ -20,8 +20,8 @@ describe('certificate ledger verification - signatures and chain on a real Postg
       workflowId: `record-${recordId}`,
       runId: 'run-1',
       erasureStartedAt: new Date().toISOString(),
-      erasures: [{ system: 'case-admin', method: 'sql', locations: [`persons/${recordId}`], found: { persons: 1 }, removed: { persons: 1 } }],
-      verifications: [{ system: 'case-admin', verified: true, remaining: { persons: 0 }, checkedAt: new Date().toISOString() }],
+      erasures: [{ system: 'case-admin', method: 'sql', locations: [`persons/${recordId}`], found: { persons: 1 }, removed: { persons: 1 }, scope: { removed: ['persons rows deleted'], notReached: ['dead row versions until VACUUM'] } }],
+      verifications: [{ system: 'case-admin', verified: true, remaining: { persons: 0 }, checked: ['persons rows counted'], checkedAt: new Date().toISOString() }],
     });
 
   /** What an insider with database rights could do: edit a row past the append-only trigger. */
@@ -89,8 +89,8 @@ describe('certificates lookup - was this person destroyed, by the keyed hash', (
       workflowId: `record-${erased!.recordId}`,
       runId: 'run-1',
       erasureStartedAt: new Date().toISOString(),
-      erasures: [{ system: 'case-admin', method: 'sql', locations: [`persons/${erased!.person.personId}`], found: { persons: 1 }, removed: { persons: 1 } }],
-      verifications: [{ system: 'case-admin', verified: true, remaining: { persons: 0 }, checkedAt: new Date().toISOString() }],
+      erasures: [{ system: 'case-admin', method: 'sql', locations: [`persons/${erased!.person.personId}`], found: { persons: 1 }, removed: { persons: 1 }, scope: { removed: ['persons rows deleted'], notReached: ['dead row versions until VACUUM'] } }],
+      verifications: [{ system: 'case-admin', verified: true, remaining: { persons: 0 }, checked: ['persons rows counted'], checkedAt: new Date().toISOString() }],
     });
     const found = await lookupSubject(dbs.registry, testKeys.hmacKey, erased!.person.fullName.toUpperCase(), ` ${erased!.person.residence} `);
     expect(found).toEqual([{ recordId: erased!.recordId, dossier: erased!.dossier, erasedAt: receipt.issuedAt, certificateId: receipt.certificateId, sequence: receipt.sequence }]);

@@ -187,5 +187,15 @@ describe('a record in all four systems (case administration, document store, IMA
         { system: 'backups', method: 'crypto-shredding-backup-key-destroyed', found: { 'backup-keys': 1, 'backup-copies': 1 }, verification: { verified: true, remaining: { 'backup-keys': 0 } } },
       ],
     });
+    // "Verified empty" beside what each method removed, what its check looked at and what it cannot reach.
+    const reaching = (notReached: string): unknown => expect.arrayContaining([expect.stringContaining(notReached)]);
+    expect(certificate?.body).toMatchObject({
+      systems: [
+        { system: 'case-admin', scope: { removed: [expect.stringContaining('persons rows deleted')], notReached: reaching('until VACUUM') }, verification: { checked: [expect.stringContaining('counted after the transaction committed')] } },
+        { system: 'documents', scope: { removed: [expect.stringContaining('derived copies')], notReached: reaching('snapshots') }, verification: { checked: [expect.stringContaining('each located path')] } },
+        { system: 'mailbox', scope: { removed: [expect.stringContaining('UID EXPUNGE')], notReached: reaching('dovecot.index.cache') }, verification: { checked: [expect.stringContaining('SEARCH HEADER Message-ID')] } },
+        { system: 'backups', scope: { removed: [expect.stringContaining('backup key')], notReached: reaching("destroyed key's bytes") }, verification: { checked: [expect.stringContaining('key store')] } },
+      ],
+    });
   });
 });

@@ -207,9 +207,16 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
         expect((await cli('certificates', 'export', '--record', `${dossier}-R1`, '--out', dir)).stdout).toContain('1 certificate(s) exported');
         const exported = JSON.parse(readFileSync(join(dir, `${dossier}-R1.certificate.json`), 'utf8')) as { certificate: Record<string, unknown>; checkedAtExport: Record<string, unknown> };
         expect(exported.checkedAtExport).toMatchObject({ hashMatches: true, signatureValid: true });
-        expect(exported.certificate).toMatchObject({ recordId: `${dossier}-R1`, dossier, subjectHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+        expect(exported.certificate).toMatchObject({
+          recordId: `${dossier}-R1`,
+          dossier,
+          subjectHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+          systems: [{ system: 'case-admin', scope: { notReached: expect.arrayContaining([expect.stringContaining('until VACUUM')]) } }],
+        });
         const document = readFileSync(join(dir, `${dossier}-R1.certificate.html`), 'utf8');
         expect(document).toContain('✓ verifies');
+        expect(document).toContain('<th>not reached</th>');
+        expect(document).toContain('<li>dead row versions in the tables&#39; files, until VACUUM reclaims them</li>');
         expect(document).not.toContain(persons[0]!.fullName);
         expect(document).not.toContain(persons[0]!.residence);
         expect((await cli('certificates', 'export', '--run', runId, '--out', dir)).stdout).toContain('2 certificate(s) exported');
