@@ -62,7 +62,8 @@ export const configSchema = z.object({
    */
   ERASURE_IMAP_URL: z
     .url({ protocol: /^imaps?$/, message: 'must be an IMAP URL such as imaps://user:password@mail.example.org:993' })
-    .refine((v) => new URL(v).username !== '' && new URL(v).password !== '', 'must name the user and password: imaps://user:password@host:993 (percent-encode special characters)')
+    // zod runs this even after the URL check failed: a value that is no URL is that check's to report.
+    .refine((v) => { const url = URL.parse(v); return !url || (url.username !== '' && url.password !== ''); }, 'must name the user and password: imaps://user:password@host:993 (percent-encode special characters)')
     .optional(),
   /** With ERASURE_IMAP_URL: only these mailboxes, comma-separated (e.g. `INBOX,Archive`). Unset: every selectable mailbox. */
   ERASURE_IMAP_MAILBOXES: z.string().min(1).optional(),
