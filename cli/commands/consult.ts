@@ -52,6 +52,7 @@ interface AccessRow {
   at: Date;
   actor: string;
   record_id: string | null;
+  inquiry_id: string | null;
   action: string;
   purpose: string;
 }
@@ -72,18 +73,20 @@ export async function accessLogCommand(ctx: CliContext, options: { record?: stri
     throw new InvalidInputError('access-log', [{ field: '--export', message: `${options.export} exists; an export never overwrites one made before: name a new file` }]);
   }
   const { rows } = await ctx.registry().query<AccessRow>(
-    `SELECT id, at, actor, record_id, action, purpose FROM access_log WHERE ($1::text IS NULL OR record_id = $1) ORDER BY at, id`,
+    `SELECT id, at, actor, record_id, inquiry_id, action, purpose FROM access_log WHERE ($1::text IS NULL OR record_id = $1) ORDER BY at, id`,
     [options.record ?? null],
   );
   if (!options.export || !actor) {
-    for (const r of rows) ctx.out(`${r.at.toISOString()}  ${(r.record_id ?? '-').padEnd(16)} ${r.action.padEnd(8)} ${r.actor.padEnd(32)} ${r.purpose}`);
+    for (const r of rows) {
+      ctx.out(`${r.at.toISOString()}  ${(r.record_id ?? '-').padEnd(16)} ${r.action.padEnd(8)} ${r.actor.padEnd(32)} ${r.purpose}${r.inquiry_id ? `  (inquiry ${r.inquiry_id})` : ''}`);
+    }
     ctx.out(`${rows.length} access(es)`);
     return;
   }
-  const entries = rows.map((r) => ({ id: Number(r.id), at: r.at.toISOString(), actor: r.actor, recordId: r.record_id, action: r.action, purpose: r.purpose }));
+  const entries = rows.map((r) => ({ id: Number(r.id), at: r.at.toISOString(), actor: r.actor, recordId: r.record_id, inquiryId: r.inquiry_id, action: r.action, purpose: r.purpose }));
   const text = options.export.endsWith('.json')
     ? `${JSON.stringify({ format: 'erasure-access-log/1', exportedAt: new Date().toISOString(), exportedBy: actor.user, entries }, null, 2)}\n`
-    : `${['id,at,actor,record_id,action,purpose', ...entries.map((e) => [String(e.id), e.at, e.actor, e.recordId ?? '', e.action, e.purpose].map(csvCell).join(','))].join('\n')}\n`;
+    : `${['id,at,actor,record_id,inquiry_id,action,purpose', ...entries.map((e) => [String(e.id), e.at, e.actor, e.recordId ?? '', e.inquiryId ?? '', e.action, e.purpose].map(csvCell).join(','))].join('\n')}\n`;
   writeFileSync(options.export, text, { mode: 0o600, flag: 'wx' });
   await appendAccessLog(ctx.registry(), { actor: `${actor.user} (${actor.role})`, recordId: options.record ?? null, action: 'export', purpose: `access log exported (${entries.length} entries) to ${basename(options.export)}` });
   ctx.out(`${entries.length} access(es) exported to ${options.export} (the export itself is logged)`);

@@ -258,7 +258,7 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     const exported = await cli('access-log', '--export', file, '--as', 'otto');
     expect(exported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+ access\(es\) exported to .*\.csv \(the export itself is logged\)\n$/) });
     const csv = readFileSync(file, 'utf8').trimEnd().split('\n');
-    expect(csv[0]).toBe('id,at,actor,record_id,action,purpose');
+    expect(csv[0]).toBe('id,at,actor,record_id,inquiry_id,action,purpose');
     expect(csv.slice(1).every((line) => /^\d+,\d{4}-\d\d-\d\dT[^,]+Z,/.test(line))).toBe(true);
     expect((await cli('access-log')).stdout).toMatch(/-\s+export\s+otto \(privacy-officer\)\s+access log exported \(\d+ entries\) to access-log-/);
     expect((await cli('access-log', '--export', file, '--as', 'otto')).stderr).toContain('exists; an export never overwrites one made before');
