@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { inquiryReviewInput } from '../activities/registry/inquiries';
 import { inquiriesAwaitingReview } from '../activities/registry/inquiry-matching';
+import { ErasureError } from '../schemas/errors';
 import { inquiryWorkflowId, type InquiryReviewStatus } from '../schemas/inquiry-review';
 import { inquiryStatusQuery, registryChangedSignal, type inquiryReview } from '../workflows';
 
@@ -33,12 +34,30 @@ export async function notifyAwaitingReviews(client: Client, registry: Pool, task
   return told;
 }
 
-/** The review's status once `settled` holds, or as it is after `timeoutMs` (the worker may be busy or down). */
-export async function reviewStatus(client: Client, inquiryId: string, settled: (s: InquiryReviewStatus) => boolean, timeoutMs = 30_000): Promise<{ status: InquiryReviewStatus; settled: boolean }> {
+/** Queries are answered by a worker: without one running, say so rather than wait for ever. */
+const QUERY_TIMEOUT_MS = 15_000;
+
+async function ask(client: Client, inquiryId: string): Promise<InquiryReviewStatus> {
   const handle = client.workflow.getHandle(inquiryWorkflowId(inquiryId));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ErasureError('TOOL_MISSING', `no worker answered about inquiry ${inquiryId} within ${QUERY_TIMEOUT_MS / 1000} s: is \`npm start\` (or \`npm run worker\`) running? What was registered is kept; run the command again once it is`)),
+      QUERY_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([handle.query(inquiryStatusQuery), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The review's status once `settled` holds, or as it is after `timeoutMs` (the worker may be busy). */
+export async function reviewStatus(client: Client, inquiryId: string, settled: (s: InquiryReviewStatus) => boolean, timeoutMs = 30_000): Promise<{ status: InquiryReviewStatus; settled: boolean }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = await handle.query(inquiryStatusQuery);
+    const status = await ask(client, inquiryId);
     if (settled(status)) return { status, settled: true };
     if (Date.now() >= deadline) return { status, settled: false };
     await new Promise((r) => setTimeout(r, 250));
