@@ -9,7 +9,7 @@ import type { StorageSystem } from '../schemas/inventory';
 import { classify } from './classify';
 import type { Keys } from './crypto';
 import type { Mailer } from './mail/mailer';
-import { coordinatorAlertMail, destructionConfirmationMail, explanationMail, noDataFoundMail } from './mail/templates';
+import { coordinatorAlertMail, destructionConfirmationMail, explanationMail, noDataFoundMail, type CoordinatorAlert } from './mail/templates';
 import type { AdapterRegistry, DataCategory } from './storage/adapter';
 import { issueCertificate } from './registry/certificates';
 import { closeInquiry, consultationLogged, inquiryContact, noMatchConfirmed, notifyOnce, type InquiryDestruction } from './registry/inquiries';
@@ -265,13 +265,17 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    async notifyCoordinators(input: { recordId: string; inquiryId?: string; what: 'response-overdue' | 'retention-review'; due: string }): Promise<MailReceipt> {
+    async notifyCoordinators(input: CoordinatorAlert): Promise<MailReceipt> {
       return classify(async () => {
         const { messageId } = await notifyOnce(
           deps.registry,
-          { inquiryId: input.inquiryId ?? '', recordId: input.recordId, kind: `${input.what}:${input.due}` },
+          { inquiryId: input.inquiryId ?? '', recordId: input.recordId ?? '', kind: `${input.what}:${input.due}` },
           async () => ({
-            messageId: await deps.mailer.send({ to: deps.coordinatorsEmail, ...coordinatorAlertMail(input), headers: { 'X-Erasure-Record': input.recordId } }),
+            messageId: await deps.mailer.send({
+              to: deps.coordinatorsEmail,
+              ...coordinatorAlertMail(input),
+              headers: { ...(input.recordId ? { 'X-Erasure-Record': input.recordId } : {}), ...(input.inquiryId ? { 'X-Erasure-Inquiry': input.inquiryId } : {}) },
+            }),
             details: {},
           }),
         );

@@ -54,6 +54,8 @@ export interface InquiryReviewInput {
   readonly inquiryId: string;
   readonly receivedAt: string;
   readonly inquiryCutoff: string;
+  /** GDPR art. 12(3): by then the requester is answered; an inquiry still awaiting its review then alerts the coordinators. */
+  readonly responseDue: string;
   /** The coordinator who registered the inquiry: exact matches are registered on the records in their name. */
   readonly registeredBy: Actor;
 }
@@ -68,6 +70,7 @@ export interface InquiryReviewStatus {
   readonly noMatch?: { readonly by: string; readonly at: string };
   readonly letter?: InquiryReviewSnapshot['letter'];
   readonly inquiryCutoff: string;
+  readonly responseDue: string;
   readonly allowedActions: readonly ('confirm' | 'reject' | 'no-match')[];
   readonly history: readonly { readonly at: string; readonly by: string; readonly note: string }[];
 }

@@ -51,6 +51,7 @@ export class InquiryReview {
   private loaded = false;
   private gone = false;
   private destroyed = false;
+  private overdueAlerted = false;
   private readonly history: { at: string; by: string; note: string }[] = [];
   private version = 0;
 
@@ -238,12 +239,27 @@ export class InquiryReview {
     this.note(now, 'system', `inquiry destroyed after the cutoff: ${destroyed.join(', ') || 'nothing was left'}`);
   }
 
+  /** GDPR art. 12(3): the response deadline passed and the requester is still not answered (no letter, no record carrying the inquiry). */
+  responseOverdue(now: Date): boolean {
+    return this.loaded && !this.gone && !this.destroyed && !this.overdueAlerted && this.unanswered() && now.getTime() >= Date.parse(this.input.responseDue);
+  }
+
+  markResponseOverdue(now: Date, alertFailure?: string): void {
+    this.overdueAlerted = true;
+    this.note(now, 'system', `response deadline ${this.input.responseDue} passed while the inquiry awaits its review; ${alertFailure ? `the alert to the coordinators failed: ${alertFailure}` : 'the coordinators are alerted'}`);
+  }
+
+  private unanswered(): boolean {
+    return !this.letter && ![...this.links.values()].some((l) => l.state === 'registered');
+  }
+
   /** The next instant at which time alone changes something. */
   nextDeadline(now: Date): { at: number; summary: string } | undefined {
     const retries = [...this.links.values()].flatMap((l) => ((l.state === 'waiting-for-lifecycle' || l.state === 'refused') && l.retryAt !== undefined ? [l.retryAt] : []));
     const candidates = [
       ...retries.map((at) => ({ at, summary: 'ask the record lifecycle again' })),
       ...(this.letter ? [{ at: Date.parse(this.input.inquiryCutoff), summary: 'inquiry cutoff' }] : []),
+      ...(!this.overdueAlerted && this.unanswered() ? [{ at: Date.parse(this.input.responseDue), summary: 'response deadline' }] : []),
     ].filter((c) => c.at > now.getTime());
     return candidates.sort((a, b) => a.at - b.at)[0];
   }
@@ -269,6 +285,7 @@ export class InquiryReview {
       ...(this.noMatch ? { noMatch: this.noMatch } : {}),
       ...(this.letter ? { letter: this.letter } : {}),
       inquiryCutoff: this.input.inquiryCutoff,
+      responseDue: this.input.responseDue,
       allowedActions: open ? [...(pending.length ? (['confirm', 'reject'] as const) : []), ...(this.noMatchBlocked() ? [] : (['no-match'] as const))] : [],
       history: [...this.history].sort((a, b) => a.at.localeCompare(b.at)),
     };

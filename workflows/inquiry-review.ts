@@ -45,6 +45,12 @@ const deciding = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4 },
 });
 
+// An alert runs while the review goes on; after a while a failing one is given up and noted.
+const alerts = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
+});
+
 export interface InquiryReviewResult {
   readonly outcome: 'linked' | 'destroyed' | 'gone';
   readonly destroyed: readonly string[];
@@ -123,6 +129,12 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
     for (const link of review.pendingRegistrations(new Date())) {
       const outcome = await desk.registerInquiryOnRecord({ inquiryId: input.inquiryId, recordId: link.recordId, receivedAt: input.receivedAt, actor: link.actor });
       review.registration(link.recordId, outcome, new Date());
+    }
+    if (review.responseOverdue(new Date())) {
+      const failure = await alerts
+        .notifyCoordinators({ inquiryId: input.inquiryId, what: 'inquiry-review-overdue', due: input.responseDue })
+        .then(() => undefined, (err: unknown) => causeOf(err));
+      review.markResponseOverdue(new Date(), failure);
     }
     const letter = review.letterDue();
     if (letter) {

@@ -139,8 +139,19 @@ Kenmerk: ${input.reference}
   };
 }
 
+/** What the coordinators are alerted about: a record's or an inquiry's deadline; ids and dates only. */
+export type CoordinatorAlert =
+  | { readonly recordId: string; readonly inquiryId?: string; readonly what: 'response-overdue' | 'retention-review'; readonly due: string }
+  | { readonly recordId?: undefined; readonly inquiryId: string; readonly what: 'inquiry-review-overdue'; readonly due: string };
+
 /** Internal, to the coordinators: ids and dates only. */
-export function coordinatorAlertMail(input: { recordId: string; inquiryId?: string; what: 'response-overdue' | 'retention-review'; due: string }): RenderedMail {
+export function coordinatorAlertMail(input: CoordinatorAlert): RenderedMail {
+  if (input.what === 'inquiry-review-overdue') {
+    return {
+      subject: `Response deadline passed: inquiry ${input.inquiryId} awaits its review`,
+      text: `The response deadline (GDPR art. 12(3)) for inquiry ${input.inquiryId} passed on ${input.due}, and the requester has not been answered: a screened reviewer has yet to decide on its candidates, or to confirm that no record is the requester's.\nSee: erasure inquiry status ${input.inquiryId}\n`,
+    };
+  }
   const about = input.inquiryId ? `inquiry ${input.inquiryId}, record ${input.recordId}` : `record ${input.recordId}`;
   return input.what === 'response-overdue'
     ? {

@@ -2,11 +2,13 @@ import { MESSAGE_ID_LOCATOR } from '../storage/message-id';
 import type { Pool, PoolClient } from 'pg';
 import type { Language } from '../../schemas/actions';
 import { ErasureError } from '../../schemas/errors';
+import { durationMs } from '../../schemas/duration';
 import type { InquiryReviewInput, MatchReason } from '../../schemas/inquiry-review';
 import type { Actor, Role } from '../../schemas/roles';
 import { decrypt, encrypt, keyId, type Keys } from '../crypto';
 import { inquirySubjectKeys } from '../matching/subject-keys';
 import { findMatches, inquirySnapshot } from './inquiry-matching';
+import { getPolicy } from './policies';
 import { inTransaction } from '../pg-pool';
 
 export interface NewInquiry {
@@ -236,11 +238,19 @@ export async function appendAccessLog(db: Pool | PoolClient, entry: { actor: str
 
 /** What an inquiry's review workflow is started with, from the registry; undefined once the inquiry is destroyed. */
 export async function inquiryReviewInput(db: Pool | PoolClient, inquiryId: string): Promise<InquiryReviewInput | undefined> {
-  const { rows } = await db.query<{ received_at: Date; registered_by: string; registered_role: Role; cutoff: string }>(
-    `SELECT i.received_at, i.registered_by, i.registered_role, p.body->>'inquiryCutoff' AS cutoff
-       FROM inquiries i JOIN policies p ON p.version = i.policy_version WHERE i.inquiry_id = $1`,
+  const { rows } = await db.query<{ received_at: Date; registered_by: string; registered_role: Role; policy_version: string }>(
+    'SELECT received_at, registered_by, registered_role, policy_version FROM inquiries WHERE inquiry_id = $1',
     [inquiryId],
   );
   const row = rows[0];
-  return row && { inquiryId, receivedAt: row.received_at.toISOString(), inquiryCutoff: row.cutoff, registeredBy: { user: row.registered_by, role: row.registered_role } };
+  if (!row) return undefined;
+  const policy = await getPolicy(db, row.policy_version);
+  return {
+    inquiryId,
+    receivedAt: row.received_at.toISOString(),
+    inquiryCutoff: policy.inquiryCutoff,
+    // GDPR art. 12(3): the answer is due within the policy's response deadline from receipt.
+    responseDue: new Date(row.received_at.getTime() + durationMs(policy.responseDeadline)).toISOString(),
+    registeredBy: { user: row.registered_by, role: row.registered_role },
+  };
 }

@@ -16,7 +16,7 @@ import { seedRecords, type Identity } from '../helpers/fixtures';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
 import { connectClient, eventually, openDatabases, policyIn, testKeys, uniqueId, type Databases } from '../helpers/services';
 import { searchTemporalFor } from '../helpers/personal-data';
-import { bundleWorkflows, realPurgeRunActivities, withWorker } from '../helpers/worker';
+import { bundleWorkflows, COORDINATORS, realPurgeRunActivities, withWorker } from '../helpers/worker';
 
 const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
 const REVIEWER = { user: 'rev', role: 'screened-reviewer' as const };
@@ -158,6 +158,18 @@ describe('inquiryReview - matching that never turns a requester away, with real 
     });
   });
 
+  it('inquiryReview - response deadline passes while the inquiry awaits its review - alerts the coordinators, with ids only', async () => {
+    const policy = { ...policyIn(120_000, 120_000), responseDeadline: '2s' };
+    await withWorker(bundle, activities(), async (tq) => {
+      const { inquiryId } = await register(tq, policy, 'Laat Beantwoord', `Traagdorp ${uniqueId('t')}`);
+      const alert = await mail.waitFor(COORDINATORS, new RegExp(`Response deadline passed: inquiry ${inquiryId} awaits its review`));
+      expect(alert.text).toContain(`erasure inquiry status ${inquiryId}`);
+      expect(alert.text).not.toMatch(/Laat|Traagdorp/);
+      expect((await settled(inquiryId, (s) => s.history.some((e) => e.note.includes('the coordinators are alerted')))).stage).toBe('awaiting-review');
+      await temporal.client.workflow.getHandle(inquiryWorkflowId(inquiryId)).terminate('test done');
+    });
+  });
+
   it('inquiryReview - initials only (F. El Idrissi) - never link automatically, even to the same spelling', async () => {
     const policy = policyIn(120_000, 120_000);
     const town = `Den Haag ${uniqueId('t')}`;
@@ -203,8 +215,8 @@ describe('inquiryReview - matching that never turns a requester away, with real 
   it('no personal data in Temporal - the reviews, the lifecycles and their decisions - hold no name, residence or e-mail address, decoded or not', async () => {
     const { hits, types, controls } = await searchTemporalFor(temporal.client, suiteStart, needles);
     console.log(`personal-data search: ${[...types].map(([t, n]) => `${n} ${t}`).join(', ')}; ${needles.length} names, residences and addresses searched; ${hits.length} hits`);
-    // Four inquiries; a later `start` may start a review again that a test terminated.
-    expect(types.get('inquiryReview')).toBeGreaterThanOrEqual(4);
+    // Five inquiries; a later `start` may start a review again that a test terminated.
+    expect(types.get('inquiryReview')).toBeGreaterThanOrEqual(5);
     expect(controls.decoded).toBe(types.get('recordLifecycle'));
     expect(hits).toEqual([]);
   });

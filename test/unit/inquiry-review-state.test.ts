@@ -5,7 +5,7 @@ const REVIEWER = { user: 'rev', role: 'screened-reviewer' as const };
 const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
 const t0 = new Date('2024-03-01T10:00:00Z');
 const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
-const input = { inquiryId: '0f28b07c-2376-4888-b618-80323b4bd686', receivedAt: t0.toISOString(), inquiryCutoff: '2024-03-31T21:59:59.000Z', registeredBy: COORDINATOR };
+const input = { inquiryId: '0f28b07c-2376-4888-b618-80323b4bd686', receivedAt: t0.toISOString(), inquiryCutoff: '2024-03-31T21:59:59.000Z', responseDue: '2024-03-31T10:00:00.000Z', registeredBy: COORDINATOR };
 const snapshot = (part: Partial<InquiryReviewSnapshot> = {}): InquiryReviewSnapshot => ({ exists: true, links: [], candidates: [], ...part });
 const candidate = (recordId: string) => ({ recordId, reasons: ['sounds-alike' as const], foundAt: t0.toISOString() });
 
@@ -98,6 +98,21 @@ describe('InquiryReview - the pure state of one inquiry\'s matching', () => {
     review.load(snapshot({ candidates: [{ ...candidate('R-1'), decision: { outcome: 'rejected', by: REVIEWER, at: at(5).toISOString() } }, candidate('R-3')] }), at(61));
     expect(review.status()).toMatchObject({ stage: 'awaiting-review', allowedActions: ['confirm', 'reject'] });
     expect(review.verdict(new Date(input.inquiryCutoff))).toBeUndefined();
+  });
+
+  it('response deadline - passes while the inquiry awaits its review - alerts once; not once the requester is answered', () => {
+    const review = new InquiryReview(input);
+    review.load(snapshot({ candidates: [candidate('R-1')] }), at(0));
+    expect(review.nextDeadline(at(0))).toEqual({ at: Date.parse(input.responseDue), summary: 'response deadline' });
+    expect(review.responseOverdue(at(1))).toBe(false);
+    expect(review.responseOverdue(new Date(input.responseDue))).toBe(true);
+    review.markResponseOverdue(new Date(input.responseDue));
+    expect(review.responseOverdue(new Date(input.responseDue))).toBe(false);
+    expect(review.status().history.at(-1)?.note).toContain('the coordinators are alerted');
+
+    const answered = new InquiryReview(input);
+    answered.load(snapshot({ noMatch: { by: 'rev (screened-reviewer)', at: at(1).toISOString() }, letter: { kind: 'no-data', messageId: 'm', sentAt: at(2).toISOString() } }), at(3));
+    expect(answered.responseOverdue(new Date(input.responseDue))).toBe(false);
   });
 
   it('the inquiry gone from the registry (destroyed with its last record) - the review ends', () => {
