@@ -11,6 +11,7 @@ import type { Mailer } from './mail/mailer';
 import { coordinatorAlertMail, destructionConfirmationMail, explanationMail, noDataFoundMail } from './mail/templates';
 import type { AdapterRegistry, DataCategory } from './storage/adapter';
 import { issueCertificate } from './registry/certificates';
+import { recordPolicyTimeZone } from './registry/policies';
 import { closeInquiry, consultationLogged, inquiryContact, notifyOnce, type InquiryDestruction } from './registry/inquiries';
 import { recordLocators, snapshotOnce } from './registry/records';
 import { reconcilePage, type ReconcileRequest } from './registry/reconcile';
@@ -151,7 +152,7 @@ export function createActivities(deps: ActivityDeps) {
       await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: 'destroyed' }, async () => ({
         messageId: await deps.mailer.send({
           to: contact.email,
-          ...destructionConfirmationMail(contact.language, { reference: input.inquiryId, erasedAt: input.erasedAt, certificateRef: `record ${input.recordId}` }),
+          ...destructionConfirmationMail(contact.language, { reference: input.inquiryId, erasedAt: input.erasedAt, recordId: input.recordId, timeZone: await recordPolicyTimeZone(deps.registry, input.recordId) }),
           headers: { 'X-Erasure-Inquiry': input.inquiryId, 'X-Erasure-Record': input.recordId },
         }),
         details: {},
@@ -235,6 +236,8 @@ export function createActivities(deps: ActivityDeps) {
       objectionPeriod: string;
       /** The explanation says a screened employee consulted the data: it must be so, after this moment. */
       consultedSince: string;
+      /** The policy's zone: the letter gives the end of the objection period in it. */
+      timeZone?: string;
     }): Promise<ExplanationReceipt> {
       return classify(async () => {
         const contact = await contactOf(input.inquiryId);
@@ -251,7 +254,7 @@ export function createActivities(deps: ActivityDeps) {
           const objectionPeriodEnds = new Date(sentAt.getTime() + durationMs(input.objectionPeriod)).toISOString();
           const messageId = await deps.mailer.send({
             to: contact.email,
-            ...explanationMail(input.language, { reference: input.inquiryId, categories, objectionPeriodEnds }),
+            ...explanationMail(input.language, { reference: input.inquiryId, categories, objectionPeriodEnds, timeZone: input.timeZone }),
             headers: { 'X-Erasure-Inquiry': input.inquiryId, 'X-Erasure-Record': input.recordId },
           });
           return { messageId, details: { sentAt: sentAt.toISOString(), objectionPeriodEnds } };
