@@ -133,6 +133,8 @@ describe('recordLifecycle - with stubbed activities on a real dev server', () =>
       const policy = { ...policyIn(3_600_000, 3_600_000), timeZone: 'UTC', objectionPeriod: '2s' };
       const handle = await start(tq, recordId, policy);
       const act = <A extends ActionName>(name: A, payload: ActionInput<A>): Promise<RecordStatus> => handle.executeUpdate(actionUpdates[name], { args: [payload] });
+      // An inquiry is taken once the lifecycle has left `registered` (its first workflow task).
+      await eventually('awaiting-cutoff', async () => ((await handle.query(statusQuery)).phase === 'awaiting-cutoff' ? true : undefined));
       await act('registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000002', receivedAt: new Date().toISOString() });
       await act('recordConsent', { actor: COORDINATOR, given: true });
       await act('confirmIdentity', { actor: COORDINATOR });
