@@ -12,7 +12,8 @@ import type { Mailer } from './mail/mailer';
 import { coordinatorAlertMail, destructionConfirmationMail, explanationMail, noDataFoundMail, type CoordinatorAlert } from './mail/templates';
 import type { AdapterRegistry, DataCategory } from './storage/adapter';
 import { issueCertificate } from './registry/certificates';
-import { closeInquiry, consultationLogged, inquiryContact, noMatchConfirmed, notifyOnce, type InquiryDestruction } from './registry/inquiries';
+import { recordPolicyTimeZone } from './registry/policies';
+import { closeInquiry, consultationLogged, inquiryContact, inquiryPolicy, noMatchConfirmed, notifyOnce, type InquiryDestruction } from './registry/inquiries';
 import { recordLocators, snapshotOnce } from './registry/records';
 import { reconcilePage, type ReconcileRequest } from './registry/reconcile';
 
@@ -129,7 +130,7 @@ export function createActivities(deps: ActivityDeps) {
       await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: 'destroyed' }, async () => ({
         messageId: await deps.mailer.send({
           to: contact.email,
-          ...destructionConfirmationMail(contact.language, { reference: input.inquiryId, erasedAt: input.erasedAt, certificateRef: `record ${input.recordId}` }),
+          ...destructionConfirmationMail(contact.language, { reference: input.inquiryId, erasedAt: input.erasedAt, recordId: input.recordId, timeZone: await recordPolicyTimeZone(deps.registry, input.recordId) }),
           headers: { 'X-Erasure-Inquiry': input.inquiryId, 'X-Erasure-Record': input.recordId },
         }),
         details: {},
@@ -213,6 +214,8 @@ export function createActivities(deps: ActivityDeps) {
       objectionPeriod: string;
       /** The explanation says a screened employee consulted the data: it must be so, after this moment. */
       consultedSince: string;
+      /** The policy's zone: the letter gives the end of the objection period in it. */
+      timeZone?: string;
     }): Promise<ExplanationReceipt> {
       return classify(async () => {
         const contact = await contactOf(input.inquiryId);
@@ -229,7 +232,7 @@ export function createActivities(deps: ActivityDeps) {
           const objectionPeriodEnds = new Date(sentAt.getTime() + durationMs(input.objectionPeriod)).toISOString();
           const messageId = await deps.mailer.send({
             to: contact.email,
-            ...explanationMail(input.language, { reference: input.inquiryId, categories, objectionPeriodEnds }),
+            ...explanationMail(input.language, { reference: input.inquiryId, categories, objectionPeriodEnds, timeZone: input.timeZone }),
             headers: { 'X-Erasure-Inquiry': input.inquiryId, 'X-Erasure-Record': input.recordId },
           });
           return { messageId, details: { sentAt: sentAt.toISOString(), objectionPeriodEnds } };
@@ -257,8 +260,14 @@ export function createActivities(deps: ActivityDeps) {
           throw new ErasureError('INVALID_INPUT', `inquiry ${input.inquiryId}: no screened reviewer has confirmed that no record is the requester's; a "no data found" letter waits for that`);
         }
         const contact = await contactOf(input.inquiryId);
+        const policy = await inquiryPolicy(deps.registry, input.inquiryId);
+        const letter = noDataFoundMail(contact.language, {
+          reference: input.inquiryId,
+          beingDestroyed,
+          ...(policy ? { inquiryCutoff: policy.inquiryCutoff, ...(policy.timeZone ? { timeZone: policy.timeZone } : {}) } : {}),
+        });
         const { messageId } = await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: beingDestroyed ? 'being-destroyed' : 'no-data' }, async () => ({
-          messageId: await deps.mailer.send({ to: contact.email, ...noDataFoundMail(contact.language, { reference: input.inquiryId, beingDestroyed }), headers: { 'X-Erasure-Inquiry': input.inquiryId } }),
+          messageId: await deps.mailer.send({ to: contact.email, ...letter, headers: { 'X-Erasure-Inquiry': input.inquiryId } }),
           details: {},
         }));
         return { messageId };

@@ -13,7 +13,9 @@ export type ErasureErrorCode =
   | 'UNSUPPORTED_SYSTEM'
   | 'VERIFICATION_FAILED'
   | 'TOOL_MISSING'
-  | 'MAIL_REJECTED';
+  | 'MAIL_REJECTED'
+  | 'NOT_FOUND'
+  | 'UNUSABLE_ARGUMENTS';
 
 export class ErasureError extends Error {
   constructor(
@@ -91,4 +93,35 @@ export function formatProblems(source: string, problems: readonly InputProblem[]
   });
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
   return `${source} refused (${count}); nothing was changed:\n${lines.join('\n')}`;
+}
+
+/**
+ * Thrown when what a command asks about does not exist (a record, a lifecycle, a purge run,
+ * a certificate). Asking changes nothing, so the message says only what is missing and why.
+ */
+export class NotFoundError extends ErasureError {
+  constructor(
+    readonly command: string,
+    readonly kind: 'record' | 'lifecycle' | 'purge run' | 'certificate',
+    readonly id: string,
+    explanation: string,
+  ) {
+    super('NOT_FOUND', `erasure ${command}: ${explanation}`);
+    this.name = 'NotFoundError';
+  }
+}
+
+/**
+ * Thrown when a command that changes nothing (status, list, report, verify, ...) cannot use
+ * its arguments: the message names each argument and the fix, with no word of a refusal.
+ */
+export class UnusableArgumentsError extends ErasureError {
+  constructor(
+    readonly command: string,
+    readonly problems: readonly InputProblem[],
+  ) {
+    const lines = problems.map((p) => `${p.field}: ${p.message}`);
+    super('UNUSABLE_ARGUMENTS', lines.length === 1 ? `erasure ${command}: ${lines[0]}` : `erasure ${command}:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+    this.name = 'UnusableArgumentsError';
+  }
 }

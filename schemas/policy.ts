@@ -2,10 +2,24 @@ import { z } from 'zod';
 import { durationSchema } from './duration';
 import { purgeRunSettingsSchema } from './purge';
 
+/**
+ * Deadlines as the lifecycle compares them (Date.parse): absolute instants with an offset.
+ * A policy file may give a local date-time and a zone; `policy-file.ts` converts it to this
+ * form before it is stored (README "The coordinators' command line", policies).
+ */
 const instant = z.iso.datetime({
   offset: true,
   message: 'must be an ISO 8601 date-time with an offset, e.g. "2024-03-31T23:59:59+02:00"',
 });
+
+/**
+ * The shape of an IANA zone name (`Europe/Amsterdam`, `UTC`). Only the shape: whether the
+ * zone exists is checked against a time-zone database at the edge, since this schema is
+ * also parsed inside the workflow sandbox, which has none.
+ */
+export const timeZoneNameSchema = z
+  .string()
+  .regex(/^(?:[A-Za-z][A-Za-z0-9_+-]*)(?:\/[A-Za-z0-9][A-Za-z0-9_+-]*)*$/, 'must be an IANA time-zone name such as "Europe/Amsterdam"');
 
 /**
  * The destruction policy: versioned, immutable once stored, stored with every record so
@@ -17,6 +31,11 @@ export const policySchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, dots, dashes or underscores'),
     description: z.string().max(500).optional(),
+    /**
+     * The zone the deadlines were set in. When present, each deadline's offset is that
+     * zone's offset at that instant (checked at the edge), and instants are shown back in it.
+     */
+    timeZone: timeZoneNameSchema.optional(),
     /** Until this instant anyone may ask whether their data was processed. */
     inquiryCutoff: instant,
     /** From this instant the global destruction may start. */
@@ -40,3 +59,6 @@ export const policySchema = z
 
 export type Policy = z.output<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
+
+/** The policy's fields that hold an instant: the ones a zone applies to. */
+export const policyInstantFields = ['inquiryCutoff', 'purgeStart'] as const;

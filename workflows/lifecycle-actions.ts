@@ -32,6 +32,7 @@ export interface ActionContext {
     language: 'nl' | 'en';
     objectionPeriod: string;
     consultedSince: string;
+    timeZone?: string;
   }) => Promise<{ messageId: string; sentAt: string; objectionPeriodEnds: string }>;
 }
 
@@ -61,11 +62,14 @@ function refusal<A extends ActionName>(name: A, action: Action<A>, state: Lifecy
       if (inquiry?.explanationPending) return `${where}; the explanation is being sent`;
       return state.phase === 'consultation' && !state.legalHold ? undefined : `${where}; the explanation is sent in consultation`;
     case 'fileObjection':
+      // Too late is the reason to give, whatever phase the record moved on to since.
+      if (!state.objection && inquiry?.objectionPeriodEnds && Date.now() >= Date.parse(inquiry.objectionPeriodEnds)) {
+        const ended = `the objection period of record ${state.input.recordId} ended on ${inquiry.objectionPeriodEnds} (${state.policy.objectionPeriod} after the explanation was sent on ${inquiry.explanationSentAt ?? '?'})`;
+        // Until its timer fires the record still reads "in its objection period": say only that it ended.
+        return state.phase === 'explanation-sent' ? ended : `${ended}; ${where}`;
+      }
       // A legal hold does not take the requester's right to object away.
       if (state.effectivePhase !== 'explanation-sent') return `${where}; an objection is filed during the objection period`;
-      if (inquiry?.objectionPeriodEnds && Date.now() >= Date.parse(inquiry.objectionPeriodEnds)) {
-        return `the objection period of record ${state.input.recordId} ended ${inquiry.objectionPeriodEnds}`;
-      }
       return undefined;
     case 'decideObjection': {
       const { outcome } = action as Action<'decideObjection'>;
@@ -176,6 +180,7 @@ export function registerActionHandlers(ctx: ActionContext): void {
         language: a.language,
         objectionPeriod: input.policy.objectionPeriod,
         consultedSince: inquiry.identityConfirmedAt!,
+        ...(input.policy.timeZone ? { timeZone: input.policy.timeZone } : {}),
       });
       Object.assign(inquiry, { explanationSentAt: sentAt, explanationMessageId: messageId, objectionPeriodEnds });
       state.enter('explanation-sent', by(a), `explanation sent (${a.language}, message ${messageId}); objection period until ${objectionPeriodEnds}`, 'explain');

@@ -8,6 +8,7 @@ import type { Actor, Role } from '../../schemas/roles';
 import { decrypt, encrypt, keyId, type Keys } from '../crypto';
 import { inquirySubjectKeys } from '../matching/subject-keys';
 import { findMatches, inquirySnapshot } from './inquiry-matching';
+import type { Policy } from '../../schemas/policy';
 import { getPolicy } from './policies';
 import { inTransaction } from '../pg-pool';
 
@@ -253,4 +254,10 @@ export async function inquiryReviewInput(db: Pool | PoolClient, inquiryId: strin
     responseDue: new Date(row.received_at.getTime() + durationMs(policy.responseDeadline)).toISOString(),
     registeredBy: { user: row.registered_by, role: row.registered_role },
   };
+}
+
+/** The policy an inquiry was registered under (its cutoff and time zone go into the letters). */
+export async function inquiryPolicy(db: Pool | PoolClient, inquiryId: string): Promise<Policy | undefined> {
+  const { rows } = await db.query<{ policy_version: string }>('SELECT policy_version FROM inquiries WHERE inquiry_id = $1', [inquiryId]);
+  return rows[0] ? getPolicy(db, rows[0].policy_version) : undefined;
 }

@@ -37,3 +37,12 @@ export async function getPolicy(db: Pool | PoolClient, version: string): Promise
   }
   return policySchema.parse(rows[0].body);
 }
+
+/** The zone of the policy a record was imported under (its letters show times in it), if it names one. */
+export async function recordPolicyTimeZone(db: Pool | PoolClient, recordId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ time_zone: string | null }>(
+    "SELECT p.body->>'timeZone' AS time_zone FROM records r JOIN policies p ON p.version = r.policy_version WHERE r.record_id = $1",
+    [recordId],
+  );
+  return rows[0]?.time_zone ?? undefined;
+}

@@ -1,3 +1,4 @@
+import type { CategoryOf } from '../../schemas/data-categories';
 import type { StorageSystem } from '../../schemas/inventory';
 import type { SystemErasure, SystemVerification } from '../../schemas/erasure';
 
@@ -7,9 +8,9 @@ export interface SystemLocation {
   readonly present: Readonly<Record<string, number>>;
 }
 
-/** What a system holds, as categories a requester understands, with counts; no content. */
-export interface DataCategory {
-  readonly category: string;
+/** What a system holds, as categories a requester understands (labelled in the letters), with counts; no content. */
+export interface DataCategory<S extends StorageSystem = StorageSystem> {
+  readonly category: CategoryOf<S>;
   readonly count: number;
 }
 

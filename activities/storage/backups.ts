@@ -80,9 +80,7 @@ export function backupsAdapter(registry: Pool): StorageAdapter {
       return { system: 'backups', verified: left === 0, remaining: { 'backup-keys': left }, checked: BACKUPS_REACH.checked, checkedAt: new Date().toISOString() };
     },
 
-    categories(present): DataCategory[] {
-      return present['backup-copies'] ? [{ category: 'backup-copies', count: present['backup-copies'] }] : [];
-    },
+    categories: backupCategories,
 
     async consult(locators): Promise<ConsultationSection> {
       const { rows } = await registry.query<{ unit: string; backup_id: string; created_at: Date }>(
@@ -94,3 +92,7 @@ export function backupsAdapter(registry: Pool): StorageAdapter {
     },
   };
 }
+
+/** What the backups hold of a person, as a requester understands it. */
+export const backupCategories = (present: Readonly<Record<string, number>>): DataCategory<'backups'>[] =>
+  present['backup-copies'] ? [{ category: 'backup-copies', count: present['backup-copies'] }] : [];

@@ -61,14 +61,7 @@ export function caseAdminAdapter(db: Pool): StorageAdapter {
       };
     },
 
-    categories(present): DataCategory[] {
-      const categories: DataCategory[] = [];
-      if (present.persons) categories.push({ category: 'identity-residence-belief', count: present.persons });
-      if (present.notes) categories.push({ category: 'notes-behaviour-statements', count: present.notes });
-      if (present.note_sources) categories.push({ category: 'note-sources', count: present.note_sources });
-      if (present.person_organisations) categories.push({ category: 'organisation-links', count: present.person_organisations });
-      return categories;
-    },
+    categories: caseAdminCategories,
 
     async consult(locators): Promise<ConsultationSection> {
       const ids = personIds(locators);
@@ -121,4 +114,14 @@ export function caseAdminAdapter(db: Pool): StorageAdapter {
       return { system: 'case-admin', verified, remaining, checked: mapped.reach.checked, checkedAt: new Date().toISOString() };
     },
   };
+}
+
+/** What the case administration holds of a person, as a requester understands it. */
+export function caseAdminCategories(present: Readonly<Record<string, number>>): DataCategory<'case-admin'>[] {
+  const categories: DataCategory<'case-admin'>[] = [];
+  if (present.persons) categories.push({ category: 'identity-residence-belief', count: present.persons });
+  if (present.notes) categories.push({ category: 'notes-behaviour-statements', count: present.notes });
+  if (present.note_sources) categories.push({ category: 'note-sources', count: present.note_sources });
+  if (present.person_organisations) categories.push({ category: 'organisation-links', count: present.person_organisations });
+  return categories;
 }

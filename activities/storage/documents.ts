@@ -136,12 +136,7 @@ export function documentsAdapter(rootDir: string): StorageAdapter {
       };
     },
 
-    categories(present): DataCategory[] {
-      const categories: DataCategory[] = [];
-      if (present.files) categories.push({ category: 'documents-reports', count: present.files });
-      if (present['derived-copies']) categories.push({ category: 'document-copies-extracts', count: present['derived-copies'] });
-      return categories;
-    },
+    categories: documentCategories,
 
     async consult(locators): Promise<ConsultationSection> {
       const items: ConsultationSection['items'][number][] = [];
@@ -156,4 +151,12 @@ export function documentsAdapter(rootDir: string): StorageAdapter {
       return { system: 'documents', items };
     },
   };
+}
+
+/** What the document store holds of a record, as a requester understands it. */
+export function documentCategories(present: Readonly<Record<string, number>>): DataCategory<'documents'>[] {
+  const categories: DataCategory<'documents'>[] = [];
+  if (present.files) categories.push({ category: 'documents-reports', count: present.files });
+  if (present['derived-copies']) categories.push({ category: 'document-copies-extracts', count: present['derived-copies'] });
+  return categories;
 }

@@ -1,4 +1,5 @@
 import { ErasureError } from '../../schemas/errors';
+import type { DataCategory } from './adapter';
 
 /** How the inventory names an inquiry e-mail in any mailbox: `message-id:<id-left>@<id-right>`, the Message-ID without < >. */
 export const MESSAGE_ID_LOCATOR = /^message-id:([A-Za-z0-9.!#$%&*+/=?^_{|}~-]{1,200}@[A-Za-z0-9.-]{1,200})$/;
@@ -29,5 +30,5 @@ export function headerFields(text: string): Map<string, string> {
 export const normalisedMessageId = (value: string | undefined) => value?.trim().replace(/^<|>$/g, '').toLowerCase();
 
 /** What a mailbox holds, as a requester understands it. */
-export const mailboxCategories = (present: Readonly<Record<string, number>>): { category: string; count: number }[] =>
+export const mailboxCategories = (present: Readonly<Record<string, number>>): DataCategory<'mailbox'>[] =>
   present.messages ? [{ category: 'e-mails', count: present.messages }] : [];

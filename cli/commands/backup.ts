@@ -7,14 +7,18 @@ import { mappedErasure } from '../../activities/storage/mapped-erasure';
 import { databaseUrls } from '../../infra/database-urls';
 import { loadKeys } from '../../infra/keys';
 import { backupsDir } from '../../infra/paths';
-import { ErasureError, InvalidInputError } from '../../schemas/errors';
+import { ErasureError, InvalidInputError, UnusableArgumentsError } from '../../schemas/errors';
 import { actorFor } from '../actors';
 import type { CliContext } from '../context';
 
 /** The case administration to act on: the configured one, or `--into <url>` (a fresh database for a restore). */
-function caseAdminUrl(ctx: CliContext, into: string | undefined, command: string): string {
+function caseAdminUrl(ctx: CliContext, into: string | undefined, command: string, changes: boolean): string {
   if (into === undefined) return databaseUrls(ctx.config).caseAdmin;
-  if (!/^postgres(ql)?:\/\//.test(into)) throw new InvalidInputError(command, [{ field: '--into', message: 'give a PostgreSQL URL such as postgres://user:password@host:5432/case_admin_restored' }]);
+  if (!/^postgres(ql)?:\/\//.test(into)) {
+    const problems = [{ field: '--into', message: 'give a PostgreSQL URL such as postgres://user:password@host:5432/case_admin_restored' }];
+    // A check only reads: no refusal to report, just the argument to fix.
+    throw changes ? new InvalidInputError(command, problems) : new UnusableArgumentsError(command, problems);
+  }
   return into;
 }
 
@@ -58,7 +62,7 @@ export async function backupListCommand(ctx: CliContext): Promise<void> {
  */
 export async function backupRestoreCommand(ctx: CliContext, file: string, options: { as: string | undefined; into: string | undefined; registry: boolean }): Promise<void> {
   const actor = actorFor(ctx.roles(), options.as, ['privacy-officer'], 'restoring a backup');
-  const url = caseAdminUrl(ctx, options.into, 'backup restore');
+  const url = caseAdminUrl(ctx, options.into, 'backup restore', true);
   const hmacKey = loadKeys(ctx.config).hmacKey;
   await withCaseAdmin(url, async (caseAdmin) => {
     const summary = await restoreBackup({ file, registry: ctx.registry(), caseAdmin, map: CASE_ADMIN_MAP, hmacKey, ...(options.registry ? { restoreRegistryInto: ctx.registry() } : {}) });
@@ -78,7 +82,7 @@ export async function backupRestoreCommand(ctx: CliContext, file: string, option
 /** `erasure backup check [--into <url>] [--erase --as <privacy-officer>]`: erased persons found in a case administration. */
 export async function backupCheckCommand(ctx: CliContext, options: { as: string | undefined; into: string | undefined; erase: boolean }): Promise<void> {
   const actor = options.erase ? actorFor(ctx.roles(), options.as, ['privacy-officer'], 'erasing suppressed persons') : undefined;
-  const url = caseAdminUrl(ctx, options.into, 'backup check');
+  const url = caseAdminUrl(ctx, options.into, 'backup check', options.erase);
   await withCaseAdmin(url, async (caseAdmin) => {
     const found = await findSuppressedPersons(caseAdmin, ctx.registry(), CASE_ADMIN_MAP, loadKeys(ctx.config).hmacKey);
     if (found.length === 0) {

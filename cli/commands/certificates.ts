@@ -12,7 +12,7 @@ import { actorFor } from '../actors';
 import { certificateDocument } from '../certificates/document';
 import { certificateOfRecord, certificatesOfRun, type ExportedCertificate } from '../certificates/ledger-entries';
 import { readJsonFile } from '../json-file';
-import { ErasureError, InvalidInputError } from '../../schemas/errors';
+import { ErasureError, InvalidInputError, NotFoundError, UnusableArgumentsError } from '../../schemas/errors';
 import type { CliContext } from '../context';
 import { ProgressBar } from '../progress';
 
@@ -27,7 +27,7 @@ function pinnedKeys(files: readonly string[]): Map<string, string> {
       if (key.asymmetricKeyType !== 'ed25519') throw new Error(`a ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519`);
       keys.set(publicKeyId(key), key.export({ format: 'pem', type: 'spki' }).toString());
     } catch (err) {
-      throw new InvalidInputError('certificates verify', [{ field: '--public-key', message: `${file}: not a usable Ed25519 public key in PEM (${(err as Error).message})` }]);
+      throw new UnusableArgumentsError('certificates verify', [{ field: '--public-key', message: `${file}: not a usable Ed25519 public key in PEM (${(err as Error).message})` }]);
     }
   }
   return keys;
@@ -102,22 +102,22 @@ export async function certificatesLookupCommand(ctx: CliContext, file: string, p
  * forward (HTML), each checked once more while exported.
  */
 export async function certificatesExportCommand(ctx: CliContext, options: { record?: string; run?: string; out?: string }): Promise<void> {
-  if (!options.out) throw new InvalidInputError('certificates export', [{ field: '--out', message: 'name the folder to write to' }]);
-  if (!!options.record === !!options.run) throw new InvalidInputError('certificates export', [{ field: '--record/--run', message: 'give one record id or one purge run id' }]);
-  if (!existsSync(options.out) || !statSync(options.out).isDirectory()) throw new InvalidInputError('certificates export', [{ field: '--out', message: `${options.out} is not an existing folder` }]);
+  if (!options.out) throw new UnusableArgumentsError('certificates export', [{ field: '--out', message: 'name the folder to write to' }]);
+  if (!!options.record === !!options.run) throw new UnusableArgumentsError('certificates export', [{ field: '--record/--run', message: 'give one record id or one purge run id' }]);
+  if (!existsSync(options.out) || !statSync(options.out).isDirectory()) throw new UnusableArgumentsError('certificates export', [{ field: '--out', message: `${options.out} is not an existing folder` }]);
   const registry = ctx.registry();
   let base: string;
   let entries: ExportedCertificate[];
   let summary: string[] = [];
   if (options.record) {
     const one = await certificateOfRecord(registry, options.record);
-    if (!one) throw new InvalidInputError('certificates export', [{ field: '--record', message: `record ${options.record} has no certificate (not erased yet, or not a record id)` }]);
+    if (!one) throw new NotFoundError('certificates export', 'certificate', options.record, `record ${options.record} has no certificate: it is not erased yet, or no record has that id (\`erasure status ${options.record}\` says which)`);
     entries = [one];
     base = `${options.record}.certificate`;
   } else {
     const run = options.run as string;
     const { rows } = await registry.query<{ report: PurgeReport | null }>('SELECT report FROM purge_runs WHERE run_ref = $1', [run]);
-    if (!rows[0]) throw new InvalidInputError('certificates export', [{ field: '--run', message: `no purge run ${run}; \`erasure purge status\` lists the runs` }]);
+    if (!rows[0]) throw new NotFoundError('certificates export', 'purge run', run, `no purge run ${run}; \`erasure purge status\` lists the runs`);
     entries = await certificatesOfRun(registry, run);
     const r = rows[0].report;
     summary = r ? [`Purge run ${run}: ${r.startedAt} → ${r.finishedAt}`, `released ${r.released}, restarted ${r.restarted}, erased ${r.erased}, failed ${r.failed}, pending ${r.pending}`] : [`Purge run ${run} (still running)`];

@@ -1,10 +1,13 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { InvalidInputError } from '../../schemas/errors';
+import { getPolicy } from '../../activities/registry/policies';
+import { ErasureError, NotFoundError, UnusableArgumentsError } from '../../schemas/errors';
 import { lifecyclePhaseSchema, recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
 import { searchAttributes } from '../../schemas/search-attributes';
+import { shownName } from '../../schemas/zod-problems';
 import { statusQuery } from '../../workflows';
 import type { CliContext } from '../context';
 import { startLifecycles } from '../start-lifecycles';
+import { formatStatus } from '../status-text';
 
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
@@ -24,50 +27,61 @@ export async function startCommand(ctx: CliContext, dossier?: string): Promise<v
   if (summary.inquiriesNotified) ctx.out(`Open inquiries told of new records: ${summary.inquiriesNotified} (see \`erasure inquiry status <inquiryId>\`)`);
 }
 
-export function formatStatus(status: RecordStatus): string {
-  const lines = [
-    `record ${status.recordId}  dossier ${status.dossier}  policy ${status.policyVersion}`,
-    `phase: ${status.phase}`,
-    `inquiry cutoff: ${status.deadlines.inquiryCutoff}`,
-    `purge start:    ${status.deadlines.purgeStart}`,
-  ];
-  const inquiry = status.inquiry;
-  if (inquiry) {
-    lines.push(`inquiry ${inquiry.inquiryId}: received ${inquiry.receivedAt}, answer due ${inquiry.responseDue}${inquiry.responseOverdue ? ' (OVERDUE)' : ''}`);
-    if (inquiry.consent !== undefined) lines.push(`  consent: ${inquiry.consent ? 'given' : 'refused'}`);
-    if (inquiry.identityConfirmedAt) lines.push(`  identity confirmed: ${inquiry.identityConfirmedAt}`);
-    if (inquiry.explanationSentAt) lines.push(`  explanation sent: ${inquiry.explanationSentAt} (${inquiry.explanationMessageId ?? ''})`);
-    if (inquiry.objectionPeriodEnds) lines.push(`  objection period until: ${inquiry.objectionPeriodEnds}`);
-  }
-  if (status.objection) lines.push(`objection ${status.objection.reference} filed ${status.objection.filedAt}`);
-  for (const d of status.decisions) lines.push(`decision ${d.decisionRef}: ${d.outcome} (${d.at})`);
-  if (status.reviewDue) lines.push(`retention review due: ${status.reviewDue}`);
-  if (status.legalHold) lines.push(`legal hold ${status.legalHold.reference} since ${status.legalHold.placedAt} (returns to ${status.legalHold.returnTo})`);
-  if (status.certificateId) lines.push(`certificate: ${status.certificateId} (erased ${status.erasedAt ?? '?'})`);
-  if (status.lastError) lines.push(`last error: ${status.lastError}`);
-  lines.push(`possible actions: ${status.allowedActions.length ? status.allowedActions.join(', ') : 'none (waiting for a deadline)'}`);
-  lines.push('history:');
-  for (const e of status.history) lines.push(`  ${e.at}  ${e.phase.padEnd(16)} ${e.by.padEnd(30)} ${e.note}`);
-  return lines.join('\n');
-}
-
-/** `erasure status <recordId>`: the lifecycle's own account (phase, deadlines, history). */
-export async function statusCommand(ctx: CliContext, recordId: string, json: boolean): Promise<void> {
-  if (!IDENTIFIER.test(recordId)) {
-    throw new InvalidInputError('status', [{ field: 'recordId', message: `"${recordId}" is not a record id` }]);
-  }
-  const client = await ctx.client();
+/** The zone of the record's policy, for showing its instants; none when the policy names none. */
+async function policyTimeZone(ctx: CliContext, version: string): Promise<string | undefined> {
   try {
-    const status = await client.workflow.getHandle(recordWorkflowId(recordId)).query(statusQuery);
-    ctx.out(json ? JSON.stringify(status, null, 2) : formatStatus(status));
+    return (await getPolicy(ctx.registry(), version)).timeZone;
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) {
-      throw new InvalidInputError('status', [
-        { field: 'recordId', message: `no lifecycle for record ${recordId}; import it and run \`erasure start\`` },
-      ]);
-    }
+    if (err instanceof ErasureError && err.code === 'UNKNOWN_POLICY') return undefined;
     throw err;
   }
+}
+
+/** Why Temporal has no lifecycle for a record, from what the registry knows of it. */
+async function missingLifecycle(ctx: CliContext, recordId: string): Promise<NotFoundError> {
+  const { rows } = await ctx.registry().query<{ started: Date | null; certificate_id: string | null; issued_at: Date | null }>(
+    `SELECT r.lifecycle_started_at AS started, c.certificate_id, c.issued_at
+       FROM records r LEFT JOIN certificates c USING (record_id) WHERE r.record_id = $1`,
+    [recordId],
+  );
+  const row = rows[0];
+  if (!row) {
+    return new NotFoundError('status', 'record', recordId, `no record ${recordId}: it was never imported (\`erasure import <inventory> --policy <version>\`); \`erasure list\` shows the records that have a lifecycle`);
+  }
+  if (row.certificate_id) {
+    return new NotFoundError(
+      'status',
+      'lifecycle',
+      recordId,
+      `record ${recordId} was erased on ${row.issued_at?.toISOString() ?? '?'} (certificate ${row.certificate_id}) and Temporal no longer keeps its lifecycle; \`erasure certificates export --record ${recordId} --out <folder>\` gives the proof`,
+    );
+  }
+  if (!row.started) {
+    return new NotFoundError('status', 'lifecycle', recordId, `record ${recordId} is imported, but its lifecycle was not started: run \`erasure start\``);
+  }
+  return new NotFoundError(
+    'status',
+    'lifecycle',
+    recordId,
+    `record ${recordId} is imported and its lifecycle was started on ${row.started.toISOString()}, but Temporal (namespace ${ctx.config.TEMPORAL_NAMESPACE}) has no workflow ${recordWorkflowId(recordId)}: \`erasure start\` starts it again`,
+  );
+}
+
+/** `erasure status <recordId>`: the lifecycle's own account (phase, deadlines, history), instants in the policy's zone. */
+export async function statusCommand(ctx: CliContext, recordId: string, json: boolean): Promise<void> {
+  if (!IDENTIFIER.test(recordId)) {
+    throw new UnusableArgumentsError('status', [{ field: 'recordId', message: `${shownName(recordId)} is not a record id (letters, digits and . _ : -)` }]);
+  }
+  const client = await ctx.client();
+  let status: RecordStatus;
+  try {
+    status = await client.workflow.getHandle(recordWorkflowId(recordId)).query(statusQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw await missingLifecycle(ctx, recordId);
+    throw err;
+  }
+  const timeZone = await policyTimeZone(ctx, status.policyVersion);
+  ctx.out(json ? JSON.stringify(timeZone ? { ...status, policyTimeZone: timeZone } : status, null, 2) : formatStatus(status, timeZone));
 }
 
 /** `erasure list [--phase P] [--dossier D]`: records by phase, from Temporal visibility. */
@@ -76,12 +90,12 @@ export async function listCommand(ctx: CliContext, options: { phase?: string; do
   if (options.phase !== undefined) {
     const phase = lifecyclePhaseSchema.safeParse(options.phase);
     if (!phase.success) {
-      throw new InvalidInputError('list', [{ field: '--phase', message: `"${options.phase}" is not a phase; use one of ${lifecyclePhaseSchema.options.join(', ')}` }]);
+      throw new UnusableArgumentsError('list', [{ field: '--phase', message: `${shownName(options.phase)} is not a phase; use one of ${lifecyclePhaseSchema.options.join(', ')}` }]);
     }
     clauses.push(`LifecyclePhase = '${phase.data}'`);
   }
   if (options.dossier !== undefined) {
-    if (!IDENTIFIER.test(options.dossier)) throw new InvalidInputError('list', [{ field: '--dossier', message: `"${options.dossier}" is not a dossier id` }]);
+    if (!IDENTIFIER.test(options.dossier)) throw new UnusableArgumentsError('list', [{ field: '--dossier', message: `${shownName(options.dossier)} is not a dossier id` }]);
     clauses.push(`Dossier = '${options.dossier}'`);
   }
   const client = await ctx.client();

@@ -1,15 +1,16 @@
 import { storePolicy } from '../../activities/registry/policies';
-import { policySchema } from '../../schemas/policy';
+import { policyFileSchema } from '../../schemas/policy-file';
+import { deadlineIn } from '../../schemas/zoned-time';
 import type { CliContext } from '../context';
 import { readJsonFile } from '../json-file';
 
-/** `erasure policy add <file.json>`: stores an immutable policy version. */
+/** `erasure policy add <file.json>`: stores an immutable policy version, its deadlines as instants in its zone. */
 export async function policyAddCommand(ctx: CliContext, file: string): Promise<void> {
-  const policy = readJsonFile(file, policySchema);
+  const policy = readJsonFile(file, policyFileSchema);
   const result = await storePolicy(ctx.registry(), policy);
   ctx.out(
     result.created
-      ? `Stored policy ${result.version}: inquiry cutoff ${policy.inquiryCutoff}, purge start ${policy.purgeStart}, objection period ${policy.objectionPeriod}`
+      ? `Stored policy ${result.version}: inquiry cutoff ${deadlineIn(policy.inquiryCutoff, policy.timeZone)}, purge start ${deadlineIn(policy.purgeStart, policy.timeZone)}, objection period ${policy.objectionPeriod}`
       : `Policy ${result.version} is already stored with the same content; nothing changed`,
   );
 }

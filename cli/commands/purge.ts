@@ -2,7 +2,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getPolicy } from '../../activities/registry/policies';
 import { describePurgeSchedule, upsertPurgeSchedule } from '../../infra/purge-schedule';
-import { ErasureError, InvalidInputError } from '../../schemas/errors';
+import { ErasureError, InvalidInputError, NotFoundError } from '../../schemas/errors';
 import { PURGE_SCHEDULE_ID, purgeRunSettingsSchema, purgeRunWorkflowId, type PurgeProgress, type PurgeReport, type PurgeRunSettings } from '../../schemas/purge';
 import { approveWaveUpdate, purgeProgressQuery, type purgeRun } from '../../workflows';
 import { actorFor } from '../actors';
@@ -159,7 +159,7 @@ export async function purgeStatusCommand(ctx: CliContext, runId: string | undefi
   try {
     progress = await client.workflow.getHandle(runId).query(purgeProgressQuery);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new InvalidInputError('purge status', [{ field: 'run', message: `no purge run ${runId}; \`erasure purge status\` lists the runs` }]);
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError('purge status', 'purge run', runId, `no purge run ${runId}, finished or running; \`erasure purge status\` lists the runs`);
     throw err;
   }
   if (json) return ctx.out(JSON.stringify(progress, null, 2));

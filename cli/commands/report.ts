@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { InvalidInputError } from '../../schemas/errors';
+import { UnusableArgumentsError } from '../../schemas/errors';
 import type { CliContext } from '../context';
 import { collectOperationReport } from '../report/collect';
 import { renderHtml } from '../report/html';
@@ -32,7 +32,7 @@ export async function reportCommand(ctx: CliContext, flags: ReportFlags): Promis
 
 /** Checked before the counting starts, which can take a while on a large operation. */
 function htmlTarget(flags: ReportFlags): string {
-  const problem = (message: string) => new InvalidInputError('report', [{ field: '--html', message }]);
+  const problem = (message: string) => new UnusableArgumentsError('report', [{ field: '--html', message }]);
   if (flags.json) throw problem('give either --json or --html <file>, not both');
   if (!flags.html?.trim()) throw problem('name the file to write, e.g. --html report.html');
   const file = resolve(flags.html);

@@ -81,6 +81,7 @@ export function assembleReport(facts: { generatedAt: string; namespace: string; 
     phases: visibility.phases,
     pending,
     dossiers,
+    policies: registry.policies,
     inquiries: { ...registry.inquiries, recordsWithOpenInquiry: visibility.inquiryOpen, recordsResponseOverdue: visibility.responseOverdue },
     holds: { onHold: visibility.phases['on-hold'], objectionsAwaitingDecision: objections, legalHolds, unclassified, retained: visibility.phases.retained, items: holds.items },
     certificates: registry.certificates,

@@ -1,6 +1,7 @@
 import { lifecyclePhases, type LifecyclePhase } from '../../schemas/lifecycle';
+import { instantIn } from '../../schemas/zoned-time';
 import { html, type Interpolation, type Markup } from './markup';
-import type { DossierReport, OperationReport, PurgeRunEntry } from './model';
+import type { DossierReport, OperationReport, PolicyEntry, PurgeRunEntry } from './model';
 
 type Cell = string | number | Markup;
 
@@ -21,6 +22,16 @@ export function dossierSection(dossiers: readonly DossierReport[]): Markup {
   const headers = ['dossier', 'imported', 'erased', 'no lifecycle', ...(notRunning ? ['not running'] : []), ...phases];
   const rows = dossiers.map((d) => [d.dossier, d.imported, d.erased, d.withoutLifecycle, ...(notRunning ? [d.lifecycleNotRunning] : []), ...phases.map((p) => d.phases[p])]);
   return section('Records by dossier', html`<p class="hint">Erased: certificates in the ledger. Other columns: phases in Temporal visibility [1].</p>`, table(headers, rows, 'No records imported yet.'));
+}
+
+export function policySection(policies: readonly PolicyEntry[]): Markup {
+  const zone = (p: PolicyEntry) => p.timeZone ?? 'offset as written';
+  const rows = policies.map((p) => [p.version, p.records, zone(p), instantIn(p.inquiryCutoff, p.timeZone ?? undefined), instantIn(p.purgeStart, p.timeZone ?? undefined), p.objectionPeriod]);
+  return section(
+    'Policies in use',
+    html`<p class="hint">Deadlines in each policy's own time zone.</p>`,
+    table(['policy', 'records', 'time zone', 'inquiry cutoff', 'purge start', 'objection period'], rows, 'No records imported yet.'),
+  );
 }
 
 export function inquirySection(r: OperationReport): Markup {

@@ -1,5 +1,5 @@
 import { pendingChart, pendingColours, progressChart } from './chart';
-import { dossierSection, failureSection, holdSection, inquirySection, purgeRunSection, resurrectionSection, table } from './html-sections';
+import { dossierSection, failureSection, holdSection, inquirySection, policySection, purgeRunSection, resurrectionSection, table } from './html-sections';
 import { coord, html, trusted, type Markup } from './markup';
 import type { OperationReport } from './model';
 import { percent } from './text';
@@ -29,6 +29,7 @@ ${summary(r)}
 ${progress(r)}
 ${pending(r)}
 ${dossierSection(r.dossiers)}
+${policySection(r.policies)}
 ${inquirySection(r)}
 ${holdSection(r)}
 ${purgeRunSection(r.purgeRuns)}

@@ -35,6 +35,8 @@ export interface OperationReport {
   /** Every pending reason in lifecycle order (0 when none); sums to `totals.pending` unless visibility lags (see notes). */
   readonly pending: readonly PendingEntry[];
   readonly dossiers: readonly DossierReport[];
+  /** The policies records were imported under, with their deadlines, earliest purge start first. */
+  readonly policies: readonly PolicyEntry[];
   readonly inquiries: InquiryReport;
   readonly holds: HoldReport;
   readonly certificates: CertificateReport;
@@ -62,6 +64,18 @@ export interface DossierReport {
   readonly resurrected: number;
   /** Temporal visibility, as `OperationReport.phases`. */
   readonly phases: PhaseCounts;
+}
+
+export interface PolicyEntry {
+  readonly version: string;
+  /** The IANA zone the deadlines were set in; null when the policy gives offsets only. */
+  readonly timeZone: string | null;
+  /** ISO instants, with the zone's offset when the policy has a zone. */
+  readonly inquiryCutoff: string;
+  readonly purgeStart: string;
+  readonly objectionPeriod: string;
+  /** Records imported under this policy. */
+  readonly records: number;
 }
 
 export interface InquiryReport {

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import type { CertificateDay, CertificateReport, FailureReport, InquiryReport, PurgeOutcome, PurgeRunEntry, ResurrectionReport } from './model';
+import { policySchema } from '../../schemas/policy';
+import type { CertificateDay, CertificateReport, FailureReport, InquiryReport, PolicyEntry, PurgeOutcome, PurgeRunEntry, ResurrectionReport } from './model';
 
 /** How many purge runs, resurrections and failures the report lists one by one. */
 export const RECENT_RUNS = 10;
@@ -16,6 +17,7 @@ export interface DossierFacts {
 /** What the registry knows: the authoritative figures (records, ledger, inquiries, runs). */
 export interface RegistryFacts {
   readonly dossiers: readonly DossierFacts[];
+  readonly policies: readonly PolicyEntry[];
   readonly certificates: CertificateReport;
   readonly inquiries: Omit<InquiryReport, 'recordsWithOpenInquiry' | 'recordsResponseOverdue'>;
   readonly purgeRuns: readonly PurgeRunEntry[];
@@ -24,15 +26,34 @@ export interface RegistryFacts {
 }
 
 export async function readRegistry(db: Pool): Promise<RegistryFacts> {
-  const [dossiers, certificates, inquiries, purgeRuns, resurrections, erasureFailures] = await Promise.all([
+  const [dossiers, policies, certificates, inquiries, purgeRuns, resurrections, erasureFailures] = await Promise.all([
     readDossiers(db),
+    readPolicies(db),
     readCertificates(db),
     readInquiries(db),
     readPurgeRuns(db),
     readResurrections(db),
     readFailures(db),
   ]);
-  return { dossiers, certificates, inquiries, purgeRuns, resurrections, erasureFailures };
+  return { dossiers, policies, certificates, inquiries, purgeRuns, resurrections, erasureFailures };
+}
+
+/** The policies in use (records imported under them), read from their stored bodies. */
+async function readPolicies(db: Pool): Promise<PolicyEntry[]> {
+  const { rows } = await db.query<{ body: unknown; records: number }>(
+    `SELECT p.body, count(*)::int AS records FROM policies p JOIN records r ON r.policy_version = p.version GROUP BY p.version, p.body`,
+  );
+  return rows
+    .map((r) => ({ policy: policySchema.parse(r.body), records: r.records }))
+    .map(({ policy, records }) => ({
+      version: policy.version,
+      timeZone: policy.timeZone ?? null,
+      inquiryCutoff: policy.inquiryCutoff,
+      purgeStart: policy.purgeStart,
+      objectionPeriod: policy.objectionPeriod,
+      records,
+    }))
+    .sort((a, b) => Date.parse(a.purgeStart) - Date.parse(b.purgeStart) || a.version.localeCompare(b.version));
 }
 
 async function readDossiers(db: Pool): Promise<DossierFacts[]> {

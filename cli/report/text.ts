@@ -1,5 +1,6 @@
 import { lifecyclePhases, type LifecyclePhase } from '../../schemas/lifecycle';
-import type { DossierReport, OperationReport, PurgeRunEntry } from './model';
+import { deadlineIn } from '../../schemas/zoned-time';
+import type { DossierReport, OperationReport, PolicyEntry, PurgeRunEntry } from './model';
 
 /** Days of the per-day certificate table in the text output (--json and --html give all). */
 const TEXT_DAYS = 14;
@@ -15,6 +16,8 @@ export function formatOperationReport(r: OperationReport): string[] {
     ...records(r),
     '',
     ...dossierTable(r.dossiers),
+    '',
+    ...policies(r.policies),
     '',
     ...inquiries(r),
     '',
@@ -64,6 +67,18 @@ function dossierTable(dossiers: readonly DossierReport[]): string[] {
     'Records by dossier (erased: ledger; other phases: Temporal visibility)',
     cells('DOSSIER', columns.map((c) => c.title.toUpperCase())),
     ...dossiers.map((d) => cells(d.dossier, columns.map((c) => String(c.value(d))))),
+  ];
+}
+
+function policies(entries: readonly PolicyEntry[]): string[] {
+  if (entries.length === 0) return ['Policies', '  none in use yet'];
+  return [
+    "Policies in use (deadlines in each policy's time zone)",
+    ...entries.flatMap((p) => [
+      `  ${p.version}  (${p.records} record(s), objection period ${p.objectionPeriod})`,
+      `    inquiry cutoff  ${deadlineIn(p.inquiryCutoff, p.timeZone ?? undefined)}`,
+      `    purge start     ${deadlineIn(p.purgeStart, p.timeZone ?? undefined)}`,
+    ]),
   ];
 }
 

@@ -108,6 +108,9 @@ describe('inquiryReview - matching that never turns a requester away, with real 
       await review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: REVIEWER }] });
       const letter = await mail.waitFor(email, /geen gegevens gevonden/);
       expect(letter.text).toContain(inquiryId);
+      // The letter says that a person checked, and when the inquiry is destroyed.
+      expect(letter.text).toContain('Een gescreende medewerker heeft de gegevens');
+      expect(letter.text).toMatch(/zodra de termijn voor verzoeken op \d+ \w+ \d{4}/);
       await expect(review.result()).resolves.toEqual({ outcome: 'destroyed', destroyed: ['inquiry', 'requester-contact-data', 'inquiry-email'] });
       expect(existsSync(mailFile(inquiryId))).toBe(false);
       const status = await review.query(inquiryStatusQuery);

@@ -35,6 +35,10 @@ function sampleReport(): OperationReport {
       { dossier: 'D-1', imported: 5, erased: 3, withoutLifecycle: 0, lifecycleNotRunning: 0, resurrected: 1, phases: d1 },
       { dossier: HOSTILE, imported: 3, erased: 0, withoutLifecycle: 1, lifecycleNotRunning: 0, resurrected: 0, phases: hostile },
     ],
+    policies: [
+      { version: 'source-case-2024', timeZone: 'Europe/Amsterdam', inquiryCutoff: '2024-03-31T23:59:59.999+02:00', purgeStart: '2024-04-01T00:00:00+02:00', objectionPeriod: '6w', records: 5 },
+      { version: 'offsets-only', timeZone: null, inquiryCutoff: '2024-06-30T21:59:59Z', purgeStart: '2024-07-01T00:00:00Z', objectionPeriod: '6w', records: 3 },
+    ],
     inquiries: {
       open: 2,
       openMatched: 1,
@@ -110,6 +114,18 @@ describe('erasure report - text', () => {
     expect(lines).toContain('  [2] note with <script>alert("x")</script>');
   });
 
+  it('policies - with a zone - shows each deadline in the policy\'s zone; without one, as stored', () => {
+    const start = lines.indexOf("Policies in use (deadlines in each policy's time zone)");
+    expect(lines.slice(start + 1, start + 7)).toEqual([
+      '  source-case-2024  (5 record(s), objection period 6w)',
+      '    inquiry cutoff  2024-03-31 23:59:59.999 +02:00 Europe/Amsterdam',
+      '    purge start     2024-04-01 00:00:00 +02:00 Europe/Amsterdam',
+      '  offsets-only  (3 record(s), objection period 6w)',
+      '    inquiry cutoff  2024-06-30T21:59:59Z',
+      '    purge start     2024-07-01T00:00:00Z',
+    ]);
+  });
+
   it('shows the last 14 days only, and says so', () => {
     const days = everyDay(new Map([['2024-03-01', 1], ['2024-03-20', 2]]));
     const many = formatOperationReport({ ...sampleReport(), certificates: { total: 3, firstIssuedAt: '2024-03-01T00:00:00Z', lastIssuedAt: '2024-03-20T00:00:00Z', perDay: days } });
@@ -124,6 +140,7 @@ describe('erasure report - JSON shape', () => {
       { dossier: 'D-1', imported: 10, erased: 4, withoutLifecycle: 1, resurrected: 0 },
       { dossier: 'D-2', imported: 2, erased: 0, withoutLifecycle: 0, resurrected: 0 },
     ],
+    policies: [{ version: 'p', timeZone: null, inquiryCutoff: '2024-03-31T21:59:59Z', purgeStart: '2024-03-31T22:00:00Z', objectionPeriod: '6w', records: 12 }],
     certificates: { total: 4, firstIssuedAt: '2024-04-01T00:00:00.000Z', lastIssuedAt: '2024-04-01T00:00:00.000Z', perDay: [{ day: '2024-04-01', issued: 4, cumulative: 4 }] },
     inquiries: { open: 0, openMatched: 0, openUnmatched: 0, destroyed: 0, explanationsSent: 0, noDataAnswers: 0, destructionConfirmations: 0, responseOverdueAlerts: 0 },
     purgeRuns: [{ runRef: 'r', dryRun: false, scheduled: true, startedAt: '2024-04-01T00:00:00.000Z', finishedAt: null, outcome: null }],
@@ -146,7 +163,7 @@ describe('erasure report - JSON shape', () => {
   const json = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
 
   it('has the documented top-level keys, every phase and every pending reason', () => {
-    expect(Object.keys(json)).toEqual(['format', 'generatedAt', 'namespace', 'totals', 'phases', 'pending', 'dossiers', 'inquiries', 'holds', 'certificates', 'purgeRuns', 'resurrections', 'erasureFailures', 'notes']);
+    expect(Object.keys(json)).toEqual(['format', 'generatedAt', 'namespace', 'totals', 'phases', 'pending', 'dossiers', 'policies', 'inquiries', 'holds', 'certificates', 'purgeRuns', 'resurrections', 'erasureFailures', 'notes']);
     expect(json.format).toBe('erasure-operation-report/1');
     expect(Object.keys(json.phases as object)).toEqual([...lifecyclePhases]);
     expect(report.pending.map((p) => p.key)).toEqual(pendingKeys);
@@ -154,6 +171,7 @@ describe('erasure report - JSON shape', () => {
     // Absent values are null, never a missing key.
     expect((json.purgeRuns as object[])[0]).toHaveProperty('outcome', null);
     expect((json.purgeRuns as object[])[0]).toHaveProperty('finishedAt', null);
+    expect((json.policies as object[])[0]).toHaveProperty('timeZone', null);
   });
 
   it('takes erased from the ledger and accounts for every pending record', () => {
@@ -226,6 +244,11 @@ describe('erasure report - HTML', () => {
     expect(page).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`);
     expect(page).not.toMatch(/https?:\/\/|\/\/[a-z]|\bsrc=|\bhref=|url\(|@import|<link|<iframe|<object|<embed/i);
     expect(page.match(/<svg\b/g)?.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('policies - lists each with its deadlines in its own zone', () => {
+    expect(page).toMatch(/<td>source-case-2024<\/td><td class="n">5<\/td><td>Europe\/Amsterdam<\/td><td>2024-03-31 23:59:59\.999 \+02:00<\/td><td>2024-04-01 00:00:00 \+02:00<\/td>/);
+    expect(page).toMatch(/<td>offsets-only<\/td><td class="n">3<\/td><td>offset as written<\/td><td>2024-06-30T21:59:59Z<\/td>/);
   });
 
   it('says so when nothing has been destroyed yet, without an empty chart', () => {

@@ -3,6 +3,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { RecordErasureResult } from '../../activities';
+import type { ActionInput, ActionName } from '../../schemas/actions';
 import { recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
 import { actionUpdates, releaseUpdate, statusQuery, type recordLifecycle } from '../../workflows';
 import { connectClient, eventually, policyIn, uniqueId } from '../helpers/services';
@@ -108,6 +109,46 @@ describe('recordLifecycle - with stubbed activities on a real dev server', () =>
         'certifying',
         'erased',
       ]);
+    });
+  });
+
+  it('workflow bundle - holds no time-zone database: luxon stays at the edge (policy files, letters, the CLI)', () => {
+    // Where luxon appears, if it does: a few characters around it, not the whole bundle in the failure message.
+    const at = bundle.code.indexOf('luxon');
+    expect(at === -1 ? undefined : bundle.code.slice(Math.max(0, at - 80), at + 80)).toBeUndefined();
+  });
+
+  it('recordLifecycle - object after the objection period - is refused saying when the period ended', async () => {
+    const recordId = uniqueId('R');
+    const explained: { timeZone?: string }[] = [];
+    const activities: Partial<Activities> = {
+      ...stubActivities(),
+      async sendExplanation(input) {
+        explained.push(input);
+        const sentAt = new Date();
+        return { messageId: `<${recordId}@test.invalid>`, sentAt: sentAt.toISOString(), objectionPeriodEnds: new Date(sentAt.getTime() + 2_000).toISOString() };
+      },
+    };
+    await withWorker(bundle, activities, async (tq) => {
+      const policy = { ...policyIn(3_600_000, 3_600_000), timeZone: 'UTC', objectionPeriod: '2s' };
+      const handle = await start(tq, recordId, policy);
+      const act = <A extends ActionName>(name: A, payload: ActionInput<A>): Promise<RecordStatus> => handle.executeUpdate(actionUpdates[name], { args: [payload] });
+      // An inquiry is taken once the lifecycle has left `registered` (its first workflow task).
+      await eventually('awaiting-cutoff', async () => ((await handle.query(statusQuery)).phase === 'awaiting-cutoff' ? true : undefined));
+      await act('registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000002', receivedAt: new Date().toISOString() });
+      await act('recordConsent', { actor: COORDINATOR, given: true });
+      await act('confirmIdentity', { actor: COORDINATOR });
+      const sent = await act('sendExplanation', { actor: { user: 'rev', role: 'screened-reviewer' }, language: 'nl' });
+      // The letter gives the end of the objection period in the policy's zone.
+      expect(explained).toEqual([expect.objectContaining({ timeZone: 'UTC' })]);
+      const { objectionPeriodEnds, explanationSentAt } = sent.inquiry!;
+      await eventually('due after the objection period', async () => ((await handle.query(statusQuery)).phase === 'due' ? true : undefined));
+      const error = await act('fileObjection', { actor: COORDINATOR, reference: 'BEZW-LATE' }).catch((err: unknown) => err);
+      expect((error as WorkflowUpdateFailedError).cause?.message).toBe(
+        `object refused: the objection period of record ${recordId} ended on ${objectionPeriodEnds} (2s after the explanation was sent on ${explanationSentAt}); ` +
+          `record ${recordId} is due for destruction from ${policy.purgeStart}. Allowed now: hold`,
+      );
+      await handle.terminate('test done');
     });
   });
 
