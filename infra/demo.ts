@@ -152,6 +152,8 @@ export const DEMO_SPECS: readonly DemoSpec[] = [
     policy: (now, stamp) => ({
       version: `demo-${stamp}`,
       description: 'Compressed demo policy: the source case runs the same steps over weeks',
+      // Deadlines are shown back in the source case's zone (status, letters, report).
+      timeZone: 'Europe/Amsterdam',
       inquiryCutoff: new Date(now.getTime() + 45_000).toISOString(),
       purgeStart: new Date(now.getTime() + 90_000).toISOString(),
       objectionPeriod: '2m',
@@ -168,6 +170,7 @@ export const DEMO_SPECS: readonly DemoSpec[] = [
     policy: (now, stamp) => ({
       version: `demo-inquiry-${stamp}`,
       description: 'Compressed demo policy for the inquiry path',
+      timeZone: 'Europe/Amsterdam',
       inquiryCutoff: new Date(now.getTime() + 600_000).toISOString(),
       purgeStart: new Date(now.getTime() + 600_000).toISOString(),
       objectionPeriod: '2m',
