@@ -78,7 +78,7 @@ async function insertStaged(db: PoolClient, request: ImportRequest, batchId: num
       `INSERT INTO records (record_id, dossier, subject_ref, policy_version, import_batch, subject_hmac)
        SELECT r.record_id, r.dossier, r.subject_ref, $3, $4, h.subject_hmac
          FROM import_rows r LEFT JOIN import_hmacs h USING (ord)
-        WHERE r.fresh AND r.ord > $1 AND r.ord <= $2 ORDER BY r.ord`,
+        WHERE r.fresh AND r.ord > $1 AND r.ord <= $2 ORDER BY r.record_id`,
       [...range, request.policyVersion, batchId],
     );
     await db.query(
@@ -91,6 +91,7 @@ async function insertStaged(db: PoolClient, request: ImportRequest, batchId: num
       `INSERT INTO subject_keys (key, record_id)
        SELECT DISTINCT k.key, r.record_id FROM import_keys k JOIN import_rows r USING (ord)
         WHERE k.ord > $1 AND k.ord <= $2
+        ORDER BY k.key
        ON CONFLICT DO NOTHING`,
       range,
     );
