@@ -83,7 +83,7 @@ export async function* jsonRecords(text: AsyncIterable<string>): AsyncGenerator<
             parts = [];
             length = 0;
             yield* problems.drain();
-                if (record) yield record;
+            if (record) yield record;
             if (c === CLOSE) syntax({ line: atLine, column: atColumn }, "a '}' where a comma or the array's closing ']' is expected");
             state = c === COMMA ? 'element-start' : 'after';
             comma = c === COMMA ? { line: atLine, column: atColumn } : undefined;
@@ -129,7 +129,7 @@ export async function* jsonRecords(text: AsyncIterable<string>): AsyncGenerator<
       if (ended === 'element' && (inString || brackets.length)) {
         const record = element(parts.join(''));
         yield* problems.drain();
-                if (record) yield record;
+        if (record) yield record;
       }
       syntax({ line, column }, "the file ends before the array's closing ']' (is it cut short?)");
     }
