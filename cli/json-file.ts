@@ -1,17 +1,23 @@
-import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { InvalidInputError } from '../schemas/errors';
 import { zodProblems } from '../schemas/zod-problems';
+import { parseCheckedJson, positionIn } from './json-text';
+import { readTextFile } from './text-file';
 
-/** Reads a JSON file and validates it whole; any problem refuses it with field and fix. */
+/**
+ * Reads a JSON file (UTF-8 with or without BOM, or UTF-16 with one: see text-file.ts) and
+ * validates it whole; any problem refuses it with its position or field, and the fix.
+ * Nothing of the file's text is quoted: inquiry and subject files hold names and e-mail
+ * addresses.
+ */
 export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.output<S> {
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new InvalidInputError(file, [{ field: '(file)', message: `is not a readable JSON file: ${(err as Error).message}` }]);
+  const { text } = readTextFile(file);
+  if (text.trim() === '') throw new InvalidInputError(file, [{ line: 1, field: '(json)', message: 'the file is empty; it needs one JSON object, e.g. {"field": "value"}' }]);
+  const parsed = parseCheckedJson(text);
+  if (!('value' in parsed)) {
+    throw new InvalidInputError(file, [{ ...positionIn(text, parsed.offset), field: '(json)', message: `not valid JSON: ${parsed.message}` }]);
   }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) throw new InvalidInputError(file, zodProblems(parsed.error));
-  return parsed.data;
+  const checked = schema.safeParse(parsed.value);
+  if (!checked.success) throw new InvalidInputError(file, zodProblems(checked.error));
+  return checked.data;
 }

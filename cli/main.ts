@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ErasureError } from '../schemas/errors';
+import { basename } from 'node:path';
+import { ErasureError, InvalidInputError, SHOWN_PROBLEMS, formatProblems } from '../schemas/errors';
+import { reportsDir } from '../infra/paths';
+import { ProblemFile } from './problem-file';
 import { CliContext } from './context';
 import { reportAction, sendAction } from './commands/actions';
 import { accessLogCommand, consultCommand } from './commands/consult';
@@ -20,8 +23,9 @@ const USAGE = `erasure — the deletion coordinators' command line
 
 Registry and lifecycles
   erasure policy add <policy.json>                   store a (versioned, immutable) destruction policy
-  erasure import <inventory.csv|.json> --policy <version> [--format csv|json]
-                                                     import an inventory, all or nothing
+  erasure import <inventory.csv|.json> --policy <version> [--format csv|json] [--delimiter ";"|","|tab]
+                                                     import an inventory, all or nothing (UTF-8 or UTF-16; CSV
+                                                     separator detected from the header line unless given)
   erasure start [--dossier <id>]                     start one lifecycle per imported record (idempotent)
   erasure status <recordId> [--json]                 phase, deadlines, history and possible actions
   erasure list [--phase <phase>] [--dossier <id>] [--json]
@@ -101,6 +105,7 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
     options: {
       policy: { type: 'string' },
       format: { type: 'string' },
+      delimiter: { type: 'string' },
       dossier: { type: 'string' },
       phase: { type: 'string' },
       reason: { type: 'string' },
@@ -157,7 +162,7 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
       return policyAddCommand(ctx(), rest[1]);
     case 'import':
       if (!v.policy) throw new UsageError('`erasure import` needs --policy <version> (add one with `erasure policy add`)');
-      return importCommand(ctx(), { file: arg('an inventory file'), policy: v.policy, format: v.format });
+      return importCommand(ctx(), { file: arg('an inventory file'), policy: v.policy, format: v.format, delimiter: v.delimiter });
     case 'start':
       return startCommand(ctx(), v.dossier);
     case 'status':
@@ -268,6 +273,19 @@ async function run(argv: string[], ctx: () => CliContext): Promise<void> {
   }
 }
 
+/**
+ * A refusal as printed: a long list of problems that was not written to a file yet (any
+ * refusal but an import's, which writes its own) is written to the reports folder, and
+ * the terminal shows the first ones and where the rest are.
+ */
+async function refusalText(error: ErasureError, env: { ERASURE_REPORTS_DIR?: string | undefined; ERASURE_DATA_DIR?: string | undefined }): Promise<string> {
+  if (!(error instanceof InvalidInputError) || error.problemFile || error.problems.length <= SHOWN_PROBLEMS) return error.message;
+  const file = new ProblemFile(reportsDir(env), basename(error.source), `${error.source} refused`);
+  for (const p of error.problems) file.add(p);
+  const path = await file.close();
+  return formatProblems(error.source, error.problems, { total: error.total, ...(path ? { file: path } : {}) });
+}
+
 async function main(): Promise<number> {
   let context: CliContext | undefined;
   try {
@@ -280,7 +298,7 @@ async function main(): Promise<number> {
       console.error(USAGE);
       return 2;
     }
-    console.error(error instanceof ErasureError ? error.message : `erasure: ${error.message}${hint(error)}`);
+    console.error(error instanceof ErasureError ? await refusalText(error, context?.config ?? { ERASURE_REPORTS_DIR: process.env.ERASURE_REPORTS_DIR, ERASURE_DATA_DIR: process.env.ERASURE_DATA_DIR }) : `erasure: ${error.message}${hint(error)}`);
     return 1;
   } finally {
     await context?.close().catch(() => undefined);

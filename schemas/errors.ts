@@ -31,19 +31,84 @@ export class ErasureError extends Error {
 export interface InputProblem {
   /** 1-based line in the input file, when the input is a file. */
   readonly line?: number;
+  /** 1-based column (in characters), where the line alone does not say enough (a syntax or encoding error). */
+  readonly column?: number;
   /** Dotted path of the field, e.g. `locations[1].system`. */
   readonly field: string;
   readonly message: string;
 }
 
-/** Thrown when input (a file, a command's arguments) is refused as a whole. */
+/** How many problems a refusal shows; the rest are counted (and listed in a file by the command line). */
+export const SHOWN_PROBLEMS = 100;
+
+/** Where problems go while a large input is checked (see `ProblemCollector`). */
+export interface ProblemSink {
+  add(problem: InputProblem): void;
+  readonly total: number;
+}
+
+/**
+ * Thrown when input (a file, a command's arguments) is refused as a whole. `problems`
+ * holds the problems to show (the first by line when a long list was cut: `total` counts
+ * them all, and `problemFile` names the file that lists them all, when one was written).
+ */
 export class InvalidInputError extends ErasureError {
+  readonly total: number;
+  readonly problemFile?: string;
+
   constructor(
     readonly source: string,
     readonly problems: readonly InputProblem[],
+    more: { readonly total?: number; readonly file?: string } = {},
   ) {
-    super('INVALID_INPUT', formatProblems(source, problems));
+    const total = Math.max(more.total ?? 0, problems.length);
+    super('INVALID_INPUT', formatProblems(source, problems, { total, ...(more.file ? { file: more.file } : {}) }));
     this.name = 'InvalidInputError';
+    this.total = total;
+    if (more.file) this.problemFile = more.file;
+  }
+}
+
+const byLine = (a: { line?: number }, b: { line?: number }) => (a.line ?? 0) - (b.line ?? 0);
+
+/**
+ * Problems kept in bounded memory: the first `SHOWN_PROBLEMS` by line (problems without a
+ * line first, then in the order found), and the count of all. A file of a million wrong
+ * rows costs a counter, not a million messages.
+ */
+export class ProblemCollector implements ProblemSink {
+  private readonly kept: InputProblem[] = [];
+  private count = 0;
+
+  add(problem: InputProblem): void {
+    this.count += 1;
+    const last = this.kept.at(-1);
+    if (this.kept.length >= SHOWN_PROBLEMS && last && byLine(problem, last) >= 0) return;
+    // After every kept problem of the same line, so that a line's problems keep their order.
+    let at = this.kept.length;
+    while (at > 0 && byLine(problem, this.kept[at - 1] as InputProblem) < 0) at -= 1;
+    this.kept.splice(at, 0, problem);
+    if (this.kept.length > SHOWN_PROBLEMS) this.kept.pop();
+  }
+
+  get total(): number {
+    return this.count;
+  }
+
+  /** The first problems by line, at most `SHOWN_PROBLEMS`. */
+  first(): readonly InputProblem[] {
+    return this.kept;
+  }
+
+  /** Ends the list; returns the file that lists every problem, when this collector writes one. */
+  close(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  /** The refusal of `source` for the problems collected. */
+  async refusal(source: string): Promise<InvalidInputError> {
+    const file = await this.close();
+    return new InvalidInputError(source, this.first(), { total: this.total, ...(file ? { file } : {}) });
   }
 }
 
@@ -86,13 +151,29 @@ export class ToolMissingError extends ErasureError {
   }
 }
 
-export function formatProblems(source: string, problems: readonly InputProblem[]): string {
-  const lines = problems.map((p) => {
-    const where = p.line !== undefined ? `line ${p.line}, ` : '';
-    return `  - ${where}${p.field || '(whole entry)'}: ${p.message}`;
-  });
-  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  return `${source} refused (${count}); nothing was changed:\n${lines.join('\n')}`;
+/** 20 000 → "20 000": counts as the README writes them. */
+export const grouped = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+
+/** One problem as one line of a refusal (and of the problem file). */
+export function problemLine(p: InputProblem): string {
+  const where = `${p.line !== undefined ? `line ${p.line}, ` : ''}${p.column !== undefined ? `column ${p.column}, ` : ''}`;
+  return `  - ${where}${p.field || '(whole entry)'}: ${p.message}`;
+}
+
+export const problemCount = (n: number) => (n === 1 ? '1 problem' : `${grouped(n)} problems`);
+
+/**
+ * The refusal as printed: at most `SHOWN_PROBLEMS` problems, then how many more there
+ * are and, when it was written, the file that lists them all.
+ */
+export function formatProblems(source: string, problems: readonly InputProblem[], more: { readonly total?: number; readonly file?: string } = {}): string {
+  const total = Math.max(more.total ?? 0, problems.length);
+  const shown = problems.slice(0, SHOWN_PROBLEMS);
+  const lines = shown.map(problemLine);
+  if (total > shown.length) {
+    lines.push(`  … and ${problemCount(total - shown.length).replace('problem', 'more problem')}${more.file ? `; the full list is in ${more.file}` : ''}`);
+  }
+  return `${source} refused (${problemCount(total)}); nothing was changed:\n${lines.join('\n')}`;
 }
 
 /**

@@ -39,6 +39,12 @@ export interface StorageAdapter {
   locate(locators: readonly string[]): Promise<SystemLocation>;
   /** The locators under which the system holds nothing at all (an inventory pointing nowhere). */
   findMissing(locators: readonly string[]): Promise<string[]>;
+  /**
+   * Locators the system refuses for what only it can see (a documents path through a
+   * symbolic link), each with its reason: the import lists them with the file's other
+   * problems instead of failing on the first. They are not passed to `findMissing`.
+   */
+  refusedLocators?(locators: readonly string[]): Promise<ReadonlyMap<string, string>>;
   erase(locators: readonly string[]): Promise<SystemErasure>;
   verifyErased(locators: readonly string[]): Promise<SystemVerification>;
   /** Turns `locate` counts into data categories for the requester's explanation. */

@@ -42,20 +42,27 @@ const DOCUMENTS_REACH = {
 export function documentsAdapter(rootDir: string): StorageAdapter {
   const root = resolve(rootDir);
 
-  /** The absolute path of a locator, refused if it (or a symlink on the way) leads outside the root. */
-  const pathOf = async (locator: string): Promise<string> => {
+  /** Why a locator may not be acted on (it, or a symlink on the way, leads outside the root), or undefined. */
+  const pathProblem = async (locator: string): Promise<string | undefined> => {
     const problem = locatorProblem(locator);
-    if (problem) throw new ErasureError('INVALID_INPUT', problem);
+    if (problem) return problem;
     const path = join(root, ...locator.split('/'));
     const realRoot = await realpath(root);
     const parent = await realpath(dirname(path)).catch(() => undefined);
     if (parent !== undefined) {
       const inside = relative(realRoot, parent);
-      if (inside.startsWith('..') || isAbsolute(inside)) throw new ErasureError('INVALID_INPUT', `documents locator "${locator}" leads outside the store (through a symbolic link); refused`);
+      if (inside.startsWith('..') || isAbsolute(inside)) return `documents locator "${locator}" leads outside the store (through a symbolic link); refused`;
     }
     const stat = await lstat(path).catch(() => undefined);
-    if (stat?.isSymbolicLink()) throw new ErasureError('INVALID_INPUT', `documents locator "${locator}" is a symbolic link; only real files are erased`);
-    return path;
+    if (stat?.isSymbolicLink()) return `documents locator "${locator}" is a symbolic link; only real files are erased`;
+    return undefined;
+  };
+
+  /** The absolute path of a locator, refused if it (or a symlink on the way) leads outside the root. */
+  const pathOf = async (locator: string): Promise<string> => {
+    const problem = await pathProblem(locator);
+    if (problem) throw new ErasureError('INVALID_INPUT', problem);
+    return join(root, ...locator.split('/'));
   };
 
   /** The original (if present) and its derived copies, as absolute paths. */
@@ -91,6 +98,15 @@ export function documentsAdapter(rootDir: string): StorageAdapter {
 
     async locate(locators): Promise<SystemLocation> {
       return { system: 'documents', present: await count(locators) };
+    },
+
+    async refusedLocators(locators): Promise<ReadonlyMap<string, string>> {
+      const refused = new Map<string, string>();
+      for (const l of locators) {
+        const problem = await pathProblem(l);
+        if (problem) refused.set(l, problem);
+      }
+      return refused;
     },
 
     async findMissing(locators): Promise<string[]> {

@@ -80,15 +80,15 @@ describe('inventory file - hostile rows (property-based)', () => {
     );
   });
 
-  it('parseJsonInventory - refuses every hostile row with its line, field and a clear message, and parses the valid ones', () => {
-    fc.assert(
-      fc.property(entries(parseRowMutation), fc.boolean(), (rows, pretty) => {
+  it('parseJsonInventory - refuses every hostile row with its line, field and a clear message, and parses the valid ones', async () => {
+    await fc.assert(
+      fc.asyncProperty(entries(parseRowMutation), fc.boolean(), async (rows, pretty) => {
         tally.json += 1;
         const { text, lines } = jsonFile(
           rows.map((e) => (e.mutation ? e.mutation.apply(e.row) : e.row)),
           pretty,
         );
-        const parsed = parseJsonInventory(text);
+        const parsed = await parseJsonInventory(text);
         expectRefusedRowByRow(parsed, rows, lines);
         count(parsed);
       }),
@@ -100,14 +100,14 @@ describe('inventory file - hostile rows (property-based)', () => {
     (kind): RowMutation => ({ kind, field: '(csv)', csv: true, apply: (row) => row }),
   );
 
-  it('parseCsvInventory - refuses every hostile row with its line, field and a clear message, and parses the valid ones', () => {
-    fc.assert(
-      fc.property(
+  it('parseCsvInventory - refuses every hostile row with its line, field and a clear message, and parses the valid ones', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         entries(fc.oneof({ weight: 6, arbitrary: parseRowMutation.filter((m) => m.csv) }, { weight: 1, arbitrary: csvShape })),
         fc.shuffledSubarray([...csvColumns], { minLength: 4 }),
         fc.boolean(),
         fc.constantFrom('\n' as const, '\r\n' as const),
-        (rows, order, snakeCase, eol) => {
+        async (rows, order, snakeCase, eol) => {
           tally.csv += 1;
           const cells = rows.map((e) => {
             if (e.mutation?.kind === 'extra cell') return [...(csvCells(e.row, order) ?? []), 'Jan Jansen'];
@@ -117,7 +117,7 @@ describe('inventory file - hostile rows (property-based)', () => {
             return c;
           });
           const { text, lines } = csvFile(cells, order, snakeCase, eol);
-          const parsed = parseCsvInventory(text);
+          const parsed = await parseCsvInventory(text);
           expectRefusedRowByRow(parsed, rows, lines);
           count(parsed);
         },
@@ -126,16 +126,16 @@ describe('inventory file - hostile rows (property-based)', () => {
     );
   });
 
-  it('parseCsvInventory - refuses the whole file when the header names an unknown column', () => {
-    fc.assert(
-      fc.property(
+  it('parseCsvInventory - refuses the whole file when the header names an unknown column', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.constantFrom('name', 'full_name', 'note', "'; DROP TABLE records;--", '../x', '$1', 'locations ', 'RECORD-ID'),
         fc.array(ids, { minLength: 1, maxLength: 3 }),
-        (column, people) => {
+        async (column, people) => {
           tally.header += 1;
           const header = `record_id,dossier,subject_ref,locations,"${column.replace(/"/g, '""')}"`;
           const body = people.map((p, i) => `R-${i},${p.dossier},${p.person},case-admin:persons/${p.person},x`);
-          const parsed = parseCsvInventory([header, ...body].join('\n'));
+          const parsed = await parseCsvInventory([header, ...body].join('\n'));
           expect(parsed.records).toEqual([]);
           expect(parsed.problems.length).toBeGreaterThan(0);
           for (const p of parsed.problems) {
@@ -164,12 +164,12 @@ describe('inventory file - hostile rows (property-based)', () => {
     );
   });
 
-  it('parseJsonInventory and parseCsvInventory - files of valid rows parse whole', () => {
-    fc.assert(
-      fc.property(fc.array(ids, { minLength: 1, maxLength: 6 }), fc.boolean(), (people, pretty) => {
+  it('parseJsonInventory and parseCsvInventory - files of valid rows parse whole', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(ids, { minLength: 1, maxLength: 6 }), fc.boolean(), async (people, pretty) => {
         const rows = people.map((p, i) => validRow(`${p.recordId}-${i}`, p.dossier, p.person));
         const json = jsonFile(rows, pretty);
-        expect(parseJsonInventory(json.text)).toEqual({ records: rows.map((record, i) => ({ line: json.lines[i], record })), problems: [] });
+        expect(await parseJsonInventory(json.text)).toEqual({ records: rows.map((record, i) => ({ line: json.lines[i], record })), problems: [] });
         const order: CsvColumn[] = ['subjectRef', 'locations', 'recordId', 'dossier'];
         const csv = csvFile(
           rows.map((r) => csvCells(r, order) ?? []),
@@ -177,7 +177,7 @@ describe('inventory file - hostile rows (property-based)', () => {
           pretty,
           '\r\n',
         );
-        expect(parseCsvInventory(csv.text)).toEqual({ records: rows.map((record, i) => ({ line: csv.lines[i], record })), problems: [] });
+        expect(await parseCsvInventory(csv.text)).toEqual({ records: rows.map((record, i) => ({ line: csv.lines[i], record })), problems: [], dialect: { delimiter: ',', how: 'detected from the header line' } });
         tally.valid += 2;
       }),
       fuzzSettings(200),
@@ -189,10 +189,10 @@ describe('inventory file - hostile rows (property-based)', () => {
 describe('inventory file - defects found by fuzzing, fixed', () => {
   const row = validRow('R-1', 'D-1', 'P-1');
 
-  it('zodProblems - an unknown field name, huge or with control characters (JSON) - is shown quoted, escaped and cut short', () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: 2_000, max: 100_000 }).map((n) => 'k'.repeat(n)), fc.constantFrom('\u001b[2J\u001b[31mx', 'a\r\nline 1, recordId: ok', '\u202etxt.exe')), (key) => {
-        const parsed = parseJsonInventory(JSON.stringify([{ ...row, [key]: 1 }]));
+  it('zodProblems - an unknown field name, huge or with control characters (JSON) - is shown quoted, escaped and cut short', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.integer({ min: 2_000, max: 100_000 }).map((n) => 'k'.repeat(n)), fc.constantFrom('\u001b[2J\u001b[31mx', 'a\r\nline 1, recordId: ok', '\u202etxt.exe')), async (key) => {
+        const parsed = await parseJsonInventory(JSON.stringify([{ ...row, [key]: 1 }]));
         expect(parsed.problems).toHaveLength(1);
         expect(unclearProblem(parsed.problems[0]!, [key])).toBeUndefined();
       }),
@@ -200,22 +200,22 @@ describe('inventory file - defects found by fuzzing, fixed', () => {
     );
   });
 
-  it('parseCsvInventory - an unknown column name, huge or with control characters - is shown quoted, escaped and cut short', () => {
+  it('parseCsvInventory - an unknown column name, huge or with control characters - is shown quoted, escaped and cut short', async () => {
     for (const column of ['c'.repeat(100_000), '\u001b[2J\u001b[31mx']) {
-      const parsed = parseCsvInventory(`record_id,dossier,subject_ref,locations,"${column}"\nR-1,D-1,P-1,case-admin:persons/P-1,x\n`);
+      const parsed = await parseCsvInventory(`record_id,dossier,subject_ref,locations,"${column}"\nR-1,D-1,P-1,case-admin:persons/P-1,x\n`);
       expect(parsed.problems).toHaveLength(1);
       expect(unclearProblem(parsed.problems[0]!, [column])).toBeUndefined();
     }
   });
 
-  it('zodProblems - a value of the wrong type - says what was expected and what came, never "is missing"', () => {
-    fc.assert(
-      fc.property(
+  it('zodProblems - a value of the wrong type - says what was expected and what came, never "is missing"', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.constantFrom('recordId', 'dossier', 'subjectRef', 'locations'),
         wrongType.filter((h) => h.value !== null),
-        (field, h) => {
+        async (field, h) => {
           if (field === 'locations' && Array.isArray(h.value)) return;
-          const parsed = parseJsonInventory(JSON.stringify([{ ...row, [field]: h.value }]));
+          const parsed = await parseJsonInventory(JSON.stringify([{ ...row, [field]: h.value }]));
           expect(parsed.problems).toEqual([{ line: 1, field, message: expect.not.stringContaining('is missing') }]);
         },
       ),
