@@ -8,8 +8,11 @@ export interface Run {
   stderr: string;
 }
 
-/** The environment a coordinator's CLI has against the test services: their databases, server, roles and keys. */
-export function cliEnv(dir: string, taskQueue: string): Record<string, string> {
+/**
+ * The environment a coordinator's CLI has against the test services: their databases,
+ * server, roles and keys, the task queue of the suite's worker, and `extra` (folders).
+ */
+export function cliEnv(taskQueue: string, extra: Record<string, string> = {}): Record<string, string> {
   const services = testServices();
   return {
     PATH: process.env.PATH ?? '',
@@ -19,16 +22,18 @@ export function cliEnv(dir: string, taskQueue: string): Record<string, string> {
     CASE_DATABASE_URL: services.databases.caseAdmin,
     TEMPORAL_TASK_QUEUE: taskQueue,
     ERASURE_ROLES: 'coordinator=cora;screened-reviewer=rev;privacy-officer=otto',
-    ERASURE_MAILDIR: join(dir, 'maildir'),
-    ERASURE_BACKUP_DIR: join(dir, 'backups'),
     ...testKeyEnv,
+    ...extra,
   };
 }
+
+/** The Maildir and backup folders of a suite's CLI, under `dir`. */
+export const storageFolders = (dir: string) => ({ ERASURE_MAILDIR: join(dir, 'maildir'), ERASURE_BACKUP_DIR: join(dir, 'backups') });
 
 /** Runs the built CLI (`dist/cli/main.js`) as a user would, and what it printed. */
 export function runCli(args: readonly string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'main.js'), ...args], { env }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'main.js'), ...args], { env, maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });

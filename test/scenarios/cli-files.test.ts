@@ -1,49 +1,29 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { seedPerson } from '../helpers/fixtures';
-import { connectClient, openDatabases, policyIn, testKeyEnv, testServices, uniqueId, type Databases } from '../helpers/services';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { cliEnv, runCli, type Run } from '../helpers/cli';
+import { connectClient, openDatabases, policyIn, uniqueId, type Databases } from '../helpers/services';
+import { bundleWorkflows, realPurgeRunActivities, withWorker } from '../helpers/worker';
 
 /** The files coordinators bring, as Excel and editors save them, through the command line (README "Inventory files"). */
 describe('erasure CLI - files as coordinators bring them, against the test services', () => {
   let dir: string;
   let dbs: Databases;
-  beforeAll(() => {
+  let bundle: WorkflowBundleWithSourceMap;
+  const taskQueue = uniqueId('tq-cli-files');
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'erasure-cli-files-'));
     dbs = openDatabases();
+    bundle = await bundleWorkflows();
   });
   afterAll(async () => {
     await dbs.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cliWith = (extra: Record<string, string>, ...args: string[]): Promise<Run> => {
-    const services = testServices();
-    const env = {
-      ...extra,
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      TEMPORAL_ADDRESS: services.temporalAddress,
-      DATABASE_URL: services.databases.registry,
-      CASE_DATABASE_URL: services.databases.caseAdmin,
-      TEMPORAL_TASK_QUEUE: uniqueId('tq-cli-files'),
-      ERASURE_ROLES: 'coordinator=cora;screened-reviewer=rev;privacy-officer=otto',
-      ERASURE_REPORTS_DIR: extra.ERASURE_REPORTS_DIR ?? join(dir, 'reports'),
-      ...testKeyEnv,
-    };
-    return new Promise((resolve) => {
-      execFile(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'main.js'), ...args], { env, maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      });
-    });
-  };
+  const cliWith = (extra: Record<string, string>, ...args: string[]): Promise<Run> => runCli(args, cliEnv(taskQueue, { ERASURE_REPORTS_DIR: join(dir, 'reports'), ...extra }));
   const cli = (...args: string[]) => cliWith({}, ...args);
   const write = (name: string, text: string) => {
     const file = join(dir, name);
@@ -115,8 +95,15 @@ describe('erasure CLI - files as coordinators bring them, against the test servi
     expect(added).toMatchObject({ code: 0, stdout: expect.stringContaining(`Stored policy ${policy.version}`) });
     const name = `Ömer Yılmaz ${uniqueId('n')}`;
     const inquiry = { name, residence: 'Utrecht', email: `${uniqueId('omer')}@test.invalid`, receivedAt: new Date().toISOString() };
-    const registered = await cli('inquiry', 'register', write('inquiry-bom.json', `\uFEFF${JSON.stringify(inquiry, null, 2)}\r\n`), '--policy', policy.version, '--as', 'cora');
-    expect(registered).toMatchObject({ code: 0, stdout: expect.stringMatching(/Inquiry \S+ registered: no records found/) });
+    // The inquiry's review answers the command: a worker runs it.
+    const registered = await withWorker(
+      bundle,
+      realPurgeRunActivities(dbs, dir),
+      () => cli('inquiry', 'register', write('inquiry-bom.json', `\uFEFF${JSON.stringify(inquiry, null, 2)}\r\n`), '--policy', policy.version, '--as', 'cora'),
+      undefined,
+      taskQueue,
+    );
+    expect(registered).toMatchObject({ code: 0, stdout: expect.stringMatching(/Inquiry \S+ registered \(policy \S+, cutoff [^)]+\): 0 linked record\(s\), 0 candidate\(s\)/) });
     const lookup = await cli('certificates', 'lookup', write('subject-bom.json', `\uFEFF${JSON.stringify({ name, residence: 'Utrecht' })}`), '--purpose', 'question from the requester', '--as', 'cora');
     expect(lookup).toMatchObject({ code: 0, stdout: expect.stringContaining('No record matches this name') });
     const inquiryId = /Inquiry (\S+) registered/.exec(registered.stdout)?.[1] ?? '';

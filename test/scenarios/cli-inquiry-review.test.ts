@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { cliEnv, runCli, type Run } from '../helpers/cli';
+import { cliEnv, runCli, storageFolders, type Run } from '../helpers/cli';
 import { seedPerson } from '../helpers/fixtures';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
 import { openDatabases, policyIn, uniqueId, type Databases } from '../helpers/services';
@@ -27,7 +27,7 @@ describe('erasure inquiry review - candidates and "no match" as a coordinator an
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cli = (...args: string[]): Promise<Run> => runCli(args, { ...cliEnv(dir, taskQueue), SMTP_URL: mail.url });
+  const cli = (...args: string[]): Promise<Run> => runCli(args, cliEnv(taskQueue, { ...storageFolders(dir), SMTP_URL: mail.url }));
   const write = (name: string, text: string) => {
     const file = join(dir, name);
     writeFileSync(file, text);

@@ -1,18 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { seedPerson } from '../helpers/fixtures';
-import { connectClient, openDatabases, testKeyEnv, testServices, uniqueId, type Databases } from '../helpers/services';
+import { cliEnv, runCli, type Run } from '../helpers/cli';
+import { connectClient, openDatabases, testServices, uniqueId, type Databases } from '../helpers/services';
 import { bundleWorkflows, realActivities, withWorker } from '../helpers/worker';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** Words of a refusal that a command which changes nothing must not use. */
 const REFUSAL = /refused|nothing was changed/;
@@ -32,24 +26,7 @@ describe('erasure CLI - policies in a time zone, and what read-only commands say
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cli = (...args: string[]): Promise<Run> => {
-    const services = testServices();
-    const env = {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      TEMPORAL_ADDRESS: services.temporalAddress,
-      DATABASE_URL: services.databases.registry,
-      CASE_DATABASE_URL: services.databases.caseAdmin,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      ERASURE_ROLES: 'coordinator=cora;screened-reviewer=rev;privacy-officer=otto',
-      ...testKeyEnv,
-    };
-    return new Promise((resolve) => {
-      execFile(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'main.js'), ...args], { env }, (error, stdout, stderr) => {
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      });
-    });
-  };
+  const cli = (...args: string[]): Promise<Run> => runCli(args, cliEnv(taskQueue));
   const write = (name: string, content: unknown) => {
     const file = join(dir, name);
     writeFileSync(file, JSON.stringify(content));

@@ -6,7 +6,7 @@ import { subjectHmac } from '../../activities/crypto';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { seedPerson } from '../helpers/fixtures';
 import { startTestMailServer } from '../helpers/mail';
-import { cliEnv, runCli, type Run } from '../helpers/cli';
+import { cliEnv, runCli, storageFolders, type Run } from '../helpers/cli';
 import { connectClient, eventually, openDatabases, policyIn, testKeyEnv, testServices, uniqueId, type Databases } from '../helpers/services';
 import { bundleWorkflows, realActivities, realPurgeRunActivities, withWorker } from '../helpers/worker';
 
@@ -26,7 +26,7 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cli = (...args: string[]): Promise<Run> => runCli(args, cliEnv(dir, taskQueue));
+  const cli = (...args: string[]): Promise<Run> => runCli(args, cliEnv(taskQueue, storageFolders(dir)));
   const write = (name: string, text: string) => {
     const file = join(dir, name);
     writeFileSync(file, text);

@@ -33,8 +33,8 @@ describe('erasure scenario - real activities, real PostgreSQL, real dev server',
   it('startLifecycles - run twice - starts each record once', async () => {
     const records = await seedRecords(dbs, policyIn(3_600_000, 7_200_000), 3);
     await withWorker(bundle, realActivities(dbs), async (tq) => {
-      await expect(start(tq, records[0]!.dossier)).resolves.toEqual({ started: 3, alreadyPresent: 0 });
-      await expect(start(tq, records[0]!.dossier)).resolves.toEqual({ started: 0, alreadyPresent: 3 });
+      await expect(start(tq, records[0]!.dossier)).resolves.toEqual({ started: 3, alreadyPresent: 0, inquiriesNotified: 0 });
+      await expect(start(tq, records[0]!.dossier)).resolves.toEqual({ started: 0, alreadyPresent: 3, inquiriesNotified: 0 });
       for (const r of records) await temporal.client.workflow.getHandle(recordWorkflowId(r.recordId)).terminate('test done');
     });
   });

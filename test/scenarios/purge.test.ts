@@ -47,7 +47,7 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
   it('purgeRun - 1000 due records in waves of 100, continuing as new - erases all 1000 with exactly one certificate each', async () => {
     const { dossier, recordIds, personIds } = await seedBulk(dbs, policyIn(-2_000, -1_000), 1000);
     await withWorker(bundle, activities(), async (tq) => {
-      await expect(start(tq, dossier)).resolves.toEqual({ started: 1000, alreadyPresent: 0 });
+      await expect(start(tq, dossier)).resolves.toEqual({ started: 1000, alreadyPresent: 0, inquiriesNotified: 0 });
       const handle = await startPurge(temporal.client, tq, { dossier, settings: { waveSize: 100 }, continueAsNewAfterEvents: 50 });
       const began = Date.now();
       const report = await handle.result();
