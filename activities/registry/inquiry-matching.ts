@@ -113,8 +113,8 @@ export async function inquirySnapshot(db: Db, inquiryId: string): Promise<Inquir
  * review`, logged) after the newest candidate was found, before deciding anything.
  */
 async function assertReviewed(db: PoolClient, inquiryId: string, actor: Actor): Promise<void> {
-  const { rows } = await db.query<{ reviewed: boolean }>(
-    `SELECT EXISTS (
+  const { rows } = await db.query<{ reviewed: boolean; candidates: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM inquiry_candidates WHERE inquiry_id = $1) AS candidates, EXISTS (
        SELECT 1 FROM access_log a
         WHERE a.inquiry_id = $1 AND a.action = 'inquiry-review' AND a.actor = $2
           AND a.at >= coalesce((SELECT max(found_at) FROM inquiry_candidates WHERE inquiry_id = $1), (SELECT registered_at FROM inquiries WHERE inquiry_id = $1))
@@ -124,7 +124,8 @@ async function assertReviewed(db: PoolClient, inquiryId: string, actor: Actor): 
   if (!rows[0]?.reviewed) {
     throw new ErasureError(
       'INVALID_INPUT',
-      `${actor.user} has not reviewed inquiry ${inquiryId} since its newest candidate was found: run \`erasure inquiry review ${inquiryId} --purpose <why> --as ${actor.user}\` first, and decide on what it shows`,
+      `${actor.user} has not reviewed inquiry ${inquiryId} since ${rows[0]?.candidates ? 'its newest candidate was found' : 'it was registered'}: ` +
+        `run \`erasure inquiry review ${inquiryId} --purpose <why> --as ${actor.user}\` first, and decide on what it shows`,
     );
   }
 }

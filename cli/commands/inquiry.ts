@@ -3,7 +3,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { MESSAGE_ID_LOCATOR } from '../../activities/storage/message-id';
 import { identifierProblem } from '../../activities/matching/fold';
-import { storeInquiry } from '../../activities/registry/inquiries';
+import { inquiryPolicy, storeInquiry } from '../../activities/registry/inquiries';
+import { deadlineIn, instantIn } from '../../schemas/zoned-time';
 import { getPolicy } from '../../activities/registry/policies';
 import { canonicalJson } from '../../activities/registry/canonical-json';
 import { languageSchema } from '../../schemas/actions';
@@ -113,8 +114,8 @@ export async function registerInquiryCommand(ctx: CliContext, file: string, poli
   const client = await ctx.client();
   await notifyInquiryReview(client, ctx.registry(), ctx.config.TEMPORAL_TASK_QUEUE, inquiryId);
   const { status, settled } = await reviewStatus(client, inquiryId, (s) => !registering(s));
-  const registered = status.links.filter((l) => l.state === 'registered' || l.state === 'waiting-for-lifecycle').length;
-  ctx.out(`Inquiry ${inquiryId} registered (policy ${policy.version}, cutoff ${policy.inquiryCutoff}): ${registered} linked record(s), ${stored.candidates.length} candidate(s).`);
+  const registered = status.links.filter((l) => l.state !== 'being-destroyed').length;
+  ctx.out(`Inquiry ${inquiryId} registered (policy ${policy.version}, cutoff ${deadlineIn(policy.inquiryCutoff, policy.timeZone)}): ${registered} linked record(s), ${stored.candidates.length} candidate(s).`);
   for (const line of formatInquiryReview(status)) ctx.out(line);
   if (!settled) ctx.out('  (the worker has not finished registering yet: see `erasure inquiry status` in a moment)');
   if (status.candidates.some((c) => !c.decision) || status.stage === 'awaiting-review') {
@@ -154,9 +155,10 @@ export async function inquiryStatusCommand(ctx: CliContext, inquiryId: string, j
     ctx.out(JSON.stringify(status, null, 2));
     return;
   }
-  ctx.out(`inquiry ${status.inquiryId}: ${status.stage} (cutoff ${status.inquiryCutoff})`);
+  const zone = (await inquiryPolicy(ctx.registry(), status.inquiryId))?.timeZone;
+  ctx.out(`inquiry ${status.inquiryId}: ${status.stage} (cutoff ${deadlineIn(status.inquiryCutoff, zone)}, answer due ${deadlineIn(status.responseDue, zone)})`);
   for (const line of formatInquiryReview(status)) ctx.out(line);
   ctx.out(`possible actions: ${status.allowedActions.length ? status.allowedActions.join(', ') : 'none'}`);
   ctx.out('history:');
-  for (const e of status.history) ctx.out(`  ${e.at}  ${e.by.padEnd(30)} ${e.note}`);
+  for (const e of status.history) ctx.out(`  ${instantIn(e.at, zone)}  ${e.by.padEnd(30)} ${e.note}`);
 }
