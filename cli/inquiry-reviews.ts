@@ -25,10 +25,10 @@ export async function notifyInquiryReview(client: Client, registry: Pool, taskQu
   return true;
 }
 
-/** Every open inquiry with links not yet on a lifecycle or undecided candidates: their reviews are told. */
-export async function notifyAwaitingReviews(client: Client, registry: Pool, taskQueue: string): Promise<number> {
+/** Every open inquiry with links not yet on a lifecycle or undecided candidates (in the dossier, or anywhere): their reviews are told. */
+export async function notifyAwaitingReviews(client: Client, registry: Pool, taskQueue: string, dossier?: string): Promise<number> {
   let told = 0;
-  for (const inquiryId of await inquiriesAwaitingReview(registry)) {
+  for (const inquiryId of await inquiriesAwaitingReview(registry, dossier)) {
     if (await notifyInquiryReview(client, registry, taskQueue, inquiryId)) told += 1;
   }
   return told;

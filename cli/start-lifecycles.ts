@@ -65,6 +65,6 @@ export async function startLifecycles(options: {
     afterId = page[page.length - 1]?.recordId;
   }
   // Records imported after an inquiry may be linked to it: their lifecycles exist now.
-  const inquiriesNotified = await notifyAwaitingReviews(options.client, options.registry, options.taskQueue);
+  const inquiriesNotified = await notifyAwaitingReviews(options.client, options.registry, options.taskQueue, options.dossier);
   return { started, alreadyPresent, inquiriesNotified };
 }

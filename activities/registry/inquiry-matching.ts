@@ -201,12 +201,16 @@ export async function markLinkRegistered(db: Db, inquiryId: string, recordId: st
   await db.query('UPDATE inquiry_records SET registered_at = now() WHERE inquiry_id = $1 AND record_id = $2 AND registered_at IS NULL', [inquiryId, recordId]);
 }
 
-/** Open inquiries whose matching has something for their review to do: links not yet on a lifecycle, undecided candidates. */
-export async function inquiriesAwaitingReview(db: Db): Promise<string[]> {
+/**
+ * Open inquiries whose matching has something for their review to do — links not yet on
+ * a lifecycle, undecided candidates — among the records of one dossier, or all.
+ */
+export async function inquiriesAwaitingReview(db: Db, dossier?: string): Promise<string[]> {
   const { rows } = await db.query<{ inquiry_id: string }>(
-    `SELECT inquiry_id FROM inquiry_records WHERE registered_at IS NULL
-     UNION SELECT inquiry_id FROM inquiry_candidates WHERE decision IS NULL
+    `SELECT l.inquiry_id FROM inquiry_records l JOIN records r USING (record_id) WHERE l.registered_at IS NULL AND ($1::text IS NULL OR r.dossier = $1)
+     UNION SELECT c.inquiry_id FROM inquiry_candidates c JOIN records r USING (record_id) WHERE c.decision IS NULL AND ($1::text IS NULL OR r.dossier = $1)
      ORDER BY 1`,
+    [dossier ?? null],
   );
   return rows.map((r) => r.inquiry_id);
 }
