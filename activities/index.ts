@@ -82,7 +82,7 @@ export interface ExplanationReceipt extends MailReceipt {
 
 /**
  * Every side effect of the lifecycle. Activities take and return ids, counts, dates and
- * message ids, never personal data (invariant 1), and are idempotent, so Temporal may
+ * message ids, never personal data (docs/ARCHITECTURE.md, invariant 1), and are idempotent, so Temporal may
  * retry any of them.
  */
 export function createActivities(deps: ActivityDeps) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { policySchema } from './policy';
 import { storageSystemSchema } from './inventory';
 
-/** Every phase of DESIGN.md's record lifecycle. */
+/** Every phase of the record lifecycle (docs/ARCHITECTURE.md, "The record lifecycle"). */
 export const lifecyclePhases = [
   'registered',
   'awaiting-cutoff',
@@ -23,7 +23,7 @@ export const lifecyclePhaseSchema = z.enum(lifecyclePhases);
 export type LifecyclePhase = z.infer<typeof lifecyclePhaseSchema>;
 
 /**
- * Input of `recordLifecycle`: ids and the policy, never personal data (invariant 1).
+ * Input of `recordLifecycle`: ids and the policy, never personal data (docs/ARCHITECTURE.md, invariant 1).
  * The systems are names only; the locations themselves stay in the registry.
  */
 export const recordLifecycleInputSchema = z.strictObject({

@@ -2,7 +2,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 
 /**
  * Custom search attributes, registered by infra when it starts a dev server. Values are
- * ids, phases, flags and times only (invariant 1).
+ * ids, phases, flags and times only (docs/ARCHITECTURE.md, invariant 1).
  */
 export const searchAttributes = {
   Dossier: defineSearchAttributeKey('Dossier', 'KEYWORD'),

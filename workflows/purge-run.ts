@@ -44,7 +44,7 @@ export const approveWaveUpdate = defineUpdate<{ wave: number; approvedBy: string
 const RECONCILE_PAGE = 500;
 
 /**
- * The global purge run (DESIGN.md, "The global purge run"): releases due records to
+ * The global purge run (docs/ARCHITECTURE.md, "The global purge run"): releases due records to
  * their lifecycles in waves (a privacy officer may have to approve each), re-checks
  * earlier erasures, waits for the released records to settle and stores a report. Its
  * state is a cursor and counts; it continues as new when its history grows.
