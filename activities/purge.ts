@@ -5,7 +5,6 @@ import {
   ScheduleNotFoundError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
 import type { Pool } from 'pg';
@@ -13,11 +12,8 @@ import type { StorageSystem } from '../schemas/inventory';
 import { recordWorkflowId } from '../schemas/lifecycle';
 import { recordStartOptions } from '../schemas/lifecycle-start';
 import type { Policy } from '../schemas/policy';
+import { releasableQuery, releaseRefusalOf, releaseSignal, releaseUpdate, workflowTypes } from '../workflows/definitions';
 import {
-  RELEASABLE_QUERY,
-  RELEASE_SIGNAL,
-  RELEASE_UPDATE,
-  skipReasonOf,
   type PurgeReport,
   type PurgeRunSettings,
   type PurgeTotals,
@@ -113,9 +109,9 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
   /** A lifecycle that is missing, or closed without erasing, is started again with the release as its first signal. */
   const restart = async (record: DueCandidate, runRef: string): Promise<Outcome> => {
     try {
-      await deps.client.workflow.signalWithStart('recordLifecycle', {
+      await deps.client.workflow.signalWithStart(workflowTypes.recordLifecycle, {
         ...recordStartOptions(record, await policyOf(record.policyVersion), deps.taskQueue),
-        signal: RELEASE_SIGNAL,
+        signal: releaseSignal,
         signalArgs: [{ runRef }],
       });
       return { kind: 'restarted' };
@@ -131,17 +127,13 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     const handle = deps.client.workflow.getHandle(recordWorkflowId(record.recordId));
     try {
       // The update id makes a retried activity's second release of a record a no-op.
-      await handle.executeUpdate(RELEASE_UPDATE, { args: [{ runRef }], updateId: `release-${runRef}` });
+      await handle.executeUpdate(releaseUpdate, { args: [{ runRef }], updateId: `release-${runRef}` });
       return { kind: 'released' };
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) {
-        const reason = skipReasonOf(err.cause?.message ?? err.message);
-        if (reason) return { kind: 'skipped', reason };
-        throw err;
-      }
-      if (err instanceof WorkflowNotFoundError || /already completed|workflow execution already/i.test((err as Error).message)) {
-        return restart(record, runRef);
-      }
+      const refused = releaseRefusalOf(err);
+      if (refused) return { kind: 'skipped', reason: refused.reason };
+      // Closed (the server answers an update to a closed workflow with NOT_FOUND): start it again.
+      if (err instanceof WorkflowNotFoundError) return restart(record, runRef);
       throw err;
     }
   };
@@ -149,7 +141,7 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
   const judgeOne = async (record: DueCandidate): Promise<Releasability | 'missing'> => {
     if (!record.started) return 'missing';
     try {
-      return await deps.client.workflow.getHandle(recordWorkflowId(record.recordId)).query<Releasability>(RELEASABLE_QUERY);
+      return await deps.client.workflow.getHandle(recordWorkflowId(record.recordId)).query(releasableQuery);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return 'missing';
       throw err;

@@ -14,7 +14,6 @@ async function main(): Promise<void> {
     dossier: 'D-DEMO',
     systems: ['backups', 'case-admin', 'documents', 'mailbox'],
     policy: { version: 'demo-20261129074351', inquiryCutoff: '2026-11-29T07:44:36.791Z', purgeStart: '2026-11-29T07:45:21.791Z', objectionPeriod: '2m', responseDeadline: '5m', retentionReview: '10m' },
-    awaitsRelease: true,
   };
   const codec = new EncryptionCodec({ current: randomBytes(32), previous: [] });
   const time = async (work: () => Promise<void>) => {

@@ -9,7 +9,7 @@ import { searchAttributes } from './search-attributes';
  * missing (signal-with-start): the same id, input, search attributes and reuse policy.
  */
 export function recordStartOptions(record: { recordId: string; dossier: string; systems: StorageSystem[] }, policy: Policy, taskQueue: string) {
-  const args: [RecordLifecycleInput] = [{ recordId: record.recordId, dossier: record.dossier, systems: record.systems, policy, awaitsRelease: true }];
+  const args: [RecordLifecycleInput] = [{ recordId: record.recordId, dossier: record.dossier, systems: record.systems, policy }];
   // The phase the lifecycle enters in its first task, so that it has nothing to publish then.
   const phase = Date.now() >= Date.parse(policy.inquiryCutoff) ? 'due' : 'awaiting-cutoff';
   return {

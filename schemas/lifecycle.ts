@@ -22,6 +22,9 @@ export const lifecyclePhases = [
 export const lifecyclePhaseSchema = z.enum(lifecyclePhases);
 export type LifecyclePhase = z.infer<typeof lifecyclePhaseSchema>;
 
+/** Phases in which erasure has begun: a hold or an inquiry can no longer stop it. */
+export const ERASURE_PHASES: readonly LifecyclePhase[] = ['erasing', 'verifying', 'certifying', 'erased', 'erasure-failed'];
+
 /**
  * Input of `recordLifecycle`: ids and the policy, never personal data (docs/ARCHITECTURE.md, invariant 1).
  * The systems are names only; the locations themselves stay in the registry.
@@ -31,13 +34,6 @@ export const recordLifecycleInputSchema = z.strictObject({
   dossier: z.string().min(1),
   systems: z.array(storageSystemSchema).min(1),
   policy: policySchema,
-  /**
-   * Set for lifecycles started since the purge run exists: a due record waits for a run
-   * to release it. Absent in lifecycles started before, which erase themselves at the
-   * purge start. (A version in the input instead of \`patched()\`, which would cost every
-   * record a marker and a TemporalChangeVersion upsert: 2 of its ~20 history events.)
-   */
-  awaitsRelease: z.literal(true).optional(),
 });
 export type RecordLifecycleInput = z.input<typeof recordLifecycleInputSchema>;
 

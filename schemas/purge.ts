@@ -33,12 +33,6 @@ export interface Releasability {
   readonly detail?: string;
 }
 
-/** Refusals of the release update start with this, so the releasing activity can count the reason. */
-export const skipMessage = (reason: SkipReason, detail: string): string => `[skip:${reason}] ${detail}`;
-export function skipReasonOf(message: string): SkipReason | undefined {
-  const match = /\[skip:([a-z-]+)\]/.exec(message);
-  return match && (skipReasons as readonly string[]).includes(match[1] as string) ? (match[1] as SkipReason) : undefined;
-}
 
 /** How a purge run behaves: from the policy's `purgeRun` settings, overridable per run. */
 export const purgeRunSettingsSchema = z.strictObject({
@@ -144,7 +138,3 @@ export interface PurgeProgress {
 export const PURGE_SCHEDULE_ID = 'erasure-purge-schedule';
 export const purgeRunWorkflowId = (stamp: string): string => `purge-run-${stamp}`;
 
-/** Names of the record lifecycle's release handlers (used by activities without importing workflow code). */
-export const RELEASE_UPDATE = 'releaseForErasure';
-export const RELEASE_SIGNAL = 'releaseForErasure';
-export const RELEASABLE_QUERY = 'releasable';

@@ -1,7 +1,8 @@
 // The workflow bundle's entry point: deterministic code only (see eslint.config.mjs).
-export { recordLifecycle, statusQuery, actionUpdates } from './record-lifecycle';
+// Clients import the definitions (names of updates, queries, signals, queues) from here too.
+export { recordLifecycle } from './record-lifecycle';
 export type { RecordLifecycleResult } from './record-lifecycle';
-export { inquiryReview, inquiryStatusQuery, decideCandidateUpdate, confirmNoMatchUpdate, registryChangedSignal } from './inquiry-review';
+export { inquiryReview } from './inquiry-review';
 export type { InquiryReviewResult } from './inquiry-review';
-export { purgeRun, purgeProgressQuery, approveWaveUpdate } from './purge-run';
-export { releaseUpdate, releaseSignal, releasableQuery } from './release';
+export { purgeRun } from './purge-run';
+export * from './definitions';

@@ -3,61 +3,31 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   proxyActivities,
+  rootCause,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type * as inquiryActivities from '../activities/inquiry';
-import {
-  candidateDecisionSchema,
-  noMatchSchema,
-  type CandidateDecisionInput,
-  type InquiryReviewInput,
-  type InquiryReviewStatus,
-  type NoMatchInput,
-} from '../schemas/inquiry-review';
+import { candidateDecisionSchema, noMatchSchema, type InquiryReviewInput } from '../schemas/inquiry-review';
 import { refusalText } from '../schemas/zod-problems';
+import { activityOptions } from './activity-options';
+import { confirmNoMatchUpdate, decideCandidateUpdate, inquiryStatusQuery, refusal, registryChangedSignal, type RefusalKind } from './definitions';
 import { InquiryReview } from './inquiry-review-state';
-
-/** The registry changed for this inquiry (records imported, lifecycles started): read it again. */
-export const registryChangedSignal = defineSignal('registryChanged');
-/** A screened reviewer confirms or rejects one candidate. */
-export const decideCandidateUpdate = defineUpdate<InquiryReviewStatus, [CandidateDecisionInput]>('decideCandidate');
-/** A screened reviewer confirms that no record is the requester's: the "no data found" letter may go. */
-export const confirmNoMatchUpdate = defineUpdate<InquiryReviewStatus, [NoMatchInput]>('confirmNoMatch');
-export const inquiryStatusQuery = defineQuery<InquiryReviewStatus>('inquiryStatus');
 
 type Activities = ReturnType<typeof activities.createActivities> & ReturnType<typeof inquiryActivities.createInquiryActivities>;
 
-const desk = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
-
-// A decision is recorded while the reviewer waits for the update's answer: a few
-// attempts, then the update fails with the reason and can be made again.
-const deciding = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 4 },
-});
-
-// An alert runs while the review goes on; after a while a failing one is given up and noted.
-const alerts = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
-});
+const desk = proxyActivities<Activities>(activityOptions.registry);
+const deciding = proxyActivities<Activities>(activityOptions.whileWaiting);
+const alerts = proxyActivities<Activities>(activityOptions.alert);
 
 export interface InquiryReviewResult {
   readonly outcome: 'linked' | 'destroyed' | 'gone';
   readonly destroyed: readonly string[];
 }
 
-const refused = (label: string, why: string) => new Error(`${label} refused: ${why}`);
-const causeOf = (err: unknown) => (err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err));
+const refused = (kind: RefusalKind, label: string, why: string) => refusal(kind, `${label} refused: ${why}`, { action: label });
 
 /**
  * One inquiry's matching (README, "Matching inquiries to records"): registers it on the
@@ -84,7 +54,7 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
         await deciding.recordCandidateDecision({ inquiryId: input.inquiryId, ...decision });
       } catch (err) {
         review.abortDecision(decision.recordId);
-        throw ApplicationFailure.nonRetryable(`${decision.outcome} refused: ${causeOf(err)}`, 'DECISION_NOT_RECORDED');
+        throw ApplicationFailure.nonRetryable(`${decision.outcome} refused: ${rootCause(err)}`, 'DECISION_NOT_RECORDED');
       }
       review.decide(decision, new Date());
       return review.status();
@@ -93,9 +63,9 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
       validator: (raw) => {
         const parsed = candidateDecisionSchema.safeParse(raw);
         const label = (raw as { outcome?: unknown } | undefined)?.outcome === 'reject' ? 'reject' : 'confirm';
-        if (!parsed.success) throw refused(label, refusalText(parsed.error, '(decision)'));
+        if (!parsed.success) throw refused('invalid', label, refusalText(parsed.error, '(decision)'));
         const why = review.decisionRefusal(parsed.data);
-        if (why) throw refused(label, why);
+        if (why) throw refused('state', label, why);
       },
     },
   );
@@ -106,7 +76,7 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
       try {
         await deciding.recordNoMatch({ inquiryId: input.inquiryId, actor: action.actor });
       } catch (err) {
-        throw ApplicationFailure.nonRetryable(`no-match refused: ${causeOf(err)}`, 'DECISION_NOT_RECORDED');
+        throw ApplicationFailure.nonRetryable(`no-match refused: ${rootCause(err)}`, 'DECISION_NOT_RECORDED');
       }
       review.confirmNoMatch(action, new Date());
       return review.status();
@@ -114,9 +84,9 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
     {
       validator: (raw) => {
         const parsed = noMatchSchema.safeParse(raw);
-        if (!parsed.success) throw refused('no-match', refusalText(parsed.error, '(action)'));
+        if (!parsed.success) throw refused('invalid', 'no-match', refusalText(parsed.error, '(action)'));
         const why = review.noMatchRefusal(parsed.data);
-        if (why) throw refused('no-match', why);
+        if (why) throw refused('state', 'no-match', why);
       },
     },
   );
@@ -133,7 +103,7 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
     if (review.responseOverdue(new Date())) {
       const failure = await alerts
         .notifyCoordinators({ inquiryId: input.inquiryId, what: 'inquiry-review-overdue', due: input.responseDue })
-        .then(() => undefined, (err: unknown) => causeOf(err));
+        .then(() => undefined, (err: unknown) => rootCause(err));
       review.markResponseOverdue(new Date(), failure);
     }
     const letter = review.letterDue();

@@ -3,8 +3,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineUpdate,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -14,32 +12,21 @@ import {
 import type { Activities } from '../activities';
 import type { PurgeActivities, ReleasePageResult } from '../activities/purge';
 import { durationMs } from '../schemas/duration';
-import { refusalText } from '../schemas/zod-problems';
+import { activityOptions } from './activity-options';
+import { approveWaveUpdate, purgeProgressQuery } from './definitions';
+import { validateApproval } from './purge-approval';
 import {
   approveWaveSchema,
   purgeRunInputSchema,
   purgeTotalsSchema,
-  type ApproveWave,
   type PurgeProgress,
   type PurgeReport,
   type PurgeRunInput,
   type PurgeTotals,
 } from '../schemas/purge';
 
-// Registry and Temporal calls that are safe to repeat: retried until they succeed.
-const purge = proxyActivities<PurgeActivities>({
-  startToCloseTimeout: '30 minutes',
-  // Pages heartbeat per record: a worker that died mid-page is noticed within 30 s.
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-const checks = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-export const purgeProgressQuery = defineQuery<PurgeProgress>('progress');
-export const approveWaveUpdate = defineUpdate<{ wave: number; approvedBy: string }, [ApproveWave]>('approveWave');
+const purge = proxyActivities<PurgeActivities>(activityOptions.purge);
+const checks = proxyActivities<Activities>(activityOptions.recheck);
 
 const RECONCILE_PAGE = 500;
 
@@ -83,16 +70,7 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
       approvedWave = approval.wave;
       return { wave: approval.wave, approvedBy: approval.actor.user };
     },
-    {
-      validator: (raw) => {
-        const result = approveWaveSchema.safeParse(raw);
-        if (!result.success) throw new Error(`approval refused: ${refusalText(result.error, '(approval)')}`);
-        const { actor, wave } = result.data;
-        if (actor.role !== 'privacy-officer') throw new Error(`approval refused: approving a wave is for the role privacy-officer, not ${actor.role} (${actor.user})`);
-        if (awaitingWave === undefined) throw new Error(`approval refused: run ${run.runRef} is not waiting for an approval (stage ${stage}, ${totals.waves} wave(s) released)`);
-        if (wave !== awaitingWave) throw new Error(`approval refused: run ${run.runRef} waits for the approval of wave ${awaitingWave}, not wave ${wave}`);
-      },
-    },
+    { validator: (raw) => void validateApproval(raw, { runRef: run.runRef, stage, waves: totals.waves, awaitingWave }) },
   );
 
   if (!input.carried) {

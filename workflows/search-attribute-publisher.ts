@@ -2,7 +2,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { LifecyclePhase } from '../schemas/lifecycle';
 import { searchAttributes } from '../schemas/search-attributes';
-import type { Flags } from './lifecycle-state';
+import type { Flags } from './record/machine';
 
 interface Published {
   phase?: LifecyclePhase;

@@ -1,7 +1,9 @@
 import { purgeScheduleSpec, DEFAULT_PURGE_CRON } from '../../infra/purge-schedule';
 import { InvalidInputError } from '../../schemas/errors';
 import { policySchema } from '../../schemas/policy';
-import { purgeRunInputSchema, purgeRunSettingsSchema, skipMessage, skipReasonOf } from '../../schemas/purge';
+import { ApplicationFailure } from '@temporalio/common';
+import { purgeRunInputSchema, purgeRunSettingsSchema, skipReasons } from '../../schemas/purge';
+import { releaseRefusal, releaseRefusalOf } from '../../workflows/definitions';
 
 const policy = policySchema.parse({ version: 'source-case-2024', inquiryCutoff: '2024-03-31T23:59:59+02:00', purgeStart: '2024-04-01T00:00:00.250+02:00' });
 
@@ -52,9 +54,16 @@ describe('purge run settings and input', () => {
     expect(purgeRunInputSchema.parse({ dossier: 'D-2024-01' })).toMatchObject({ dryRun: false, settings: { waveSize: 500 } });
   });
 
-  it('skip messages - carry their reason to the releasing activity', () => {
-    expect(skipReasonOf(skipMessage('legal-hold', 'record R-1 is on legal hold RB-1'))).toBe('legal-hold');
-    expect(skipReasonOf('some other refusal')).toBeUndefined();
-    expect(skipReasonOf('[skip:made-up] x')).toBeUndefined();
+  it('release refusals - a failure type per reason - carry the reason to the releasing activity, as the failure or as its cause', () => {
+    for (const reason of skipReasons) {
+      const failure = releaseRefusal({ reason, detail: 'record R-1 is on legal hold RB-1' });
+      expect(failure.nonRetryable).toBe(true);
+      expect(releaseRefusalOf(failure)).toEqual({ reason, detail: 'record R-1 is on legal hold RB-1' });
+      expect(releaseRefusalOf(new Error('Workflow Update failed', { cause: failure }))).toEqual({ reason, detail: failure.message });
+    }
+    expect(new Set(skipReasons.map((reason) => releaseRefusal({ reason, detail: 'x' }).type)).size).toBe(skipReasons.length);
+    // Any other failure is not a refusal, whatever its message says.
+    expect(releaseRefusalOf(ApplicationFailure.create({ type: 'NotReleasable.made-up', message: 'x' }))).toBeUndefined();
+    expect(releaseRefusalOf(new Error('legal-hold'))).toBeUndefined();
   });
 });
