@@ -1,46 +1,11 @@
 import fc from 'fast-check';
 import { actionLabels, actionRoles, type ActionName } from '../../schemas/actions';
-import type { StorageSystem } from '../../schemas/inventory';
 import type { Policy } from '../../schemas/policy';
 import { roles, type Role } from '../../schemas/roles';
-import { registerActionHandlers } from '../../workflows/lifecycle-actions';
-import { LifecycleState } from '../../workflows/lifecycle-state';
-import { purgeRun } from '../../workflows/purge-run';
-import { registerReleaseHandlers } from '../../workflows/release';
+import { validateApproval } from '../../workflows/purge-approval';
+import { RecordMachine } from '../../workflows/record/machine';
+import { validateAction, validateRelease } from '../../workflows/record/validate';
 import { fuzzSettings, hostileText, unclearProblem, unknownFieldName, wrongType, type Hostile } from '../helpers/hostile';
-
-/**
- * The update validators are closures over workflow state, registered with `setHandler`.
- * Outside a workflow, this stand-in for @temporalio/workflow keeps each handler and its
- * validator so the test can call them as Temporal would: validator first, then handler.
- */
-type Handler = (raw: unknown) => unknown;
-interface Registered {
-  readonly handler: Handler;
-  readonly validator?: (raw: unknown) => void;
-}
-const mockRegistered = new Map<string, Registered>();
-jest.mock('@temporalio/workflow', () => {
-  const never = () => new Promise<never>(() => undefined);
-  return {
-    defineUpdate: (name: string) => ({ type: 'update', name }),
-    defineSignal: (name: string) => ({ type: 'signal', name }),
-    defineQuery: (name: string) => ({ type: 'query', name }),
-    setHandler: (def: { type: string; name: string }, handler: Handler, options?: { validator?: (raw: unknown) => void }) => {
-      mockRegistered.set(`${def.type}:${def.name}`, { handler, ...(options?.validator ? { validator: options.validator } : {}) });
-    },
-    ApplicationFailure: { nonRetryable: (message: string, type: string) => Object.assign(new Error(message), { type }) },
-    // The purge run, up to the wait for the approval of its first wave.
-    proxyActivities: () => ({ beginPurgeRun: () => Promise.resolve({ candidates: 3 }), countDue: () => Promise.resolve(3) }),
-    workflowInfo: () => ({ workflowId: 'purge-run-fuzz', historyLength: 10, continueAsNewSuggested: false }),
-    condition: never,
-    sleep: never,
-    continueAsNew: never,
-    allHandlersFinished: () => true,
-    setCurrentDetails: () => undefined,
-    upsertSearchAttributes: () => undefined,
-  };
-});
 
 const HOUR = 3_600_000;
 const WEEK = 7 * 24 * HOUR;
@@ -61,29 +26,19 @@ const actors: Record<Role, { user: string; role: Role }> = {
 };
 const HOLD = 'HOLD-2024-017';
 
-/** A record lifecycle's state and handlers, built as `recordLifecycle` builds them. */
+/** A record's machine and its validators, as `recordLifecycle` calls them: validator first, then the change. */
 function lifecycle(policy = policyFrom(HOUR, 2 * HOUR)) {
-  mockRegistered.clear();
-  const input = { recordId: 'R-fuzz-1', dossier: 'D-fuzz', systems: ['case-admin'] as StorageSystem[], policy };
-  const state = new LifecycleState(input, () => undefined);
-  registerActionHandlers({
-    state,
-    input,
-    sendExplanation: async () => ({ messageId: '<fuzz@example.org>', sentAt: iso(Date.now()), objectionPeriodEnds: iso(Date.now() + 6 * WEEK) }),
-  });
-  registerReleaseHandlers(state);
-  const handlers = new Map(mockRegistered);
-  state.enter('awaiting-cutoff', 'system', `waiting for the inquiry cutoff ${policy.inquiryCutoff}`);
-  const validator = (update: string) => {
-    const found = handlers.get(`update:${update}`)?.validator;
-    if (!found) throw new Error(`no validator for update ${update}`);
-    return found;
-  };
+  const machine = new RecordMachine({ recordId: 'R-fuzz-1', dossier: 'D-fuzz', policy }, Date.now());
+  const validator = (update: string) => (raw: unknown) =>
+    void (update === 'releaseForErasure' ? validateRelease(machine, raw, Date.now()) : validateAction(machine, update as ActionName, raw, Date.now()));
   const take = async (name: ActionName, raw: Record<string, unknown>) => {
-    validator(name)(raw);
-    await handlers.get(`update:${name}`)?.handler(raw);
+    const now = Date.now();
+    if (name !== 'sendExplanation') return machine.apply(name, validateAction(machine, name, raw, now), now);
+    const action = validateAction(machine, 'sendExplanation', raw, now);
+    machine.beginExplanation();
+    machine.explanationSent(action, { messageId: '<fuzz@example.org>', sentAt: iso(now), objectionPeriodEnds: iso(now + 6 * WEEK) }, now);
   };
-  return { state, validator, take };
+  return { machine, validator, take };
 }
 type Lifecycle = ReturnType<typeof lifecycle>;
 
@@ -114,7 +69,7 @@ const setups: Record<ActionName, (l: Lifecycle) => Promise<void>> = {
     await l.take('placeHold', { actor: actors['privacy-officer'], reference: HOLD, reason: 'court order pending' });
   },
   retryErasure: async (l) => {
-    l.state.failErasure('case-admin: erasure left 1 row behind');
+    l.machine.erasureFailed('case-admin: erasure left 1 row behind', Date.now());
   },
 };
 
@@ -265,7 +220,7 @@ describe('update validators - hostile payloads (property-based)', () => {
         const l = lifecycle();
         await setups[name](l);
         const valid = { actor: actors[actionRoles[name][0]!], ...payload };
-        expectRefused(l.validator(name), mutation.apply(valid), `${actionLabels[name]} refused: `, mutation, () => l.state.version);
+        expectRefused(l.validator(name), mutation.apply(valid), `${actionLabels[name]} refused: `, mutation, () => l.machine.changes);
         // The same payload without the hostile change is accepted in this phase.
         expect(() => l.validator(name)(valid)).not.toThrow();
       }),
@@ -280,9 +235,9 @@ describe('update validators - hostile payloads (property-based)', () => {
         async ([name, payload, userName]) => {
           const l = lifecycle();
           await setups[name](l);
-          const before = l.state.version;
+          const before = l.machine.changes;
           await l.take(name, { actor: { user: userName, role: actionRoles[name][0]! }, ...payload });
-          expect(l.state.version).toBeGreaterThan(before);
+          expect(l.machine.changes).toBeGreaterThan(before);
           tally.valid += 1;
         },
       ),
@@ -304,8 +259,8 @@ describe('update validators - hostile payloads (property-based)', () => {
         tally.release += 1;
         // Cutoff and purge start have passed: the record is due and may be released.
         const l = lifecycle(policyFrom(-2 * HOUR, -HOUR));
-        l.state.advance(new Date());
-        expectRefused(l.validator('releaseForErasure'), m.apply({ runRef }), 'release refused: ', m, () => l.state.version);
+        l.machine.advance(Date.now());
+        expectRefused(l.validator('releaseForErasure'), m.apply({ runRef }), 'release refused: ', m, () => l.machine.changes);
         expect(() => l.validator('releaseForErasure')({ runRef })).not.toThrow();
         tally.valid += 1;
       }),
@@ -314,12 +269,8 @@ describe('update validators - hostile payloads (property-based)', () => {
   });
 
   it('approveWave - refuses every hostile approval with a message naming the field, and accepts the awaited wave', async () => {
-    mockRegistered.clear();
-    void purgeRun({ settings: { approvalRequired: true } });
-    // Let the run reach its wait for the approval of wave 1.
-    for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
-    const validate = mockRegistered.get('update:approveWave')?.validator;
-    if (!validate) throw new Error('the purge run registered no approveWave validator');
+    // A run waiting for the approval of its first wave.
+    const validate = (raw: unknown) => void validateApproval(raw, { runRef: 'purge-run-fuzz', stage: 'release', waves: 0, awaitingWave: 1 });
     const valid = { actor: actors['privacy-officer'], wave: 1 };
     expect(() => validate(valid)).not.toThrow();
     const mutation = fc.oneof(
@@ -379,16 +330,12 @@ describe('update validators - defects found by fuzzing, fixed', () => {
   it('releaseForErasure - a run reference made of dots only ("." or "..") - is refused', () => {
     for (const runRef of ['.', '..', '...']) {
       const l = lifecycle(policyFrom(-2 * HOUR, -HOUR));
-      l.state.advance(new Date());
+      l.machine.advance(Date.now());
       expect(() => l.validator('releaseForErasure')({ runRef })).toThrow(/runRef/);
     }
   });
 
   it('approveWave - a payload that is not an object - is refused naming the whole approval', async () => {
-    mockRegistered.clear();
-    void purgeRun({ settings: { approvalRequired: true } });
-    for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setImmediate(resolve));
-    const validate = mockRegistered.get('update:approveWave')?.validator;
-    expect(() => validate?.(null)).toThrow(/^approval refused: \(/);
+    expect(() => validateApproval(null, { runRef: 'purge-run-fuzz', stage: 'release', waves: 0, awaitingWave: 1 })).toThrow(/^approval refused: \(/);
   });
 });

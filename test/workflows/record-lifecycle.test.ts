@@ -1,36 +1,60 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { Activities } from '../../activities';
-import type { RecordErasureResult } from '../../activities';
+import type { Activities, RecordErasureResult } from '../../activities';
 import type { ActionInput, ActionName } from '../../schemas/actions';
-import { recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
-import { actionUpdates, releaseUpdate, statusQuery, type recordLifecycle } from '../../workflows';
+import { recordWorkflowId, type LifecyclePhase, type RecordStatus } from '../../schemas/lifecycle';
+import type { Policy } from '../../schemas/policy';
+import { actionUpdates, refusalTypes, releaseRefusalOf, releaseSignal, releaseUpdate, statusQuery, workflowTypes, type recordLifecycle } from '../../workflows';
+import { saveHistory } from '../helpers/record-history';
 import { connectClient, eventually, policyIn, uniqueId } from '../helpers/services';
 import { bundleWorkflows, withWorker } from '../helpers/worker';
 
 const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
+const REVIEWER = { user: 'rev', role: 'screened-reviewer' as const };
+const OFFICER = { user: 'olga', role: 'privacy-officer' as const };
 
-/** Stub activities: this layer tests the workflow's decisions, not the storage systems. */
-function stubActivities(options: { eraseFailures?: number; certificateCalls?: string[]; failures?: string[] } = {}): Partial<Activities> {
+/** Stand-in activities: this layer tests the workflow's decisions, not the storage systems. */
+function standIns(options: { eraseFailures?: number; erased?: string[]; failures?: string[]; objectionPeriodMs?: number } = {}): Partial<Activities> {
   let eraseCalls = 0;
   return {
-    async eraseRecord({ recordId, systems }): Promise<RecordErasureResult> {
+    async eraseRecord({ recordId, systems, inquiryId }): Promise<RecordErasureResult> {
       eraseCalls += 1;
       if (eraseCalls <= (options.eraseFailures ?? 0)) throw ApplicationFailure.nonRetryable('source system refused the delete', 'STUB');
-      options.certificateCalls?.push(recordId);
+      options.erased?.push(recordId);
       const at = new Date().toISOString();
-      return { certificateId: `cert-${recordId}`, sequence: 1, issuedAt: at, verifiedAt: at, systems: systems.map((system) => ({ system, removed: { persons: 1 } })), inquiryClosed: false };
+      return { certificateId: `cert-${recordId}`, sequence: 1, issuedAt: at, verifiedAt: at, systems: systems.map((system) => ({ system, removed: { persons: 1 } })), inquiryClosed: !!inquiryId };
     },
     async recordErasureFailure({ reason }) {
       options.failures?.push(reason);
     },
+    async sendExplanation({ recordId }) {
+      const sentAt = new Date();
+      return { messageId: `<${recordId}@test.invalid>`, sentAt: sentAt.toISOString(), objectionPeriodEnds: new Date(sentAt.getTime() + (options.objectionPeriodMs ?? 2_000)).toISOString() };
+    },
+    async notifyCoordinators() {
+      return { messageId: '<alert@test.invalid>' };
+    },
   };
 }
 
+const phaseOf = async (handle: WorkflowHandle) => (await handle.query(statusQuery)).phase;
+const until = (handle: WorkflowHandle, phase: LifecyclePhase) => eventually(phase, async () => ((await phaseOf(handle)) === phase ? true : undefined));
 const release = (handle: WorkflowHandle, runRef = 'purge-run-test') => handle.executeUpdate(releaseUpdate, { args: [{ runRef }] });
+const act = <A extends ActionName>(handle: WorkflowHandle, name: A, payload: ActionInput<A>): Promise<RecordStatus> => handle.executeUpdate(actionUpdates[name], { args: [payload] });
+const refusedWith = async (work: Promise<unknown>) => {
+  const error = await work.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+  return (error as WorkflowUpdateFailedError).cause as ApplicationFailure;
+};
+const activitiesScheduled = async (handle: WorkflowHandle) => ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+const acceptedUpdates = async (handle: WorkflowHandle) =>
+  ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateAdmittedEventAttributes).length;
 
-describe('recordLifecycle - with stubbed activities on a real dev server', () => {
+describe('recordLifecycle - the machine on a real dev server, with stand-in activities', () => {
   let bundle: WorkflowBundleWithSourceMap;
   let temporal: Awaited<ReturnType<typeof connectClient>>;
   beforeAll(async () => {
@@ -39,41 +63,44 @@ describe('recordLifecycle - with stubbed activities on a real dev server', () =>
   });
   afterAll(async () => temporal.close());
 
-  const start = (taskQueue: string, recordId: string, policy = policyIn(0, 0)) =>
-    temporal.client.workflow.start<typeof recordLifecycle>('recordLifecycle', {
+  const start = (taskQueue: string, recordId: string, policy: Policy = policyIn(0, 0)) =>
+    temporal.client.workflow.start<typeof recordLifecycle>(workflowTypes.recordLifecycle, {
       workflowId: recordWorkflowId(recordId),
       taskQueue,
-      args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy, awaitsRelease: true }],
+      args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy }],
     });
 
-  it('recordLifecycle - due record released by a purge run - erases, verifies, certifies and returns ids only', async () => {
-    const certificateCalls: string[] = [];
+  it('recordLifecycle - due record released by a purge run - erases, verifies, certifies in one activity and returns ids only', async () => {
+    const erased: string[] = [];
     const recordId = uniqueId('R');
-    const result = await withWorker(bundle, stubActivities({ certificateCalls }), async (tq) => {
+    const { result, events } = await withWorker(bundle, standIns({ erased }), async (tq) => {
       const handle = await start(tq, recordId);
-      await eventually('due', async () => ((await handle.query(statusQuery)).phase === 'due' ? true : undefined));
-      // Due is not enough: nothing happens until a purge run releases the record.
-      await new Promise((r) => setTimeout(r, 1_000));
-      expect(certificateCalls).toEqual([]);
+      await until(handle, 'due');
+      // Due is not enough: the task that made it due scheduled nothing; a purge run releases it.
+      expect(await activitiesScheduled(handle)).toBe(0);
       await expect(release(handle)).resolves.toEqual({ recordId, releasedBy: 'purge-run-test' });
-      // The same run asking again (a retried activity) is answered the same; another run is refused.
-      await release(handle).catch(() => undefined);
-      return handle.result();
+      // The same run asking again (a retried activity) is answered the same.
+      await expect(release(handle)).resolves.toEqual({ recordId, releasedBy: 'purge-run-test' });
+      const done = await handle.result();
+      await saveHistory(handle, 'record-no-inquiry-erased');
+      return { result: done, events: (await handle.fetchHistory()).events ?? [] };
     });
     expect(result).toEqual({ recordId, certificateId: `cert-${recordId}`, erasedAt: expect.any(String) });
-    expect(certificateCalls).toEqual([recordId]);
+    expect(erased).toEqual([recordId]);
+    console.log(`history events of a record on the common path (no inquiry, released once, erased): ${events.length}`);
   });
 
-  it('recordLifecycle - release before the cutoff - is refused with its skip reason and leaves no history event', async () => {
+  it('recordLifecycle - release before the cutoff - is refused with its typed reason and leaves no history event', async () => {
     const recordId = uniqueId('R');
-    await withWorker(bundle, stubActivities(), async (tq) => {
+    await withWorker(bundle, standIns(), async (tq) => {
       const policy = policyIn(3_600_000, 7_200_000);
       const handle = await start(tq, recordId, policy);
-      await eventually('awaiting-cutoff', async () => ((await handle.query(statusQuery)).phase === 'awaiting-cutoff' ? true : undefined));
-      const error = await release(handle).catch((err: unknown) => err);
-      expect((error as WorkflowUpdateFailedError).cause?.message).toBe(`[skip:not-due-yet] record ${recordId} is in awaiting-cutoff until ${policy.inquiryCutoff}`);
-      const events = (await handle.fetchHistory()).events ?? [];
-      expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toEqual([]);
+      await until(handle, 'awaiting-cutoff');
+      const failure = await refusedWith(release(handle));
+      expect(failure.type).toBe('NotReleasable.not-due-yet');
+      expect(failure.details).toEqual([{ reason: 'not-due-yet', detail: `record ${recordId} is in awaiting-cutoff until ${policy.inquiryCutoff}` }]);
+      expect(releaseRefusalOf(new WorkflowUpdateFailedError('Workflow Update failed', failure))).toEqual({ reason: 'not-due-yet', detail: failure.message });
+      expect(await acceptedUpdates(handle)).toBe(0);
       await handle.terminate('test done');
     });
   });
@@ -81,34 +108,100 @@ describe('recordLifecycle - with stubbed activities on a real dev server', () =>
   it('recordLifecycle - erasure fails - waits visibly in erasure-failed until a coordinator retries', async () => {
     const recordId = uniqueId('R');
     const failures: string[] = [];
-    await withWorker(bundle, stubActivities({ eraseFailures: 1, failures }), async (tq) => {
+    await withWorker(bundle, standIns({ eraseFailures: 1, failures }), async (tq) => {
       const handle = await start(tq, recordId);
-      await eventually('due', async () => ((await handle.query(statusQuery)).phase === 'due' ? true : undefined));
+      await until(handle, 'due');
       await release(handle);
       const failed = await eventually('erasure-failed', async () => {
         const status = await handle.query(statusQuery);
         return status.phase === 'erasure-failed' ? status : undefined;
       });
-      expect(failed.lastError).toContain('source system refused the delete');
+      expect(failed.lastError).toBe('erasure failed after retries: source system refused the delete');
+      expect(failed.allowedActions).toEqual(['retry']);
       // A later purge run does not pick it up again: a coordinator decides.
-      expect(((await release(handle, 'purge-run-later').catch((err: unknown) => err)) as WorkflowUpdateFailedError).cause?.message).toMatch(/^\[skip:erasure-failed\]/);
+      expect(releaseRefusalOf(await refusedWith(release(handle, 'purge-run-later')))?.reason).toBe('erasure-failed');
       await eventually('failure logged', async () => (failures.length === 1 ? true : undefined));
       expect(failures[0]).toContain('source system refused the delete');
-      await handle.executeUpdate(actionUpdates.retryErasure, { args: [{ actor: COORDINATOR, reason: 'source system is back' }] });
+      await act(handle, 'retryErasure', { actor: COORDINATOR, reason: 'source system is back' });
       await expect(handle.result()).resolves.toMatchObject({ recordId });
       const status: RecordStatus = await handle.query(statusQuery);
-      expect(status.history.map((e) => e.phase)).toEqual([
-        'awaiting-cutoff',
-        'due',
-        'due',
-        'erasing',
-        'erasure-failed',
-        'due',
-        'erasing',
-        'verifying',
-        'certifying',
-        'erased',
-      ]);
+      expect(status.history.map((e) => e.phase)).toEqual(['awaiting-cutoff', 'due', 'due', 'erasing', 'erasure-failed', 'due', 'erasing', 'verifying', 'certifying', 'erased']);
+      expect(status.lastError).toBeUndefined();
+      await saveHistory(handle, 'record-erasure-failed-retried-erased');
+    });
+  });
+
+  it('recordLifecycle - inquiry, explanation, objection, decision to proceed - is erased only after the decision and a release', async () => {
+    const recordId = uniqueId('R');
+    const erased: string[] = [];
+    await withWorker(bundle, standIns({ erased, objectionPeriodMs: 60_000 }), async (tq) => {
+      const handle = await start(tq, recordId, policyIn(3_000, 3_000));
+      await until(handle, 'awaiting-cutoff');
+      await act(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000011', receivedAt: new Date().toISOString() });
+      await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
+      await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+      expect((await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'en' })).phase).toBe('explanation-sent');
+      const held = await act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-2024-1' });
+      expect(held).toMatchObject({ phase: 'on-hold', allowedActions: ['decide', 'hold'] });
+      // The cutoff passes while the objection waits: nothing is released.
+      expect(releaseRefusalOf(await refusedWith(release(handle)))?.reason).toBe('objection-on-hold');
+      await act(handle, 'decideObjection', { actor: OFFICER, outcome: 'proceed', reason: 'objection unfounded', decisionRef: 'BESL-2024-9' });
+      await eventually('releasable', async () => (await release(handle).then(() => true, () => undefined)));
+      await handle.result();
+      expect(erased).toEqual([recordId]);
+      expect((await handle.query(statusQuery)).decisions).toEqual([{ outcome: 'proceed', decisionRef: 'BESL-2024-9', at: expect.any(String) }]);
+      await saveHistory(handle, 'record-inquiry-objection-proceed-erased');
+    });
+  });
+
+  it('recordLifecycle - consent refused - goes back to awaiting the cutoff and is erased after it like any record', async () => {
+    const recordId = uniqueId('R');
+    await withWorker(bundle, standIns(), async (tq) => {
+      const handle = await start(tq, recordId, policyIn(2_000, 2_000));
+      await until(handle, 'awaiting-cutoff');
+      await act(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000012', receivedAt: new Date().toISOString() });
+      expect((await act(handle, 'recordConsent', { actor: COORDINATOR, given: false })).phase).toBe('awaiting-cutoff');
+      await until(handle, 'due');
+      await release(handle);
+      await handle.result();
+      expect((await handle.query(statusQuery)).history.map((e) => e.action ?? e.phase)).toEqual(['awaiting-cutoff', 'inquiry', 'consent', 'due', 'due', 'erasing', 'verifying', 'certifying', 'erased']);
+      await saveHistory(handle, 'record-consent-refused-erased');
+    });
+  });
+
+  it('recordLifecycle - legal hold on a due record - refuses the release until the hold is released, then erases', async () => {
+    const recordId = uniqueId('R');
+    await withWorker(bundle, standIns(), async (tq) => {
+      const handle = await start(tq, recordId);
+      await until(handle, 'due');
+      await act(handle, 'placeHold', { actor: OFFICER, reference: 'HOLD-2024-3', reason: 'court order pending' });
+      const failure = await refusedWith(release(handle));
+      expect(releaseRefusalOf(failure)).toEqual({ reason: 'legal-hold', detail: expect.stringContaining('is on legal hold HOLD-2024-3 since') });
+      const wrong = await refusedWith(act(handle, 'releaseHold', { actor: OFFICER, reference: 'HOLD-OTHER' }));
+      expect(wrong.type).toBe(refusalTypes.state);
+      expect(wrong.details).toEqual([{ action: 'release', allowedNow: ['release'] }]);
+      await act(handle, 'releaseHold', { actor: OFFICER, reference: 'HOLD-2024-3' });
+      await release(handle);
+      await handle.result();
+      await saveHistory(handle, 'record-legal-hold-released-erased');
+    });
+  });
+
+  it('recordLifecycle - started again by a purge run with the release as its signal - erases once it has caught up with time', async () => {
+    const recordId = uniqueId('R');
+    const erased: string[] = [];
+    await withWorker(bundle, standIns({ erased }), async (tq) => {
+      const handle = await temporal.client.workflow.signalWithStart<typeof recordLifecycle, [{ runRef: string }]>(workflowTypes.recordLifecycle, {
+        workflowId: recordWorkflowId(recordId),
+        taskQueue: tq,
+        args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy: policyIn(-1_000, -1_000) }],
+        signal: releaseSignal,
+        signalArgs: [{ runRef: 'purge-run-restart' }],
+      });
+      await handle.result();
+      expect(erased).toEqual([recordId]);
+      expect((await handle.query(statusQuery)).history.map((e) => e.note)).toContain('released for erasure by purge run purge-run-restart (lifecycle restarted by the run)');
+      await saveHistory(handle, 'record-restarted-by-run-erased');
     });
   });
 
@@ -122,7 +215,7 @@ describe('recordLifecycle - with stubbed activities on a real dev server', () =>
     const recordId = uniqueId('R');
     const explained: { timeZone?: string }[] = [];
     const activities: Partial<Activities> = {
-      ...stubActivities(),
+      ...standIns(),
       async sendExplanation(input) {
         explained.push(input);
         const sentAt = new Date();
@@ -132,40 +225,41 @@ describe('recordLifecycle - with stubbed activities on a real dev server', () =>
     await withWorker(bundle, activities, async (tq) => {
       const policy = { ...policyIn(3_600_000, 3_600_000), timeZone: 'UTC', objectionPeriod: '2s' };
       const handle = await start(tq, recordId, policy);
-      const act = <A extends ActionName>(name: A, payload: ActionInput<A>): Promise<RecordStatus> => handle.executeUpdate(actionUpdates[name], { args: [payload] });
-      // An inquiry is taken once the lifecycle has left `registered` (its first workflow task).
-      await eventually('awaiting-cutoff', async () => ((await handle.query(statusQuery)).phase === 'awaiting-cutoff' ? true : undefined));
-      await act('registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000002', receivedAt: new Date().toISOString() });
-      await act('recordConsent', { actor: COORDINATOR, given: true });
-      await act('confirmIdentity', { actor: COORDINATOR });
-      const sent = await act('sendExplanation', { actor: { user: 'rev', role: 'screened-reviewer' }, language: 'nl' });
+      await until(handle, 'awaiting-cutoff');
+      await act(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000002', receivedAt: new Date().toISOString() });
+      await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
+      await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+      const sent = await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'nl' });
       // The letter gives the end of the objection period in the policy's zone.
       expect(explained).toEqual([expect.objectContaining({ timeZone: 'UTC' })]);
       const { objectionPeriodEnds, explanationSentAt } = sent.inquiry!;
-      await eventually('due after the objection period', async () => ((await handle.query(statusQuery)).phase === 'due' ? true : undefined));
-      const error = await act('fileObjection', { actor: COORDINATOR, reference: 'BEZW-LATE' }).catch((err: unknown) => err);
-      expect((error as WorkflowUpdateFailedError).cause?.message).toBe(
+      await until(handle, 'due');
+      const failure = await refusedWith(act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-LATE' }));
+      expect(failure.message).toBe(
         `object refused: the objection period of record ${recordId} ended on ${objectionPeriodEnds} (2s after the explanation was sent on ${explanationSentAt}); ` +
           `record ${recordId} is due for destruction from ${policy.purgeStart}. Allowed now: hold`,
       );
+      expect(failure.details).toEqual([{ action: 'object', allowedNow: ['hold'] }]);
       await handle.terminate('test done');
     });
   });
 
-  it('recordLifecycle - retry in the wrong phase - is refused with a reason and leaves no history event', async () => {
+  it('recordLifecycle - retry in the wrong phase, or by the wrong role - is refused with a typed reason and leaves no history event', async () => {
     const recordId = uniqueId('R');
-    await withWorker(bundle, stubActivities(), async (tq) => {
+    await withWorker(bundle, standIns(), async (tq) => {
       const policy = policyIn(3_600_000, 7_200_000);
       const handle = await start(tq, recordId, policy);
-      await eventually('awaiting-cutoff', async () => ((await handle.query(statusQuery)).phase === 'awaiting-cutoff' ? true : undefined));
-      const error = await handle.executeUpdate(actionUpdates.retryErasure, { args: [{ actor: COORDINATOR, reason: 'try again' }] }).catch((err: unknown) => err);
-      expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect((error as WorkflowUpdateFailedError).cause?.message).toContain(
+      await until(handle, 'awaiting-cutoff');
+      const failure = await refusedWith(act(handle, 'retryErasure', { actor: COORDINATOR, reason: 'try again' }));
+      expect(failure.type).toBe(refusalTypes.state);
+      expect(failure.message).toBe(
         `retry refused: record ${recordId} is in awaiting-cutoff until ${policy.inquiryCutoff}; only a record in erasure-failed can be retried. Allowed now: inquiry, hold`,
       );
-      const events = (await handle.fetchHistory()).events ?? [];
-      expect(events.length).toBeGreaterThan(0);
-      expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateAdmittedEventAttributes)).toEqual([]);
+      const role = await refusedWith(act(handle, 'placeHold', { actor: COORDINATOR, reference: 'HOLD-1', reason: 'court order' }));
+      expect(role).toMatchObject({ type: refusalTypes.role, message: 'hold refused: it is for the role privacy-officer, not coordinator (cora)' });
+      const invalid = await refusedWith(act(handle, 'placeHold', { actor: OFFICER, reference: 'a reference with spaces', reason: 'court order' }));
+      expect(invalid.type).toBe(refusalTypes.invalid);
+      expect(await acceptedUpdates(handle)).toBe(0);
       expect((await handle.query(statusQuery)).history.map((e) => e.phase)).toEqual(['awaiting-cutoff']);
       await handle.terminate('test done');
     });
