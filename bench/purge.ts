@@ -15,6 +15,7 @@ import { parseConfig } from '../schemas/config';
 import { recordWorkflowId } from '../schemas/lifecycle';
 import type { PurgeReport } from '../schemas/purge';
 import type { purgeRun } from '../workflows';
+import { workflowTypes } from '../workflows/definitions';
 import { generateCaseData, plainDelete } from './case-data';
 import { startChild } from './child';
 import { dataConverter } from '../infra/payload-codec';
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
     await startLifecycles({ client, registry, taskQueue: 'erasure' });
     const started = seconds(tStart);
     const tPurge = process.hrtime.bigint();
-    const run = await client.workflow.start<typeof purgeRun>('purgeRun', {
+    const run = await client.workflow.start<typeof purgeRun>(workflowTypes.purgeRun, {
       workflowId: 'purge-run-bench',
       taskQueue: 'erasure',
       args: [{ settings: { waveSize: Number(values['wave-size']), reconcileSample: 0 } }],

@@ -4,7 +4,8 @@ import { inquiryReviewInput } from '../activities/registry/inquiries';
 import { inquiriesAwaitingReview } from '../activities/registry/inquiry-matching';
 import { ErasureError } from '../schemas/errors';
 import { inquiryWorkflowId, type InquiryReviewStatus } from '../schemas/inquiry-review';
-import { inquiryStatusQuery, registryChangedSignal, type inquiryReview } from '../workflows';
+import type { inquiryReview } from '../workflows';
+import { inquiryStatusQuery, registryChangedSignal, workflowTypes } from '../workflows/definitions';
 
 /**
  * Tells an inquiry's review that the registry changed for it (registered, records
@@ -14,7 +15,7 @@ import { inquiryStatusQuery, registryChangedSignal, type inquiryReview } from '.
 export async function notifyInquiryReview(client: Client, registry: Pool, taskQueue: string, inquiryId: string): Promise<boolean> {
   const input = await inquiryReviewInput(registry, inquiryId);
   if (!input) return false;
-  await client.workflow.signalWithStart<typeof inquiryReview>('inquiryReview', {
+  await client.workflow.signalWithStart<typeof inquiryReview>(workflowTypes.inquiryReview, {
     workflowId: inquiryWorkflowId(inquiryId),
     taskQueue,
     args: [input],

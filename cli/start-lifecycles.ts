@@ -5,6 +5,7 @@ import { recordStartOptions } from '../schemas/lifecycle-start';
 import { getPolicy } from '../activities/registry/policies';
 import { listRecords, markLifecycleStarted, type RecordSummary } from '../activities/registry/records';
 import type { recordLifecycle } from '../workflows';
+import { workflowTypes } from '../workflows/definitions';
 import { notifyAwaitingReviews } from './inquiry-reviews';
 
 export interface StartSummary {
@@ -19,7 +20,7 @@ const PARALLEL = 20;
 
 async function startOne(client: Client, taskQueue: string, record: RecordSummary, policy: Policy): Promise<boolean> {
   try {
-    await client.workflow.start<typeof recordLifecycle>('recordLifecycle', { ...recordStartOptions(record, policy, taskQueue), workflowIdConflictPolicy: 'FAIL' });
+    await client.workflow.start<typeof recordLifecycle>(workflowTypes.recordLifecycle, { ...recordStartOptions(record, policy, taskQueue), workflowIdConflictPolicy: 'FAIL' });
     return true;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return false;

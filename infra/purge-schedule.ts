@@ -3,6 +3,7 @@ import { durationMs, durationSchema } from '../schemas/duration';
 import { InvalidInputError } from '../schemas/errors';
 import type { Policy } from '../schemas/policy';
 import { PURGE_SCHEDULE_ID, purgeRunSettingsSchema, type PurgeRunInput, type PurgeRunSettings } from '../schemas/purge';
+import { workflowTypes } from '../workflows/definitions';
 
 export const DEFAULT_PURGE_CRON = '0 2 * * *';
 
@@ -65,7 +66,7 @@ export async function upsertPurgeSchedule(client: Client, options: PurgeSchedule
   const spec = purgeScheduleSpec(options);
   const scheduleId = options.scheduleId ?? PURGE_SCHEDULE_ID;
   const args: [PurgeRunInput] = [{ scheduleId, settings, ...(options.dossier ? { dossier: options.dossier } : {}) }];
-  const action = { type: 'startWorkflow' as const, workflowType: 'purgeRun', taskQueue: options.taskQueue, workflowId: scheduleId === PURGE_SCHEDULE_ID ? 'purge-run' : `${scheduleId}-run`, args };
+  const action = { type: 'startWorkflow' as const, workflowType: workflowTypes.purgeRun, taskQueue: options.taskQueue, workflowId: scheduleId === PURGE_SCHEDULE_ID ? 'purge-run' : `${scheduleId}-run`, args };
   try {
     await client.schedule.create({
       scheduleId,

@@ -18,6 +18,7 @@ import { parseConfig, type Config } from '../../schemas/config';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import type { PurgeReport } from '../../schemas/purge';
 import type { purgeRun } from '../../workflows';
+import { workflowTypes } from '../../workflows/definitions';
 import { generateCaseData } from '../case-data';
 import { WorkerProcess } from './worker-process';
 
@@ -145,7 +146,7 @@ export class ChaosEnvironment {
   }
 
   startPurge(waveSize: number): Promise<WorkflowHandle<typeof purgeRun>> {
-    return this.client.workflow.start<typeof purgeRun>('purgeRun', {
+    return this.client.workflow.start<typeof purgeRun>(workflowTypes.purgeRun, {
       workflowId: PURGE_RUN_ID,
       taskQueue: TASK_QUEUE,
       args: [{ dossier: DOSSIER, settings: { waveSize, reconcileSample: 0 } }],

@@ -4,7 +4,8 @@ import { ErasureError, NotFoundError, UnusableArgumentsError } from '../../schem
 import { lifecyclePhaseSchema, recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
 import { searchAttributes } from '../../schemas/search-attributes';
 import { shownName } from '../../schemas/zod-problems';
-import { statusQuery } from '../../workflows';
+import { statusQuery } from '../../workflows/definitions';
+import { LIFECYCLES } from '../report/visibility';
 import type { CliContext } from '../context';
 import { startLifecycles } from '../start-lifecycles';
 import { formatStatus } from '../status-text';
@@ -86,7 +87,7 @@ export async function statusCommand(ctx: CliContext, recordId: string, json: boo
 
 /** `erasure list [--phase P] [--dossier D]`: records by phase, from Temporal visibility. */
 export async function listCommand(ctx: CliContext, options: { phase?: string; dossier?: string; json: boolean }): Promise<void> {
-  const clauses = [`WorkflowType = 'recordLifecycle'`];
+  const clauses = [LIFECYCLES];
   if (options.phase !== undefined) {
     const phase = lifecyclePhaseSchema.safeParse(options.phase);
     if (!phase.success) {

@@ -4,7 +4,8 @@ import { getPolicy } from '../../activities/registry/policies';
 import { describePurgeSchedule, upsertPurgeSchedule } from '../../infra/purge-schedule';
 import { ErasureError, InvalidInputError, NotFoundError } from '../../schemas/errors';
 import { PURGE_SCHEDULE_ID, purgeRunSettingsSchema, purgeRunWorkflowId, type PurgeProgress, type PurgeReport, type PurgeRunSettings } from '../../schemas/purge';
-import { approveWaveUpdate, purgeProgressQuery, type purgeRun } from '../../workflows';
+import type { purgeRun } from '../../workflows';
+import { approveWaveUpdate, purgeProgressQuery, workflowTypes } from '../../workflows/definitions';
 import { actorFor } from '../actors';
 import type { CliContext } from '../context';
 import { ProgressBar } from '../progress';
@@ -104,7 +105,7 @@ export async function purgeRunCommand(ctx: CliContext, flags: PurgeRunFlags): Pr
   const settings = await settingsFrom(ctx, flags);
   const client = await ctx.client();
   const workflowId = purgeRunWorkflowId(`${flags.dryRun ? 'dry' : 'manual'}-${new Date().toISOString().replace(/[:.]/g, '')}`);
-  await client.workflow.start<typeof purgeRun>('purgeRun', {
+  await client.workflow.start<typeof purgeRun>(workflowTypes.purgeRun, {
     workflowId,
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
     args: [{ dryRun: flags.dryRun, settings, ...(flags.dossier ? { dossier: flags.dossier } : {}) }],

@@ -2,8 +2,9 @@ import type { Client } from '@temporalio/client';
 import { lifecyclePhases, type LifecyclePhase } from '../../schemas/lifecycle';
 import { mapLimit } from './concurrency';
 import { zeroPhases, type PhaseCounts } from './model';
+import { workflowTypes } from '../../workflows/definitions';
 
-export const LIFECYCLES = `WorkflowType = 'recordLifecycle'`;
+export const LIFECYCLES = `WorkflowType = '${workflowTypes.recordLifecycle}'`;
 /**
  * A lifecycle restarted by a purge run leaves its closed run in visibility with a stale
  * phase: phases before erasure are counted over running executions only.
