@@ -49,6 +49,12 @@ export const realPurgeRunActivities =
   });
 
 /**
+ * Where the workers connect: a server address (the dev server), or the connections of a
+ * `TestWorkflowEnvironment` (the time-skipping server), which stay open afterwards.
+ */
+export type WorkerServer = string | { readonly nativeConnection: NativeConnection; readonly client: Client };
+
+/**
  * Runs `body` while fresh workers poll a task queue of their own (one per test) and its
  * storage queue (`<queue>-storage`, where `eraseRecord` runs), with the given
  * activities, then shuts the workers down.
@@ -57,14 +63,13 @@ export async function withWorker<T>(
   bundle: WorkflowBundleWithSourceMap,
   activitiesFor: ActivitiesFor,
   body: (taskQueue: string) => Promise<T>,
-  address = testServices().temporalAddress,
+  server: WorkerServer = testServices().temporalAddress,
   taskQueue = uniqueId('tq'),
 ): Promise<T> {
   quietRuntime();
-  const connection = await NativeConnection.connect({ address });
-  const clientConnection = await Connection.connect({ address });
+  const target = typeof server === 'string' ? await connectTo(server) : { nativeConnection: server.nativeConnection, client: server.client, close: async () => undefined };
+  const { nativeConnection: connection, client } = target;
   try {
-    const client = new Client({ connection: clientConnection, dataConverter: testDataConverter });
     const activities = typeof activitiesFor === 'function' ? activitiesFor(taskQueue, client) : activitiesFor;
     const worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities, dataConverter: testDataConverter });
     const storage = activities.eraseRecord
@@ -73,6 +78,12 @@ export async function withWorker<T>(
     const running = worker.runUntil(body(taskQueue));
     return storage ? await storage.runUntil(running) : await running;
   } finally {
-    await Promise.all([connection.close(), clientConnection.close()]);
+    await target.close();
   }
+}
+
+async function connectTo(address: string): Promise<Exclude<WorkerServer, string> & { close(): Promise<void> }> {
+  const [nativeConnection, connection] = await Promise.all([NativeConnection.connect({ address }), Connection.connect({ address })]);
+  const client = new Client({ connection, dataConverter: testDataConverter });
+  return { nativeConnection, client, close: async () => void (await Promise.all([nativeConnection.close(), connection.close()])) };
 }
