@@ -52,8 +52,14 @@ function ensureNpmDependencies() {
 const tsc = () => run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', root]);
 
 if (mode === 'test') {
-  // The IMAP adapter's tests run against a real Dovecot (Debian's dovecot-imapd, with doveadm).
-  ensureDebianPackages([{ name: 'dovecot-imapd', why: 'the IMAP server the mailbox tests run against', present: () => existsSync(process.env.DOVECOT_PATH ?? '/usr/sbin/dovecot') }]);
+  // The IMAP adapter's tests run against a real Dovecot (Debian's dovecot-imapd, with doveadm);
+  // the time-skipping tests against Temporal's Java test server, fetched with Maven.
+  const onPath = (bin) => (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, bin)));
+  ensureDebianPackages([
+    { name: 'dovecot-imapd', why: 'the IMAP server the mailbox tests run against', present: () => existsSync(process.env.DOVECOT_PATH ?? '/usr/sbin/dovecot') },
+    { name: 'openjdk-17-jre-headless', why: "the Java runtime of Temporal's time-skipping test server", present: () => !!process.env.JAVA_HOME || onPath('java') },
+    { name: 'maven', why: "fetches Temporal's time-skipping test server from Maven Central", present: () => onPath('mvn') },
+  ]);
   ensureNpmDependencies();
   step('Lint (eslint)...');
   run(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
