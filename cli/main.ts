@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { basename } from 'node:path';
 import { ErasureError, InvalidInputError, SHOWN_PROBLEMS, formatProblems } from '../schemas/errors';
 import { reportsDir } from '../infra/paths';
 import { ProblemFile } from './problem-file';
 import { CliContext } from './context';
+import { UsageError, parseCommandLine, type CommandLine, type CommandName } from './options';
+import { USAGE } from './usage';
 import { reportAction, sendAction } from './commands/actions';
 import { accessLogCommand, consultCommand } from './commands/consult';
 import { importCommand } from './commands/import';
@@ -13,78 +14,11 @@ import { inquiryDecideCommand, inquiryNoMatchCommand, inquiryReviewCommand } fro
 import { listCommand, startCommand, statusCommand } from './commands/lifecycles';
 import { policyAddCommand } from './commands/policy';
 import { reconcileCommand } from './commands/reconcile';
-import { purgeApproveCommand, purgeRunCommand, purgeScheduleCommand, purgeStatusCommand } from './commands/purge';
+import { purgeApproveCommand, purgeRunCommand, purgeScheduleCommand, purgeStatusCommand, type ScheduleFlags } from './commands/purge';
 import { reportCommand } from './commands/report';
 import { codecServeCommand, codecTokenCommand } from './commands/codec';
 import { backupCheckCommand, backupCreateCommand, backupListCommand, backupRestoreCommand } from './commands/backup';
 import { certificatesExportCommand, certificatesLookupCommand, certificatesPublicKeyCommand, certificatesVerifyCommand } from './commands/certificates';
-
-const USAGE = `erasure — the deletion coordinators' command line
-
-Registry and lifecycles
-  erasure policy add <policy.json>                   store a (versioned, immutable) destruction policy
-  erasure import <inventory.csv|.json> --policy <version> [--format csv|json] [--delimiter ";"|","|tab]
-                                                     import an inventory, all or nothing (UTF-8 or UTF-16; CSV
-                                                     separator detected from the header line unless given)
-  erasure start [--dossier <id>]                     start one lifecycle per imported record (idempotent)
-  erasure status <recordId> [--json]                 phase, deadlines, history and possible actions
-  erasure list [--phase <phase>] [--dossier <id>] [--json]
-  erasure reconcile [--dossier <id>]                 re-check erased records; erase again what came back
-
-Destruction (the purge run releases due records in waves; see README "The purge run")
-  erasure purge run [--dry-run] [--dossier <id>] [--wave-size N] [--approval] [--reconcile-sample 0..1] [--policy <version>] [--no-wait]
-                                                     run now; a dry run changes nothing and lists what would go
-  erasure purge approve <runId> --wave N --as <privacy-officer>
-  erasure purge status [<runId>] [--json]            the last runs, or one run's progress or report
-  erasure purge schedule create --policy <version> [--cron "0 2 * * *" | --every 1m] [--wave-size N] [--approval]
-  erasure purge schedule describe|pause|unpause|trigger|delete [--note <text>]
-  erasure purge schedule backfill --from <ISO time> --to <ISO time>
-  erasure report [--json | --html <file>]            the whole operation, for the people accountable
-  erasure certificates verify [--public-key <key.pem> ...]
-                                                     check every certificate's hash, chain link and signature
-  erasure certificates public-key                    the signing keys' public halves (PEM), for auditors
-  erasure certificates lookup <subject.json> --purpose <text> --as <coordinator|privacy-officer>
-                                                     was this person's data destroyed? (name and residence from a file)
-  erasure certificates export (--record <id> | --run <runId>) --out <folder>
-                                                     JSON and a forwardable HTML document, checked while exported
-
-Backups (each person's rows sealed under their own key; erasure destroys the key)
-  erasure backup create [--out <folder>]             the case administration and the registry, into ERASURE_BACKUP_DIR
-  erasure backup list                                the backups, and how many persons in each are still readable
-  erasure backup restore <file> --as <privacy-officer> [--into <postgres url>] [--registry]
-                                                     into an empty database; erased persons stay sealed or are refused
-  erasure backup check [--into <postgres url>] [--erase --as <privacy-officer>]
-                                                     finds erased persons (suppression list) in a case administration
-
-Inquiries (every action names who acts: --as <user>, checked against ERASURE_ROLES)
-  erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>
-                                                     links exact matches; other likely records become candidates
-  erasure inquiry status <inquiryId> [--json]        links, candidates, decisions, the answer
-  erasure inquiry review <inquiryId> --purpose <text> --as <screened-reviewer>
-                                                     the requester's name beside each candidate's (logged)
-  erasure inquiry confirm|reject <inquiryId> --record <recordId> [--reason <text>] --as <screened-reviewer>
-  erasure inquiry no-match <inquiryId> --as <screened-reviewer>
-                                                     none is the requester: only then is "no data found" sent
-  erasure consent <recordId> --given|--refused --as <coordinator>
-  erasure identity <recordId> --as <coordinator>     the requester's identity is confirmed
-  erasure consult <recordId> --purpose <text> --as <screened-reviewer>
-  erasure explain <recordId> [--language nl|en] --as <screened-reviewer>
-  erasure object <recordId> --reference <id> --as <coordinator>
-  erasure decide <recordId> --proceed|--retain --reason <text> --decision-ref <id> --as <privacy-officer>
-  erasure hold <recordId> --reference <id> --reason <text> --as <privacy-officer>
-  erasure release <recordId> --reference <id> --as <privacy-officer>
-  erasure retry <recordId> --reason <text> --as <coordinator>
-  erasure access-log [--record <recordId>] [--export <file.csv|.json> --as <privacy-officer>]
-                                                     consultations, lookups and Web UI decodes; the export is logged too
-
-Temporal payloads are encrypted (AES-256-GCM, ERASURE_PAYLOAD_KEY)
-  erasure codec token --as <screened-reviewer> [--hours N]
-                                                     a bearer token for the Web UI's codec server
-  erasure codec serve                                the codec server on its own (npm start runs one)
-
-Configuration comes from the environment (see README.md): TEMPORAL_ADDRESS, DATABASE_URL, ERASURE_ROLES, ...`;
-
-class UsageError extends Error {}
 
 /** What to do about the failures a coordinator meets first. */
 function hint(error: Error & { code?: unknown }): string {
@@ -97,180 +31,133 @@ function hint(error: Error & { code?: unknown }): string {
   return '';
 }
 
-async function run(argv: string[], ctx: () => CliContext): Promise<void> {
-  const { values: v, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      policy: { type: 'string' },
-      format: { type: 'string' },
-      delimiter: { type: 'string' },
-      dossier: { type: 'string' },
-      phase: { type: 'string' },
-      reason: { type: 'string' },
-      as: { type: 'string' },
-      purpose: { type: 'string' },
-      language: { type: 'string' },
-      reference: { type: 'string' },
-      'decision-ref': { type: 'string' },
-      record: { type: 'string' },
-      given: { type: 'boolean', default: false },
-      refused: { type: 'boolean', default: false },
-      proceed: { type: 'boolean', default: false },
-      retain: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-      'no-wait': { type: 'boolean', default: false },
-      approval: { type: 'boolean', default: false },
-      'wave-size': { type: 'string' },
-      'reconcile-sample': { type: 'string' },
-      'settle-timeout': { type: 'string' },
-      wave: { type: 'string' },
-      cron: { type: 'string' },
-      every: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      note: { type: 'string' },
-      html: { type: 'string' },
-      'public-key': { type: 'string', multiple: true },
-      run: { type: 'string' },
-      out: { type: 'string' },
-      into: { type: 'string' },
-      export: { type: 'string' },
-      hours: { type: 'string' },
-      registry: { type: 'boolean', default: false },
-      erase: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (v.help || !command) throw new UsageError('');
-  const arg = (name: string) => {
-    const value = rest[0];
-    if (!value) throw new UsageError(`\`erasure ${command}\` needs ${name}`);
-    return value;
-  };
-  const either = (a: boolean, b: boolean, names: string) => {
-    if (a === b) throw new UsageError(`\`erasure ${command}\` needs exactly one of ${names}`);
-    return a;
-  };
-  const act = async (run: () => ReturnType<typeof sendAction>) => reportAction(ctx(), await run());
+type Input<C extends CommandName> = Extract<CommandLine, { kind: 'command'; command: C }>;
+type Handlers = { [C in CommandName]: (input: Input<C>, ctx: () => CliContext) => Promise<void> | void };
+
+const POLICY_USE = 'use `erasure policy add <policy.json>`';
+const INQUIRY_USE = 'use `erasure inquiry register <inquiry.json> ...` or `erasure inquiry status|review|confirm|reject|no-match <inquiryId> ...`';
+const CERTIFICATES_USE =
+  'use `erasure certificates verify [--public-key <key.pem>]`, `erasure certificates public-key` or `erasure certificates lookup <subject.json> --purpose <text> --as <user>`';
+const BACKUP_USE = 'use `erasure backup create|list|restore <file>|check`';
+
+/** The first argument after the command's words, or "`erasure <command>` needs <what>". */
+const arg = ({ command, args }: { command: string; args: readonly string[] }, what: string): string => {
+  if (!args[0]) throw new UsageError(`\`erasure ${command}\` needs ${what}`);
+  return args[0];
+};
+/** The first argument after the command's words, or the group's usage line. */
+const argOr = ({ args }: { args: readonly string[] }, usage: string): string => {
+  if (!args[0]) throw new UsageError(usage);
+  return args[0];
+};
+const either = (command: string, a: boolean, b: boolean, names: string) => {
+  if (a === b) throw new UsageError(`\`erasure ${command}\` needs exactly one of ${names}`);
+  return a;
+};
+const act = async (ctx: () => CliContext, send: () => ReturnType<typeof sendAction>) => reportAction(ctx(), await send());
+const schedule = (ctx: () => CliContext, sub: string, flags: Partial<ScheduleFlags> = {}) => purgeScheduleCommand(ctx(), sub, { approval: false, ...flags });
+
+/** One handler per command of the option table (a command without one does not compile). */
+const handlers: Handlers = {
+  'policy add': (i, ctx) => policyAddCommand(ctx(), argOr(i, POLICY_USE)),
+  import: (i, ctx) => {
+    if (!i.values.policy) throw new UsageError('`erasure import` needs --policy <version> (add one with `erasure policy add`)');
+    return importCommand(ctx(), { file: arg(i, 'an inventory file'), policy: i.values.policy, format: i.values.format, delimiter: i.values.delimiter });
+  },
+  start: ({ values: v }, ctx) => startCommand(ctx(), v.dossier),
+  status: (i, ctx) => statusCommand(ctx(), arg(i, 'a record id'), i.values.json),
+  list: ({ values: v }, ctx) => listCommand(ctx(), { phase: v.phase, dossier: v.dossier, json: v.json }),
+  reconcile: ({ values: v }, ctx) => reconcileCommand(ctx(), v.dossier),
+  'inquiry register': (i, ctx) => {
+    const file = argOr(i, INQUIRY_USE);
+    if (!i.values.policy) throw new UsageError('`erasure inquiry register` needs --policy <version>: its cutoff decides whether the inquiry is in time');
+    return registerInquiryCommand(ctx(), file, i.values.policy, i.values.as);
+  },
+  'inquiry status': (i, ctx) => inquiryStatusCommand(ctx(), argOr(i, INQUIRY_USE), i.values.json),
+  'inquiry review': (i, ctx) => inquiryReviewCommand(ctx(), argOr(i, INQUIRY_USE), i.values.purpose, i.values.as),
+  'inquiry confirm': (i, ctx) => inquiryDecideCommand(ctx(), argOr(i, INQUIRY_USE), 'confirm', { record: i.values.record, reason: i.values.reason, as: i.values.as }),
+  'inquiry reject': (i, ctx) => inquiryDecideCommand(ctx(), argOr(i, INQUIRY_USE), 'reject', { record: i.values.record, reason: i.values.reason, as: i.values.as }),
+  'inquiry no-match': (i, ctx) => inquiryNoMatchCommand(ctx(), argOr(i, INQUIRY_USE), i.values.as),
+  consent: (i, ctx) => act(ctx, () => sendAction(ctx(), 'recordConsent', arg(i, 'a record id'), i.values.as, { given: either(i.command, i.values.given, i.values.refused, '--given, --refused') })),
+  identity: (i, ctx) => act(ctx, () => sendAction(ctx(), 'confirmIdentity', arg(i, 'a record id'), i.values.as, {})),
+  consult: (i, ctx) => consultCommand(ctx(), arg(i, 'a record id'), i.values.purpose, i.values.as),
+  explain: (i, ctx) => act(ctx, () => sendAction(ctx(), 'sendExplanation', arg(i, 'a record id'), i.values.as, { language: (i.values.language ?? 'nl') as 'nl' | 'en' })),
+  object: (i, ctx) => act(ctx, () => sendAction(ctx(), 'fileObjection', arg(i, 'a record id'), i.values.as, { reference: i.values.reference ?? '' })),
+  decide: (i, ctx) =>
+    act(ctx, () =>
+      sendAction(ctx(), 'decideObjection', arg(i, 'a record id'), i.values.as, {
+        outcome: either(i.command, i.values.proceed, i.values.retain, '--proceed, --retain') ? 'proceed' : 'retain',
+        reason: i.values.reason ?? '',
+        decisionRef: i.values['decision-ref'] ?? '',
+      }),
+    ),
+  hold: (i, ctx) => act(ctx, () => sendAction(ctx(), 'placeHold', arg(i, 'a record id'), i.values.as, { reference: i.values.reference ?? '', reason: i.values.reason ?? '' })),
+  release: (i, ctx) => act(ctx, () => sendAction(ctx(), 'releaseHold', arg(i, 'a record id'), i.values.as, { reference: i.values.reference ?? '' })),
+  retry: (i, ctx) => act(ctx, () => sendAction(ctx(), 'retryErasure', arg(i, 'a record id'), i.values.as, { reason: i.values.reason ?? '' })),
+  'purge run': ({ values: v }, ctx) =>
+    purgeRunCommand(ctx(), {
+      dryRun: v['dry-run'],
+      waveSize: v['wave-size'],
+      approval: v.approval,
+      reconcileSample: v['reconcile-sample'],
+      settleTimeout: v['settle-timeout'],
+      policy: v.policy,
+      dossier: v.dossier,
+      wait: !v['no-wait'],
+    }),
+  'purge approve': (i, ctx) => purgeApproveCommand(ctx(), argOr(i, 'use `erasure purge approve <runId> --wave N --as <privacy-officer>`'), i.values.wave, i.values.as),
+  'purge status': (i, ctx) => purgeStatusCommand(ctx(), i.args[0], i.values.json),
+  'purge schedule create': ({ values: v }, ctx) =>
+    schedule(ctx, 'create', { policy: v.policy, cron: v.cron, every: v.every, waveSize: v['wave-size'], approval: v.approval, reconcileSample: v['reconcile-sample'] }),
+  'purge schedule describe': (_, ctx) => schedule(ctx, 'describe'),
+  'purge schedule pause': ({ values: v }, ctx) => schedule(ctx, 'pause', { note: v.note }),
+  'purge schedule unpause': ({ values: v }, ctx) => schedule(ctx, 'unpause', { note: v.note }),
+  'purge schedule trigger': (_, ctx) => schedule(ctx, 'trigger'),
+  'purge schedule backfill': ({ values: v }, ctx) => schedule(ctx, 'backfill', { from: v.from, to: v.to }),
+  'purge schedule delete': (_, ctx) => schedule(ctx, 'delete'),
+  report: ({ values: v }, ctx) => reportCommand(ctx(), { json: v.json, html: v.html }),
+  'certificates verify': ({ values: v }, ctx) => certificatesVerifyCommand(ctx(), v['public-key']),
+  'certificates public-key': (_, ctx) => certificatesPublicKeyCommand(ctx()),
+  'certificates lookup': (i, ctx) => certificatesLookupCommand(ctx(), argOr(i, CERTIFICATES_USE), i.values.purpose, i.values.as),
+  'certificates export': ({ values: v }, ctx) => certificatesExportCommand(ctx(), { record: v.record, run: v.run, out: v.out }),
+  'backup create': ({ values: v }, ctx) => backupCreateCommand(ctx(), v.out),
+  'backup list': (_, ctx) => backupListCommand(ctx()),
+  'backup restore': (i, ctx) => backupRestoreCommand(ctx(), argOr(i, BACKUP_USE), { as: i.values.as, into: i.values.into, registry: i.values.registry }),
+  'backup check': ({ values: v }, ctx) => backupCheckCommand(ctx(), { as: v.as, into: v.into, erase: v.erase }),
+  'access-log': ({ values: v }, ctx) => accessLogCommand(ctx(), { record: v.record, export: v.export, as: v.as }),
+  'codec token': ({ values: v }, ctx) => codecTokenCommand(ctx(), v.as, v.hours),
+  'codec serve': (_, ctx) => codecServeCommand(ctx()),
+};
+
+/** Words that name no command: what their group offers, as before the option table. */
+function unknownCommand([command, sub, target]: readonly string[], ctx: () => CliContext): Promise<void> {
   switch (command) {
     case 'policy':
-      if (rest[0] !== 'add' || !rest[1]) throw new UsageError('use `erasure policy add <policy.json>`');
-      return policyAddCommand(ctx(), rest[1]);
-    case 'import':
-      if (!v.policy) throw new UsageError('`erasure import` needs --policy <version> (add one with `erasure policy add`)');
-      return importCommand(ctx(), { file: arg('an inventory file'), policy: v.policy, format: v.format, delimiter: v.delimiter });
-    case 'start':
-      return startCommand(ctx(), v.dossier);
-    case 'status':
-      return statusCommand(ctx(), arg('a record id'), v.json);
-    case 'list':
-      return listCommand(ctx(), { phase: v.phase, dossier: v.dossier, json: v.json });
-    case 'inquiry': {
-      const [sub, target] = rest;
-      if (!sub || !target) throw new UsageError('use `erasure inquiry register <inquiry.json> ...` or `erasure inquiry status|review|confirm|reject|no-match <inquiryId> ...`');
-      switch (sub) {
-        case 'register':
-          if (!v.policy) throw new UsageError('`erasure inquiry register` needs --policy <version>: its cutoff decides whether the inquiry is in time');
-          return registerInquiryCommand(ctx(), target, v.policy, v.as);
-        case 'status':
-          return inquiryStatusCommand(ctx(), target, v.json);
-        case 'review':
-          return inquiryReviewCommand(ctx(), target, v.purpose, v.as);
-        case 'confirm':
-        case 'reject':
-          return inquiryDecideCommand(ctx(), target, sub, { record: v.record, reason: v.reason, as: v.as });
-        case 'no-match':
-          return inquiryNoMatchCommand(ctx(), target, v.as);
-        default:
-          throw new UsageError(`unknown inquiry command "${sub}"`);
-      }
-    }
-    case 'consent':
-      return act(() => sendAction(ctx(), 'recordConsent', arg('a record id'), v.as, { given: either(v.given, v.refused, '--given, --refused') }));
-    case 'identity':
-      return act(() => sendAction(ctx(), 'confirmIdentity', arg('a record id'), v.as, {}));
-    case 'consult':
-      return consultCommand(ctx(), arg('a record id'), v.purpose, v.as);
-    case 'explain':
-      return act(() => sendAction(ctx(), 'sendExplanation', arg('a record id'), v.as, { language: (v.language ?? 'nl') as 'nl' | 'en' }));
-    case 'object':
-      return act(() => sendAction(ctx(), 'fileObjection', arg('a record id'), v.as, { reference: v.reference ?? '' }));
-    case 'decide':
-      return act(() =>
-        sendAction(ctx(), 'decideObjection', arg('a record id'), v.as, {
-          outcome: either(v.proceed, v.retain, '--proceed, --retain') ? 'proceed' : 'retain',
-          reason: v.reason ?? '',
-          decisionRef: v['decision-ref'] ?? '',
-        }),
-      );
-    case 'hold':
-      return act(() => sendAction(ctx(), 'placeHold', arg('a record id'), v.as, { reference: v.reference ?? '', reason: v.reason ?? '' }));
-    case 'release':
-      return act(() => sendAction(ctx(), 'releaseHold', arg('a record id'), v.as, { reference: v.reference ?? '' }));
-    case 'retry':
-      return act(() => sendAction(ctx(), 'retryErasure', arg('a record id'), v.as, { reason: v.reason ?? '' }));
-    case 'reconcile':
-      return reconcileCommand(ctx(), v.dossier);
+      throw new UsageError(POLICY_USE);
+    case 'inquiry':
+      throw new UsageError(sub && target ? `unknown inquiry command "${sub}"` : INQUIRY_USE);
     case 'purge':
-      switch (rest[0]) {
-        case 'run':
-          return purgeRunCommand(ctx(), {
-            dryRun: v['dry-run'],
-            waveSize: v['wave-size'],
-            approval: v.approval,
-            reconcileSample: v['reconcile-sample'],
-            settleTimeout: v['settle-timeout'],
-            policy: v.policy,
-            dossier: v.dossier,
-            wait: !v['no-wait'],
-          });
-        case 'approve':
-          if (!rest[1]) throw new UsageError('use `erasure purge approve <runId> --wave N --as <privacy-officer>`');
-          return purgeApproveCommand(ctx(), rest[1], v.wave, v.as);
-        case 'status':
-          return purgeStatusCommand(ctx(), rest[1], v.json);
-        case 'schedule':
-          return purgeScheduleCommand(ctx(), rest[1], {
-            policy: v.policy,
-            cron: v.cron,
-            every: v.every,
-            from: v.from,
-            to: v.to,
-            note: v.note,
-            waveSize: v['wave-size'],
-            approval: v.approval,
-            reconcileSample: v['reconcile-sample'],
-          });
-        default:
-          throw new UsageError('use `erasure purge run|approve|status|schedule ...`');
-      }
+      // The schedule names its subcommands itself (exit code 1), as it always has.
+      if (sub === 'schedule') return schedule(ctx, target ?? '');
+      throw new UsageError('use `erasure purge run|approve|status|schedule ...`');
     case 'certificates':
-      if (rest[0] === 'verify') return certificatesVerifyCommand(ctx(), v['public-key'] ?? []);
-      if (rest[0] === 'public-key') return certificatesPublicKeyCommand(ctx());
-      if (rest[0] === 'lookup' && rest[1]) return certificatesLookupCommand(ctx(), rest[1], v.purpose, v.as);
-      if (rest[0] === 'export') return certificatesExportCommand(ctx(), { record: v.record, run: v.run, out: v.out });
-      throw new UsageError('use `erasure certificates verify [--public-key <key.pem>]`, `erasure certificates public-key` or `erasure certificates lookup <subject.json> --purpose <text> --as <user>`');
+      throw new UsageError(CERTIFICATES_USE);
     case 'backup':
-      if (rest[0] === 'create') return backupCreateCommand(ctx(), v.out);
-      if (rest[0] === 'list') return backupListCommand(ctx());
-      if (rest[0] === 'restore' && rest[1]) return backupRestoreCommand(ctx(), rest[1], { as: v.as, into: v.into, registry: v.registry });
-      if (rest[0] === 'check') return backupCheckCommand(ctx(), { as: v.as, into: v.into, erase: v.erase });
-      throw new UsageError('use `erasure backup create|list|restore <file>|check`');
-    case 'report':
-      return reportCommand(ctx(), { json: v.json, html: v.html });
-    case 'access-log':
-      return accessLogCommand(ctx(), { record: v.record, export: v.export, as: v.as });
+      throw new UsageError(BACKUP_USE);
     case 'codec':
-      if (rest[0] === 'token') return codecTokenCommand(ctx(), v.as, v.hours);
-      if (rest[0] === 'serve') return codecServeCommand(ctx());
       throw new UsageError('use `erasure codec token --as <screened-reviewer> [--hours N]` or `erasure codec serve`');
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+const dispatch = <C extends CommandName>(input: Input<C>, ctx: () => CliContext) => handlers[input.command](input, ctx);
+
+async function run(argv: string[], ctx: () => CliContext): Promise<void> {
+  const line = parseCommandLine(argv);
+  if (line.kind === 'help') throw new UsageError('');
+  if (line.kind === 'unknown') return unknownCommand(line.words, ctx);
+  return dispatch(line, ctx);
 }
 
 /**

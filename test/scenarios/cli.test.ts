@@ -271,5 +271,9 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     expect(run.stderr).toContain('erasure policy add <policy.json>');
     const phase = await cli('list', '--phase', 'gone');
     expect(phase.stderr).toContain('"gone" is not a phase; use one of registered, awaiting-cutoff');
+    // An option the command does not take is refused before anything runs, never ignored.
+    const option = await cli('status', 'R-1', '--erase');
+    expect(option).toMatchObject({ code: 2, stdout: '' });
+    expect(option.stderr).toContain("erasure: `erasure status` does not take --erase; it takes:\n  --json  JSON instead of text\n\nerasure — the deletion coordinators' command line\n");
   });
 });

@@ -1,0 +1,66 @@
+/** What `erasure --help` prints, and every usage error after its message. */
+export const USAGE = `erasure — the deletion coordinators' command line
+
+Registry and lifecycles
+  erasure policy add <policy.json>                   store a (versioned, immutable) destruction policy
+  erasure import <inventory.csv|.json> --policy <version> [--format csv|json] [--delimiter ";"|","|tab]
+                                                     import an inventory, all or nothing (UTF-8 or UTF-16; CSV
+                                                     separator detected from the header line unless given)
+  erasure start [--dossier <id>]                     start one lifecycle per imported record (idempotent)
+  erasure status <recordId> [--json]                 phase, deadlines, history and possible actions
+  erasure list [--phase <phase>] [--dossier <id>] [--json]
+  erasure reconcile [--dossier <id>]                 re-check erased records; erase again what came back
+
+Destruction (the purge run releases due records in waves; see README "The purge run")
+  erasure purge run [--dry-run] [--dossier <id>] [--wave-size N] [--approval] [--reconcile-sample 0..1] [--policy <version>] [--no-wait]
+                                                     run now; a dry run changes nothing and lists what would go
+  erasure purge approve <runId> --wave N --as <privacy-officer>
+  erasure purge status [<runId>] [--json]            the last runs, or one run's progress or report
+  erasure purge schedule create --policy <version> [--cron "0 2 * * *" | --every 1m] [--wave-size N] [--approval]
+  erasure purge schedule describe|trigger|delete
+  erasure purge schedule pause|unpause [--note <text>]
+  erasure purge schedule backfill --from <ISO time> --to <ISO time>
+  erasure report [--json | --html <file>]            the whole operation, for the people accountable
+  erasure certificates verify [--public-key <key.pem> ...]
+                                                     check every certificate's hash, chain link and signature
+  erasure certificates public-key                    the signing keys' public halves (PEM), for auditors
+  erasure certificates lookup <subject.json> --purpose <text> --as <coordinator|privacy-officer>
+                                                     was this person's data destroyed? (name and residence from a file)
+  erasure certificates export (--record <id> | --run <runId>) --out <folder>
+                                                     JSON and a forwardable HTML document, checked while exported
+
+Backups (each person's rows sealed under their own key; erasure destroys the key)
+  erasure backup create [--out <folder>]             the case administration and the registry, into ERASURE_BACKUP_DIR
+  erasure backup list                                the backups, and how many persons in each are still readable
+  erasure backup restore <file> --as <privacy-officer> [--into <postgres url>] [--registry]
+                                                     into an empty database; erased persons stay sealed or are refused
+  erasure backup check [--into <postgres url>] [--erase --as <privacy-officer>]
+                                                     finds erased persons (suppression list) in a case administration
+
+Inquiries (every action names who acts: --as <user>, checked against ERASURE_ROLES)
+  erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>
+                                                     links exact matches; other likely records become candidates
+  erasure inquiry status <inquiryId> [--json]        links, candidates, decisions, the answer
+  erasure inquiry review <inquiryId> --purpose <text> --as <screened-reviewer>
+                                                     the requester's name beside each candidate's (logged)
+  erasure inquiry confirm|reject <inquiryId> --record <recordId> [--reason <text>] --as <screened-reviewer>
+  erasure inquiry no-match <inquiryId> --as <screened-reviewer>
+                                                     none is the requester: only then is "no data found" sent
+  erasure consent <recordId> --given|--refused --as <coordinator>
+  erasure identity <recordId> --as <coordinator>     the requester's identity is confirmed
+  erasure consult <recordId> --purpose <text> --as <screened-reviewer>
+  erasure explain <recordId> [--language nl|en] --as <screened-reviewer>
+  erasure object <recordId> --reference <id> --as <coordinator>
+  erasure decide <recordId> --proceed|--retain --reason <text> --decision-ref <id> --as <privacy-officer>
+  erasure hold <recordId> --reference <id> --reason <text> --as <privacy-officer>
+  erasure release <recordId> --reference <id> --as <privacy-officer>
+  erasure retry <recordId> --reason <text> --as <coordinator>
+  erasure access-log [--record <recordId>] [--export <file.csv|.json> --as <privacy-officer>]
+                                                     consultations, lookups and Web UI decodes; the export is logged too
+
+Temporal payloads are encrypted (AES-256-GCM, ERASURE_PAYLOAD_KEY)
+  erasure codec token --as <screened-reviewer> [--hours N]
+                                                     a bearer token for the Web UI's codec server
+  erasure codec serve                                the codec server on its own (npm start runs one)
+
+Configuration comes from the environment (see README.md): TEMPORAL_ADDRESS, DATABASE_URL, ERASURE_ROLES, ...`;
