@@ -1,11 +1,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
 import { EncryptionCodec } from '../../infra/payload-codec';
 import { testPayloadKeys } from './services';
 
 const codec = new EncryptionCodec(testPayloadKeys);
 
-const isPayload = (value: unknown): value is Payload =>
+export const isPayload = (value: unknown): value is Payload =>
   typeof value === 'object' && value !== null && 'metadata' in value && 'data' in value && (value as { data: unknown }).data instanceof Uint8Array;
 
 /**
@@ -43,4 +44,29 @@ export async function decodedText(value: unknown, payloadCodec: PayloadCodec = c
 /** A workflow's history as searchable text, payloads decoded (see decodedText). */
 export async function historyText(handle: WorkflowHandle): Promise<string> {
   return decodedText(await handle.fetchHistory());
+}
+
+type History = temporal.api.history.v1.IHistory;
+
+/** The values a list of payloads carries, opened with the codec: what the workflow or activity received. */
+export async function decodedValues(payloads: Payload[] | null | undefined): Promise<unknown[]> {
+  return (await codec.decode(payloads ?? [])).map((p) => defaultPayloadConverter.fromPayload(p));
+}
+
+/**
+ * A history's events that show what the workflow decided, as short labels in order:
+ * `activity:<type>` (scheduled), `update:<name>` (accepted), `signal:<name>`, `timer`,
+ * `continued-as-new`, `completed`. Refused updates leave no label: they leave no event.
+ */
+export function decisions(history: History): string[] {
+  return (history.events ?? []).flatMap((e) => {
+    if (e.activityTaskScheduledEventAttributes) return [`activity:${e.activityTaskScheduledEventAttributes.activityType?.name ?? '?'}`];
+    if (e.workflowExecutionUpdateAcceptedEventAttributes) return [`update:${e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input?.name ?? '?'}`];
+    if (e.workflowExecutionUpdateAdmittedEventAttributes) return [`update-admitted:${e.workflowExecutionUpdateAdmittedEventAttributes.request?.input?.name ?? '?'}`];
+    if (e.workflowExecutionSignaledEventAttributes) return [`signal:${e.workflowExecutionSignaledEventAttributes.signalName ?? '?'}`];
+    if (e.timerStartedEventAttributes) return ['timer'];
+    if (e.workflowExecutionContinuedAsNewEventAttributes) return ['continued-as-new'];
+    if (e.workflowExecutionCompletedEventAttributes) return ['completed'];
+    return [];
+  });
 }

@@ -1,4 +1,3 @@
-import { decodedText } from '../helpers/history';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,8 @@ import { startLifecycles } from '../../cli/start-lifecycles';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { actionUpdates, approveWaveUpdate, purgeProgressQuery, statusQuery } from '../../workflows';
 import { personRows, seedBulk, seedRecords } from '../helpers/fixtures';
+import { decisions, decodedText } from '../helpers/history';
+import { until } from '../helpers/poll';
 import { runPurge, startPurge } from '../helpers/purge';
 import { connectClient, eventually, openDatabases, policyIn, uniqueId, type Databases } from '../helpers/services';
 import { bundleWorkflows, realPurgeRunActivities, withWorker } from '../helpers/worker';
@@ -133,8 +134,11 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       expect((refused as WorkflowUpdateFailedError).cause?.message).toContain('for the role privacy-officer, not coordinator (cora)');
       const wrongWave = await run.executeUpdate(approveWaveUpdate, { args: [{ actor: OFFICER, wave: 2 }] }).catch((err: unknown) => err);
       expect((wrongWave as WorkflowUpdateFailedError).cause?.message).toContain('waits for the approval of wave 1, not wave 2');
-      // Held: a few seconds later still nothing released.
-      await new Promise((r) => setTimeout(r, 2_000));
+      // Held: the progress, answered after the refusals, still waits for wave 1 (an accepted
+      // approval would have had the run release in that same workflow task), the run's history
+      // holds no approval and no release, and no record got one.
+      expect(await run.query(purgeProgressQuery)).toMatchObject({ stage: 'awaiting-approval', awaitingApprovalOfWave: 1, totals: { released: 0, waves: 0 } });
+      expect(decisions(await run.fetchHistory()).filter((d) => d.startsWith('update') || d === 'activity:releasePage')).toEqual([]);
       for (const r of records) expect(await releaseEvents(r.recordId)).toBe(0);
       expect(await certificates(dossier)).toBe(0);
 
@@ -206,16 +210,27 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
 
   it('purge schedule - paused - starts no new runs, and a paused schedule stops a run before its next wave', async () => {
     const scheduleId = uniqueId('test-purge-schedule');
+    const controlId = uniqueId('test-purge-schedule-control');
     const dossier = uniqueId('D-empty');
     const policy = policyIn(-2_000, -1_000);
     await withWorker(bundle, activities(), async (tq) => {
       await upsertPurgeSchedule(temporal.client, { policy, taskQueue: tq, every: '2s', scheduleId, dossier });
+      // The same spec, never paused: its actions show when the paused schedule's times have come.
+      await upsertPurgeSchedule(temporal.client, { policy, taskQueue: tq, every: '2s', scheduleId: controlId, dossier: uniqueId('D-empty') });
       const schedule = temporal.client.schedule.getHandle(scheduleId);
+      const control = temporal.client.schedule.getHandle(controlId);
+      /** Times the control has acted on: it started a run, or skipped one because its last run still went on. */
+      const controlTimesActedOn = async () => {
+        const { info } = await control.describe();
+        return info.numActionsTaken + info.numActionsSkippedOverlap;
+      };
       try {
-        await eventually('a scheduled run', async () => ((await schedule.describe()).info.numActionsTaken >= 1 ? true : undefined), 30_000);
+        await until('a scheduled run', async () => (await schedule.describe()).info.numActionsTaken >= 1);
         await schedule.pause('test: pause');
         const taken = (await schedule.describe()).info.numActionsTaken;
-        await new Promise((r) => setTimeout(r, 5_000));
+        const controlBefore = await controlTimesActedOn();
+        // Two more times of the spec have come and gone (the control acted on them), the first well past.
+        await until('the unpaused control schedule to act on two more times', controlTimesActedOn, { accept: (n) => n >= controlBefore + 2 });
         const after = await schedule.describe();
         expect(after.state.paused).toBe(true);
         expect(after.info.numActionsTaken).toBe(taken);
@@ -223,7 +238,7 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
         const purge = createPurgeActivities({ registry: dbs.registry, client: temporal.client, taskQueue: tq, reportsDir });
         await expect(purge.releasePage({ runRef: 'paused-check', limit: 10, dossier, scheduleId })).resolves.toMatchObject({ paused: true, released: 0 });
       } finally {
-        await schedule.delete();
+        await Promise.all([schedule.delete(), control.delete()]);
       }
     });
   }, 90_000);
