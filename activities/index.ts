@@ -14,6 +14,7 @@ import type { AdapterRegistry, DataCategory } from './storage/adapter';
 import { issueCertificate } from './registry/certificates';
 import { recordPolicyTimeZone } from './registry/policies';
 import { closeInquiry, consultationLogged, inquiryContact, inquiryPolicy, noMatchConfirmed, notifyOnce, type InquiryDestruction } from './registry/inquiries';
+import { storeErasureFailure } from './registry/purge-runs';
 import { recordLocators, snapshotOnce } from './registry/records';
 import { reconcilePage, type ReconcileRequest } from './registry/reconcile';
 
@@ -184,7 +185,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Keeps a failed erasure's reason (id-only text) for the purge run's report. */
     async recordErasureFailure(input: { recordId: string; reason: string }): Promise<void> {
-      await deps.registry.query('INSERT INTO erasure_failures (record_id, reason) VALUES ($1, $2)', [input.recordId, input.reason.slice(0, 500)]);
+      await storeErasureFailure(deps.registry, input);
     },
 
     /**

@@ -7,7 +7,7 @@ import { actionUpdates, statusQuery } from '../workflows/definitions';
 import { ERASURE_PHASES } from '../schemas/lifecycle';
 import type { Registration } from '../workflows/inquiry-review-state';
 import { withErrorBoundary } from './error-boundary';
-import { unlinkInquiry } from './registry/inquiries';
+import { inquiryExists, unlinkInquiry } from './registry/inquiries';
 import { inquirySnapshot, markLinkRegistered, recordCandidateDecision, recordNoMatch } from './registry/inquiry-matching';
 
 export interface InquiryActivityDeps {
@@ -22,8 +22,6 @@ export interface InquiryActivityDeps {
  * it links to. Ids, accounts and instants only.
  */
 export function createInquiryActivities(deps: InquiryActivityDeps) {
-  const inquiryExists = async (inquiryId: string) => ((await deps.registry.query('SELECT 1 FROM inquiries WHERE inquiry_id = $1', [inquiryId])).rowCount ?? 0) > 0;
-
   const lifecycleStatus = async (recordId: string): Promise<RecordStatus | undefined> => {
     try {
       return await deps.client.workflow.getHandle(recordWorkflowId(recordId)).query(statusQuery);
@@ -46,7 +44,7 @@ export function createInquiryActivities(deps: InquiryActivityDeps) {
      * the data is being destroyed); one that refuses for another reason is asked again.
      */
     async registerInquiryOnRecord(input: { inquiryId: string; recordId: string; receivedAt: string; actor: Actor }): Promise<Registration> {
-      if (!(await inquiryExists(input.inquiryId))) return { result: 'inquiry-gone' };
+      if (!(await inquiryExists(deps.registry, input.inquiryId))) return { result: 'inquiry-gone' };
       const status = await lifecycleStatus(input.recordId);
       if (!status) return { result: 'no-lifecycle' };
       const registered = async (): Promise<Registration> => {
