@@ -227,14 +227,6 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
-     * After erasure: unlinks the inquiry from the record and, with its last record, sends
-     * the requester the confirmation and destroys the inquiry and the contact data.
-     */
-    async closeInquiryForRecord(input: { recordId: string; inquiryId: string; erasedAt: string }): Promise<InquiryDestruction> {
-      return closeForRecord(input);
-    },
-
-    /**
      * "No data found" (only once a screened reviewer confirmed that no record is the
      * requester's), or (beingDestroyed) "your data was already being destroyed".
      */

@@ -45,6 +45,7 @@ describe('withErrorBoundary - every activity of every factory', () => {
     expect(names('createActivities')).toEqual(expect.arrayContaining(['eraseRecord', 'recordErasureFailure', 'sendExplanation', 'sendNoDataFound', 'notifyCoordinators', 'reconcilePage', 'destroyUnmatchedInquiry']));
     expect(names('createPurgeActivities')).toEqual(expect.arrayContaining(['beginPurgeRun', 'releasePage', 'dryRunPage', 'finishPurgeRun']));
     expect(names('createInquiryActivities')).toEqual(expect.arrayContaining(['loadInquiryReview', 'registerInquiryOnRecord']));
+    expect(names('createActivities')).not.toContain('closeInquiryForRecord');
   });
 
   it.each(everyActivity.map((a) => [`${a.factory}.${a.name}`, a] as const))(
