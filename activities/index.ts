@@ -1,21 +1,18 @@
 import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
-import type { Pool } from 'pg';
-import type { Language } from '../schemas/actions';
-import { durationMs } from '../schemas/duration';
 import type { SystemErasure, SystemVerification } from '../schemas/erasure';
 import { ErasureError } from '../schemas/errors';
 import type { StorageSystem } from '../schemas/inventory';
-import { classify } from './classify';
-import type { Keys } from './crypto';
-import type { Mailer } from './mail/mailer';
-import { coordinatorAlertMail, destructionConfirmationMail, explanationMail, noDataFoundMail, type CoordinatorAlert } from './mail/templates';
+import { withErrorBoundary } from './error-boundary';
+import { letterActivities, sendDestructionConfirmation, type LetterDeps } from './letters';
 import type { AdapterRegistry, DataCategory } from './storage/adapter';
 import { issueCertificate } from './registry/certificates';
-import { recordPolicyTimeZone } from './registry/policies';
-import { closeInquiry, consultationLogged, inquiryContact, inquiryPolicy, noMatchConfirmed, notifyOnce, type InquiryDestruction } from './registry/inquiries';
+import { closeInquiry, type InquiryDestruction } from './registry/inquiries';
+import { storeErasureFailure } from './registry/purge-runs';
 import { recordLocators, snapshotOnce } from './registry/records';
 import { reconcilePage, type ReconcileRequest } from './registry/reconcile';
+
+export type { ExplanationReceipt, MailReceipt } from './letters';
 
 /** The worker's identity as Temporal shows it by default (pid@host): named on each certificate. */
 const WORKER_IDENTITY = `${process.pid}@${hostname()}`;
@@ -29,13 +26,8 @@ function activityAttempt(): number {
   }
 }
 
-export interface ActivityDeps {
-  /** The registry database (records, locations, inquiries, certificates, access log). */
-  readonly registry: Pool;
+export interface ActivityDeps extends LetterDeps {
   readonly adapters: AdapterRegistry;
-  readonly keys: Keys;
-  readonly mailer: Mailer;
-  readonly coordinatorsEmail: string;
 }
 
 export interface SystemRequest {
@@ -71,19 +63,10 @@ export interface ReconcileCounts {
   readonly nextCursor?: string;
 }
 
-export interface MailReceipt {
-  readonly messageId: string;
-}
-
-export interface ExplanationReceipt extends MailReceipt {
-  readonly sentAt: string;
-  readonly objectionPeriodEnds: string;
-}
-
 /**
  * Every side effect of the lifecycle. Activities take and return ids, counts, dates and
  * message ids, never personal data (docs/ARCHITECTURE.md, invariant 1), and are idempotent, so Temporal may
- * retry any of them.
+ * retry any of them. What they throw leaves through the error boundary (error-boundary.ts).
  */
 export function createActivities(deps: ActivityDeps) {
   const adapterFor = (system: StorageSystem) => {
@@ -94,11 +77,6 @@ export function createActivities(deps: ActivityDeps) {
   const signingKey = () => {
     if (!deps.keys.signing) throw new ErasureError('INVALID_CONFIG', 'this worker has no certificate signing key: set ERASURE_SIGNING_KEY, or run `npm start` once so that keys.json has one');
     return deps.keys.signing;
-  };
-  const contactOf = async (inquiryId: string) => {
-    const contact = await inquiryContact(deps.registry, deps.keys, inquiryId);
-    if (!contact) throw new ErasureError('UNKNOWN_RECORD', `inquiry ${inquiryId} is not in the registry (destroyed already?)`);
-    return contact;
   };
   const categoriesOf = async (recordId: string, systems: readonly StorageSystem[]): Promise<DataCategory[]> => {
     const categories: DataCategory[] = [];
@@ -124,175 +102,73 @@ export function createActivities(deps: ActivityDeps) {
     const check = await mailbox.verifyErased([mailRef]);
     if (!check.verified) throw new ErasureError('VERIFICATION_FAILED', `the inquiry e-mail is still in the mailbox after erasure (${JSON.stringify(check.remaining)})`);
   };
+  /** After erasure: unlinks the inquiry from the record and, with its last record, confirms the destruction to the requester and destroys the inquiry. */
   const closeForRecord = (input: { recordId: string; inquiryId: string; erasedAt: string }): Promise<InquiryDestruction> =>
-    closeInquiry(deps.registry, input.inquiryId, input.recordId, async () => {
-      const contact = await contactOf(input.inquiryId);
-      await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: 'destroyed' }, async () => ({
-        messageId: await deps.mailer.send({
-          to: contact.email,
-          ...destructionConfirmationMail(contact.language, { reference: input.inquiryId, erasedAt: input.erasedAt, recordId: input.recordId, timeZone: await recordPolicyTimeZone(deps.registry, input.recordId) }),
-          headers: { 'X-Erasure-Inquiry': input.inquiryId, 'X-Erasure-Record': input.recordId },
-        }),
-        details: {},
-      }));
-    }, eraseInquiryMail);
+    closeInquiry(deps.registry, input.inquiryId, input.recordId, () => sendDestructionConfirmation(deps, input), eraseInquiryMail);
 
-  return {
+  return withErrorBoundary({
     /**
      * The whole erasure of a record in one idempotent step: erase in every system, verify
      * each, close the inquiry (confirmation mail first), write the certificate. A retry
      * finds the data gone, the inquiry closed and the certificate written, and says so.
      */
     async eraseRecord(input: EraseRecordInput): Promise<RecordErasureResult> {
-      return classify(async () => {
-        const erasures: SystemErasure[] = [];
-        for (const system of input.systems) erasures.push(await eraseOne({ recordId: input.recordId, system }));
-        const verifications: SystemVerification[] = [];
-        for (const system of input.systems) verifications.push(await verifyOne({ recordId: input.recordId, system }));
-        const left = verifications.filter((v) => !v.verified);
-        if (left.length) {
-          const detail = left.map((v) => `${v.system}: ${JSON.stringify(v.remaining)}`).join('; ');
-          throw new ErasureError('VERIFICATION_FAILED', `verification found data left after erasure (${detail})`);
-        }
-        const verifiedAt = verifications.map((v) => v.checkedAt).sort().at(-1) ?? new Date().toISOString();
-        const inquiry = input.inquiryId ? await closeForRecord({ recordId: input.recordId, inquiryId: input.inquiryId, erasedAt: verifiedAt }) : undefined;
-        const receipt = await issueCertificate(deps.registry, signingKey(), {
-          recordId: input.recordId,
-          workflowId: input.workflowId,
-          runId: input.runId,
-          erasureStartedAt: input.erasureStartedAt,
-          erasures,
-          verifications,
-          ...(inquiry ? { inquiry } : {}),
-          decisionRefs: input.decisionRefs,
-          categories: erasures.flatMap((e) => adapterFor(e.system).categories(e.found).map((c) => ({ system: e.system, ...c }))),
-          performedBy: {
-            worker: WORKER_IDENTITY,
-            activity: 'eraseRecord',
-            attempt: activityAttempt(),
-            verification: `verifyErased in ${input.systems.join(', ')} after the erase, in the same attempt`,
-          },
-        });
-        return {
-          certificateId: receipt.certificateId,
-          sequence: receipt.sequence,
-          issuedAt: receipt.issuedAt,
-          verifiedAt,
-          systems: erasures.map((e) => ({ system: e.system, removed: e.removed })),
-          inquiryClosed: inquiry !== undefined,
-        };
+      const erasures: SystemErasure[] = [];
+      for (const system of input.systems) erasures.push(await eraseOne({ recordId: input.recordId, system }));
+      const verifications: SystemVerification[] = [];
+      for (const system of input.systems) verifications.push(await verifyOne({ recordId: input.recordId, system }));
+      const left = verifications.filter((v) => !v.verified);
+      if (left.length) {
+        const detail = left.map((v) => `${v.system}: ${JSON.stringify(v.remaining)}`).join('; ');
+        throw new ErasureError('VERIFICATION_FAILED', `verification found data left after erasure (${detail})`);
+      }
+      const verifiedAt = verifications.map((v) => v.checkedAt).sort().at(-1) ?? new Date().toISOString();
+      const inquiry = input.inquiryId ? await closeForRecord({ recordId: input.recordId, inquiryId: input.inquiryId, erasedAt: verifiedAt }) : undefined;
+      const receipt = await issueCertificate(deps.registry, signingKey(), {
+        recordId: input.recordId,
+        workflowId: input.workflowId,
+        runId: input.runId,
+        erasureStartedAt: input.erasureStartedAt,
+        erasures,
+        verifications,
+        ...(inquiry ? { inquiry } : {}),
+        decisionRefs: input.decisionRefs,
+        categories: erasures.flatMap((e) => adapterFor(e.system).categories(e.found).map((c) => ({ system: e.system, ...c }))),
+        performedBy: {
+          worker: WORKER_IDENTITY,
+          activity: 'eraseRecord',
+          attempt: activityAttempt(),
+          verification: `verifyErased in ${input.systems.join(', ')} after the erase, in the same attempt`,
+        },
       });
+      return {
+        certificateId: receipt.certificateId,
+        sequence: receipt.sequence,
+        issuedAt: receipt.issuedAt,
+        verifiedAt,
+        systems: erasures.map((e) => ({ system: e.system, removed: e.removed })),
+        inquiryClosed: inquiry !== undefined,
+      };
     },
 
     /** Keeps a failed erasure's reason (id-only text) for the purge run's report. */
     async recordErasureFailure(input: { recordId: string; reason: string }): Promise<void> {
-      await classify(() => deps.registry.query('INSERT INTO erasure_failures (record_id, reason) VALUES ($1, $2)', [input.recordId, input.reason.slice(0, 500)]));
-    },
-
-    /**
-     * The explanation to the requester: categories and counts of what is held, and the end
-     * of the objection period, which runs from the moment of sending (fixed at the first
-     * hand-over and returned unchanged on a retry).
-     */
-    async sendExplanation(input: {
-      recordId: string;
-      inquiryId: string;
-      systems: StorageSystem[];
-      language: Language;
-      objectionPeriod: string;
-      /** The explanation says a screened employee consulted the data: it must be so, after this moment. */
-      consultedSince: string;
-      /** The policy's zone: the letter gives the end of the objection period in it. */
-      timeZone?: string;
-    }): Promise<ExplanationReceipt> {
-      return classify(async () => {
-        const contact = await contactOf(input.inquiryId);
-        const categories = await categoriesOf(input.recordId, input.systems);
-        const sent = await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: input.recordId, kind: 'explanation' }, async () => {
-          if (!(await consultationLogged(deps.registry, input.recordId, input.consultedSince))) {
-            throw new ErasureError(
-              'INVALID_INPUT',
-              `no screened consultation of record ${input.recordId} is in the access log since the identity was confirmed (${input.consultedSince}); ` +
-                'a screened reviewer runs `erasure consult` first — the explanation tells the requester the data was consulted',
-            );
-          }
-          const sentAt = new Date();
-          const objectionPeriodEnds = new Date(sentAt.getTime() + durationMs(input.objectionPeriod)).toISOString();
-          const messageId = await deps.mailer.send({
-            to: contact.email,
-            ...explanationMail(input.language, { reference: input.inquiryId, categories, objectionPeriodEnds, timeZone: input.timeZone }),
-            headers: { 'X-Erasure-Inquiry': input.inquiryId, 'X-Erasure-Record': input.recordId },
-          });
-          return { messageId, details: { sentAt: sentAt.toISOString(), objectionPeriodEnds } };
-        });
-        return { messageId: sent.messageId, sentAt: String(sent.details.sentAt), objectionPeriodEnds: String(sent.details.objectionPeriodEnds) };
-      });
-    },
-
-    /**
-     * After erasure: unlinks the inquiry from the record and, with its last record, sends
-     * the requester the confirmation and destroys the inquiry and the contact data.
-     */
-    async closeInquiryForRecord(input: { recordId: string; inquiryId: string; erasedAt: string }): Promise<InquiryDestruction> {
-      return classify(() => closeForRecord(input));
-    },
-
-    /**
-     * "No data found" (only once a screened reviewer confirmed that no record is the
-     * requester's), or (beingDestroyed) "your data was already being destroyed".
-     */
-    async sendNoDataFound(input: { inquiryId: string; beingDestroyed?: boolean }): Promise<MailReceipt> {
-      return classify(async () => {
-        const beingDestroyed = input.beingDestroyed ?? false;
-        if (!beingDestroyed && !(await noMatchConfirmed(deps.registry, input.inquiryId))) {
-          throw new ErasureError('INVALID_INPUT', `inquiry ${input.inquiryId}: no screened reviewer has confirmed that no record is the requester's; a "no data found" letter waits for that`);
-        }
-        const contact = await contactOf(input.inquiryId);
-        const policy = await inquiryPolicy(deps.registry, input.inquiryId);
-        const letter = noDataFoundMail(contact.language, {
-          reference: input.inquiryId,
-          beingDestroyed,
-          ...(policy ? { inquiryCutoff: policy.inquiryCutoff, ...(policy.timeZone ? { timeZone: policy.timeZone } : {}) } : {}),
-        });
-        const { messageId } = await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: beingDestroyed ? 'being-destroyed' : 'no-data' }, async () => ({
-          messageId: await deps.mailer.send({ to: contact.email, ...letter, headers: { 'X-Erasure-Inquiry': input.inquiryId } }),
-          details: {},
-        }));
-        return { messageId };
-      });
-    },
-
-    async notifyCoordinators(input: CoordinatorAlert): Promise<MailReceipt> {
-      return classify(async () => {
-        const { messageId } = await notifyOnce(
-          deps.registry,
-          { inquiryId: input.inquiryId ?? '', recordId: input.recordId ?? '', kind: `${input.what}:${input.due}` },
-          async () => ({
-            messageId: await deps.mailer.send({
-              to: deps.coordinatorsEmail,
-              ...coordinatorAlertMail(input),
-              headers: { ...(input.recordId ? { 'X-Erasure-Record': input.recordId } : {}), ...(input.inquiryId ? { 'X-Erasure-Inquiry': input.inquiryId } : {}) },
-            }),
-            details: {},
-          }),
-        );
-        return { messageId };
-      });
+      await storeErasureFailure(deps.registry, input);
     },
 
     /** One page of re-checks of certified erasures; what came back is erased again (counts only in the result). */
     async reconcilePage(request: ReconcileRequest): Promise<ReconcileCounts> {
-      return classify(async () => {
-        const page = await reconcilePage(deps.registry, deps.adapters, request);
-        return { checked: page.checked, scanned: page.scanned, resurrected: page.resurrected.length, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
-      });
+      const page = await reconcilePage(deps.registry, deps.adapters, request);
+      return { checked: page.checked, scanned: page.scanned, resurrected: page.resurrected.length, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
     },
 
     /** An inquiry answered without records (no data, or data already being destroyed): destroyed once the cutoff has passed. */
     async destroyUnmatchedInquiry(input: { inquiryId: string }): Promise<InquiryDestruction> {
-      return classify(() => closeInquiry(deps.registry, input.inquiryId, undefined, () => Promise.resolve(), eraseInquiryMail));
+      return closeInquiry(deps.registry, input.inquiryId, undefined, () => Promise.resolve(), eraseInquiryMail);
     },
-  };
+
+    ...letterActivities(deps, categoriesOf),
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -6,8 +6,8 @@ import type { Actor } from '../schemas/roles';
 import { actionUpdates, statusQuery } from '../workflows/definitions';
 import { ERASURE_PHASES } from '../schemas/lifecycle';
 import type { Registration } from '../workflows/inquiry-review-state';
-import { classify } from './classify';
-import { unlinkInquiry } from './registry/inquiries';
+import { withErrorBoundary } from './error-boundary';
+import { inquiryExists, unlinkInquiry } from './registry/inquiries';
 import { inquirySnapshot, markLinkRegistered, recordCandidateDecision, recordNoMatch } from './registry/inquiry-matching';
 
 export interface InquiryActivityDeps {
@@ -22,20 +22,19 @@ export interface InquiryActivityDeps {
  * it links to. Ids, accounts and instants only.
  */
 export function createInquiryActivities(deps: InquiryActivityDeps) {
-  const inquiryExists = async (inquiryId: string) => ((await deps.registry.query('SELECT 1 FROM inquiries WHERE inquiry_id = $1', [inquiryId])).rowCount ?? 0) > 0;
-
   const lifecycleStatus = async (recordId: string): Promise<RecordStatus | undefined> => {
     try {
       return await deps.client.workflow.getHandle(recordWorkflowId(recordId)).query(statusQuery);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return undefined;
+      // Other client errors name workflow ids and status codes only: they cross the error boundary unchanged (error-boundary.ts).
       throw err;
     }
   };
 
-  return {
+  return withErrorBoundary({
     async loadInquiryReview(input: { inquiryId: string }): Promise<InquiryReviewSnapshot> {
-      return classify(() => inquirySnapshot(deps.registry, input.inquiryId));
+      return inquirySnapshot(deps.registry, input.inquiryId);
     },
 
     /**
@@ -45,42 +44,40 @@ export function createInquiryActivities(deps: InquiryActivityDeps) {
      * the data is being destroyed); one that refuses for another reason is asked again.
      */
     async registerInquiryOnRecord(input: { inquiryId: string; recordId: string; receivedAt: string; actor: Actor }): Promise<Registration> {
-      return classify(async () => {
-        if (!(await inquiryExists(input.inquiryId))) return { result: 'inquiry-gone' };
-        const status = await lifecycleStatus(input.recordId);
-        if (!status) return { result: 'no-lifecycle' };
-        const registered = async (): Promise<Registration> => {
-          await markLinkRegistered(deps.registry, input.inquiryId, input.recordId);
-          return { result: 'registered' };
-        };
-        if (status.inquiry?.inquiryId === input.inquiryId) return registered();
-        if (ERASURE_PHASES.includes(status.phase)) {
-          await unlinkInquiry(deps.registry, input.inquiryId, input.recordId);
-          return { result: 'being-destroyed', detail: `it is ${status.phase}; its data is already being destroyed` };
-        }
-        try {
-          await deps.client.workflow.getHandle(recordWorkflowId(input.recordId)).executeUpdate(actionUpdates.registerInquiry, {
-            args: [{ actor: input.actor, inquiryId: input.inquiryId, receivedAt: input.receivedAt }],
-            updateId: `register-inquiry-${input.inquiryId}`,
-          });
-          return await registered();
-        } catch (err) {
-          if (err instanceof WorkflowNotFoundError) return { result: 'no-lifecycle' };
-          if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-          // The validator's refusal names the phase and the rule, never personal data.
-          return { result: 'refused', detail: err.cause?.message ?? err.message };
-        }
-      });
+      if (!(await inquiryExists(deps.registry, input.inquiryId))) return { result: 'inquiry-gone' };
+      const status = await lifecycleStatus(input.recordId);
+      if (!status) return { result: 'no-lifecycle' };
+      const registered = async (): Promise<Registration> => {
+        await markLinkRegistered(deps.registry, input.inquiryId, input.recordId);
+        return { result: 'registered' };
+      };
+      if (status.inquiry?.inquiryId === input.inquiryId) return registered();
+      if (ERASURE_PHASES.includes(status.phase)) {
+        await unlinkInquiry(deps.registry, input.inquiryId, input.recordId);
+        return { result: 'being-destroyed', detail: `it is ${status.phase}; its data is already being destroyed` };
+      }
+      try {
+        await deps.client.workflow.getHandle(recordWorkflowId(input.recordId)).executeUpdate(actionUpdates.registerInquiry, {
+          args: [{ actor: input.actor, inquiryId: input.inquiryId, receivedAt: input.receivedAt }],
+          updateId: `register-inquiry-${input.inquiryId}`,
+        });
+        return await registered();
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return { result: 'no-lifecycle' };
+        if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+        // The validator's refusal names the phase and the rule, never personal data.
+        return { result: 'refused', detail: err.cause?.message ?? err.message };
+      }
     },
 
     async recordCandidateDecision(input: { inquiryId: string; recordId: string; outcome: 'confirm' | 'reject'; actor: Actor; reason?: string }): Promise<void> {
-      return classify(() => recordCandidateDecision(deps.registry, input));
+      return recordCandidateDecision(deps.registry, input);
     },
 
     async recordNoMatch(input: { inquiryId: string; actor: Actor }): Promise<void> {
-      return classify(() => recordNoMatch(deps.registry, input));
+      return recordNoMatch(deps.registry, input);
     },
-  };
+  });
 }
 
 export type InquiryActivities = ReturnType<typeof createInquiryActivities>;

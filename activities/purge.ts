@@ -20,6 +20,7 @@ import {
   type Releasability,
   type SkipReason,
 } from '../schemas/purge';
+import { withErrorBoundary } from './error-boundary';
 import { getPolicy } from './registry/policies';
 import {
   beginRun,
@@ -118,6 +119,7 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     } catch (err) {
       // Completed successfully (erased) in the meantime: the reuse policy refuses a new run.
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'skipped', reason: 'erased' };
+      // Other client errors name workflow ids and status codes only: they cross the error boundary unchanged (error-boundary.ts).
       throw err;
     }
   };
@@ -169,7 +171,7 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
 
   const partsDir = (runRef: string) => join(deps.reportsDir, `${runRef}.parts`);
 
-  return {
+  return withErrorBoundary({
     async beginPurgeRun(run: { runRef: string; dryRun: boolean; scheduled: boolean; settings: PurgeRunSettings; startedAt: string; dossier?: string }): Promise<{ candidates: number }> {
       await beginRun(deps.registry, run);
       return { candidates: await countDueCandidates(deps.registry, undefined, run.dossier) };
@@ -255,7 +257,7 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
       await storeReport(deps.registry, request.runRef, report.finishedAt, report);
       return report;
     },
-  };
+  });
 }
 
 /** Joins a dry run's per-wave files into one report file and counts what would go, per dossier and system. */

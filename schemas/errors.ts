@@ -7,7 +7,6 @@ export type ErasureErrorCode =
   | 'INVALID_INPUT'
   | 'INVALID_CONFIG'
   | 'UNKNOWN_RECORD'
-  | 'IMPORT_CONFLICT'
   | 'POLICY_CONFLICT'
   | 'UNKNOWN_POLICY'
   | 'UNSUPPORTED_SYSTEM'
@@ -17,6 +16,7 @@ export type ErasureErrorCode =
   | 'NOT_FOUND'
   | 'UNUSABLE_ARGUMENTS';
 
+/** Thrown when our own code refuses or fails for a reason it can name: `code` says which; the message holds no personal data (from an activity it reaches workflow history). */
 export class ErasureError extends Error {
   constructor(
     readonly code: ErasureErrorCode,
@@ -120,30 +120,7 @@ export class InvalidConfigError extends ErasureError {
   }
 }
 
-/** Thrown when an import would change a record that was already imported differently. */
-export class ImportConflictError extends ErasureError {
-  constructor(
-    readonly recordId: string,
-    message: string,
-  ) {
-    super('IMPORT_CONFLICT', message);
-    this.name = 'ImportConflictError';
-  }
-}
-
-/** Thrown when erasure left data behind in a storage system. */
-export class VerificationFailedError extends ErasureError {
-  constructor(
-    readonly recordId: string,
-    readonly system: string,
-    message: string,
-  ) {
-    super('VERIFICATION_FAILED', message);
-    this.name = 'VerificationFailedError';
-  }
-}
-
-/** Thrown when a required external tool (Temporal CLI, Go) cannot be found or built. */
+/** Thrown when a required external tool (Temporal CLI, Go, Dovecot) cannot be found, built or run. */
 export class ToolMissingError extends ErasureError {
   constructor(message: string) {
     super('TOOL_MISSING', message);

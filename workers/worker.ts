@@ -41,7 +41,6 @@ export interface StartWorkerOptions {
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-/** Starts the worker with real pools and adapters; shutting it down closes them. */
 /** Modules evaluated once per worker thread and shared by every workflow (see workflows/shared-modules.ts). */
 export const workflowBundlerOptions = {
   preloadModules: [require.resolve('../workflows/shared-modules')],

@@ -44,8 +44,7 @@ export interface StoredInquiry {
 export async function storeInquiry(pool: Pool, keys: Keys, inquiry: NewInquiry): Promise<StoredInquiry> {
   const subject = inquirySubjectKeys(keys.hmacKey, inquiry.name, inquiry.residence);
   return inTransaction(pool, 'BEGIN', async (db) => {
-    const known = await db.query('SELECT 1 FROM inquiries WHERE inquiry_id = $1', [inquiry.inquiryId]);
-    if (known.rowCount) {
+    if (await inquiryExists(db, inquiry.inquiryId)) {
       const snapshot = await inquirySnapshot(db, inquiry.inquiryId);
       return {
         matchedRecordIds: snapshot.links.filter((l) => l.how === 'exact-match').map((l) => l.recordId),
@@ -77,6 +76,11 @@ export async function storeInquiry(pool: Pool, keys: Keys, inquiry: NewInquiry):
     const [found] = await findMatches(db, { inquiryId: inquiry.inquiryId });
     return { matchedRecordIds: [...(found?.links ?? [])].sort(), candidates: found?.candidates ?? [], new: true };
   });
+}
+
+/** Whether the registry holds the inquiry (false once it is destroyed). */
+export async function inquiryExists(db: Pool | PoolClient, inquiryId: string): Promise<boolean> {
+  return ((await db.query('SELECT 1 FROM inquiries WHERE inquiry_id = $1', [inquiryId])).rowCount ?? 0) > 0;
 }
 
 export interface InquiryContact {

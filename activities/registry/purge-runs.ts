@@ -72,6 +72,14 @@ export interface RunProgress {
   readonly pending: number;
 }
 
+/** The reason column holds at most this much: a reason is ids, system names and codes, never a whole error report. */
+const FAILURE_REASON_CHARS = 500;
+
+/** Keeps the reason a record's erasure failed after its retries (id-only text), for the report of the run that released it. */
+export async function storeErasureFailure(db: Pool, failure: { recordId: string; reason: string }): Promise<void> {
+  await db.query('INSERT INTO erasure_failures (record_id, reason) VALUES ($1, $2)', [failure.recordId, failure.reason.slice(0, FAILURE_REASON_CHARS)]);
+}
+
 /** What became of the records a run released: erased (certified), failed after retries, or still pending. */
 export async function runProgress(db: Pool, runRef: string): Promise<RunProgress> {
   const { rows } = await db.query<{ released: string; restarted: string; erased: string; failed: string }>(

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { decrypt, encrypt, subjectHmac } from '../../activities/crypto';
 import { foldText } from '../../activities/matching/fold';
 import { appendAccessLog, inquiryContact, storeInquiry } from '../../activities/registry/inquiries';
-import { seedPerson, seedRecords } from '../helpers/fixtures';
+import { certificatesFor, personRows, seedPerson, seedRecords } from '../helpers/fixtures';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
 import { openDatabases, policyIn, testKeys, uniqueId, type Databases } from '../helpers/services';
 import { realActivities } from '../helpers/worker';
@@ -98,7 +98,7 @@ describe('inquiries - registry, crypto and mail activities against PostgreSQL an
     expect(() => decrypt(testKeys.contactKey, sealed, 'inquiry-2')).toThrow();
   });
 
-  it('closeInquiryForRecord - two records of one requester closed at once - one confirmation, the inquiry destroyed once', async () => {
+  it('eraseRecord - two records of one requester erased at once - one confirmation, the inquiry destroyed once', async () => {
     const policy = policyIn(60_000, 60_000);
     const [first, second] = await seedRecords(dbs, policy, 2);
     // The same person twice in the case administration (a duplicate entry): one inquiry matches both.
@@ -109,18 +109,26 @@ describe('inquiries - registry, crypto and mail activities against PostgreSQL an
     expect((await storeInquiry(dbs.registry, testKeys, inquiry)).matchedRecordIds).toHaveLength(2);
 
     const activities = realActivities(dbs, mail.url);
-    const erasedAt = new Date().toISOString();
-    const results = await Promise.all(
-      [first!, second!].map((r) => activities.closeInquiryForRecord({ inquiryId: inquiry.inquiryId, recordId: r.recordId, erasedAt })),
-    );
-    expect(results.map((r) => r.destroyed).sort()).toEqual([['inquiry-link'], ['inquiry-link', 'inquiry', 'requester-contact-data']]);
+    const erase = (recordId: string) =>
+      activities.eraseRecord({ recordId, systems: ['case-admin'], workflowId: `record-${recordId}`, runId: 'run', erasureStartedAt: new Date().toISOString(), inquiryId: inquiry.inquiryId, decisionRefs: [] });
+    const records = [first!, second!];
+    const results = await Promise.all(records.map((r) => erase(r.recordId)));
+    expect(results.map((r) => r.inquiryClosed)).toEqual([true, true]);
+    for (const r of records) expect(await personRows(dbs.caseAdmin, r.person.personId)).toEqual({ persons: 0, notes: 0, note_sources: 0, person_organisations: 0 });
+    // Each certificate states what its erasure destroyed of the inquiry: the one that came second, the inquiry itself.
+    const destroyedPerCertificate = async () =>
+      Promise.all(records.map(async (r) => (await certificatesFor(dbs.registry, r.recordId)).map((c) => (c.body.inquiry as { destroyed: string[] }).destroyed)));
+    const accounts = await destroyedPerCertificate();
+    expect(accounts.map((a) => a[0]).sort()).toEqual([['inquiry-link'], ['inquiry-link', 'inquiry', 'requester-contact-data']]);
     await mail.waitFor(email, /has been destroyed/);
+    expect((await dbs.registry.query('SELECT 1 FROM inquiries WHERE inquiry_id = $1', [inquiry.inquiryId])).rowCount).toBe(0);
+
+    // A retry (the activity's result was lost) finds the data gone, the inquiry closed and the certificate written, and sends nothing.
+    await expect(erase(second!.recordId)).resolves.toMatchObject({ certificateId: results[1]!.certificateId, sequence: results[1]!.sequence, inquiryClosed: true });
+    await expect(erase(first!.recordId)).resolves.toMatchObject({ certificateId: results[0]!.certificateId, sequence: results[0]!.sequence, inquiryClosed: true });
+    await expect(destroyedPerCertificate()).resolves.toEqual(accounts);
     await new Promise((r) => setTimeout(r, 300));
     expect(mail.messages.filter((m) => m.subject?.includes(inquiry.inquiryId))).toHaveLength(1);
-    // A retry (the activity's result was lost) gets the same account, and sends nothing.
-    await expect(activities.closeInquiryForRecord({ inquiryId: inquiry.inquiryId, recordId: second!.recordId, erasedAt })).resolves.toEqual(results[1]);
-    await expect(activities.closeInquiryForRecord({ inquiryId: inquiry.inquiryId, recordId: first!.recordId, erasedAt })).resolves.toEqual(results[0]);
-    expect((await dbs.registry.query('SELECT 1 FROM inquiries WHERE inquiry_id = $1', [inquiry.inquiryId])).rowCount).toBe(0);
   });
 
   it('sendExplanation - a mailbox the server refuses - fails permanently, with codes only', async () => {

@@ -20,7 +20,7 @@ describe('letters - times in the zone of the record\'s policy, through the real 
     await dbs.close();
   });
 
-  it('explanation and confirmation - a policy in America/New_York - give the objection period and the destruction in New York time, in Dutch', async () => {
+  it('explanation and, after eraseRecord, confirmation - a policy in America/New_York - give the objection period and the destruction in New York time, in Dutch', async () => {
     const policy = policyFileSchema.parse({ version: uniqueId('new-york'), timeZone: 'America/New_York', inquiryCutoff: '2099-01-15T12:00:00', purgeStart: '2099-01-16T00:00:00' });
     expect(policy.inquiryCutoff).toBe('2099-01-15T12:00:00-05:00');
     const [record] = await seedRecords(dbs, policy);
@@ -50,10 +50,12 @@ describe('letters - times in the zone of the record\'s policy, through the real 
     expect(letterDate(sent.objectionPeriodEnds, 'nl', 'America/New_York')).toMatch(/ E[SD]T$/);
     expect(explanation.text).toContain('  - uw naam, woonplaats en levensovertuiging (1)');
 
-    const erasedAt = new Date().toISOString();
-    await activities.closeInquiryForRecord({ recordId, inquiryId, erasedAt });
+    // The erasure closes the inquiry with its last record: the confirmation gives the moment of verification.
+    const erased = await activities.eraseRecord({ recordId, systems: ['case-admin'], workflowId: `record-${recordId}`, runId: 'run', erasureStartedAt: new Date().toISOString(), inquiryId, decisionRefs: [] });
+    expect(erased.inquiryClosed).toBe(true);
     const confirmation = await mail.waitFor(email, /uw gegevens zijn vernietigd/);
-    expect(confirmation.text).toContain(`zijn op ${letterDate(erasedAt, 'nl', 'America/New_York')} vernietigd.`);
+    expect(letterDate(erased.verifiedAt, 'nl', 'America/New_York')).toMatch(/ E[SD]T$/);
+    expect(confirmation.text).toContain(`zijn op ${letterDate(erased.verifiedAt, 'nl', 'America/New_York')} vernietigd.`);
     expect(confirmation.text).toContain(`vernietigingsverklaring (registratie ${recordId}) zonder persoonsgegevens`);
   });
 
