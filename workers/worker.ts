@@ -13,6 +13,7 @@ import { storageOptions } from '../infra/storage-options';
 import { dataConverter, type PayloadKeys } from '../infra/payload-codec';
 import type { DatabaseUrls } from '../infra/database-urls';
 import type { TemporalTarget } from '../infra/temporal-connection';
+import { storageTaskQueue } from '../workflows/definitions';
 
 export interface RunningWorker {
   readonly worker: Worker;
@@ -58,7 +59,6 @@ export const configuredWorkerSettings = (config: Config) => ({
   storage: storageOptions(config),
 });
 
-export const storageTaskQueue = (taskQueue: string): string => `${taskQueue}-storage`;
 
 /**
  * Starts the worker with real pools and adapters: one Temporal worker for the workflows

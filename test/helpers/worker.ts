@@ -10,6 +10,7 @@ import { smtpMailer } from '../../activities/mail/mailer';
 import { adapterRegistry } from '../../activities/storage/adapter';
 import { caseAdminAdapter } from '../../activities/storage/case-admin';
 import { maildirAdapter } from '../../activities/storage/maildir';
+import { storageTaskQueue } from '../../workflows/definitions';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -73,7 +74,7 @@ export async function withWorker<T>(
     const activities = typeof activitiesFor === 'function' ? activitiesFor(taskQueue, client) : activitiesFor;
     const worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities, dataConverter: testDataConverter });
     const storage = activities.eraseRecord
-      ? await Worker.create({ connection, taskQueue: `${taskQueue}-storage`, activities: { eraseRecord: activities.eraseRecord }, dataConverter: testDataConverter })
+      ? await Worker.create({ connection, taskQueue: storageTaskQueue(taskQueue), activities: { eraseRecord: activities.eraseRecord }, dataConverter: testDataConverter })
       : undefined;
     const running = worker.runUntil(body(taskQueue));
     return storage ? await storage.runUntil(running) : await running;
