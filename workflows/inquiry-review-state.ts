@@ -45,6 +45,8 @@ export class InquiryReview {
   private readonly candidates = new Map<string, Candidate>();
   /** Candidates whose decision is being recorded (between the validator and the activity's answer). */
   private readonly deciding = new Set<string>();
+  /** A "no match" being recorded: a second one is refused meanwhile. */
+  private confirmingNoMatch = false;
   private noMatch?: { by: string; at: string };
   private letter?: InquiryReviewSnapshot['letter'];
   /** The registry's account has been read (the first thing a run does). */
@@ -83,7 +85,12 @@ export class InquiryReview {
       if (!known || (!known.decision && c.decision)) this.candidates.set(c.recordId, c);
     }
     for (const l of snapshot.links) {
-      if (this.links.has(l.recordId)) continue;
+      const known = this.links.get(l.recordId);
+      if (known) {
+        // The registry changed (lifecycles started, records imported): a link that waits for its lifecycle is asked again now.
+        if (known.state === 'waiting-for-lifecycle') known.retryAt = undefined;
+        continue;
+      }
       const decision = this.candidates.get(l.recordId)?.decision;
       const actor = l.how === 'confirmed-candidate' && decision ? decision.by : this.input.registeredBy;
       this.links.set(l.recordId, { recordId: l.recordId, how: l.how, actor, state: l.registeredAt ? 'registered' : 'registering', attempts: 0 });
@@ -156,13 +163,24 @@ export class InquiryReview {
   private noMatchBlocked(): string | undefined {
     if (!this.loaded) return this.closed();
     if (this.noMatch) return `no match was confirmed by ${this.noMatch.by} on ${this.noMatch.at}`;
+    if (this.confirmingNoMatch) return 'a confirmation of no match is being recorded';
     const pending = this.pendingCandidates();
     if (pending.length) return `decide on the candidates first (confirm or reject): ${pending.join(', ')}`;
     if (this.links.size) return `the inquiry has linked records (${[...this.links.keys()].join(', ')}): it is answered from them`;
     return undefined;
   }
 
+  /** Holds the review while "no match" is recorded, so that a second confirmation is refused meanwhile. */
+  beginNoMatch(): void {
+    this.confirmingNoMatch = true;
+  }
+
+  abortNoMatch(): void {
+    this.confirmingNoMatch = false;
+  }
+
   confirmNoMatch(action: NoMatchInput, now: Date): void {
+    this.confirmingNoMatch = false;
     this.noMatch = { by: by(action.actor), at: now.toISOString() };
     this.note(now, by(action.actor), 'no record is the requester\'s: confirmed after the review; the requester is told no data was found');
   }

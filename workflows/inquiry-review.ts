@@ -73,9 +73,11 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
     confirmNoMatchUpdate,
     async (raw) => {
       const action = noMatchSchema.parse(raw);
+      review.beginNoMatch();
       try {
         await deciding.recordNoMatch({ inquiryId: input.inquiryId, actor: action.actor });
       } catch (err) {
+        review.abortNoMatch();
         throw ApplicationFailure.nonRetryable(`no-match refused: ${rootCause(err)}`, 'DECISION_NOT_RECORDED');
       }
       review.confirmNoMatch(action, new Date());

@@ -69,6 +69,29 @@ describe('InquiryReview - the pure state of one inquiry\'s matching', () => {
     expect(review.verdict(at(3))).toBe('done');
   });
 
+  it('the registry changed (lifecycles started) - a link waiting for its lifecycle is asked again at once, not after its delay', () => {
+    const review = new InquiryReview(input);
+    const links = [{ recordId: 'R-1', how: 'exact-match' as const, linkedAt: t0.toISOString() }];
+    review.load(snapshot({ links }), at(0));
+    review.registration('R-1', { result: 'no-lifecycle' }, at(0));
+    review.registration('R-1', { result: 'no-lifecycle' }, at(1));
+    expect(review.pendingRegistrations(at(2))).toEqual([]);
+    review.load(snapshot({ links }), at(2));
+    expect(review.pendingRegistrations(at(2))).toEqual([{ recordId: 'R-1', actor: COORDINATOR }]);
+  });
+
+  it('"no match" being recorded - a second confirmation is refused meanwhile, and allowed again if the first failed', () => {
+    const review = new InquiryReview(input);
+    review.load(snapshot(), at(0));
+    review.beginNoMatch();
+    expect(review.noMatchRefusal({ actor: REVIEWER })).toBe('a confirmation of no match is being recorded');
+    review.abortNoMatch();
+    expect(review.noMatchRefusal({ actor: REVIEWER })).toBeUndefined();
+    review.beginNoMatch();
+    review.confirmNoMatch({ actor: REVIEWER }, at(1));
+    expect(review.noMatchRefusal({ actor: REVIEWER })).toMatch(/^no match was confirmed by /);
+  });
+
   it('every linked record already being destroyed - the requester is told so without a review; a refused record blocks until it takes the inquiry', () => {
     const review = new InquiryReview(input);
     review.load(snapshot({ links: [{ recordId: 'R-1', how: 'exact-match', linkedAt: t0.toISOString() }, { recordId: 'R-2', how: 'exact-match', linkedAt: t0.toISOString() }] }), at(0));
