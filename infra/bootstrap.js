@@ -61,8 +61,9 @@ if (mode === 'test') {
     { name: 'maven', why: "fetches Temporal's time-skipping test server from Maven Central", present: () => onPath('mvn') },
   ]);
   ensureNpmDependencies();
-  step('Lint (eslint)...');
+  step('Lint (eslint, prettier)...');
   run(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.']);
+  run(process.execPath, [join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '--log-level', 'warn', '.']);
   step('Building (tsc)...');
   tsc();
   // Finds the Temporal CLI or builds it with `go install` (minutes, once) before the tests' own time starts.
