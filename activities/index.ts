@@ -75,7 +75,11 @@ export function createActivities(deps: ActivityDeps) {
     return adapter;
   };
   const signingKey = () => {
-    if (!deps.keys.signing) throw new ErasureError('INVALID_CONFIG', 'this worker has no certificate signing key: set ERASURE_SIGNING_KEY, or run `npm start` once so that keys.json has one');
+    if (!deps.keys.signing)
+      throw new ErasureError(
+        'INVALID_CONFIG',
+        'this worker has no certificate signing key: set ERASURE_SIGNING_KEY, or run `npm start` once so that keys.json has one',
+      );
     return deps.keys.signing;
   };
   const categoriesOf = async (recordId: string, systems: readonly StorageSystem[]): Promise<DataCategory[]> => {
@@ -100,7 +104,8 @@ export function createActivities(deps: ActivityDeps) {
     const mailbox = adapterFor('mailbox');
     await mailbox.erase([mailRef]);
     const check = await mailbox.verifyErased([mailRef]);
-    if (!check.verified) throw new ErasureError('VERIFICATION_FAILED', `the inquiry e-mail is still in the mailbox after erasure (${JSON.stringify(check.remaining)})`);
+    if (!check.verified)
+      throw new ErasureError('VERIFICATION_FAILED', `the inquiry e-mail is still in the mailbox after erasure (${JSON.stringify(check.remaining)})`);
   };
   /** After erasure: unlinks the inquiry from the record and, with its last record, confirms the destruction to the requester and destroys the inquiry. */
   const closeForRecord = (input: { recordId: string; inquiryId: string; erasedAt: string }): Promise<InquiryDestruction> =>
@@ -122,7 +127,11 @@ export function createActivities(deps: ActivityDeps) {
         const detail = left.map((v) => `${v.system}: ${JSON.stringify(v.remaining)}`).join('; ');
         throw new ErasureError('VERIFICATION_FAILED', `verification found data left after erasure (${detail})`);
       }
-      const verifiedAt = verifications.map((v) => v.checkedAt).sort().at(-1) ?? new Date().toISOString();
+      const verifiedAt =
+        verifications
+          .map((v) => v.checkedAt)
+          .sort()
+          .at(-1) ?? new Date().toISOString();
       const inquiry = input.inquiryId ? await closeForRecord({ recordId: input.recordId, inquiryId: input.inquiryId, erasedAt: verifiedAt }) : undefined;
       const receipt = await issueCertificate(deps.registry, signingKey(), {
         recordId: input.recordId,
@@ -133,7 +142,11 @@ export function createActivities(deps: ActivityDeps) {
         verifications,
         ...(inquiry ? { inquiry } : {}),
         decisionRefs: input.decisionRefs,
-        categories: erasures.flatMap((e) => adapterFor(e.system).categories(e.found).map((c) => ({ system: e.system, ...c }))),
+        categories: erasures.flatMap((e) =>
+          adapterFor(e.system)
+            .categories(e.found)
+            .map((c) => ({ system: e.system, ...c })),
+        ),
         performedBy: {
           worker: WORKER_IDENTITY,
           activity: 'eraseRecord',
@@ -159,7 +172,12 @@ export function createActivities(deps: ActivityDeps) {
     /** One page of re-checks of certified erasures; what came back is erased again (counts only in the result). */
     async reconcilePage(request: ReconcileRequest): Promise<ReconcileCounts> {
       const page = await reconcilePage(deps.registry, deps.adapters, request);
-      return { checked: page.checked, scanned: page.scanned, resurrected: page.resurrected.length, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+      return {
+        checked: page.checked,
+        scanned: page.scanned,
+        resurrected: page.resurrected.length,
+        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      };
     },
 
     /** An inquiry answered without records (no data, or data already being destroyed): destroyed once the cutoff has passed. */

@@ -44,7 +44,12 @@ export async function sendDestructionConfirmation(deps: LetterDeps, input: { inq
   await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: 'destroyed' }, async () => ({
     messageId: await deps.mailer.send({
       to: contact.email,
-      ...destructionConfirmationMail(contact.language, { reference: input.inquiryId, erasedAt: input.erasedAt, recordId: input.recordId, timeZone: await recordPolicyTimeZone(deps.registry, input.recordId) }),
+      ...destructionConfirmationMail(contact.language, {
+        reference: input.inquiryId,
+        erasedAt: input.erasedAt,
+        recordId: input.recordId,
+        timeZone: await recordPolicyTimeZone(deps.registry, input.recordId),
+      }),
       headers: { 'X-Erasure-Inquiry': input.inquiryId, 'X-Erasure-Record': input.recordId },
     }),
     details: {},
@@ -103,7 +108,10 @@ export function letterActivities(deps: LetterDeps, categoriesOf: (recordId: stri
     async sendNoDataFound(input: { inquiryId: string; beingDestroyed?: boolean }): Promise<MailReceipt> {
       const beingDestroyed = input.beingDestroyed ?? false;
       if (!beingDestroyed && !(await noMatchConfirmed(deps.registry, input.inquiryId))) {
-        throw new ErasureError('INVALID_INPUT', `inquiry ${input.inquiryId}: no screened reviewer has confirmed that no record is the requester's; a "no data found" letter waits for that`);
+        throw new ErasureError(
+          'INVALID_INPUT',
+          `inquiry ${input.inquiryId}: no screened reviewer has confirmed that no record is the requester's; a "no data found" letter waits for that`,
+        );
       }
       const contact = await contactOf(deps, input.inquiryId);
       const policy = await inquiryPolicy(deps.registry, input.inquiryId);
@@ -112,10 +120,14 @@ export function letterActivities(deps: LetterDeps, categoriesOf: (recordId: stri
         beingDestroyed,
         ...(policy ? { inquiryCutoff: policy.inquiryCutoff, ...(policy.timeZone ? { timeZone: policy.timeZone } : {}) } : {}),
       });
-      const { messageId } = await notifyOnce(deps.registry, { inquiryId: input.inquiryId, recordId: '', kind: beingDestroyed ? 'being-destroyed' : 'no-data' }, async () => ({
-        messageId: await deps.mailer.send({ to: contact.email, ...letter, headers: { 'X-Erasure-Inquiry': input.inquiryId } }),
-        details: {},
-      }));
+      const { messageId } = await notifyOnce(
+        deps.registry,
+        { inquiryId: input.inquiryId, recordId: '', kind: beingDestroyed ? 'being-destroyed' : 'no-data' },
+        async () => ({
+          messageId: await deps.mailer.send({ to: contact.email, ...letter, headers: { 'X-Erasure-Inquiry': input.inquiryId } }),
+          details: {},
+        }),
+      );
       return { messageId };
     },
 
@@ -127,7 +139,10 @@ export function letterActivities(deps: LetterDeps, categoriesOf: (recordId: stri
           messageId: await deps.mailer.send({
             to: deps.coordinatorsEmail,
             ...coordinatorAlertMail(input),
-            headers: { ...(input.recordId ? { 'X-Erasure-Record': input.recordId } : {}), ...(input.inquiryId ? { 'X-Erasure-Inquiry': input.inquiryId } : {}) },
+            headers: {
+              ...(input.recordId ? { 'X-Erasure-Record': input.recordId } : {}),
+              ...(input.inquiryId ? { 'X-Erasure-Inquiry': input.inquiryId } : {}),
+            },
           }),
           details: {},
         }),

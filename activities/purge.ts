@@ -1,25 +1,14 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { heartbeat } from '@temporalio/activity';
-import {
-  ScheduleNotFoundError,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  type Client,
-} from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { StorageSystem } from '../schemas/inventory';
 import { recordWorkflowId } from '../schemas/lifecycle';
 import { recordStartOptions } from '../schemas/lifecycle-start';
 import type { Policy } from '../schemas/policy';
 import { releasableQuery, releaseRefusalOf, releaseSignal, releaseUpdate, workflowTypes } from '../workflows/definitions';
-import {
-  type PurgeReport,
-  type PurgeRunSettings,
-  type PurgeTotals,
-  type Releasability,
-  type SkipReason,
-} from '../schemas/purge';
+import { type PurgeReport, type PurgeRunSettings, type PurgeTotals, type Releasability, type SkipReason } from '../schemas/purge';
 import { withErrorBoundary } from './error-boundary';
 import { getPolicy } from './registry/policies';
 import {
@@ -172,7 +161,14 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
   const partsDir = (runRef: string) => join(deps.reportsDir, `${runRef}.parts`);
 
   return withErrorBoundary({
-    async beginPurgeRun(run: { runRef: string; dryRun: boolean; scheduled: boolean; settings: PurgeRunSettings; startedAt: string; dossier?: string }): Promise<{ candidates: number }> {
+    async beginPurgeRun(run: {
+      runRef: string;
+      dryRun: boolean;
+      scheduled: boolean;
+      settings: PurgeRunSettings;
+      startedAt: string;
+      dossier?: string;
+    }): Promise<{ candidates: number }> {
       await beginRun(deps.registry, run);
       return { candidates: await countDueCandidates(deps.registry, undefined, run.dossier) };
     },
@@ -201,7 +197,10 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     async dryRunPage(request: PageRequest & { wave: number }): Promise<ReleasePageResult> {
       const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit, request.dossier);
       const judged = await eachWithHeartbeat(page, judgeOne);
-      const locations = await locationCounts(deps.registry, page.map((r) => r.recordId));
+      const locations = await locationCounts(
+        deps.registry,
+        page.map((r) => r.recordId),
+      );
       const outcomes: Outcome[] = judged.map((j) =>
         j === 'missing' ? { kind: 'restarted' } : j.releasable ? { kind: 'released' } : { kind: 'skipped', reason: j.reason ?? 'already-released' },
       );
@@ -210,7 +209,12 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
         return JSON.stringify(
           o.kind === 'skipped'
             ? { recordId: record.recordId, dossier: record.dossier, skipped: o.reason }
-            : { recordId: record.recordId, dossier: record.dossier, wouldDestroy: locations.get(record.recordId) ?? {}, ...(o.kind === 'restarted' ? { lifecycleRestarted: true } : {}) },
+            : {
+                recordId: record.recordId,
+                dossier: record.dossier,
+                wouldDestroy: locations.get(record.recordId) ?? {},
+                ...(o.kind === 'restarted' ? { lifecycleRestarted: true } : {}),
+              },
         );
       });
       const dir = partsDir(request.runRef);

@@ -23,7 +23,9 @@ export async function generateCaseData(caseAdmin: Pool, prefix: string, n: numbe
     [ids],
   );
   await caseAdmin.query("INSERT INTO note_sources (note_id, source) SELECT id, 'synthetic-field-report' FROM notes WHERE person_id = ANY($1)", [ids]);
-  await caseAdmin.query("INSERT INTO person_organisations (person_id, organisation_id, role) SELECT id, 'O-BENCH', 'member' FROM unnest($1::text[]) AS id", [ids]);
+  await caseAdmin.query("INSERT INTO person_organisations (person_id, organisation_id, role) SELECT id, 'O-BENCH', 'member' FROM unnest($1::text[]) AS id", [
+    ids,
+  ]);
   return ids;
 }
 

@@ -13,7 +13,14 @@ async function main(): Promise<void> {
     recordId: 'R-DEMO-0001',
     dossier: 'D-DEMO',
     systems: ['backups', 'case-admin', 'documents', 'mailbox'],
-    policy: { version: 'demo-20261129074351', inquiryCutoff: '2026-11-29T07:44:36.791Z', purgeStart: '2026-11-29T07:45:21.791Z', objectionPeriod: '2m', responseDeadline: '5m', retentionReview: '10m' },
+    policy: {
+      version: 'demo-20261129074351',
+      inquiryCutoff: '2026-11-29T07:44:36.791Z',
+      purgeStart: '2026-11-29T07:45:21.791Z',
+      objectionPeriod: '2m',
+      responseDeadline: '5m',
+      retentionReview: '10m',
+    },
   };
   const codec = new EncryptionCodec({ current: randomBytes(32), previous: [] });
   const time = async (work: () => Promise<void>) => {
@@ -26,7 +33,8 @@ async function main(): Promise<void> {
     await Promise.resolve();
   });
   const sealed = await time(async () => {
-    for (let i = 0; i < n; i += 1) defaultPayloadConverter.fromPayload((await codec.decode(await codec.encode([defaultPayloadConverter.toPayload(input)])))[0]!);
+    for (let i = 0; i < n; i += 1)
+      defaultPayloadConverter.fromPayload((await codec.decode(await codec.encode([defaultPayloadConverter.toPayload(input)])))[0]!);
   });
   const size = defaultPayloadConverter.toPayload(input).data?.length ?? 0;
   const sealedSize = (await codec.encode([defaultPayloadConverter.toPayload(input)]))[0]?.data?.length ?? 0;

@@ -116,8 +116,18 @@ async function main(): Promise<void> {
   const caseAdmin = createPool(stack.databases.caseAdmin, 2);
   try {
     log(`seeding ${grouped(n)} persons in the case administration`);
-    await caseAdmin.query(`INSERT INTO persons (id, full_name, residence) SELECT 'P-B' || lpad(g::text, 7, '0'), 'Bench Person ' || g, 'Bench Town' FROM generate_series(1, $1) g`, [n]);
-    await storePolicy(registry, { version: 'bench', inquiryCutoff: '2030-01-01T00:00:00Z', purgeStart: '2030-01-02T00:00:00Z', objectionPeriod: '6w', responseDeadline: '30d', retentionReview: '26w' });
+    await caseAdmin.query(
+      `INSERT INTO persons (id, full_name, residence) SELECT 'P-B' || lpad(g::text, 7, '0'), 'Bench Person ' || g, 'Bench Town' FROM generate_series(1, $1) g`,
+      [n],
+    );
+    await storePolicy(registry, {
+      version: 'bench',
+      inquiryCutoff: '2030-01-01T00:00:00Z',
+      purgeStart: '2030-01-02T00:00:00Z',
+      objectionPeriod: '6w',
+      responseDeadline: '30d',
+      retentionReview: '26w',
+    });
     const file = join(dir, 'inventory.csv');
     log(`writing ${file}`);
     await writeInventory(file, n);
@@ -167,7 +177,8 @@ async function main(): Promise<void> {
     console.log(`  floor: PostgreSQL COPY into a bare table        ${copyMs !== undefined ? `${s(copyMs)}  ${rate(copyMs)}` : `       -${copyNote}`}`);
     console.log(`  erasure import (all checks, keys, inserts)      ${s(first.ms)}  ${rate(first.ms)}  peak RSS ${first.peakMiB} MiB`);
     console.log(`  erasure import again (nothing to add)           ${s(again.ms)}  ${rate(again.ms)}  peak RSS ${again.peakMiB} MiB`);
-    if (copyMs !== undefined) console.log(`  import / COPY floor: ${(first.ms / copyMs).toFixed(1)}x; import / parse floor: ${(first.ms / parse.ms).toFixed(1)}x`);
+    if (copyMs !== undefined)
+      console.log(`  import / COPY floor: ${(first.ms / copyMs).toFixed(1)}x; import / parse floor: ${(first.ms / parse.ms).toFixed(1)}x`);
   } finally {
     await Promise.all([registry.end(), caseAdmin.end()]);
     await stack.stop();

@@ -68,7 +68,9 @@ async function main(): Promise<void> {
     TEMPORAL_TASK_QUEUE: 'erasure',
   };
   try {
-    console.log(`purge benchmark: ${n} records, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version}, ${new Date().toISOString()}`);
+    console.log(
+      `purge benchmark: ${n} records, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.version}, ${new Date().toISOString()}`,
+    );
     // The source data, as it exists before the operation starts (not timed).
     const persons = await generateCaseData(caseAdmin, 'P-E2E-', n);
     const policy = { version: 'bench', inquiryCutoff: new Date(Date.now() - 60_000).toISOString(), purgeStart: new Date(Date.now() - 30_000).toISOString() };
@@ -82,7 +84,14 @@ async function main(): Promise<void> {
     const nodeArgs = process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const worker = await startChild(join(__dirname, '..', 'workers', 'main.js'), [], workerEnv, /worker polling/, nodeArgs);
     const t0 = process.hrtime.bigint();
-    await importInventory(registry, { sourceName: 'bench', sourceSha256: '-', policyVersion: 'bench', records: inventory, adapters: storage.adapters, hmacKey: Buffer.from(keys.ERASURE_HMAC_KEY, 'base64') });
+    await importInventory(registry, {
+      sourceName: 'bench',
+      sourceSha256: '-',
+      policyVersion: 'bench',
+      records: inventory,
+      adapters: storage.adapters,
+      hmacKey: Buffer.from(keys.ERASURE_HMAC_KEY, 'base64'),
+    });
     const imported = seconds(t0);
     const tStart = process.hrtime.bigint();
     await startLifecycles({ client, registry, taskQueue: 'erasure' });
@@ -101,7 +110,9 @@ async function main(): Promise<void> {
     if (report.erased !== n) throw new Error(`the run erased ${report.erased} of ${n} records: ${JSON.stringify(report)}`);
     const certificates = Number((await registry.query<{ n: string }>('SELECT count(DISTINCT record_id) AS n FROM certificates')).rows[0]?.n);
     const sample = inventory.filter((_, i) => i % Math.max(1, Math.floor(n / 5)) === 0).slice(0, 5);
-    const events = await Promise.all(sample.map(async (r) => (await client.workflow.getHandle(recordWorkflowId(r.record.recordId)).fetchHistory()).events?.length ?? 0));
+    const events = await Promise.all(
+      sample.map(async (r) => (await client.workflow.getHandle(recordWorkflowId(r.record.recordId)).fetchHistory()).events?.length ?? 0),
+    );
     if (process.env.BENCH_SHOW_RUN) {
       const runEvents = (await client.workflow.getHandle('purge-run-bench').fetchHistory()).events ?? [];
       const first = Number(runEvents[0]?.eventTime?.seconds ?? 0) * 1000 + Math.round((runEvents[0]?.eventTime?.nanos ?? 0) / 1e6);
@@ -113,7 +124,10 @@ async function main(): Promise<void> {
     }
     if (process.env.BENCH_SHOW_HISTORY) {
       const history = await client.workflow.getHandle(recordWorkflowId(sample[0]!.record.recordId)).fetchHistory();
-      for (const e of history.events ?? []) console.log(`    ${String(e.eventId)} ${String(e.eventType)} ${Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).join(',')}`);
+      for (const e of history.events ?? [])
+        console.log(
+          `    ${String(e.eventId)} ${String(e.eventType)} ${Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).join(',')}`,
+        );
     }
 
     // Floor 1, storage: the same rows, freshly generated again, removed with plain batched DELETEs.
@@ -139,8 +153,12 @@ async function main(): Promise<void> {
     console.log(`  end to end (import → erased and certified): ${total.toFixed(1)} s = ${e2e.toFixed(0)} records/s; ${certificates} certificates`);
     console.log(`  history events per record (common path): ${events.join(', ')}`);
     console.log(`  peak worker RSS: ${peakRss} MiB`);
-    console.log(`  storage floor (plain batched SQL DELETE of the same rows): ${deleted.toFixed(2)} s = ${rate(deleted).toFixed(0)} records/s; ours is ${(e2e / rate(deleted)).toFixed(3)} of it`);
-    console.log(`  orchestration floor (${n} minimal workflows, one no-op activity): ${orchestrated.toFixed(1)} s = ${rate(orchestrated).toFixed(0)} workflows/s; ours is ${(e2e / rate(orchestrated)).toFixed(2)} of it`);
+    console.log(
+      `  storage floor (plain batched SQL DELETE of the same rows): ${deleted.toFixed(2)} s = ${rate(deleted).toFixed(0)} records/s; ours is ${(e2e / rate(deleted)).toFixed(3)} of it`,
+    );
+    console.log(
+      `  orchestration floor (${n} minimal workflows, one no-op activity): ${orchestrated.toFixed(1)} s = ${rate(orchestrated).toFixed(0)} workflows/s; ours is ${(e2e / rate(orchestrated)).toFixed(2)} of it`,
+    );
   } finally {
     await connection.close();
     await Promise.all([registry.end(), caseAdmin.end(), storage.close()]);

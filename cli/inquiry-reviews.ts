@@ -43,7 +43,13 @@ async function ask(client: Client, inquiryId: string): Promise<InquiryReviewStat
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ErasureError('TOOL_MISSING', `no worker answered about inquiry ${inquiryId} within ${QUERY_TIMEOUT_MS / 1000} s: is \`npm start\` (or \`npm run worker\`) running? What was registered is kept; run the command again once it is`)),
+      () =>
+        reject(
+          new ErasureError(
+            'TOOL_MISSING',
+            `no worker answered about inquiry ${inquiryId} within ${QUERY_TIMEOUT_MS / 1000} s: is \`npm start\` (or \`npm run worker\`) running? What was registered is kept; run the command again once it is`,
+          ),
+        ),
       QUERY_TIMEOUT_MS,
     );
   });
@@ -55,7 +61,12 @@ async function ask(client: Client, inquiryId: string): Promise<InquiryReviewStat
 }
 
 /** The review's status once `settled` holds, or as it is after `timeoutMs` (the worker may be busy). */
-export async function reviewStatus(client: Client, inquiryId: string, settled: (s: InquiryReviewStatus) => boolean, timeoutMs = 30_000): Promise<{ status: InquiryReviewStatus; settled: boolean }> {
+export async function reviewStatus(
+  client: Client,
+  inquiryId: string,
+  settled: (s: InquiryReviewStatus) => boolean,
+  timeoutMs = 30_000,
+): Promise<{ status: InquiryReviewStatus; settled: boolean }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status = await ask(client, inquiryId);

@@ -36,7 +36,8 @@ const CSV_ERRORS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'a quoted field is not closed; add the closing double quote',
   CSV_INVALID_CLOSING_QUOTE: 'a double quote inside a quoted field must be doubled ("")',
   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'text follows a closing double quote; put the whole field in quotes',
-  CSV_INVALID_OPENING_QUOTE: 'a double quote inside a field that does not start with one; put the whole field in double quotes and double the quote inside ("")',
+  CSV_INVALID_OPENING_QUOTE:
+    'a double quote inside a field that does not start with one; put the whole field in double quotes and double the quote inside ("")',
   CSV_MAX_RECORD_SIZE: `a record longer than ${MAX_RECORD_CHARS} characters: a double quote is probably never closed`,
 };
 
@@ -100,7 +101,9 @@ export async function* csvRecords(
     if (!options.delimiter) dialect = { delimiter: sep[1] as CsvDelimiter, how: 'given by the sep= line' };
     if (!ended) ({ head, ended } = await firstLine(it, head));
   }
-  dialect = options.delimiter ? { delimiter: options.delimiter, how: 'given with --delimiter' } : (dialect ?? { delimiter: detectDelimiter(head.split(/[\r\n]/)[0] ?? ''), how: 'detected from the header line' });
+  dialect = options.delimiter
+    ? { delimiter: options.delimiter, how: 'given with --delimiter' }
+    : (dialect ?? { delimiter: detectDelimiter(head.split(/[\r\n]/)[0] ?? ''), how: 'detected from the header line' });
   onDialect(dialect);
   const { delimiter } = dialect;
   const separated = `${delimiterName(delimiter)}, ${dialect.how}`;
@@ -125,7 +128,12 @@ export async function* csvRecords(
         let bad = false;
         names.forEach((name, i) => {
           const column = found[i];
-          if (!column) problems.add({ line, field: `column ${shownName(name)}`, message: `is not an inventory column; use record_id, dossier, subject_ref, locations (columns separated by ${separated})` });
+          if (!column)
+            problems.add({
+              line,
+              field: `column ${shownName(name)}`,
+              message: `is not an inventory column; use record_id, dossier, subject_ref, locations (columns separated by ${separated})`,
+            });
           else if (found.indexOf(column) !== i) problems.add({ line, field: `column ${shownName(name)}`, message: `repeats the ${column} column; keep one` });
           bad ||= !column || found.indexOf(column) !== i;
         });
@@ -143,13 +151,21 @@ export async function* csvRecords(
         continue;
       }
       if (row.record.length !== columns.length) {
-        problems.add({ line, field: '(csv)', message: `has ${row.record.length} fields where the header has ${columns.length}; check the separators (${separated}) and the quoting` });
+        problems.add({
+          line,
+          field: '(csv)',
+          message: `has ${row.record.length} fields where the header has ${columns.length}; check the separators (${separated}) and the quoting`,
+        });
         continue;
       }
       const candidate: Record<string, unknown> = {};
       row.record.forEach((value, i) => {
         const column = (columns as unknown[])[i];
-        if (column === 'locations') candidate.locations = value.split(/[;\r\n]/).filter((part) => part.trim() !== '').map(parseLocationText);
+        if (column === 'locations')
+          candidate.locations = value
+            .split(/[;\r\n]/)
+            .filter((part) => part.trim() !== '')
+            .map(parseLocationText);
         else if (typeof column === 'string') candidate[column] = value;
       });
       const record = validatedRecord(line, candidate, problems);

@@ -38,7 +38,11 @@ async function* once<T>(value: T): AsyncGenerator<T> {
  * A whole inventory parsed into memory (small files: tests, examples): text as it is, or
  * a file's bytes, decoded the way a file is.
  */
-async function parseAll(input: string | Uint8Array, format: InventoryFormat, options: { readonly delimiter?: CsvDelimiter } = {}): Promise<ParsedInventory & { dialect?: CsvDialect }> {
+async function parseAll(
+  input: string | Uint8Array,
+  format: InventoryFormat,
+  options: { readonly delimiter?: CsvDelimiter } = {},
+): Promise<ParsedInventory & { dialect?: CsvDialect }> {
   const text = typeof input === 'string' ? once(input) : textChunks(once(input), new TextDecoding('inventory'));
   const reading = readInventory(text, format, options);
   const records: NumberedRecord[] = [];

@@ -94,7 +94,11 @@ export async function* jsonRecords(text: AsyncIterable<string>): AsyncGenerator<
         const here: TextPosition = { line: atLine, column: atColumn };
         if (state === 'before') {
           if (c === OPEN) {
-            problems.add({ line: here.line, field: '(json)', message: 'the file must hold a JSON array of records, e.g. [{"recordId": "R-1", ...}], not one object' });
+            problems.add({
+              line: here.line,
+              field: '(json)',
+              message: 'the file must hold a JSON array of records, e.g. [{"recordId": "R-1", ...}], not one object',
+            });
             throw new Stop();
           }
           if (c !== OPEN_ARRAY) syntax(here, "a JSON inventory starts with '[' (an array of records)");
@@ -118,7 +122,8 @@ export async function* jsonRecords(text: AsyncIterable<string>): AsyncGenerator<
       }
       if (state === 'element') {
         length += chunk.length - from;
-        if (length > MAX_ELEMENT_CHARS) syntax(start, `an element longer than ${MAX_ELEMENT_CHARS} characters; a record holds ids and references only (is a quote or bracket not closed?)`);
+        if (length > MAX_ELEMENT_CHARS)
+          syntax(start, `an element longer than ${MAX_ELEMENT_CHARS} characters; a record holds ids and references only (is a quote or bracket not closed?)`);
         parts.push(chunk.slice(from));
       }
     }

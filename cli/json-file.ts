@@ -12,7 +12,8 @@ import { readTextFile } from './text-file';
  */
 export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.output<S> {
   const { text } = readTextFile(file);
-  if (text.trim() === '') throw new InvalidInputError(file, [{ line: 1, field: '(json)', message: 'the file is empty; it needs one JSON object, e.g. {"field": "value"}' }]);
+  if (text.trim() === '')
+    throw new InvalidInputError(file, [{ line: 1, field: '(json)', message: 'the file is empty; it needs one JSON object, e.g. {"field": "value"}' }]);
   const parsed = parseCheckedJson(text);
   if (!('value' in parsed)) {
     throw new InvalidInputError(file, [{ ...positionIn(text, parsed.offset), field: '(json)', message: `not valid JSON: ${parsed.message}` }]);

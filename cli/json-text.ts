@@ -45,14 +45,16 @@ function describe(code: string, text: string, offset: number): { offset: number;
     }
     case 'InvalidSymbol':
       if (here === "'") return { offset, message: 'a single quote; JSON writes field names and strings in double quotes' };
-      if (here !== undefined && /[A-Za-z]/.test(here)) return { offset, message: 'a word JSON does not know; a value is a "string" in double quotes, a number, true, false or null' };
+      if (here !== undefined && /[A-Za-z]/.test(here))
+        return { offset, message: 'a word JSON does not know; a value is a "string" in double quotes, a number, true, false or null' };
       return { offset, message: 'a character that does not belong here' };
     case 'InvalidNumberFormat':
       return { offset, message: 'a number JSON cannot read (digits, an optional - . and exponent)' };
     case 'ColonExpected':
       return { offset, message: 'a colon (:) is expected after the field name' };
     case 'CommaExpected':
-      if (text[offset - 1] === '0' && /[0-9]/.test(here ?? '')) return { offset: offset - 1, message: 'a number starting with 0; JSON writes numbers without leading zeros (or as a "string")' };
+      if (text[offset - 1] === '0' && /[0-9]/.test(here ?? ''))
+        return { offset: offset - 1, message: 'a number starting with 0; JSON writes numbers without leading zeros (or as a "string")' };
       return { offset, message: 'a comma (or a closing bracket) is missing before this' };
     case 'CloseBraceExpected':
     case 'CloseBracketExpected': {

@@ -75,13 +75,21 @@ const handlers: Handlers = {
   },
   'inquiry status': (i, ctx) => inquiryStatusCommand(ctx(), argOr(i, INQUIRY_USE), i.values.json),
   'inquiry review': (i, ctx) => inquiryReviewCommand(ctx(), argOr(i, INQUIRY_USE), i.values.purpose, i.values.as),
-  'inquiry confirm': (i, ctx) => inquiryDecideCommand(ctx(), argOr(i, INQUIRY_USE), 'confirm', { record: i.values.record, reason: i.values.reason, as: i.values.as }),
-  'inquiry reject': (i, ctx) => inquiryDecideCommand(ctx(), argOr(i, INQUIRY_USE), 'reject', { record: i.values.record, reason: i.values.reason, as: i.values.as }),
+  'inquiry confirm': (i, ctx) =>
+    inquiryDecideCommand(ctx(), argOr(i, INQUIRY_USE), 'confirm', { record: i.values.record, reason: i.values.reason, as: i.values.as }),
+  'inquiry reject': (i, ctx) =>
+    inquiryDecideCommand(ctx(), argOr(i, INQUIRY_USE), 'reject', { record: i.values.record, reason: i.values.reason, as: i.values.as }),
   'inquiry no-match': (i, ctx) => inquiryNoMatchCommand(ctx(), argOr(i, INQUIRY_USE), i.values.as),
-  consent: (i, ctx) => act(ctx, () => sendAction(ctx(), 'recordConsent', arg(i, 'a record id'), i.values.as, { given: either(i.command, i.values.given, i.values.refused, '--given, --refused') })),
+  consent: (i, ctx) =>
+    act(ctx, () =>
+      sendAction(ctx(), 'recordConsent', arg(i, 'a record id'), i.values.as, {
+        given: either(i.command, i.values.given, i.values.refused, '--given, --refused'),
+      }),
+    ),
   identity: (i, ctx) => act(ctx, () => sendAction(ctx(), 'confirmIdentity', arg(i, 'a record id'), i.values.as, {})),
   consult: (i, ctx) => consultCommand(ctx(), arg(i, 'a record id'), i.values.purpose, i.values.as),
-  explain: (i, ctx) => act(ctx, () => sendAction(ctx(), 'sendExplanation', arg(i, 'a record id'), i.values.as, { language: (i.values.language ?? 'nl') as 'nl' | 'en' })),
+  explain: (i, ctx) =>
+    act(ctx, () => sendAction(ctx(), 'sendExplanation', arg(i, 'a record id'), i.values.as, { language: (i.values.language ?? 'nl') as 'nl' | 'en' })),
   object: (i, ctx) => act(ctx, () => sendAction(ctx(), 'fileObjection', arg(i, 'a record id'), i.values.as, { reference: i.values.reference ?? '' })),
   decide: (i, ctx) =>
     act(ctx, () =>
@@ -91,7 +99,8 @@ const handlers: Handlers = {
         decisionRef: i.values['decision-ref'] ?? '',
       }),
     ),
-  hold: (i, ctx) => act(ctx, () => sendAction(ctx(), 'placeHold', arg(i, 'a record id'), i.values.as, { reference: i.values.reference ?? '', reason: i.values.reason ?? '' })),
+  hold: (i, ctx) =>
+    act(ctx, () => sendAction(ctx(), 'placeHold', arg(i, 'a record id'), i.values.as, { reference: i.values.reference ?? '', reason: i.values.reason ?? '' })),
   release: (i, ctx) => act(ctx, () => sendAction(ctx(), 'releaseHold', arg(i, 'a record id'), i.values.as, { reference: i.values.reference ?? '' })),
   retry: (i, ctx) => act(ctx, () => sendAction(ctx(), 'retryErasure', arg(i, 'a record id'), i.values.as, { reason: i.values.reason ?? '' })),
   'purge run': ({ values: v }, ctx) =>
@@ -105,10 +114,18 @@ const handlers: Handlers = {
       dossier: v.dossier,
       wait: !v['no-wait'],
     }),
-  'purge approve': (i, ctx) => purgeApproveCommand(ctx(), argOr(i, 'use `erasure purge approve <runId> --wave N --as <privacy-officer>`'), i.values.wave, i.values.as),
+  'purge approve': (i, ctx) =>
+    purgeApproveCommand(ctx(), argOr(i, 'use `erasure purge approve <runId> --wave N --as <privacy-officer>`'), i.values.wave, i.values.as),
   'purge status': (i, ctx) => purgeStatusCommand(ctx(), i.args[0], i.values.json),
   'purge schedule create': ({ values: v }, ctx) =>
-    schedule(ctx, 'create', { policy: v.policy, cron: v.cron, every: v.every, waveSize: v['wave-size'], approval: v.approval, reconcileSample: v['reconcile-sample'] }),
+    schedule(ctx, 'create', {
+      policy: v.policy,
+      cron: v.cron,
+      every: v.every,
+      waveSize: v['wave-size'],
+      approval: v.approval,
+      reconcileSample: v['reconcile-sample'],
+    }),
   'purge schedule describe': (_, ctx) => schedule(ctx, 'describe'),
   'purge schedule pause': ({ values: v }, ctx) => schedule(ctx, 'pause', { note: v.note }),
   'purge schedule unpause': ({ values: v }, ctx) => schedule(ctx, 'unpause', { note: v.note }),
@@ -185,7 +202,11 @@ async function main(): Promise<number> {
       console.error(USAGE);
       return 2;
     }
-    console.error(error instanceof ErasureError ? await refusalText(error, context?.config ?? { ERASURE_REPORTS_DIR: process.env.ERASURE_REPORTS_DIR, ERASURE_DATA_DIR: process.env.ERASURE_DATA_DIR }) : `erasure: ${error.message}${hint(error)}`);
+    console.error(
+      error instanceof ErasureError
+        ? await refusalText(error, context?.config ?? { ERASURE_REPORTS_DIR: process.env.ERASURE_REPORTS_DIR, ERASURE_DATA_DIR: process.env.ERASURE_DATA_DIR })
+        : `erasure: ${error.message}${hint(error)}`,
+    );
     return 1;
   } finally {
     await context?.close().catch(() => undefined);

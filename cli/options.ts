@@ -73,7 +73,7 @@ export const COMMAND_OPTIONS = {
   'certificates lookup': { purpose, as: as('coordinator|privacy-officer') },
   'certificates export': {
     record: valued('<id>', "this record's certificate"),
-    run: valued('<runId>', "the certificates of this purge run"),
+    run: valued('<runId>', 'the certificates of this purge run'),
     out: valued('<folder>', 'the folder to write to'),
   },
   'backup create': { out: valued('<folder>', 'instead of ERASURE_BACKUP_DIR') },
@@ -128,7 +128,9 @@ export type OptionValues<O extends CommandOptions> = { -readonly [K in keyof O]:
 export type CommandLine =
   | { readonly kind: 'help' }
   | { readonly kind: 'unknown'; readonly words: readonly string[] }
-  | { [C in CommandName]: { readonly kind: 'command'; readonly command: C; readonly values: OptionValues<Table[C]>; readonly args: readonly string[] } }[CommandName];
+  | {
+      [C in CommandName]: { readonly kind: 'command'; readonly command: C; readonly values: OptionValues<Table[C]>; readonly args: readonly string[] };
+    }[CommandName];
 
 /** Thrown when a command line cannot be used as written; the command line prints it with the usage, exit code 2. */
 export class UsageError extends Error {
@@ -165,7 +167,8 @@ const HELP: ArgsConfig = { help: { type: 'boolean', short: 'h' } };
 function argsConfig(options: CommandOptions): ArgsConfig {
   const config: ArgsConfig = { ...HELP };
   for (const [name, spec] of Object.entries(options)) {
-    config[name] = spec.value === undefined ? { type: 'boolean', default: false } : spec.multiple ? { type: 'string', multiple: true, default: [] } : { type: 'string' };
+    config[name] =
+      spec.value === undefined ? { type: 'boolean', default: false } : spec.multiple ? { type: 'string', multiple: true, default: [] } : { type: 'string' };
   }
   return config;
 }
@@ -181,7 +184,9 @@ const everyOption: ArgsConfig = (() => {
     for (const [name, spec] of Object.entries(COMMAND_OPTIONS[command] as CommandOptions)) {
       const first = seen.get(name);
       if (first && ((first.spec.value === undefined) !== (spec.value === undefined) || !first.spec.multiple !== !spec.multiple)) {
-        throw new Error(`--${name} is declared differently by \`${first.command}\` and \`${command}\`: an option means the same (a flag, one value, or several) in every command`);
+        throw new Error(
+          `--${name} is declared differently by \`${first.command}\` and \`${command}\`: an option means the same (a flag, one value, or several) in every command`,
+        );
       }
       seen.set(name, { spec, command });
     }
@@ -242,7 +247,12 @@ function problemWith(command: CommandName, token: OptionToken, args: readonly st
   }
   const option = `--${token.name}`;
   if (spec.value === undefined && token.value !== undefined) {
-    return new OptionError('UNEXPECTED_VALUE', command, option, `${cmd}: ${option} is a flag and takes no value: write ${option}, not ${token.rawName}=${token.value}`);
+    return new OptionError(
+      'UNEXPECTED_VALUE',
+      command,
+      option,
+      `${cmd}: ${option} is a flag and takes no value: write ${option}, not ${token.rawName}=${token.value}`,
+    );
   }
   if (spec.value !== undefined && (token.value === undefined || (!token.inlineValue && token.value.length > 1 && token.value.startsWith('-')))) {
     const next = token.value === undefined ? '' : `; it is followed by ${token.value}, an option (if that is the value, write ${option}=${token.value})`;

@@ -13,7 +13,11 @@ interface Segment {
 const FLUSH_AT = 1 << 16;
 
 /** A name fit for a file, from an input's name: letters, digits, `.`, `_` and `-`. */
-const fileNamePart = (name: string) => name.replace(/^.*[\\/]/, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'input';
+const fileNamePart = (name: string) =>
+  name
+    .replace(/^.*[\\/]/, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .slice(0, 80) || 'input';
 
 /**
  * Problems of a large input: the first ones by line in memory (for the terminal), and

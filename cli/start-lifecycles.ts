@@ -20,7 +20,10 @@ const PARALLEL = 20;
 
 async function startOne(client: Client, taskQueue: string, record: RecordSummary, policy: Policy): Promise<boolean> {
   try {
-    await client.workflow.start<typeof recordLifecycle>(workflowTypes.recordLifecycle, { ...recordStartOptions(record, policy, taskQueue), workflowIdConflictPolicy: 'FAIL' });
+    await client.workflow.start<typeof recordLifecycle>(workflowTypes.recordLifecycle, {
+      ...recordStartOptions(record, policy, taskQueue),
+      workflowIdConflictPolicy: 'FAIL',
+    });
     return true;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
@@ -61,7 +64,10 @@ export async function startLifecycles(options: {
       started += outcomes.filter(Boolean).length;
       alreadyPresent += outcomes.filter((o) => !o).length;
     }
-    await markLifecycleStarted(options.registry, page.map((r) => r.recordId));
+    await markLifecycleStarted(
+      options.registry,
+      page.map((r) => r.recordId),
+    );
     options.onProgress?.({ started, alreadyPresent });
     afterId = page[page.length - 1]?.recordId;
   }

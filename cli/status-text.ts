@@ -15,7 +15,9 @@ export function formatStatus(status: RecordStatus, timeZone?: string): string {
   ];
   const inquiry = status.inquiry;
   if (inquiry) {
-    lines.push(`inquiry ${inquiry.inquiryId}: received ${t(inquiry.receivedAt)}, answer due ${t(inquiry.responseDue)}${inquiry.responseOverdue ? ' (OVERDUE)' : ''}`);
+    lines.push(
+      `inquiry ${inquiry.inquiryId}: received ${t(inquiry.receivedAt)}, answer due ${t(inquiry.responseDue)}${inquiry.responseOverdue ? ' (OVERDUE)' : ''}`,
+    );
     if (inquiry.consent !== undefined) lines.push(`  consent: ${inquiry.consent ? 'given' : 'refused'}`);
     if (inquiry.identityConfirmedAt) lines.push(`  identity confirmed: ${t(inquiry.identityConfirmedAt)}`);
     if (inquiry.explanationSentAt) lines.push(`  explanation sent: ${t(inquiry.explanationSentAt)} (${inquiry.explanationMessageId ?? ''})`);

@@ -94,8 +94,10 @@ export class TextDecoding {
     if (startsWith(bytes, 0xff, 0xfe, 0, 0) || startsWith(bytes, 0, 0, 0xfe, 0xff)) {
       this.refuse(`is UTF-32 (its byte-order mark says so), which is not read; ${SAVE_AS_UTF8}`);
     }
-    if (startsWith(bytes, 0x50, 0x4b, 0x03, 0x04)) this.refuse('is a ZIP archive (an Excel .xlsx workbook is one), not a text file; in Excel use Save As "CSV UTF-8"');
-    if (startsWith(bytes, 0xd0, 0xcf, 0x11, 0xe0)) this.refuse('is an Office document (an Excel .xls workbook), not a text file; in Excel use Save As "CSV UTF-8"');
+    if (startsWith(bytes, 0x50, 0x4b, 0x03, 0x04))
+      this.refuse('is a ZIP archive (an Excel .xlsx workbook is one), not a text file; in Excel use Save As "CSV UTF-8"');
+    if (startsWith(bytes, 0xd0, 0xcf, 0x11, 0xe0))
+      this.refuse('is an Office document (an Excel .xls workbook), not a text file; in Excel use Save As "CSV UTF-8"');
     if (startsWith(bytes, 0xef, 0xbb, 0xbf)) {
       this.encoding = 'UTF-8 with BOM';
       return bytes.subarray(3);
@@ -115,7 +117,9 @@ export class TextDecoding {
       if (bytes[2 * i + 1] === 0) oddZeros += 1;
     }
     if (pairs >= 2 && Math.max(evenZeros, oddZeros) >= pairs * 0.3 && Math.min(evenZeros, oddZeros) <= pairs * 0.05) {
-      this.refuse(`looks like UTF-16 ${oddZeros > evenZeros ? 'LE' : 'BE'} without a byte-order mark (every other byte is zero), which cannot be read safely; ${SAVE_AS_UTF8}`);
+      this.refuse(
+        `looks like UTF-16 ${oddZeros > evenZeros ? 'LE' : 'BE'} without a byte-order mark (every other byte is zero), which cannot be read safely; ${SAVE_AS_UTF8}`,
+      );
     }
     this.encoding = 'UTF-8';
     return bytes;
@@ -143,7 +147,11 @@ export class TextDecoding {
       return text;
     }
     const at = this.advance(text.slice(0, bad));
-    if (!bytes) this.refuse(`holds a broken character (an unpaired UTF-16 surrogate, half a character at the end, or a replacement character U+FFFD); ${SAVE_AS_UTF8}`, at);
+    if (!bytes)
+      this.refuse(
+        `holds a broken character (an unpaired UTF-16 surrogate, half a character at the end, or a replacement character U+FFFD); ${SAVE_AS_UTF8}`,
+        at,
+      );
     // Everything before `bad` decoded cleanly, so its UTF-8 length is where the bad byte sits.
     const offset = Buffer.byteLength(text.slice(0, bad));
     if (startsWith(bytes.subarray(offset), 0xef, 0xbf, 0xbd)) {
@@ -158,7 +166,9 @@ export class TextDecoding {
     if (last && lead >= 0xc2 && rest.length > 0 && rest.length < needs - 1 && rest.every((b) => (b & 0xc0) === 0x80)) {
       this.refuse(`ends in the middle of a UTF-8 character (the file is cut short, or not UTF-8); ${SAVE_AS_UTF8}`, at);
     }
-    const latin = looksSingleByte(bytes, offset) ? ': the bytes look like Latin-1 or Windows-1252 ("ANSI"), where letters such as ö and é are single bytes' : '';
+    const latin = looksSingleByte(bytes, offset)
+      ? ': the bytes look like Latin-1 or Windows-1252 ("ANSI"), where letters such as ö and é are single bytes'
+      : '';
     this.refuse(`is not valid UTF-8 here${latin}; ${SAVE_AS_UTF8}`, at);
   }
 

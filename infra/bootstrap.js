@@ -57,7 +57,11 @@ if (mode === 'test') {
   const onPath = (bin) => (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, bin)));
   ensureDebianPackages([
     { name: 'dovecot-imapd', why: 'the IMAP server the mailbox tests run against', present: () => existsSync(process.env.DOVECOT_PATH ?? '/usr/sbin/dovecot') },
-    { name: 'openjdk-17-jre-headless', why: "the Java runtime of Temporal's time-skipping test server", present: () => !!process.env.JAVA_HOME || onPath('java') },
+    {
+      name: 'openjdk-17-jre-headless',
+      why: "the Java runtime of Temporal's time-skipping test server",
+      present: () => !!process.env.JAVA_HOME || onPath('java'),
+    },
     { name: 'maven', why: "fetches Temporal's time-skipping test server from Maven Central", present: () => onPath('mvn') },
   ]);
   ensureNpmDependencies();

@@ -12,7 +12,15 @@ import { EncryptionCodec, type PayloadKeys } from './payload-codec';
 /** The Temporal Web UI's remote codec protocol: payloads as JSON, bytes in base64. */
 const wirePayloads = z.strictObject({
   payloads: z
-    .array(z.object({ metadata: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=]*$/)).optional(), data: z.string().regex(/^[A-Za-z0-9+/=]*$/).optional() }))
+    .array(
+      z.object({
+        metadata: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=]*$/)).optional(),
+        data: z
+          .string()
+          .regex(/^[A-Za-z0-9+/=]*$/)
+          .optional(),
+      }),
+    )
     .max(10_000),
 });
 type WirePayloads = z.infer<typeof wirePayloads>;
@@ -73,7 +81,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 const bearerOf = (req: IncomingMessage): string | undefined => {
   const header = req.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
-  const cookie = (req.headers.cookie ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${COOKIE}=`));
+  const cookie = (req.headers.cookie ?? '')
+    .split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${COOKIE}=`));
   return cookie ? decodeURIComponent(cookie.slice(COOKIE.length + 1)) : undefined;
 };
 
@@ -90,13 +101,20 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
   const codec = new EncryptionCodec(options.payloadKeys);
   const reviewer = (req: IncomingMessage): { user: string } => {
     const token = bearerOf(req);
-    if (!token) throw new HttpProblem(401, 'a screened reviewer\'s token is needed: `erasure codec token --as <reviewer>`, sent as "Authorization: Bearer <token>" (or sign in at /login)');
+    if (!token)
+      throw new HttpProblem(
+        401,
+        'a screened reviewer\'s token is needed: `erasure codec token --as <reviewer>`, sent as "Authorization: Bearer <token>" (or sign in at /login)',
+      );
     const checked = checkCodecToken(options.payloadKeys, token);
     if ('problem' in checked) throw new HttpProblem(401, checked.problem);
     const user = checked.claims.u;
     if (options.roles.get('screened-reviewer')?.has(user)) return { user };
     const has = [...options.roles].filter(([, users]) => users.has(user)).map(([role]) => role);
-    throw new HttpProblem(403, `${user} is ${has.length ? has.join(', ') : 'no longer a configured user'}; decoding Temporal payloads is for screened reviewers`);
+    throw new HttpProblem(
+      403,
+      `${user} is ${has.length ? has.join(', ') : 'no longer a configured user'}; decoding Temporal payloads is for screened reviewers`,
+    );
   };
 
   const cors = (req: IncomingMessage, res: ServerResponse) => {
@@ -119,9 +137,14 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
       return;
     }
     if (path === '/login' && req.method === 'GET') {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(
-        page('Codec server: sign in', '<p>Paste the token from <code>erasure codec token --as &lt;reviewer&gt;</code>. The Web UI then decodes payloads for you (enable "Include cross-origin credentials" in its codec settings). Every decode is logged.</p><form method="post"><input name="token" size="60" autocomplete="off"> <button>Sign in</button></form>'),
-      );
+      res
+        .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+        .end(
+          page(
+            'Codec server: sign in',
+            '<p>Paste the token from <code>erasure codec token --as &lt;reviewer&gt;</code>. The Web UI then decodes payloads for you (enable "Include cross-origin credentials" in its codec settings). Every decode is logged.</p><form method="post"><input name="token" size="60" autocomplete="off"> <button>Sign in</button></form>',
+          ),
+        );
       return;
     }
     if (path === '/login' && req.method === 'POST') {
@@ -129,11 +152,15 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
       const checked = checkCodecToken(options.payloadKeys, token);
       if ('problem' in checked) throw new HttpProblem(401, checked.problem);
       const maxAge = Math.max(0, checked.claims.exp - Math.floor(Date.now() / 1000));
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}` });
+      res.writeHead(200, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`,
+      });
       res.end(page('Codec server: signed in', `<p>Signed in as ${checked.claims.u} until ${new Date(checked.claims.exp * 1000).toISOString()}.</p>`));
       return;
     }
-    if (req.method !== 'POST' || (path !== '/decode' && path !== '/encode')) throw new HttpProblem(404, 'POST /decode or /encode (the Temporal Web UI codec protocol)');
+    if (req.method !== 'POST' || (path !== '/decode' && path !== '/encode'))
+      throw new HttpProblem(404, 'POST /decode or /encode (the Temporal Web UI codec protocol)');
     const { user } = reviewer(req);
     let body: WirePayloads;
     try {
@@ -188,4 +215,6 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
 
 /** ERASURE_CODEC_ORIGINS, or the dev server's Web UI on both names of the loopback. */
 export const codecOrigins = (config: Config): string[] =>
-  config.ERASURE_CODEC_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean) ?? [`http://localhost:${config.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`];
+  config.ERASURE_CODEC_ORIGINS?.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean) ?? [`http://localhost:${config.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`];

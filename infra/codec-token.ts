@@ -26,7 +26,8 @@ export function checkCodecToken(keys: PayloadKeys, token: string, now = Date.now
   if (version !== 'v1' || !claims || !given) return { problem: 'not a codec token (get one with `erasure codec token --as <reviewer>`)' };
   const expected = Buffer.from(mac(keys, claims));
   const actual = Buffer.from(given);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return { problem: 'the token was not issued here (or the payload key changed since)' };
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual))
+    return { problem: 'the token was not issued here (or the payload key changed since)' };
   let parsed: TokenClaims;
   try {
     parsed = claimsSchema.parse(JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')));

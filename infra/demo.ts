@@ -63,10 +63,12 @@ export async function loadDemoCaseAdmin(caseAdmin: Pool, persons: readonly DemoP
       await db.query('INSERT INTO organisations (id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING', [o.id, o.name]);
     }
     for (const p of persons) {
-      const inserted = await db.query(
-        'INSERT INTO persons (id, full_name, residence, belief) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-        [p.id, p.fullName, p.residence, p.belief],
-      );
+      const inserted = await db.query('INSERT INTO persons (id, full_name, residence, belief) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+        p.id,
+        p.fullName,
+        p.residence,
+        p.belief,
+      ]);
       if (inserted.rowCount === 0) continue;
       for (const [k, body] of p.notes.entries()) {
         const note = await db.query<{ id: string }>(
@@ -76,10 +78,10 @@ export async function loadDemoCaseAdmin(caseAdmin: Pool, persons: readonly DemoP
         await db.query('INSERT INTO note_sources (note_id, source) VALUES ($1, $2)', [note.rows[0]?.id, 'synthetic-field-report']);
       }
       for (const organisationId of p.organisationIds) {
-        await db.query(
-          "INSERT INTO person_organisations (person_id, organisation_id, role, context) VALUES ($1, $2, 'member', 'generated demo context')",
-          [p.id, organisationId],
-        );
+        await db.query("INSERT INTO person_organisations (person_id, organisation_id, role, context) VALUES ($1, $2, 'member', 'generated demo context')", [
+          p.id,
+          organisationId,
+        ]);
       }
     }
   });

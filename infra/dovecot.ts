@@ -56,7 +56,10 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   // 2.4 renamed and restructured the settings written below (passdb/userdb blocks,
   // mail_location, disable_plaintext_auth): refuse clearly rather than fail in its log.
   if (!/^2\.3\./.test(version)) throw new ToolMissingError(`${binary} is Dovecot ${version}; this configuration is written for Dovecot 2.3`);
-  for (const [name, value] of [['user', options.user], ['password', options.password]] as const) {
+  for (const [name, value] of [
+    ['user', options.user],
+    ['password', options.password],
+  ] as const) {
     if (!/^[\x21-\x7e]+$/.test(value) || value.includes(':')) throw new Error(`Dovecot ${name} must be printable ASCII without spaces or ":"`);
   }
 

@@ -17,4 +17,3 @@ export function embeddedDatabaseUrl(dir: string, port: number, database: string)
   const { user, password } = JSON.parse(readFileSync(file, 'utf8')) as Credentials;
   return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
-

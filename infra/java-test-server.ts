@@ -80,12 +80,29 @@ async function fetchInto(dir: string, env: Record<string, string | undefined>, l
   const work = mkdtempSync(join(parent, `.${JAVA_TEST_SERVER_VERSION}.fetch-`));
   chmodSync(work, 0o755); // mkdtemp makes it private; the cache is readable like the Temporal CLI's
   try {
-    log(`Fetching Temporal's Java test server ${JAVA_TEST_SERVER_VERSION} and its dependencies from Maven Central with ${mvn} (once, about 40 MB) into ${dir}...`);
+    log(
+      `Fetching Temporal's Java test server ${JAVA_TEST_SERVER_VERSION} and its dependencies from Maven Central with ${mvn} (once, about 40 MB) into ${dir}...`,
+    );
     writeFileSync(join(work, 'pom.xml'), pom());
-    await run(mvn, ['-B', '-q', '--no-transfer-progress', '-f', join(work, 'pom.xml'), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${join(work, 'lib')}`], env);
+    await run(
+      mvn,
+      [
+        '-B',
+        '-q',
+        '--no-transfer-progress',
+        '-f',
+        join(work, 'pom.xml'),
+        'dependency:copy-dependencies',
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${join(work, 'lib')}`,
+      ],
+      env,
+    );
     const jar = `${ARTIFACT.artifactId}-${JAVA_TEST_SERVER_VERSION}.jar`;
     if (!existsSync(join(work, 'lib', jar))) {
-      throw new ToolMissingError(`mvn dependency:copy-dependencies finished but left no ${jar} in ${join(work, 'lib')} (it has: ${readdirSync(join(work, 'lib')).join(', ')})`);
+      throw new ToolMissingError(
+        `mvn dependency:copy-dependencies finished but left no ${jar} in ${join(work, 'lib')} (it has: ${readdirSync(join(work, 'lib')).join(', ')})`,
+      );
     }
     rmSync(join(work, 'pom.xml'));
     // Only warnings from the server's java.util.logging (gRPC, Netty), not every connection.

@@ -47,9 +47,15 @@ function storedKeys(config: Config, options: { create?: boolean }): StoredKeys {
 export function loadPayloadKeys(config: Config, options: { create?: boolean } = {}): PayloadKeys {
   const current = config.ERASURE_PAYLOAD_KEY ?? storedKeys(config, options).payloadKey;
   if (!current) {
-    throw new ErasureError('INVALID_CONFIG', `no payload key: set ERASURE_PAYLOAD_KEY (32 random bytes, base64), or run \`npm start\` once so that ${keysFile(config)} has one`);
+    throw new ErasureError(
+      'INVALID_CONFIG',
+      `no payload key: set ERASURE_PAYLOAD_KEY (32 random bytes, base64), or run \`npm start\` once so that ${keysFile(config)} has one`,
+    );
   }
-  const previous = (config.ERASURE_PAYLOAD_OLD_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  const previous = (config.ERASURE_PAYLOAD_OLD_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   return { current: Buffer.from(current, 'base64'), previous: previous.map((k) => Buffer.from(k, 'base64')) };
 }
 
@@ -71,7 +77,10 @@ export function loadKeys(config: Config, options: { create?: boolean } = {}): Ke
     try {
       signing = signingKeyFrom(signingKey);
     } catch (err) {
-      throw new ErasureError('INVALID_CONFIG', `ERASURE_SIGNING_KEY (or signingKey in ${file}) is not usable: ${(err as Error).message}; generate one with \`npm run keys:signing\``);
+      throw new ErasureError(
+        'INVALID_CONFIG',
+        `ERASURE_SIGNING_KEY (or signingKey in ${file}) is not usable: ${(err as Error).message}; generate one with \`npm run keys:signing\``,
+      );
     }
   }
   return { contactKey: Buffer.from(contactKey, 'base64'), hmacKey: Buffer.from(hmacKey, 'base64'), ...(signing ? { signing } : {}) };

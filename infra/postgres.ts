@@ -15,7 +15,6 @@ export interface EmbeddedPostgresOptions {
   readonly port: number;
 }
 
-
 function credentialsFor(dir: string): Credentials {
   const file = join(dir, 'credentials.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Credentials;

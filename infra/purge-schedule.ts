@@ -1,4 +1,12 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleSpec, MONTHS } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleSpec,
+  MONTHS,
+} from '@temporalio/client';
 import { durationMs, durationSchema } from '../schemas/duration';
 import { InvalidInputError } from '../schemas/errors';
 import type { Policy } from '../schemas/policy';
@@ -53,7 +61,11 @@ export function purgeScheduleSpec(options: Pick<PurgeScheduleOptions, 'policy' |
 
 function runSettings(options: PurgeScheduleOptions): PurgeRunSettings {
   const parsed = purgeRunSettingsSchema.safeParse({ ...options.policy.purgeRun, ...options.settings });
-  if (!parsed.success) throw new InvalidInputError('purge schedule', parsed.error.issues.map((i) => ({ field: String(i.path[0] ?? ''), message: i.message })));
+  if (!parsed.success)
+    throw new InvalidInputError(
+      'purge schedule',
+      parsed.error.issues.map((i) => ({ field: String(i.path[0] ?? ''), message: i.message })),
+    );
   return parsed.data;
 }
 
@@ -66,7 +78,13 @@ export async function upsertPurgeSchedule(client: Client, options: PurgeSchedule
   const spec = purgeScheduleSpec(options);
   const scheduleId = options.scheduleId ?? PURGE_SCHEDULE_ID;
   const args: [PurgeRunInput] = [{ scheduleId, settings, ...(options.dossier ? { dossier: options.dossier } : {}) }];
-  const action = { type: 'startWorkflow' as const, workflowType: workflowTypes.purgeRun, taskQueue: options.taskQueue, workflowId: scheduleId === PURGE_SCHEDULE_ID ? 'purge-run' : `${scheduleId}-run`, args };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: workflowTypes.purgeRun,
+    taskQueue: options.taskQueue,
+    workflowId: scheduleId === PURGE_SCHEDULE_ID ? 'purge-run' : `${scheduleId}-run`,
+    args,
+  };
   try {
     await client.schedule.create({
       scheduleId,
@@ -78,7 +96,9 @@ export async function upsertPurgeSchedule(client: Client, options: PurgeSchedule
     return { created: true, settings };
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
+    await client.schedule
+      .getHandle(scheduleId)
+      .update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
     return { created: false, settings };
   }
 }
@@ -89,7 +109,9 @@ export async function describePurgeSchedule(client: Client): Promise<ScheduleDes
     return await client.schedule.getHandle(PURGE_SCHEDULE_ID).describe();
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) {
-      throw new InvalidInputError('purge schedule', [{ field: 'schedule', message: `there is no purge schedule yet; create it with \`erasure purge schedule create --policy <version>\`` }]);
+      throw new InvalidInputError('purge schedule', [
+        { field: 'schedule', message: `there is no purge schedule yet; create it with \`erasure purge schedule create --policy <version>\`` },
+      ]);
     }
     throw err;
   }

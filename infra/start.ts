@@ -77,7 +77,9 @@ async function main(): Promise<void> {
       registry: codecRegistry,
       allowedOrigins: codecOrigins(config),
     });
-    log(`Codec server: ${codecEndpoint} for the Web UI (payloads are encrypted; a screened reviewer's token decodes: npm run cli -- codec token --as <reviewer>)`);
+    log(
+      `Codec server: ${codecEndpoint} for the Web UI (payloads are encrypted; a screened reviewer's token decodes: npm run cli -- codec token --as <reviewer>)`,
+    );
     let smtpUrl = config.SMTP_URL;
     if (!smtpUrl) {
       mailSink = await startMailSink(join(stack.dataDir, 'mail'), config.SMTP_SINK_PORT);
@@ -87,9 +89,12 @@ async function main(): Promise<void> {
     // The demo's document store and mailbox, in the data folder (found there by the CLI too), unless configured.
     const demoFiles = config.CASE_DATABASE_URL ? undefined : { ...demoStoragePaths(config), backupsDir: backupsDir(config) };
     if (demoFiles && !config.ERASURE_DOCUMENTS_ROOT) mkdirSync(demoFiles.documentsRoot, { recursive: true });
-    if (demoFiles && !config.ERASURE_MAILDIR && !config.ERASURE_IMAP_URL) for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(demoFiles.maildir, sub), { recursive: true });
+    if (demoFiles && !config.ERASURE_MAILDIR && !config.ERASURE_IMAP_URL)
+      for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(demoFiles.maildir, sub), { recursive: true });
     const storage = storageOptions(config);
-    log(`Storage: case administration, documents ${storage.documentsRoot ?? '(none)'}, mailbox ${storage.maildir ?? (storage.imap ? `imap ${storage.imap.host}:${storage.imap.port}` : '(none)')}, backups ${backupsDir(config)}`);
+    log(
+      `Storage: case administration, documents ${storage.documentsRoot ?? '(none)'}, mailbox ${storage.maildir ?? (storage.imap ? `imap ${storage.imap.host}:${storage.imap.port}` : '(none)')}, backups ${backupsDir(config)}`,
+    );
     worker = await startWorker({ ...configuredWorkerSettings(config), target: stack.target, databases: stack.databases, keys, payloadKeys, smtpUrl });
     worker.done.then(
       () => {
@@ -113,10 +118,12 @@ async function main(): Promise<void> {
     }
     const adapters = configuredAdapters(stack.databases, storage);
     // Demo files go where this deployment's systems are; a configured IMAP server gets no synthetic mail.
-    const files = storage.documentsRoot && storage.maildir ? { documentsRoot: storage.documentsRoot, maildir: storage.maildir, backupsDir: backupsDir(config) } : undefined;
+    const files =
+      storage.documentsRoot && storage.maildir ? { documentsRoot: storage.documentsRoot, maildir: storage.maildir, backupsDir: backupsDir(config) } : undefined;
     const dossiers: Awaited<ReturnType<typeof loadDemoDossier>>[] = [];
     try {
-      for (const spec of DEMO_SPECS) dossiers.push(await loadDemoDossier(registry, stack.databases.caseAdmin, adapters.adapters, keys.hmacKey, spec, new Date(), files));
+      for (const spec of DEMO_SPECS)
+        dossiers.push(await loadDemoDossier(registry, stack.databases.caseAdmin, adapters.adapters, keys.hmacKey, spec, new Date(), files));
     } finally {
       await adapters.close();
     }
@@ -145,7 +152,7 @@ Ready.
   Temporal Web UI   ${ui}
   ${DEMO_DOSSIER}            inquiry cutoff ${demo.policy.inquiryCutoff}, purge start ${demo.policy.purgeStart}: erased by the purge schedule's runs
   ${inquiryDemo.dossier}        inquiry cutoff ${inquiryDemo.policy.inquiryCutoff}: try the inquiry path before then
-  mail              ${mailSink ? `${mailSink.dir} (one .eml file per message)` : config.SMTP_URL ?? ''}
+  mail              ${mailSink ? `${mailSink.dir} (one .eml file per message)` : (config.SMTP_URL ?? '')}
 
 In another terminal:
   npm run cli -- list --dossier ${DEMO_DOSSIER}

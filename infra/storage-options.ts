@@ -25,7 +25,9 @@ export function storageOptions(config: Config): StorageOptions {
       ? {
           ...imapOptionsFrom(config.ERASURE_IMAP_URL, config.ERASURE_IMAP_MAILBOXES),
           // parseConfig lets the URL through only together with its key.
-          ...(config.ERASURE_DOVEADM_URL && config.ERASURE_DOVEADM_API_KEY ? { doveadm: { url: config.ERASURE_DOVEADM_URL, apiKey: config.ERASURE_DOVEADM_API_KEY } } : {}),
+          ...(config.ERASURE_DOVEADM_URL && config.ERASURE_DOVEADM_API_KEY
+            ? { doveadm: { url: config.ERASURE_DOVEADM_URL, apiKey: config.ERASURE_DOVEADM_API_KEY } }
+            : {}),
         }
       : undefined,
   };

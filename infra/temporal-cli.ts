@@ -60,9 +60,7 @@ export async function resolveTemporalCli(
   const explicit = env.TEMPORAL_CLI_PATH;
   if (explicit) {
     if (!isExecutable(explicit)) {
-      throw new ToolMissingError(
-        `TEMPORAL_CLI_PATH is ${explicit}, which is not an executable file; point it at a temporal binary or unset it`,
-      );
+      throw new ToolMissingError(`TEMPORAL_CLI_PATH is ${explicit}, which is not an executable file; point it at a temporal binary or unset it`);
     }
     return { path: explicit, source: 'TEMPORAL_CLI_PATH' };
   }

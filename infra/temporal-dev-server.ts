@@ -81,12 +81,7 @@ export class TemporalDevServer {
     process.once('exit', killOnExit);
     child.once('exit', () => process.removeListener('exit', killOnExit));
     const address = `127.0.0.1:${options.port}`;
-    const server = new TemporalDevServer(
-      child,
-      address,
-      options.headless ? undefined : `http://localhost:${options.uiPort}`,
-      options.logFile,
-    );
+    const server = new TemporalDevServer(child, address, options.headless ? undefined : `http://localhost:${options.uiPort}`, options.logFile);
     await Promise.race([server.waitUntilServing(options.namespace ?? 'default', options.startTimeoutMs ?? 60_000), spawnError]);
     return server;
   }

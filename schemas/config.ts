@@ -10,9 +10,7 @@ const port = (name: string, fallback: number) =>
     .default(fallback);
 
 const key = (name: string) =>
-  z
-    .string()
-    .refine((v) => Buffer.from(v, 'base64').length === 32, `${name} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
+  z.string().refine((v) => Buffer.from(v, 'base64').length === 32, `${name} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)$/i;
 
@@ -22,9 +20,7 @@ const whenUrl = (v: string, test: (u: URL) => boolean): boolean => {
   return u === null || test(u);
 };
 
-const postgresUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/database');
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/database');
 
 /**
  * All configuration comes from environment variables, parsed once at start. Every
@@ -63,7 +59,10 @@ export const configSchema = z.object({
   ERASURE_IMAP_URL: z
     .url({ protocol: /^imaps?$/, message: 'must be an IMAP URL such as imaps://user:password@mail.example.org:993' })
     // zod runs this even after the URL check failed: a value that is no URL is that check's to report.
-    .refine((v) => { const url = URL.parse(v); return !url || (url.username !== '' && url.password !== ''); }, 'must name the user and password: imaps://user:password@host:993 (percent-encode special characters)')
+    .refine((v) => {
+      const url = URL.parse(v);
+      return !url || (url.username !== '' && url.password !== '');
+    }, 'must name the user and password: imaps://user:password@host:993 (percent-encode special characters)')
     .optional(),
   /** With ERASURE_IMAP_URL: only these mailboxes, comma-separated (e.g. `INBOX,Archive`). Unset: every selectable mailbox. */
   ERASURE_IMAP_MAILBOXES: z.string().min(1).optional(),
@@ -118,7 +117,10 @@ export const configSchema = z.object({
     .regex(/^[A-Za-z0-9+/]+=*$/, 'ERASURE_SIGNING_KEY must be base64 (an Ed25519 private key, PKCS#8 DER)')
     .optional(),
   /** Where mail goes. Unset: the local mail sink that `npm start` runs on SMTP_SINK_PORT. */
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an SMTP URL such as smtp://user:pass@mail.example.org:587').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an SMTP URL such as smtp://user:pass@mail.example.org:587')
+    .optional(),
   SMTP_SINK_PORT: port('SMTP_SINK_PORT', 2525),
   MAIL_FROM: z.email('must be an e-mail address').default('privacy-desk@example.invalid'),
   /** Receives escalations (response deadline passed, retention review due). */
@@ -145,7 +147,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   if (result.data.ERASURE_MAILDIR && result.data.ERASURE_IMAP_URL) {
     throw new InvalidConfigError([
-      { field: 'ERASURE_IMAP_URL', message: 'the mailbox is either a Maildir (ERASURE_MAILDIR) or an IMAP server (ERASURE_IMAP_URL), not both: unset one of them' },
+      {
+        field: 'ERASURE_IMAP_URL',
+        message: 'the mailbox is either a Maildir (ERASURE_MAILDIR) or an IMAP server (ERASURE_IMAP_URL), not both: unset one of them',
+      },
     ]);
   }
   const doveadm = doveadmProblems(result.data);
@@ -159,9 +164,23 @@ function doveadmProblems(config: z.output<typeof configSchema>): { field: string
   if (url === undefined && key === undefined) return [];
   if (!imap) {
     const field = url !== undefined ? 'ERASURE_DOVEADM_URL' : 'ERASURE_DOVEADM_API_KEY';
-    return [{ field, message: `${field} is only used with ERASURE_IMAP_URL (it purges the IMAP server's caches after an expunge): set ERASURE_IMAP_URL, or unset ${field}` }];
+    return [
+      {
+        field,
+        message: `${field} is only used with ERASURE_IMAP_URL (it purges the IMAP server's caches after an expunge): set ERASURE_IMAP_URL, or unset ${field}`,
+      },
+    ];
   }
-  if (url === undefined) return [{ field: 'ERASURE_DOVEADM_URL', message: 'ERASURE_DOVEADM_API_KEY is set without ERASURE_DOVEADM_URL: set the doveadm HTTP API\'s URL too, or unset the key' }];
-  if (key === undefined) return [{ field: 'ERASURE_DOVEADM_API_KEY', message: 'ERASURE_DOVEADM_URL is set without ERASURE_DOVEADM_API_KEY: set it to the server\'s doveadm_api_key' }];
+  if (url === undefined)
+    return [
+      {
+        field: 'ERASURE_DOVEADM_URL',
+        message: "ERASURE_DOVEADM_API_KEY is set without ERASURE_DOVEADM_URL: set the doveadm HTTP API's URL too, or unset the key",
+      },
+    ];
+  if (key === undefined)
+    return [
+      { field: 'ERASURE_DOVEADM_API_KEY', message: "ERASURE_DOVEADM_URL is set without ERASURE_DOVEADM_API_KEY: set it to the server's doveadm_api_key" },
+    ];
   return [];
 }

@@ -15,9 +15,7 @@ const DURATION = /^(\d+)(ms|s|m|h|d|w)$/;
  * A duration written as a whole number and a unit: `500ms`, `30s`, `10m`, `2h`, `30d`,
  * `6w`. Kept as text in policies so that a stored policy reads the way it was written.
  */
-export const durationSchema = z
-  .string()
-  .regex(DURATION, 'must be a whole number and a unit (ms, s, m, h, d or w), e.g. "6w" or "30s"');
+export const durationSchema = z.string().regex(DURATION, 'must be a whole number and a unit (ms, s, m, h, d or w), e.g. "6w" or "30s"');
 
 export type Duration = z.infer<typeof durationSchema>;
 

@@ -27,9 +27,7 @@ export const timeZoneNameSchema = z
  */
 export const policySchema = z
   .strictObject({
-    version: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, dots, dashes or underscores'),
+    version: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use 1-64 letters, digits, dots, dashes or underscores'),
     description: z.string().max(500).optional(),
     /**
      * The zone the deadlines were set in. When present, each deadline's offset is that

@@ -33,7 +33,6 @@ export interface Releasability {
   readonly detail?: string;
 }
 
-
 /** How a purge run behaves: from the policy's `purgeRun` settings, overridable per run. */
 export const purgeRunSettingsSchema = z.strictObject({
   /** Records released per wave (one page of the registry cursor). */
@@ -66,7 +65,10 @@ export const purgeStages = ['release', 'reconcile', 'settle'] as const;
 export const purgeRunInputSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   /** Only this dossier (a coordinator may destroy one dossier first); unset: every dossier. */
-  dossier: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'a dossier id (a letter or digit, then letters, digits, . _ : -)').optional(),
+  dossier: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'a dossier id (a letter or digit, then letters, digits, . _ : -)')
+    .optional(),
   /** Started by this schedule: the run releases no further wave once the schedule is paused. */
   scheduleId: z.string().min(1).max(200).optional(),
   settings: purgeRunSettingsSchema.prefault({}),
@@ -137,4 +139,3 @@ export interface PurgeProgress {
 
 export const PURGE_SCHEDULE_ID = 'erasure-purge-schedule';
 export const purgeRunWorkflowId = (stamp: string): string => `purge-run-${stamp}`;
-

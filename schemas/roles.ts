@@ -5,7 +5,7 @@ export const roles = ['coordinator', 'screened-reviewer', 'privacy-officer'] as 
 export const roleSchema = z.enum(roles);
 export type Role = z.infer<typeof roleSchema>;
 
-const user = z.string().regex(/^[a-z][a-z0-9._-]{0,63}$/, 'a user name is lower-case letters, digits, . _ - (an account, not a person\'s name)');
+const user = z.string().regex(/^[a-z][a-z0-9._-]{0,63}$/, "a user name is lower-case letters, digits, . _ - (an account, not a person's name)");
 
 /** Who acts: an account and the role it acts in. Checked against configuration at the edge. */
 export const actorSchema = z.strictObject({ user, role: roleSchema });
@@ -20,14 +20,20 @@ export type RoleMap = ReadonlyMap<Role, ReadonlySet<string>>;
 export function parseRoles(text: string): { roles: RoleMap; problems: InputProblem[] } {
   const map = new Map<Role, Set<string>>(roles.map((r) => [r, new Set<string>()]));
   const problems: InputProblem[] = [];
-  for (const part of text.split(';').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, users = ''] = part.split('=', 2);
     const role = roleSchema.safeParse(name?.trim());
     if (!role.success) {
       problems.push({ field: 'ERASURE_ROLES', message: `"${name ?? ''}" is not a role; use ${roles.join(', ')}` });
       continue;
     }
-    for (const u of users.split(',').map((x) => x.trim()).filter(Boolean)) {
+    for (const u of users
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
       const parsed = user.safeParse(u);
       if (parsed.success) map.get(role.data)?.add(parsed.data);
       else problems.push({ field: 'ERASURE_ROLES', message: `"${u}": ${parsed.error.issues[0]?.message ?? 'invalid'}` });

@@ -42,7 +42,9 @@ function formatPath(path: readonly PropertyKey[]): string {
 
 /** One line per issue, `<field>: <what is wrong>`, for refusals that are a single message (update validators). */
 export function refusalText(error: z.ZodError, wholeInput: string): string {
-  return relevant(error).map((issue) => `${formatPath(issue.path) || wholeInput}: ${describeIssue(issue)}`).join('; ');
+  return relevant(error)
+    .map((issue) => `${formatPath(issue.path) || wholeInput}: ${describeIssue(issue)}`)
+    .join('; ');
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -50,7 +52,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_type': {
       // zod 4 leaves the input out of issues; its message ends in "received <type>".
       const received = /received (\w+)\s*$/.exec(issue.message)?.[1];
-      return received === undefined || received === 'undefined' ? `is missing; add a ${issue.expected} value` : `expected ${issue.expected}, got ${received}; give a ${issue.expected}`;
+      return received === undefined || received === 'undefined'
+        ? `is missing; add a ${issue.expected} value`
+        : `expected ${issue.expected}, got ${received}; give a ${issue.expected}`;
     }
     case 'unrecognized_keys': {
       const shown = issue.keys.slice(0, 5).map(shownName).join(', ');

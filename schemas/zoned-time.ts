@@ -122,7 +122,9 @@ export function zonedInstant(text: string, zoneName: string | undefined): ZonedR
   }
   if (LOCAL.test(text)) {
     if (!zoneName) {
-      return fail(`has no offset and the policy names no timeZone: add "timeZone": "Europe/Amsterdam" (or another IANA zone) to the policy, or write the offset, e.g. "2024-03-31T23:59:59+02:00"`);
+      return fail(
+        `has no offset and the policy names no timeZone: add "timeZone": "Europe/Amsterdam" (or another IANA zone) to the policy, or write the offset, e.g. "2024-03-31T23:59:59+02:00"`,
+      );
     }
     const wall = DateTime.fromISO(text, { zone: 'UTC' });
     if (!wall.isValid) return fail(`is not a date-time that exists (${wall.invalidExplanation ?? wall.invalidReason ?? 'invalid'})`);

@@ -9,7 +9,14 @@ async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const target = temporalTarget(config);
   if (!config.SMTP_URL) throw new Error('SMTP_URL is not set: the worker sends explanations and confirmations by e-mail (smtp://user:pass@relay:587)');
-  const running = await startWorker({ ...configuredWorkerSettings(config), target, databases: databaseUrls(config), keys: loadKeys(config), payloadKeys: loadPayloadKeys(config), smtpUrl: config.SMTP_URL });
+  const running = await startWorker({
+    ...configuredWorkerSettings(config),
+    target,
+    databases: databaseUrls(config),
+    keys: loadKeys(config),
+    payloadKeys: loadPayloadKeys(config),
+    smtpUrl: config.SMTP_URL,
+  });
   console.log(`worker polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${target.connection.address ?? 'the configured server'}`);
   const stop = () => void running.shutdown();
   process.once('SIGINT', stop);

@@ -59,7 +59,6 @@ export const configuredWorkerSettings = (config: Config) => ({
   storage: storageOptions(config),
 });
 
-
 /**
  * Starts the worker with real pools and adapters: one Temporal worker for the workflows
  * and their other activities, one for the erasure activities on the rate-limited storage
@@ -67,7 +66,10 @@ export const configuredWorkerSettings = (config: Config) => ({
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   // Checked before anything starts: without it no erased record could get its certificate.
-  if (!options.keys.signing) throw new Error('no certificate signing key: set ERASURE_SIGNING_KEY (an Ed25519 key; `npm run keys:signing` makes one), or run `npm start` once so that keys.json has one');
+  if (!options.keys.signing)
+    throw new Error(
+      'no certificate signing key: set ERASURE_SIGNING_KEY (an Ed25519 key; `npm run keys:signing` makes one), or run `npm start` once so that keys.json has one',
+    );
   const registry = createPool(options.databases.registry, 20);
   const storage = configuredAdapters(options.databases, options.storage);
   const mailer = smtpMailer(options.smtpUrl, options.mailFrom);
@@ -101,7 +103,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       await Worker.create({
         ...common,
         taskQueue: options.taskQueue,
-        ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions }),
+        ...(options.workflowBundle
+          ? { workflowBundle: options.workflowBundle }
+          : { workflowsPath: require.resolve('../workflows'), bundlerOptions: workflowBundlerOptions }),
         activities,
       }),
       await Worker.create({

@@ -94,7 +94,11 @@ export class InquiryReview {
       const decision = this.candidates.get(l.recordId)?.decision;
       const actor = l.how === 'confirmed-candidate' && decision ? decision.by : this.input.registeredBy;
       this.links.set(l.recordId, { recordId: l.recordId, how: l.how, actor, state: l.registeredAt ? 'registered' : 'registering', attempts: 0 });
-      this.note(l.registeredAt ?? l.linkedAt, 'system', `record ${l.recordId} is linked (${l.how}); ${l.registeredAt ? 'the inquiry is registered on it' : 'registering the inquiry on its lifecycle'}`);
+      this.note(
+        l.registeredAt ?? l.linkedAt,
+        'system',
+        `record ${l.recordId} is linked (${l.how}); ${l.registeredAt ? 'the inquiry is registered on it' : 'registering the inquiry on its lifecycle'}`,
+      );
     }
     if (!this.noMatch && snapshot.noMatch) {
       this.noMatch = snapshot.noMatch;
@@ -128,7 +132,8 @@ export class InquiryReview {
       const pending = this.pendingCandidates();
       return `record ${decision.recordId} is not a candidate of inquiry ${this.input.inquiryId}; undecided candidates: ${pending.length ? pending.join(', ') : 'none'}`;
     }
-    if (candidate.decision) return `record ${decision.recordId} was already ${candidate.decision.outcome} by ${by(candidate.decision.by)} on ${candidate.decision.at}`;
+    if (candidate.decision)
+      return `record ${decision.recordId} was already ${candidate.decision.outcome} by ${by(candidate.decision.by)} on ${candidate.decision.at}`;
     if (this.deciding.has(decision.recordId)) return `a decision on record ${decision.recordId} is being recorded`;
     return undefined;
   }
@@ -151,7 +156,11 @@ export class InquiryReview {
     if (outcome === 'confirmed') {
       this.links.set(decision.recordId, { recordId: decision.recordId, how: 'confirmed-candidate', actor: decision.actor, state: 'registering', attempts: 0 });
     }
-    this.note(now, by(decision.actor), `candidate ${decision.recordId} ${outcome}${decision.reason ? ` (${decision.reason})` : ''}${outcome === 'confirmed' ? '; registering the inquiry on its lifecycle' : ''}`);
+    this.note(
+      now,
+      by(decision.actor),
+      `candidate ${decision.recordId} ${outcome}${decision.reason ? ` (${decision.reason})` : ''}${outcome === 'confirmed' ? '; registering the inquiry on its lifecycle' : ''}`,
+    );
   }
 
   /** Why "no match" cannot be confirmed now, or undefined. */
@@ -182,7 +191,7 @@ export class InquiryReview {
   confirmNoMatch(action: NoMatchInput, now: Date): void {
     this.confirmingNoMatch = false;
     this.noMatch = { by: by(action.actor), at: now.toISOString() };
-    this.note(now, by(action.actor), 'no record is the requester\'s: confirmed after the review; the requester is told no data was found');
+    this.note(now, by(action.actor), "no record is the requester's: confirmed after the review; the requester is told no data was found");
   }
 
   /** Links whose lifecycle is to be asked now. */
@@ -234,7 +243,11 @@ export class InquiryReview {
 
   letterSent(kind: 'no-data' | 'being-destroyed', messageId: string, now: Date): void {
     this.letter = { kind, messageId, sentAt: now.toISOString() };
-    this.note(now, 'system', `the requester is answered: ${kind === 'no-data' ? 'no data found (after a screened reviewer checked)' : 'the data is already being destroyed'} (message ${messageId})`);
+    this.note(
+      now,
+      'system',
+      `the requester is answered: ${kind === 'no-data' ? 'no data found (after a screened reviewer checked)' : 'the data is already being destroyed'} (message ${messageId})`,
+    );
   }
 
   /**
@@ -264,7 +277,11 @@ export class InquiryReview {
 
   markResponseOverdue(now: Date, alertFailure?: string): void {
     this.overdueAlerted = true;
-    this.note(now, 'system', `response deadline ${this.input.responseDue} passed while the inquiry awaits its review; ${alertFailure ? `the alert to the coordinators failed: ${alertFailure}` : 'the coordinators are alerted'}`);
+    this.note(
+      now,
+      'system',
+      `response deadline ${this.input.responseDue} passed while the inquiry awaits its review; ${alertFailure ? `the alert to the coordinators failed: ${alertFailure}` : 'the coordinators are alerted'}`,
+    );
   }
 
   private unanswered(): boolean {
@@ -273,7 +290,9 @@ export class InquiryReview {
 
   /** The next instant at which time alone changes something. */
   nextDeadline(now: Date): { at: number; summary: string } | undefined {
-    const retries = [...this.links.values()].flatMap((l) => ((l.state === 'waiting-for-lifecycle' || l.state === 'refused') && l.retryAt !== undefined ? [l.retryAt] : []));
+    const retries = [...this.links.values()].flatMap((l) =>
+      (l.state === 'waiting-for-lifecycle' || l.state === 'refused') && l.retryAt !== undefined ? [l.retryAt] : [],
+    );
     const candidates = [
       ...retries.map((at) => ({ at, summary: 'ask the record lifecycle again' })),
       ...(this.letter ? [{ at: Date.parse(this.input.inquiryCutoff), summary: 'inquiry cutoff' }] : []),

@@ -1,13 +1,4 @@
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  proxyActivities,
-  rootCause,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, rootCause, setHandler, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type * as inquiryActivities from '../activities/inquiry';
 import { candidateDecisionSchema, noMatchSchema, type InquiryReviewInput } from '../schemas/inquiry-review';
@@ -99,13 +90,19 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
       review.load(await desk.loadInquiryReview({ inquiryId: input.inquiryId }), new Date());
     }
     for (const link of review.pendingRegistrations(new Date())) {
-      const outcome = await desk.registerInquiryOnRecord({ inquiryId: input.inquiryId, recordId: link.recordId, receivedAt: input.receivedAt, actor: link.actor });
+      const outcome = await desk.registerInquiryOnRecord({
+        inquiryId: input.inquiryId,
+        recordId: link.recordId,
+        receivedAt: input.receivedAt,
+        actor: link.actor,
+      });
       review.registration(link.recordId, outcome, new Date());
     }
     if (review.responseOverdue(new Date())) {
-      const failure = await alerts
-        .notifyCoordinators({ inquiryId: input.inquiryId, what: 'inquiry-review-overdue', due: input.responseDue })
-        .then(() => undefined, (err: unknown) => rootCause(err));
+      const failure = await alerts.notifyCoordinators({ inquiryId: input.inquiryId, what: 'inquiry-review-overdue', due: input.responseDue }).then(
+        () => undefined,
+        (err: unknown) => rootCause(err),
+      );
       review.markResponseOverdue(new Date(), failure);
     }
     const letter = review.letterDue();

@@ -18,7 +18,8 @@ export function validateApproval(raw: unknown, run: ApprovalState): ApproveWave 
   if (!parsed.success) throw refused('invalid', refusalText(parsed.error, '(approval)'));
   const { actor, wave } = parsed.data;
   if (actor.role !== 'privacy-officer') throw refused('role', `approving a wave is for the role privacy-officer, not ${actor.role} (${actor.user})`);
-  if (run.awaitingWave === undefined) throw refused('state', `run ${run.runRef} is not waiting for an approval (stage ${run.stage}, ${run.waves} wave(s) released)`);
+  if (run.awaitingWave === undefined)
+    throw refused('state', `run ${run.runRef} is not waiting for an approval (stage ${run.stage}, ${run.waves} wave(s) released)`);
   if (wave !== run.awaitingWave) throw refused('state', `run ${run.runRef} waits for the approval of wave ${run.awaitingWave}, not wave ${wave}`);
   return parsed.data;
 }

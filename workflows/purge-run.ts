@@ -74,7 +74,14 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
   );
 
   if (!input.carried) {
-    const { candidates } = await purge.beginPurgeRun({ runRef: run.runRef, dryRun, scheduled: input.scheduleId !== undefined, settings, startedAt: run.startedAt, ...only });
+    const { candidates } = await purge.beginPurgeRun({
+      runRef: run.runRef,
+      dryRun,
+      scheduled: input.scheduleId !== undefined,
+      settings,
+      startedAt: run.startedAt,
+      ...only,
+    });
     totals.candidates = candidates;
   }
 
@@ -83,7 +90,10 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
     const limit = input.continueAsNewAfterEvents;
     if (!info.continueAsNewSuggested && !(limit && info.historyLength >= limit)) return;
     await condition(allHandlersFinished);
-    await continueAsNew<typeof purgeRun>({ ...input, carried: { runRef: run.runRef, startedAt: run.startedAt, stage, ...(cursor ? { cursor } : {}), ...(stoppedBecause ? { stoppedBecause } : {}), totals } });
+    await continueAsNew<typeof purgeRun>({
+      ...input,
+      carried: { runRef: run.runRef, startedAt: run.startedAt, stage, ...(cursor ? { cursor } : {}), ...(stoppedBecause ? { stoppedBecause } : {}), totals },
+    });
   };
 
   while (stage === 'release') {
@@ -102,9 +112,13 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
       await condition(() => approvedWave >= wave);
       awaitingWave = undefined;
     }
-    setCurrentDetails(`${dryRun ? 'Dry run: looking at' : 'Releasing'} wave ${wave} (${totals.released + totals.restarted} released so far of ${totals.candidates} candidates)`);
+    setCurrentDetails(
+      `${dryRun ? 'Dry run: looking at' : 'Releasing'} wave ${wave} (${totals.released + totals.restarted} released so far of ${totals.candidates} candidates)`,
+    );
     const request = { runRef: run.runRef, limit: settings.waveSize, ...only, ...(cursor ? { afterRecordId: cursor } : {}) };
-    const page: ReleasePageResult = dryRun ? await purge.dryRunPage({ ...request, wave }) : await purge.releasePage({ ...request, ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}) });
+    const page: ReleasePageResult = dryRun
+      ? await purge.dryRunPage({ ...request, wave })
+      : await purge.releasePage({ ...request, ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}) });
     if (page.paused) {
       stoppedBecause = 'the purge schedule was paused: no further waves; the remaining due records wait for the next run';
       stage = 'settle';
@@ -151,7 +165,9 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
   stage = 'done';
   setCurrentDetails('Writing the run report');
   const report = await purge.finishPurgeRun({ runRef: run.runRef, dryRun, startedAt: run.startedAt, totals, ...(stoppedBecause ? { stoppedBecause } : {}) });
-  setCurrentDetails(`Done: ${report.erased} erased, ${report.failed} failed, ${report.pending} pending, ${Object.values(report.skipped).reduce((a, b) => a + b, 0)} skipped`);
+  setCurrentDetails(
+    `Done: ${report.erased} erased, ${report.failed} failed, ${report.pending} pending, ${Object.values(report.skipped).reduce((a, b) => a + b, 0)} skipped`,
+  );
   await condition(allHandlersFinished);
   return report;
 }

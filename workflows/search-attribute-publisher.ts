@@ -34,7 +34,13 @@ export class SearchAttributePublisher {
   }
 
   set(phase: LifecyclePhase, flags: Flags, erasedAt?: Date): void {
-    this.wanted = { phase, inquiryOpen: flags.inquiryOpen, onHold: flags.onHold, responseOverdue: flags.responseOverdue, ...(erasedAt ? { erasedAt: erasedAt.getTime() } : { erasedAt: this.wanted.erasedAt }) };
+    this.wanted = {
+      phase,
+      inquiryOpen: flags.inquiryOpen,
+      onHold: flags.onHold,
+      responseOverdue: flags.responseOverdue,
+      ...(erasedAt ? { erasedAt: erasedAt.getTime() } : { erasedAt: this.wanted.erasedAt }),
+    };
   }
 
   flush(): void {
@@ -44,7 +50,8 @@ export class SearchAttributePublisher {
     if (w.phase !== undefined && w.phase !== p.phase) changes.push({ key: searchAttributes.LifecyclePhase, value: w.phase });
     if (w.inquiryOpen !== undefined && w.inquiryOpen !== p.inquiryOpen) changes.push({ key: searchAttributes.InquiryOpen, value: w.inquiryOpen });
     if (w.onHold !== undefined && w.onHold !== p.onHold) changes.push({ key: searchAttributes.OnHold, value: w.onHold });
-    if (w.responseOverdue !== undefined && w.responseOverdue !== p.responseOverdue) changes.push({ key: searchAttributes.ResponseOverdue, value: w.responseOverdue });
+    if (w.responseOverdue !== undefined && w.responseOverdue !== p.responseOverdue)
+      changes.push({ key: searchAttributes.ResponseOverdue, value: w.responseOverdue });
     if (w.erasedAt !== undefined && w.erasedAt !== p.erasedAt) changes.push({ key: searchAttributes.ErasedAt, value: new Date(w.erasedAt) });
     if (changes.length === 0) return;
     upsertSearchAttributes(changes);

@@ -140,7 +140,13 @@ export async function createBackup(options: { registry: Pool; caseAdmin: Pool; m
   const { sha256, bytes } = await fileSha256(file);
 
   await inTransaction(options.registry, 'BEGIN', async (db) => {
-    await db.query('INSERT INTO backups (backup_id, file_name, sha256, units, created_at) VALUES ($1, $2, $3, $4, $5)', [backupId, `${backupId}.jsonl.gz`, sha256, unitNames.length, createdAt]);
+    await db.query('INSERT INTO backups (backup_id, file_name, sha256, units, created_at) VALUES ($1, $2, $3, $4, $5)', [
+      backupId,
+      `${backupId}.jsonl.gz`,
+      sha256,
+      unitNames.length,
+      createdAt,
+    ]);
     for (let start = 0; start < unitNames.length; start += 1000) {
       await db.query('INSERT INTO backup_units (backup_id, unit) SELECT $1, unnest($2::text[])', [backupId, unitNames.slice(start, start + 1000)]);
     }

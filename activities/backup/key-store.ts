@@ -20,7 +20,9 @@ export function backupKeyStore(registry: Pool): BackupKeyStore {
   const get = async (units: readonly string[]) => {
     const keys = new Map<string, Buffer>();
     for (let start = 0; start < units.length; start += CHUNK) {
-      const { rows } = await registry.query<{ unit: string; key: Buffer }>('SELECT unit, key FROM backup_keys WHERE unit = ANY($1)', [units.slice(start, start + CHUNK)]);
+      const { rows } = await registry.query<{ unit: string; key: Buffer }>('SELECT unit, key FROM backup_keys WHERE unit = ANY($1)', [
+        units.slice(start, start + CHUNK),
+      ]);
       for (const row of rows) keys.set(row.unit, row.key);
     }
     return keys;
@@ -30,10 +32,10 @@ export function backupKeyStore(registry: Pool): BackupKeyStore {
     async ensure(units) {
       for (let start = 0; start < units.length; start += CHUNK) {
         const chunk = units.slice(start, start + CHUNK);
-        await registry.query(
-          'INSERT INTO backup_keys (unit, key) SELECT unnest($1::text[]), unnest($2::bytea[]) ON CONFLICT (unit) DO NOTHING',
-          [chunk, chunk.map(() => randomBytes(32))],
-        );
+        await registry.query('INSERT INTO backup_keys (unit, key) SELECT unnest($1::text[]), unnest($2::bytea[]) ON CONFLICT (unit) DO NOTHING', [
+          chunk,
+          chunk.map(() => randomBytes(32)),
+        ]);
       }
       return get(units);
     },

@@ -58,11 +58,19 @@ export async function readBackup(file: string): Promise<ParsedBackup> {
       else sealed.set(parsed.data.unit, parsed.data.sealed);
     }
   } catch (err) {
-    problems.push({ line: line + 1, field: 'file', message: `cannot be read to the end (${(err as Error).message}): the file is damaged or not a gzip'd backup` });
+    problems.push({
+      line: line + 1,
+      field: 'file',
+      message: `cannot be read to the end (${(err as Error).message}): the file is damaged or not a gzip'd backup`,
+    });
   }
   if (!end && problems.length === 0) problems.push({ line, field: 'end', message: 'the end line is missing: the file is truncated' });
   if (end && (end.lines !== line - 1 || end.units !== sealed.size)) {
-    problems.push({ line, field: 'end', message: `the end line counts ${end.lines} lines and ${end.units} units, the file has ${line - 1} and ${sealed.size}: lines were removed` });
+    problems.push({
+      line,
+      field: 'end',
+      message: `the end line counts ${end.lines} lines and ${end.units} units, the file has ${line - 1} and ${sealed.size}: lines were removed`,
+    });
   }
   if (problems.length || !header) throw new InvalidInputError(basename(file), problems);
   return { header, clear, sealed };
@@ -90,7 +98,12 @@ async function restoreTables(pool: Pool, what: string, tables: ReadonlyMap<strin
     if (missing.length) throw new InvalidInputError(what, [{ field: 'tables', message: `the target database lacks ${missing.join(', ')}: ${schemaHint}` }]);
     const occupied = await nonEmptyTables(db, [...tables.keys()]);
     if (occupied.length) {
-      throw new InvalidInputError(what, [{ field: 'target', message: `a restore goes into an empty database; ${occupied.join(', ')} already hold data (create a fresh database, migrate it, and restore into that)` }]);
+      throw new InvalidInputError(what, [
+        {
+          field: 'target',
+          message: `a restore goes into an empty database; ${occupied.join(', ')} already hold data (create a fresh database, migrate it, and restore into that)`,
+        },
+      ]);
     }
     const counts: Record<string, number> = {};
     for (const table of await parentsFirst(db, [...tables.keys()])) {
@@ -125,7 +138,9 @@ export async function restoreBackup(options: {
   const known = await options.registry.query<{ sha256: string }>('SELECT sha256 FROM backups WHERE backup_id = $1', [backup.header.backupId]);
   const expected = known.rows[0]?.sha256;
   if (expected && expected !== (await fileSha256(options.file)).sha256) {
-    throw new InvalidInputError(source, [{ field: 'file', message: `its SHA-256 differs from the one registered when ${backup.header.backupId} was made: the file was altered` }]);
+    throw new InvalidInputError(source, [
+      { field: 'file', message: `its SHA-256 differs from the one registered when ${backup.header.backupId} was made: the file was altered` },
+    ]);
   }
 
   let registryRows: Record<string, number> | undefined;
@@ -148,7 +163,10 @@ export async function restoreBackup(options: {
     try {
       opened.set(unit, unitContent.parse(JSON.parse(decrypt(key, sealed, sealContext(unit)))).rows);
     } catch {
-      problems.push({ field: unit, message: 'its sealed rows do not open with its key: the file was altered, or the key store belongs to another installation' });
+      problems.push({
+        field: unit,
+        message: 'its sealed rows do not open with its key: the file was altered, or the key store belongs to another installation',
+      });
     }
   }
   if (problems.length) throw new InvalidInputError(source, problems);
@@ -176,7 +194,12 @@ export async function restoreBackup(options: {
     if (kept.has(unit)) continue;
     for (const [table, list] of Object.entries(rows)) add(tables, table, list);
   }
-  const caseAdminRows = await restoreTables(options.caseAdmin, `${source} (case administration)`, tables, "create the case administration's schema in it first (its owner's DDL; for the embedded demo database, infra/migrations/case-admin)");
+  const caseAdminRows = await restoreTables(
+    options.caseAdmin,
+    `${source} (case administration)`,
+    tables,
+    "create the case administration's schema in it first (its owner's DDL; for the embedded demo database, infra/migrations/case-admin)",
+  );
   return {
     backupId: backup.header.backupId,
     createdAt: backup.header.createdAt,

@@ -51,10 +51,12 @@ export async function findSuppressedPersons(caseAdmin: Pool, registry: Pool, map
       [after],
     );
     if (rows.length === 0) return found;
-    const hmacs = new Map(rows.flatMap((r) => {
-      const hmac = rowSubjectHmac(map, hmacKey, r);
-      return hmac ? [[r.k, hmac] as const] : [];
-    }));
+    const hmacs = new Map(
+      rows.flatMap((r) => {
+        const hmac = rowSubjectHmac(map, hmacKey, r);
+        return hmac ? [[r.k, hmac] as const] : [];
+      }),
+    );
     const suppressed = await suppressedAmong(registry, [...hmacs.values()]);
     for (const [key, hmac] of hmacs) {
       const hit = suppressed.get(hmac);

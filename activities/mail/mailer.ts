@@ -32,7 +32,8 @@ export function smtpMailer(smtpUrl: string, from: string): Mailer {
       } catch (err) {
         const e = err as { code?: string; responseCode?: number };
         const what = `mail not sent (${[e.code, e.responseCode].filter(Boolean).join(' ') || 'error'})`;
-        if ((e.responseCode ?? 0) >= 500 || e.code === 'EENVELOPE') throw new ErasureError('MAIL_REJECTED', `${what}: the mail server refused it; check the address`);
+        if ((e.responseCode ?? 0) >= 500 || e.code === 'EENVELOPE')
+          throw new ErasureError('MAIL_REJECTED', `${what}: the mail server refused it; check the address`);
         throw new Error(what);
       }
     },

@@ -56,7 +56,8 @@ function categoryLines(categories: readonly DataCategory[], language: Language):
     .map((c) => {
       const label = CATEGORY_LABELS[language][c.category] as string | undefined;
       // Never the raw id in a letter: a category without a label stops the mail instead.
-      if (!label) throw new ErasureError('INVALID_INPUT', `no ${language} label for the data category ${JSON.stringify(c.category)}; add it to CATEGORY_LABELS`);
+      if (!label)
+        throw new ErasureError('INVALID_INPUT', `no ${language} label for the data category ${JSON.stringify(c.category)}; add it to CATEGORY_LABELS`);
       return `  - ${label} (${c.count})`;
     })
     .join('\n');
@@ -112,7 +113,10 @@ Kenmerk: ${input.reference}
 }
 
 /** The last letter: the data is destroyed; the certificate is named by the record's id (it holds no personal data). */
-export function destructionConfirmationMail(language: Language, input: { reference: string; erasedAt: string; recordId: string; timeZone?: string }): RenderedMail {
+export function destructionConfirmationMail(
+  language: Language,
+  input: { reference: string; erasedAt: string; recordId: string; timeZone?: string },
+): RenderedMail {
   const on = letterDate(input.erasedAt, language, input.timeZone);
   if (language === 'en') {
     return {

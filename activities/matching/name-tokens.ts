@@ -9,9 +9,57 @@ import { foldText } from './fold';
  * "bin", "ben", "ibn", "bint" and "ould" stay: they carry part of the name.
  */
 const PARTICLES = new Set([
-  'van', 'de', 'der', 'den', 'het', 'ter', 'ten', 'te', 'in', 'op', 'onder', 'over', 'bij', 'aan', 'uit', 'voor', 'vd', 'vander', 'vanden',
-  'la', 'le', 'les', 'du', 'des', 'di', 'da', 'del', 'della', 'dos', 'das', 'do', 'von', 'vom', 'zu', 'zum', 'zur',
-  'al', 'el', 'ul', 'il', 'ad', 'ar', 'as', 'at', 'az', 'an', 'ash', 'ed', 'es', 'et', 'ez',
+  'van',
+  'de',
+  'der',
+  'den',
+  'het',
+  'ter',
+  'ten',
+  'te',
+  'in',
+  'op',
+  'onder',
+  'over',
+  'bij',
+  'aan',
+  'uit',
+  'voor',
+  'vd',
+  'vander',
+  'vanden',
+  'la',
+  'le',
+  'les',
+  'du',
+  'des',
+  'di',
+  'da',
+  'del',
+  'della',
+  'dos',
+  'das',
+  'do',
+  'von',
+  'vom',
+  'zu',
+  'zum',
+  'zur',
+  'al',
+  'el',
+  'ul',
+  'il',
+  'ad',
+  'ar',
+  'as',
+  'at',
+  'az',
+  'an',
+  'ash',
+  'ed',
+  'es',
+  'et',
+  'ez',
 ]);
 
 /** `Abd` names ("servant of ..."): abd al-Rahman, Abdel Rahman, Abdul-Rahman, Abdelrahman, Abdurrahman. */
@@ -36,7 +84,9 @@ export interface NameParts {
  */
 export function nameParts(name: string): NameParts {
   const written = name.replace(APOSTROPHE_ARTICLE, '$1 ');
-  const folded = foldText(written).split(' ').filter((t) => t !== '');
+  const folded = foldText(written)
+    .split(' ')
+    .filter((t) => t !== '');
   // An initial is a letter on its own between spaces or periods ("F. El Idrissi", "J.P. Smit");
   // a hyphen or an apostrophe joins (P-17, d'Ancona).
   const initials = written.split(/[\s.]+/).some((part) => foldText(part).replace(/ /g, '').length === 1);

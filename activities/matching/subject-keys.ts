@@ -21,7 +21,10 @@ import { nameParts, phoneticCode, type NameParts } from './name-tokens';
 const KEY_BYTES = 16;
 
 const variantKey = (hmacKey: Buffer, kind: VariantKind, parts: readonly string[]): Buffer =>
-  createHmac('sha256', hmacKey).update([kind, ...parts].join('\u0000')).digest().subarray(0, KEY_BYTES);
+  createHmac('sha256', hmacKey)
+    .update([kind, ...parts].join('\u0000'))
+    .digest()
+    .subarray(0, KEY_BYTES);
 
 interface Keyed {
   readonly kind: VariantKind;
@@ -91,7 +94,11 @@ export function matchVerdict(found: { exact: boolean; initials: boolean; kinds: 
 }
 
 /** The verdict for one inquiry and one record, computed in memory (the registry does the same with its stored keys). */
-export function compareSubjects(hmacKey: Buffer, inquiry: { name: string; residence: string }, record: { name: string; residence: string }): MatchVerdict | undefined {
+export function compareSubjects(
+  hmacKey: Buffer,
+  inquiry: { name: string; residence: string },
+  record: { name: string; residence: string },
+): MatchVerdict | undefined {
   const asked = inquirySubjectKeys(hmacKey, inquiry.name, inquiry.residence);
   const held = recordSubjectKeys(hmacKey, record.name, record.residence);
   const heldKeys = new Set(held.variants.map((k) => k.toString('hex')));

@@ -28,14 +28,18 @@ const receipt = (row: LedgerRow, created: boolean): CertificateReceipt => ({
  * The ledger is serialised by an advisory lock so that each entry chains to the one
  * before it; each entry is signed (Ed25519) over its canonical body, which names the key.
  */
-export async function issueCertificate(pool: Pool, signing: SigningKey, input: IssueCertificateInput, now: () => Date = () => new Date()): Promise<CertificateReceipt> {
+export async function issueCertificate(
+  pool: Pool,
+  signing: SigningKey,
+  input: IssueCertificateInput,
+  now: () => Date = () => new Date(),
+): Promise<CertificateReceipt> {
   // READ COMMITTED, whatever the server's default: the chain must see the entry committed just before the lock was granted.
   return inTransaction(pool, 'BEGIN ISOLATION LEVEL READ COMMITTED', async (db) => {
     await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['erasure-certificate-ledger']);
-    const existing = await db.query<LedgerRow>(
-      'SELECT certificate_id, sequence, body_sha256, issued_at FROM certificates WHERE record_id = $1',
-      [input.recordId],
-    );
+    const existing = await db.query<LedgerRow>('SELECT certificate_id, sequence, body_sha256, issued_at FROM certificates WHERE record_id = $1', [
+      input.recordId,
+    ]);
     if (existing.rows[0]) {
       return receipt(existing.rows[0], false);
     }

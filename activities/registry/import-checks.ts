@@ -33,7 +33,8 @@ export async function findDuplicates(db: PoolClient, problems: ProblemSink): Pro
                    FROM import_rows) d
                 WHERE n > 1 ORDER BY ord`;
   for await (const rows of pages<{ line: number; record_id: string; first_line: number }>(db, sql)) {
-    for (const r of rows) problems.add({ line: r.line, field: 'recordId', message: `"${r.record_id}" is already on line ${r.first_line}; each record may appear once` });
+    for (const r of rows)
+      problems.add({ line: r.line, field: 'recordId', message: `"${r.record_id}" is already on line ${r.first_line}; each record may appear once` });
   }
 }
 
@@ -43,8 +44,15 @@ export async function findDuplicates(db: PoolClient, problems: ProblemSink): Pro
  * the system refuses (a documents path through a symbolic link) is listed the same way,
  * with its line, beside the file's other problems.
  */
-export async function findUnlocatable(db: PoolClient, adapters: AdapterRegistry, problems: ProblemSink, progress: (done: number, total: number) => void): Promise<void> {
-  const { rows: counted } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_locations l JOIN import_rows r USING (ord) WHERE r.fresh AND l.checkable');
+export async function findUnlocatable(
+  db: PoolClient,
+  adapters: AdapterRegistry,
+  problems: ProblemSink,
+  progress: (done: number, total: number) => void,
+): Promise<void> {
+  const { rows: counted } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM import_locations l JOIN import_rows r USING (ord) WHERE r.fresh AND l.checkable',
+  );
   const total = counted[0]?.n ?? 0;
   let done = 0;
   const sql = `SELECT l.ord, l.idx, r.line, l.system, l.locator FROM import_locations l JOIN import_rows r USING (ord)
@@ -65,7 +73,11 @@ export async function findUnlocatable(db: PoolClient, adapters: AdapterRegistry,
           found.push({
             ord: w.ord,
             idx: w.idx,
-            problem: { line: w.line, field, message: `${system} holds nothing at "${w.locator}"; check the reference (a record is imported only where its data is)` },
+            problem: {
+              line: w.line,
+              field,
+              message: `${system} holds nothing at "${w.locator}"; check the reference (a record is imported only where its data is)`,
+            },
           });
         }
       }

@@ -124,7 +124,14 @@ export async function stageChunk(
   await db.query(
     `INSERT INTO import_rows (ord, line, record_id, dossier, subject_ref, fresh)
      SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bool[])`,
-    [chunk.map((c) => c.ord), chunk.map((c) => c.line), chunk.map((c) => c.record.recordId), chunk.map((c) => c.record.dossier), chunk.map((c) => c.record.subjectRef), fresh],
+    [
+      chunk.map((c) => c.ord),
+      chunk.map((c) => c.line),
+      chunk.map((c) => c.record.recordId),
+      chunk.map((c) => c.record.dossier),
+      chunk.map((c) => c.record.subjectRef),
+      fresh,
+    ],
   );
   await db.query(
     `INSERT INTO import_locations (ord, idx, system, locator, checkable)

@@ -69,10 +69,11 @@ export async function storeInquiry(pool: Pool, keys: Keys, inquiry: NewInquiry):
         inquiry.registeredBy.role,
       ],
     );
-    await db.query(
-      `INSERT INTO inquiry_keys (inquiry_id, kind, key) SELECT $1, unnest($2::text[]), unnest($3::bytea[]) ON CONFLICT DO NOTHING`,
-      [inquiry.inquiryId, subject.variants.map((v) => v.kind), subject.variants.map((v) => v.key)],
-    );
+    await db.query(`INSERT INTO inquiry_keys (inquiry_id, kind, key) SELECT $1, unnest($2::text[]), unnest($3::bytea[]) ON CONFLICT DO NOTHING`, [
+      inquiry.inquiryId,
+      subject.variants.map((v) => v.kind),
+      subject.variants.map((v) => v.key),
+    ]);
     const [found] = await findMatches(db, { inquiryId: inquiry.inquiryId });
     return { matchedRecordIds: [...(found?.links ?? [])].sort(), candidates: found?.candidates ?? [], new: true };
   });
@@ -97,9 +98,16 @@ async function openContact(db: Pool | PoolClient, keys: Keys, inquiryId: string)
   const row = rows[0];
   if (!row) return undefined;
   if (row.contact_key_id !== keyId(keys.contactKey)) {
-    throw new ErasureError('INVALID_CONFIG', `inquiry ${inquiryId} was encrypted with key ${row.contact_key_id}; the configured ERASURE_CONTACT_KEY is another key`);
+    throw new ErasureError(
+      'INVALID_CONFIG',
+      `inquiry ${inquiryId} was encrypted with key ${row.contact_key_id}; the configured ERASURE_CONTACT_KEY is another key`,
+    );
   }
-  const { email, name, residence } = JSON.parse(decrypt(keys.contactKey, row.contact_encrypted, inquiryId)) as { email: string; name: string; residence: string };
+  const { email, name, residence } = JSON.parse(decrypt(keys.contactKey, row.contact_encrypted, inquiryId)) as {
+    email: string;
+    name: string;
+    residence: string;
+  };
   return { email, language: row.language, name, residence };
 }
 
@@ -116,7 +124,9 @@ export async function requesterStatement(db: Pool | PoolClient, keys: Keys, inqu
 
 /** Whether a screened reviewer has confirmed that no record is the requester's. */
 export async function noMatchConfirmed(db: Pool | PoolClient, inquiryId: string): Promise<boolean> {
-  const { rows } = await db.query<{ confirmed: boolean }>('SELECT no_match_confirmed_at IS NOT NULL AS confirmed FROM inquiries WHERE inquiry_id = $1', [inquiryId]);
+  const { rows } = await db.query<{ confirmed: boolean }>('SELECT no_match_confirmed_at IS NOT NULL AS confirmed FROM inquiries WHERE inquiry_id = $1', [
+    inquiryId,
+  ]);
   return rows[0]?.confirmed ?? false;
 }
 
@@ -231,7 +241,10 @@ export async function consultationLogged(db: Pool | PoolClient, recordId: string
 }
 
 /** One look at personal data; `recordId` null for a look that is not at one record (a Web UI decode, an inquiry's own data). */
-export async function appendAccessLog(db: Pool | PoolClient, entry: { actor: string; recordId: string | null; inquiryId?: string; action: string; purpose: string }): Promise<void> {
+export async function appendAccessLog(
+  db: Pool | PoolClient,
+  entry: { actor: string; recordId: string | null; inquiryId?: string; action: string; purpose: string },
+): Promise<void> {
   await db.query('INSERT INTO access_log (actor, record_id, inquiry_id, action, purpose) VALUES ($1, $2, $3, $4, $5)', [
     entry.actor,
     entry.recordId,

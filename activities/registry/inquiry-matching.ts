@@ -83,10 +83,17 @@ export async function inquirySnapshot(db: Db, inquiryId: string): Promise<Inquir
       WHERE l.inquiry_id = $1 ORDER BY l.record_id`,
     [inquiryId],
   );
-  const candidates = await db.query<{ record_id: string; reasons: MatchReason[]; found_at: Date; decision: 'confirmed' | 'rejected' | null; decided_by: string | null; decided_role: Role | null; decided_at: Date | null }>(
-    'SELECT record_id, reasons, found_at, decision, decided_by, decided_role, decided_at FROM inquiry_candidates WHERE inquiry_id = $1 ORDER BY record_id',
-    [inquiryId],
-  );
+  const candidates = await db.query<{
+    record_id: string;
+    reasons: MatchReason[];
+    found_at: Date;
+    decision: 'confirmed' | 'rejected' | null;
+    decided_by: string | null;
+    decided_role: Role | null;
+    decided_at: Date | null;
+  }>('SELECT record_id, reasons, found_at, decision, decided_by, decided_role, decided_at FROM inquiry_candidates WHERE inquiry_id = $1 ORDER BY record_id', [
+    inquiryId,
+  ]);
   const letters = await db.query<{ kind: 'no-data' | 'being-destroyed'; message_id: string; sent_at: Date }>(
     `SELECT kind, message_id, sent_at FROM notifications WHERE inquiry_id = $1 AND record_id = '' AND kind IN ('no-data', 'being-destroyed') ORDER BY sent_at LIMIT 1`,
     [inquiryId],
@@ -94,7 +101,12 @@ export async function inquirySnapshot(db: Db, inquiryId: string): Promise<Inquir
   const letter = letters.rows[0];
   return {
     exists: true,
-    links: links.rows.map((l) => ({ recordId: l.record_id, how: l.linked_by, linkedAt: l.linked_at.toISOString(), ...(l.registered_at ? { registeredAt: l.registered_at.toISOString() } : {}) })),
+    links: links.rows.map((l) => ({
+      recordId: l.record_id,
+      how: l.linked_by,
+      linkedAt: l.linked_at.toISOString(),
+      ...(l.registered_at ? { registeredAt: l.registered_at.toISOString() } : {}),
+    })),
     candidates: candidates.rows.map((c) => ({
       recordId: c.record_id,
       reasons: c.reasons,
@@ -103,7 +115,9 @@ export async function inquirySnapshot(db: Db, inquiryId: string): Promise<Inquir
         ? { decision: { outcome: c.decision, by: { user: c.decided_by, role: c.decided_role }, at: c.decided_at.toISOString() } }
         : {}),
     })),
-    ...(row.no_match_confirmed_by && row.no_match_confirmed_at ? { noMatch: { by: row.no_match_confirmed_by, at: row.no_match_confirmed_at.toISOString() } } : {}),
+    ...(row.no_match_confirmed_by && row.no_match_confirmed_at
+      ? { noMatch: { by: row.no_match_confirmed_by, at: row.no_match_confirmed_at.toISOString() } }
+      : {}),
     ...(letter ? { letter: { kind: letter.kind, messageId: letter.message_id, sentAt: letter.sent_at.toISOString() } } : {}),
   };
 }
@@ -132,7 +146,8 @@ async function assertReviewed(db: PoolClient, inquiryId: string, actor: Actor): 
 
 async function lockInquiry(db: PoolClient, inquiryId: string): Promise<void> {
   const { rowCount } = await db.query('SELECT 1 FROM inquiries WHERE inquiry_id = $1 FOR UPDATE', [inquiryId]);
-  if (!rowCount) throw new ErasureError('UNKNOWN_RECORD', `inquiry ${inquiryId} is no longer in the registry (destroyed with its last record, or after the cutoff)`);
+  if (!rowCount)
+    throw new ErasureError('UNKNOWN_RECORD', `inquiry ${inquiryId} is no longer in the registry (destroyed with its last record, or after the cutoff)`);
 }
 
 /**
@@ -140,25 +155,31 @@ async function lockInquiry(db: PoolClient, inquiryId: string): Promise<void> {
  * link when confirmed, and the access-log entry. Idempotent: the same decision again
  * changes nothing; another decision on a decided candidate is refused.
  */
-export async function recordCandidateDecision(pool: Pool, input: { inquiryId: string; recordId: string; outcome: 'confirm' | 'reject'; actor: Actor; reason?: string }): Promise<void> {
+export async function recordCandidateDecision(
+  pool: Pool,
+  input: { inquiryId: string; recordId: string; outcome: 'confirm' | 'reject'; actor: Actor; reason?: string },
+): Promise<void> {
   const decision = input.outcome === 'confirm' ? 'confirmed' : 'rejected';
   await inTransaction(pool, 'BEGIN', async (db) => {
     await lockInquiry(db, input.inquiryId);
-    const { rows } = await db.query<{ decision: string | null }>('SELECT decision FROM inquiry_candidates WHERE inquiry_id = $1 AND record_id = $2', [input.inquiryId, input.recordId]);
+    const { rows } = await db.query<{ decision: string | null }>('SELECT decision FROM inquiry_candidates WHERE inquiry_id = $1 AND record_id = $2', [
+      input.inquiryId,
+      input.recordId,
+    ]);
     const current = rows[0];
     if (!current) throw new ErasureError('INVALID_INPUT', `record ${input.recordId} is not a candidate of inquiry ${input.inquiryId}`);
     if (current.decision === decision) return;
     if (current.decision) throw new ErasureError('INVALID_INPUT', `record ${input.recordId} was already ${current.decision} for inquiry ${input.inquiryId}`);
     await assertReviewed(db, input.inquiryId, input.actor);
-    await db.query('UPDATE inquiry_candidates SET decision = $3, decided_by = $4, decided_role = $5, decided_at = now() WHERE inquiry_id = $1 AND record_id = $2', [
-      input.inquiryId,
-      input.recordId,
-      decision,
-      input.actor.user,
-      input.actor.role,
-    ]);
+    await db.query(
+      'UPDATE inquiry_candidates SET decision = $3, decided_by = $4, decided_role = $5, decided_at = now() WHERE inquiry_id = $1 AND record_id = $2',
+      [input.inquiryId, input.recordId, decision, input.actor.user, input.actor.role],
+    );
     if (decision === 'confirmed') {
-      await db.query(`INSERT INTO inquiry_records (inquiry_id, record_id, linked_by) VALUES ($1, $2, 'confirmed-candidate') ON CONFLICT DO NOTHING`, [input.inquiryId, input.recordId]);
+      await db.query(`INSERT INTO inquiry_records (inquiry_id, record_id, linked_by) VALUES ($1, $2, 'confirmed-candidate') ON CONFLICT DO NOTHING`, [
+        input.inquiryId,
+        input.recordId,
+      ]);
     }
     await db.query('INSERT INTO access_log (actor, record_id, inquiry_id, action, purpose) VALUES ($1, $2, $3, $4, $5)', [
       actorText(input.actor),
@@ -183,10 +204,16 @@ export async function recordNoMatch(pool: Pool, input: { inquiryId: string; acto
     const state = rows[0];
     if (state?.confirmed) return;
     if (state && (state.pending > 0 || state.linked > 0)) {
-      throw new ErasureError('INVALID_INPUT', `inquiry ${input.inquiryId} has ${state.linked} linked record(s) and ${state.pending} undecided candidate(s): "no match" cannot be confirmed`);
+      throw new ErasureError(
+        'INVALID_INPUT',
+        `inquiry ${input.inquiryId} has ${state.linked} linked record(s) and ${state.pending} undecided candidate(s): "no match" cannot be confirmed`,
+      );
     }
     await assertReviewed(db, input.inquiryId, input.actor);
-    await db.query('UPDATE inquiries SET no_match_confirmed_by = $2, no_match_confirmed_at = now() WHERE inquiry_id = $1', [input.inquiryId, actorText(input.actor)]);
+    await db.query('UPDATE inquiries SET no_match_confirmed_by = $2, no_match_confirmed_at = now() WHERE inquiry_id = $1', [
+      input.inquiryId,
+      actorText(input.actor),
+    ]);
     await db.query('INSERT INTO access_log (actor, record_id, inquiry_id, action, purpose) VALUES ($1, NULL, $2, $3, $4)', [
       actorText(input.actor),
       input.inquiryId,

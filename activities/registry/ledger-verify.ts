@@ -64,13 +64,16 @@ export async function verifyLedger(db: Pool, pinnedKeys?: ReadonlyMap<string, st
       });
       const text = canonicalJson(row.body);
       if (sha256Hex(text) !== row.body_sha256) return fail('its content does not match its hash: the entry was changed after it was written');
-      if (row.prev_sha256 !== previous) return fail(`it does not follow the entry before it (expected previous hash ${previous ?? 'none'}, found ${row.prev_sha256 ?? 'none'}): an entry was removed or inserted`);
+      if (row.prev_sha256 !== previous)
+        return fail(
+          `it does not follow the entry before it (expected previous hash ${previous ?? 'none'}, found ${row.prev_sha256 ?? 'none'}): an entry was removed or inserted`,
+        );
       if ((row.body.previousHash ?? null) !== row.prev_sha256) return fail('the previous hash inside the signed content differs from the chain column');
       if (row.signature && row.key_id) {
         const named = (row.body.signature as { keyId?: unknown } | undefined)?.keyId;
         if (named !== row.key_id) return fail(`the key named inside the content (${String(named)}) is not the key column (${row.key_id})`);
         const publicKey = keys.get(row.key_id);
-        if (!publicKey) return fail(`signed with key ${row.key_id}, which is not among the ${pinnedKeys ? 'public keys given' : 'registry\'s public keys'}`);
+        if (!publicKey) return fail(`signed with key ${row.key_id}, which is not among the ${pinnedKeys ? 'public keys given' : "registry's public keys"}`);
         if (!verifyText(publicKey, text, row.signature)) return fail(`the Ed25519 signature by key ${row.key_id} does not verify`);
         signed += 1;
         used.add(row.key_id);

@@ -16,7 +16,14 @@ export interface SubjectRecord {
  * with their certificates.
  */
 export async function lookupSubject(db: Pool, hmacKey: Buffer, name: string, residence: string): Promise<SubjectRecord[]> {
-  const { rows } = await db.query<{ record_id: string; dossier: string; erased_at: Date | null; certificate_id: string | null; sequence: string | null; resurrected_at: Date | null }>(
+  const { rows } = await db.query<{
+    record_id: string;
+    dossier: string;
+    erased_at: Date | null;
+    certificate_id: string | null;
+    sequence: string | null;
+    resurrected_at: Date | null;
+  }>(
     `SELECT r.record_id, r.dossier, r.erased_at, c.certificate_id, c.sequence, r.resurrected_at
        FROM records r LEFT JOIN certificates c USING (record_id)
       WHERE r.subject_hmac = $1 ORDER BY r.record_id`,

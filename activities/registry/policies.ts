@@ -15,10 +15,11 @@ export interface StorePolicyResult {
 export async function storePolicy(db: Pool | PoolClient, policy: Policy): Promise<StorePolicyResult> {
   const body = canonicalJson(policy);
   const hash = sha256Hex(body);
-  const inserted = await db.query(
-    'INSERT INTO policies (version, body, body_sha256) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING',
-    [policy.version, body, hash],
-  );
+  const inserted = await db.query('INSERT INTO policies (version, body, body_sha256) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING', [
+    policy.version,
+    body,
+    hash,
+  ]);
   if (inserted.rowCount === 1) return { version: policy.version, created: true };
   const { rows } = await db.query<{ body_sha256: string }>('SELECT body_sha256 FROM policies WHERE version = $1', [policy.version]);
   if (rows[0]?.body_sha256 !== hash) {

@@ -32,11 +32,17 @@ export async function countDueCandidates(db: Pool, afterRecordId?: string, dossi
   return Number(rows[0]?.n ?? 0);
 }
 
-export async function beginRun(db: Pool, run: { runRef: string; dryRun: boolean; scheduled: boolean; settings: PurgeRunSettings; startedAt: string }): Promise<void> {
-  await db.query(
-    'INSERT INTO purge_runs (run_ref, dry_run, scheduled, settings, started_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_ref) DO NOTHING',
-    [run.runRef, run.dryRun, run.scheduled, JSON.stringify(run.settings), run.startedAt],
-  );
+export async function beginRun(
+  db: Pool,
+  run: { runRef: string; dryRun: boolean; scheduled: boolean; settings: PurgeRunSettings; startedAt: string },
+): Promise<void> {
+  await db.query('INSERT INTO purge_runs (run_ref, dry_run, scheduled, settings, started_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_ref) DO NOTHING', [
+    run.runRef,
+    run.dryRun,
+    run.scheduled,
+    JSON.stringify(run.settings),
+    run.startedAt,
+  ]);
 }
 
 /**
@@ -60,7 +66,8 @@ export async function recordReleases(db: Pool, runRef: string, released: readonl
      ON CONFLICT (run_ref, record_id) DO UPDATE SET how = EXCLUDED.how`,
     [runRef, [...released, ...restarted], [...released.map(() => 'released'), ...restarted.map(() => 'restarted')]],
   );
-  if (restarted.length) await db.query('UPDATE records SET lifecycle_started_at = now() WHERE record_id = ANY($1) AND lifecycle_started_at IS NULL', [restarted]);
+  if (restarted.length)
+    await db.query('UPDATE records SET lifecycle_started_at = now() WHERE record_id = ANY($1) AND lifecycle_started_at IS NULL', [restarted]);
 }
 
 export interface RunProgress {

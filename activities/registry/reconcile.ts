@@ -37,7 +37,14 @@ export interface ReconcilePage {
  * Idempotent: a page checked twice finds nothing the second time.
  */
 export async function reconcilePage(registry: Pool, adapters: AdapterRegistry, request: ReconcileRequest): Promise<ReconcilePage> {
-  const { rows } = await registry.query<{ record_id: string; system: StorageSystem; locators: string[]; sampled: boolean; last_scanned: string; page_size: string }>(
+  const { rows } = await registry.query<{
+    record_id: string;
+    system: StorageSystem;
+    locators: string[];
+    sampled: boolean;
+    last_scanned: string;
+    page_size: string;
+  }>(
     `SELECT r.record_id, l.system, array_agg(l.locator ORDER BY l.locator) AS locators, r.sampled, r.last_scanned, r.page_size
        FROM (SELECT record_id,
                     $5::float8 >= 1 OR abs(hashtext(record_id || $6)) % 10000 < $5::float8 * 10000 AS sampled,
@@ -59,10 +66,14 @@ export async function reconcilePage(registry: Pool, adapters: AdapterRegistry, r
     if (check.verified) continue;
     const erased = await adapter.erase(row.locators);
     const again = await adapter.verifyErased(row.locators);
-    await registry.query(
-      'INSERT INTO resurrections (record_id, system, found, removed, verified, run_ref) VALUES ($1, $2, $3, $4, $5, $6)',
-      [row.record_id, row.system, JSON.stringify(check.remaining), JSON.stringify(erased.removed), again.verified, request.runRef],
-    );
+    await registry.query('INSERT INTO resurrections (record_id, system, found, removed, verified, run_ref) VALUES ($1, $2, $3, $4, $5, $6)', [
+      row.record_id,
+      row.system,
+      JSON.stringify(check.remaining),
+      JSON.stringify(erased.removed),
+      again.verified,
+      request.runRef,
+    ]);
     await registry.query('UPDATE records SET resurrected_at = now() WHERE record_id = $1', [row.record_id]);
     resurrected.push({ recordId: row.record_id, system: row.system, found: check.remaining, verified: again.verified });
   }

@@ -10,10 +10,7 @@ export interface RecordSummary {
 }
 
 /** One page of records in id order, after `afterId`: a cursor, never the whole list. */
-export async function listRecords(
-  db: Pool | PoolClient,
-  options: { dossier?: string; afterId?: string; limit: number },
-): Promise<RecordSummary[]> {
+export async function listRecords(db: Pool | PoolClient, options: { dossier?: string; afterId?: string; limit: number }): Promise<RecordSummary[]> {
   const { rows } = await db.query<{ record_id: string; dossier: string; policy_version: string; systems: StorageSystem[] }>(
     `SELECT r.record_id, r.dossier, r.policy_version,
             array(SELECT DISTINCT l.system FROM record_locations l WHERE l.record_id = r.record_id ORDER BY 1) AS systems
@@ -51,10 +48,20 @@ export async function snapshotOnce(
   system: StorageSystem,
   take: () => Promise<Record<string, number>>,
 ): Promise<Record<string, number>> {
-  const existing = await db.query<{ found: Record<string, number> }>('SELECT found FROM erasure_snapshots WHERE record_id = $1 AND system = $2', [recordId, system]);
+  const existing = await db.query<{ found: Record<string, number> }>('SELECT found FROM erasure_snapshots WHERE record_id = $1 AND system = $2', [
+    recordId,
+    system,
+  ]);
   if (existing.rows[0]) return existing.rows[0].found;
-  await db.query('INSERT INTO erasure_snapshots (record_id, system, found) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [recordId, system, JSON.stringify(await take())]);
-  const { rows } = await db.query<{ found: Record<string, number> }>('SELECT found FROM erasure_snapshots WHERE record_id = $1 AND system = $2', [recordId, system]);
+  await db.query('INSERT INTO erasure_snapshots (record_id, system, found) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+    recordId,
+    system,
+    JSON.stringify(await take()),
+  ]);
+  const { rows } = await db.query<{ found: Record<string, number> }>('SELECT found FROM erasure_snapshots WHERE record_id = $1 AND system = $2', [
+    recordId,
+    system,
+  ]);
   return rows[0]?.found ?? {};
 }
 

@@ -15,7 +15,9 @@ const checked = (locators: readonly string[]): string[] =>
 
 /** What destroying a backup key reaches, as the certificate states it. */
 const BACKUPS_REACH = {
-  removed: ["the person's backup key in the registry's key store: the person's rows in every backup made by `erasure backup create` are sealed under it and can no longer be opened"],
+  removed: [
+    "the person's backup key in the registry's key store: the person's rows in every backup made by `erasure backup create` are sealed under it and can no longer be opened",
+  ],
   checked: ["the registry's backup key store: whether a key is left for these persons"],
   notReached: [
     'the sealed rows themselves, which stay in the backup files (unreadable without the key)',
@@ -45,7 +47,9 @@ export function backupsAdapter(registry: Pool): StorageAdapter {
     system: 'backups',
 
     checkLocator(locator) {
-      return LOCATOR.test(locator) ? undefined : `backups locators name the person as the backup seals them, "<table>/<id>" (e.g. persons/P-000017), not "${locator}"`;
+      return LOCATOR.test(locator)
+        ? undefined
+        : `backups locators name the person as the backup seals them, "<table>/<id>" (e.g. persons/P-000017), not "${locator}"`;
     },
 
     async locate(locators): Promise<SystemLocation> {
@@ -77,7 +81,13 @@ export function backupsAdapter(registry: Pool): StorageAdapter {
     async verifyErased(locators): Promise<SystemVerification> {
       // The copies stay in the backup files; without the key they are noise. Verified = no key left.
       const left = (await keys.get(checked(locators))).size;
-      return { system: 'backups', verified: left === 0, remaining: { 'backup-keys': left }, checked: BACKUPS_REACH.checked, checkedAt: new Date().toISOString() };
+      return {
+        system: 'backups',
+        verified: left === 0,
+        remaining: { 'backup-keys': left },
+        checked: BACKUPS_REACH.checked,
+        checkedAt: new Date().toISOString(),
+      };
     },
 
     categories: backupCategories,
@@ -88,7 +98,10 @@ export function backupsAdapter(registry: Pool): StorageAdapter {
         [checked(locators)],
       );
       // The backups hold the same rows as the case administration did then: listed, not opened.
-      return { system: 'backups', items: rows.map((r) => ({ kind: 'backup-copy', fields: { person: r.unit, backup: r.backup_id, made: r.created_at.toISOString() } })) };
+      return {
+        system: 'backups',
+        items: rows.map((r) => ({ kind: 'backup-copy', fields: { person: r.unit, backup: r.backup_id, made: r.created_at.toISOString() } })),
+      };
     },
   };
 }

@@ -95,10 +95,9 @@ export function caseAdminAdapter(db: Pool): StorageAdapter {
 
     async subjects(locators): Promise<Map<string, SubjectIdentifiers>> {
       const ids = personIds(locators);
-      const { rows } = await db.query<{ id: string; full_name: string; residence: string }>(
-        'SELECT id, full_name, residence FROM persons WHERE id = ANY($1)',
-        [ids],
-      );
+      const { rows } = await db.query<{ id: string; full_name: string; residence: string }>('SELECT id, full_name, residence FROM persons WHERE id = ANY($1)', [
+        ids,
+      ]);
       const byId = new Map(rows.map((r) => [r.id, { name: r.full_name, residence: r.residence }]));
       const result = new Map<string, SubjectIdentifiers>();
       locators.forEach((locator, i) => {

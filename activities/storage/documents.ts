@@ -31,7 +31,7 @@ const DOCUMENTS_REACH = {
   removed: ['the located files and their derived copies (files beside them named as the file plus a suffix), unlinked, each folder fsynced'],
   checked: ['each located path, and every file beside it named as the path plus a suffix: whether it still exists'],
   notReached: [
-    'the deleted files\' file-system blocks, until overwritten',
+    "the deleted files' file-system blocks, until overwritten",
     'file-system and storage snapshots',
     'copies outside the store (downloads, mail attachments, other stores) and derived copies named otherwise',
     'backups of the store made outside this product',
@@ -89,7 +89,6 @@ export function documentsAdapter(rootDir: string): StorageAdapter {
     }
     return { files, 'derived-copies': derived };
   };
-
 
   return {
     system: 'documents',

@@ -53,11 +53,7 @@ export interface DoveadmClient {
 
 /** One answer per command sent: `["doveadmResponse", result, tag]` or `["error", {type, exitCode}, tag]`. */
 const answersSchema = z.array(
-  z.tuple([
-    z.string(),
-    z.union([z.array(z.unknown()), z.looseObject({ type: z.string().optional(), exitCode: z.number().optional() })]),
-    z.string(),
-  ]),
+  z.tuple([z.string(), z.union([z.array(z.unknown()), z.looseObject({ type: z.string().optional(), exitCode: z.number().optional() })]), z.string()]),
 );
 
 // sysexits: the user, the rights or the configuration are wrong; retrying repeats the refusal.
@@ -92,12 +88,19 @@ export function doveadmClient(options: DoveadmOptions): DoveadmClient {
     }
     const status = response.status;
     if (status === 401) {
-      throw new DoveadmRefusedError(`${where} refused the API key (HTTP 401): set ERASURE_DOVEADM_API_KEY to the server's doveadm_api_key`, { command, status });
+      throw new DoveadmRefusedError(`${where} refused the API key (HTTP 401): set ERASURE_DOVEADM_API_KEY to the server's doveadm_api_key`, {
+        command,
+        status,
+      });
     }
     if (status === 404 || (status >= 300 && status < 400)) {
-      throw new DoveadmRefusedError(`${where} has no doveadm HTTP API at /doveadm/v1 (HTTP ${status}): ERASURE_DOVEADM_URL must be the doveadm service's inet_listener http, as http(s)://host:port`, { command, status });
+      throw new DoveadmRefusedError(
+        `${where} has no doveadm HTTP API at /doveadm/v1 (HTTP ${status}): ERASURE_DOVEADM_URL must be the doveadm service's inet_listener http, as http(s)://host:port`,
+        { command, status },
+      );
     }
-    if (status >= 500 || status === 408 || status === 429) throw new DoveadmUnavailableError(`${where}: ${command} failed (HTTP ${status})`, { command, status });
+    if (status >= 500 || status === 408 || status === 429)
+      throw new DoveadmUnavailableError(`${where}: ${command} failed (HTTP ${status})`, { command, status });
     if (status !== 200) throw new DoveadmRefusedError(`${where} refused ${command} (HTTP ${status})`, { command, status });
     const parsed = answersSchema.safeParse(await response.json().catch(() => undefined));
     if (!parsed.success || parsed.data.length !== calls.length) {
@@ -111,12 +114,21 @@ export function doveadmClient(options: DoveadmOptions): DoveadmClient {
       if (mailboxes.length === 0) return;
       // One command per mailbox in one request, so a failure names its mailbox.
       const command = 'mailboxCachePurge';
-      const answers = await post(command, mailboxes.map((mailbox) => ({ user, mailbox: [mailbox] })));
+      const answers = await post(
+        command,
+        mailboxes.map((mailbox) => ({ user, mailbox: [mailbox] })),
+      );
       for (const [i, mailbox] of mailboxes.entries()) {
         const answer = answers.find((a) => a[2] === `c${i}`);
         if (answer?.[0] === 'doveadmResponse') continue;
         const error = answer && !Array.isArray(answer[1]) ? answer[1] : {};
-        const failure: DoveadmFailure = { command, status: 200, mailbox, ...(error.type ? { type: error.type } : {}), ...(error.exitCode !== undefined ? { exitCode: error.exitCode } : {}) };
+        const failure: DoveadmFailure = {
+          command,
+          status: 200,
+          mailbox,
+          ...(error.type ? { type: error.type } : {}),
+          ...(error.exitCode !== undefined ? { exitCode: error.exitCode } : {}),
+        };
         throw failureError(where, user, failure);
       }
     },
@@ -126,7 +138,10 @@ export function doveadmClient(options: DoveadmOptions): DoveadmClient {
 function failureError(where: string, user: string, failure: DoveadmFailure): Error {
   const what = `${failure.command} of mailbox "${failure.mailbox ?? '?'}"`;
   if (failure.type === 'unknownMethod') {
-    return new DoveadmRefusedError(`${where} does not know ${failure.command} (doveadm mailbox cache purge, Dovecot 2.3): upgrade Dovecot or unset ERASURE_DOVEADM_URL`, failure);
+    return new DoveadmRefusedError(
+      `${where} does not know ${failure.command} (doveadm mailbox cache purge, Dovecot 2.3): upgrade Dovecot or unset ERASURE_DOVEADM_URL`,
+      failure,
+    );
   }
   if (failure.exitCode === NO_SUCH_USER) {
     return new DoveadmRefusedError(`${where} knows no user "${user}": the user of ERASURE_IMAP_URL must be the name doveadm finds in the userdb`, failure);

@@ -9,7 +9,8 @@ export interface ImapReachFacts {
   readonly cachesPurged: boolean;
 }
 
-const searched = (f: ImapReachFacts) => (f.restricted ? `the ${f.mailboxes} mailbox(es) named in ERASURE_IMAP_MAILBOXES` : `every selectable mailbox of the account (${f.mailboxes})`);
+const searched = (f: ImapReachFacts) =>
+  f.restricted ? `the ${f.mailboxes} mailbox(es) named in ERASURE_IMAP_MAILBOXES` : `every selectable mailbox of the account (${f.mailboxes})`;
 
 /**
  * What UID EXPUNGE reaches on the mail server, and what it does not: Dovecot keeps the
@@ -20,7 +21,11 @@ export function imapErasureScope(f: ImapReachFacts): ErasureScope {
   return {
     removed: [
       `the messages with these Message-IDs in ${searched(f)}, by IMAP UID EXPUNGE of exactly their UIDs`,
-      ...(f.cachesPurged ? [`their headers in the index caches of those ${f.mailboxes} mailbox(es), by doveadm mailbox cache purge after the expunge (each purge answered success)`] : []),
+      ...(f.cachesPurged
+        ? [
+            `their headers in the index caches of those ${f.mailboxes} mailbox(es), by doveadm mailbox cache purge after the expunge (each purge answered success)`,
+          ]
+        : []),
     ],
     notReached: [
       ...(f.cachesPurged

@@ -43,7 +43,11 @@ interface Found {
 export function imapMailboxAdapter(options: ImapMailboxOptions): StorageAdapter {
   const server = `IMAP server ${options.host}:${options.port}`;
   const doveadm = options.doveadm ? doveadmClient(options.doveadm) : undefined;
-  const facts = (mailboxes: readonly string[]): ImapReachFacts => ({ mailboxes: mailboxes.length, restricted: options.mailboxes !== undefined, cachesPurged: doveadm !== undefined });
+  const facts = (mailboxes: readonly string[]): ImapReachFacts => ({
+    mailboxes: mailboxes.length,
+    restricted: options.mailboxes !== undefined,
+    cachesPurged: doveadm !== undefined,
+  });
 
   const session = async <T>(work: (client: ImapFlow) => Promise<T>): Promise<T> => {
     const client = new ImapFlow({
@@ -179,7 +183,13 @@ export function imapMailboxAdapter(options: ImapMailboxOptions): StorageAdapter 
 
     async verifyErased(locators): Promise<SystemVerification> {
       const { messages, searched } = await count(locators);
-      return { system: 'mailbox', verified: messages === 0, remaining: { messages }, checked: imapVerificationChecks(facts(searched)), checkedAt: new Date().toISOString() };
+      return {
+        system: 'mailbox',
+        verified: messages === 0,
+        remaining: { messages },
+        checked: imapVerificationChecks(facts(searched)),
+        checkedAt: new Date().toISOString(),
+      };
     },
 
     categories: mailboxCategories,
@@ -190,10 +200,20 @@ export function imapMailboxAdapter(options: ImapMailboxOptions): StorageAdapter 
         return fetched.map((m): ConsultationSection['items'][number] => {
           const text = m.source?.toString('utf8') ?? '';
           const h = headerFields(text);
-          const body = text.slice(Math.max(text.search(/\r?\n\r?\n/), 0)).trim().slice(0, 20_000);
+          const body = text
+            .slice(Math.max(text.search(/\r?\n\r?\n/), 0))
+            .trim()
+            .slice(0, 20_000);
           return {
             kind: 'e-mail',
-            fields: { mailbox: found.mailbox, uid: String(m.uid), from: h.get('from') ?? '', date: h.get('date') ?? '', subject: h.get('subject') ?? '', text: body },
+            fields: {
+              mailbox: found.mailbox,
+              uid: String(m.uid),
+              from: h.get('from') ?? '',
+              date: h.get('date') ?? '',
+              subject: h.get('subject') ?? '',
+              text: body,
+            },
           };
         });
       });

@@ -31,10 +31,16 @@ export function imapOptionsFrom(url: string, mailboxes?: string): ImapMailboxOpt
     secure,
     user: decodeURIComponent(parsed.username),
     password: decodeURIComponent(parsed.password),
-    ...(mailboxes ? { mailboxes: mailboxes.split(',').map((m) => m.trim()).filter(Boolean) } : {}),
+    ...(mailboxes
+      ? {
+          mailboxes: mailboxes
+            .split(',')
+            .map((m) => m.trim())
+            .filter(Boolean),
+        }
+      : {}),
   };
 }
-
 
 /**
  * The storage systems this deployment can erase from. Pools connect lazily, so the CLI

@@ -28,7 +28,12 @@ export function maildirAdapter(rootDir: string): StorageAdapter {
 
   /** Every message file, with its Message-ID, in the root folder and the Maildir++ sub-folders (`.Name/`). */
   const index = async (): Promise<{ path: string; messageId: string | undefined }[]> => {
-    const folders = [root, ...(await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && d.name.startsWith('.') && d.name !== '..' && d.name !== '.').map((d) => join(root, d.name))];
+    const folders = [
+      root,
+      ...(await readdir(root, { withFileTypes: true }))
+        .filter((d) => d.isDirectory() && d.name.startsWith('.') && d.name !== '..' && d.name !== '.')
+        .map((d) => join(root, d.name)),
+    ];
     const messages: { path: string; messageId: string | undefined }[] = [];
     for (const folder of folders) {
       for (const sub of ['cur', 'new']) {
@@ -50,7 +55,6 @@ export function maildirAdapter(rootDir: string): StorageAdapter {
   };
 
   const count = async (locators: readonly string[]) => ({ messages: (await matching(locators)).length });
-
 
   return {
     system: 'mailbox',
@@ -98,7 +102,10 @@ export function maildirAdapter(rootDir: string): StorageAdapter {
       for (const message of await matching(locators)) {
         const text = await readFile(message.path, 'utf8');
         const h = headerFields(text);
-        const body = text.slice(Math.max(text.search(/\r?\n\r?\n/), 0)).trim().slice(0, 20_000);
+        const body = text
+          .slice(Math.max(text.search(/\r?\n\r?\n/), 0))
+          .trim()
+          .slice(0, 20_000);
         items.push({
           kind: 'e-mail',
           fields: { file: relative(root, message.path), from: h.get('from') ?? '', date: h.get('date') ?? '', subject: h.get('subject') ?? '', text: body },

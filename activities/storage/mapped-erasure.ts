@@ -14,10 +14,10 @@ export interface MappedErasure {
 
 /** What deleting rows in PostgreSQL leaves on the server, whatever the map. */
 const POSTGRES_NOT_REACHED = [
-  'dead row versions in the tables\' files, until VACUUM reclaims them',
-  'the write-ahead log (WAL), its archive and the database\'s replicas',
+  "dead row versions in the tables' files, until VACUUM reclaims them",
+  "the write-ahead log (WAL), its archive and the database's replicas",
   'database backups and dumps made outside this product',
-  'the database\'s file-system blocks, until overwritten',
+  "the database's file-system blocks, until overwritten",
 ];
 
 /** Erasure of a person across a PostgreSQL schema, driven by its relation map (checked against the live schema once). */
@@ -35,7 +35,8 @@ export function mappedErasure(db: Pool, rawMap: RelationMap): MappedErasure {
         checked = undefined;
         throw err;
       }));
-  const stepText = (step: (typeof plan)[number]) => (step.action === 'delete' ? `${step.table} rows deleted` : `${step.table}.${step.nullify.join(', ')} set to NULL`);
+  const stepText = (step: (typeof plan)[number]) =>
+    step.action === 'delete' ? `${step.table} rows deleted` : `${step.table}.${step.nullify.join(', ')} set to NULL`;
   const tables = plan.map((s) => s.table).join(', ');
   return {
     reach: {

@@ -27,7 +27,10 @@ export const relationMapSchema = z.strictObject({
       /** For `nullify`: the columns set to NULL (the pointer itself by default). */
       nullify: z.array(identifier).optional(),
       /** The count's name in certificates (the table name by default). */
-      kind: z.string().regex(/^[a-z_][a-z0-9_-]{0,62}$/).optional(),
+      kind: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_-]{0,62}$/)
+        .optional(),
     }),
   ),
 });
@@ -73,14 +76,22 @@ export function erasurePlan(map: RelationMap): ErasureStep[] {
 }
 
 export const stepSql = (step: ErasureStep): string =>
-  step.action === 'delete' ? `DELETE FROM ${step.table} WHERE ${step.where}` : `UPDATE ${step.table} SET ${step.nullify.map((c) => `${c} = NULL`).join(', ')} WHERE ${step.where}`;
+  step.action === 'delete'
+    ? `DELETE FROM ${step.table} WHERE ${step.where}`
+    : `UPDATE ${step.table} SET ${step.nullify.map((c) => `${c} = NULL`).join(', ')} WHERE ${step.where}`;
 
 export const countSql = (step: ErasureStep): string => `SELECT count(*)::int AS n FROM ${step.table} WHERE ${step.where}`;
 
 /** The tables and columns the map names that the database does not have. */
-export async function unknownInSchema(map: RelationMap, query: (sql: string, params: unknown[]) => Promise<{ rows: { table_name: string; column_name: string }[] }>): Promise<string[]> {
+export async function unknownInSchema(
+  map: RelationMap,
+  query: (sql: string, params: unknown[]) => Promise<{ rows: { table_name: string; column_name: string }[] }>,
+): Promise<string[]> {
   const tables = [map.root.table, ...map.relations.map((r) => r.table)];
-  const { rows } = await query('SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ANY($1)', [tables]);
+  const { rows } = await query(
+    'SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ANY($1)',
+    [tables],
+  );
   const has = (table: string, column: string) => rows.some((r) => r.table_name === table && r.column_name === column);
   const problems: string[] = [];
   const need = (table: string, column: string) => {

@@ -32,13 +32,18 @@ export async function inspect(env: ChaosEnvironment, report: PurgeReport): Promi
   const ids = env.records.map((r) => r.recordId);
   const persons = env.records.map((r) => r.personId);
   const certified = new Set(
-    (await env.registry.query<{ record_id: string }>('SELECT DISTINCT record_id FROM certificates WHERE record_id = ANY($1)', [ids])).rows.map((r) => r.record_id),
+    (await env.registry.query<{ record_id: string }>('SELECT DISTINCT record_id FROM certificates WHERE record_id = ANY($1)', [ids])).rows.map(
+      (r) => r.record_id,
+    ),
   );
   const duplicates = Number(
-    (await env.registry.query<{ n: string }>('SELECT count(*) AS n FROM (SELECT record_id FROM certificates GROUP BY record_id HAVING count(*) > 1) d')).rows[0]?.n ?? 0,
+    (await env.registry.query<{ n: string }>('SELECT count(*) AS n FROM (SELECT record_id FROM certificates GROUP BY record_id HAVING count(*) > 1) d')).rows[0]
+      ?.n ?? 0,
   );
   const withFailure = new Set(
-    (await env.registry.query<{ record_id: string }>('SELECT DISTINCT record_id FROM erasure_failures WHERE record_id = ANY($1)', [ids])).rows.map((r) => r.record_id),
+    (await env.registry.query<{ record_id: string }>('SELECT DISTINCT record_id FROM erasure_failures WHERE record_id = ANY($1)', [ids])).rows.map(
+      (r) => r.record_id,
+    ),
   );
   // Any row of the person in any table the case-admin adapter erases from.
   const dataLeft = new Set(
@@ -102,7 +107,9 @@ export function failedChecks(o: Outcome): string[] {
   if (o.certifiedWithDataLeft > 0) failures.push(`${o.certifiedWithDataLeft} records certified with case data left`);
   if (o.erasedWithoutCertificate > 0) failures.push(`${o.erasedWithoutCertificate} records erased without a certificate`);
   if (o.erasedOutsideReport > 0) {
-    failures.push(`the run's report counts ${o.reportedErased} erased, but ${o.erasedOutsideReport} more records it released were erased and certified without being counted (not in purge_releases)`);
+    failures.push(
+      `the run's report counts ${o.reportedErased} erased, but ${o.erasedOutsideReport} more records it released were erased and certified without being counted (not in purge_releases)`,
+    );
   }
   return failures;
 }

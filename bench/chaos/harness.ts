@@ -81,7 +81,16 @@ export class ChaosEnvironment {
       };
       const connection = await Connection.connect({ address: stack.target.connection.address ?? '' });
       const client = new Client({ connection, dataConverter: dataConverter({ current: Buffer.from(keys.ERASURE_PAYLOAD_KEY, 'base64'), previous: [] }) });
-      return new ChaosEnvironment(dir, config, stack, createPool(stack.databases.registry, 5), createPool(stack.databases.caseAdmin, 5), connection, client, keys);
+      return new ChaosEnvironment(
+        dir,
+        config,
+        stack,
+        createPool(stack.databases.registry, 5),
+        createPool(stack.databases.caseAdmin, 5),
+        connection,
+        client,
+        keys,
+      );
     } catch (err) {
       await stack?.stop().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
@@ -177,7 +186,11 @@ export class ChaosEnvironment {
     let lastError = '';
     for (;;) {
       try {
-        return await withTimeout(handle.result(), deadline - Date.now(), () => `the purge run did not finish within ${timeoutMs / 1000} s (last error: ${lastError || 'none'})`);
+        return await withTimeout(
+          handle.result(),
+          deadline - Date.now(),
+          () => `the purge run did not finish within ${timeoutMs / 1000} s (last error: ${lastError || 'none'})`,
+        );
       } catch (err) {
         if (err instanceof WorkflowFailedError || Date.now() >= deadline) throw err;
         const message = (err as Error).message;

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { durationMs } from '../../schemas/duration';
 import { defaultScenarioOptions, runScenario, scenarioNames, type ScenarioName, type ScenarioOptions, type ScenarioResult } from './scenarios';
 
-const usage = 'usage: node dist/bench/chaos/main.js [--records N] [--wave-size N] [--scenario kill-worker|db-outage|server-restart|all] [--outage 30s] [--server-down 5s] [--strike-at 0.25] [--fail-dead-activities] [--json]';
+const usage =
+  'usage: node dist/bench/chaos/main.js [--records N] [--wave-size N] [--scenario kill-worker|db-outage|server-restart|all] [--outage 30s] [--server-down 5s] [--strike-at 0.25] [--fail-dead-activities] [--json]';
 
 function options(): { scenarios: ScenarioName[]; options: ScenarioOptions; json: boolean } {
   const { values } = parseArgs({
@@ -36,7 +37,8 @@ function options(): { scenarios: ScenarioName[]; options: ScenarioOptions; json:
     return n;
   };
   const scenario = values.scenario;
-  if (scenario !== 'all' && !(scenarioNames as readonly string[]).includes(scenario)) throw new Error(`--scenario must be one of ${scenarioNames.join(', ')} or all, not "${scenario}"\n${usage}`);
+  if (scenario !== 'all' && !(scenarioNames as readonly string[]).includes(scenario))
+    throw new Error(`--scenario must be one of ${scenarioNames.join(', ')} or all, not "${scenario}"\n${usage}`);
   return {
     scenarios: scenario === 'all' ? [...scenarioNames] : [scenario as ScenarioName],
     json: values.json,

@@ -103,7 +103,9 @@ function faultOf(name: ScenarioName, options: ScenarioOptions): Fault {
           const before = await env.certificates();
           await proxy.outage(options.outageMs);
           const during = (await env.certificates()) - before;
-          note(`case database refused connections for ${options.outageMs / 1000} s (${proxy.refused} connections reset; ${during} certificates written meanwhile)`);
+          note(
+            `case database refused connections for ${options.outageMs / 1000} s (${proxy.refused} connections reset; ${during} certificates written meanwhile)`,
+          );
         },
         close: async () => proxy?.close(),
       };
@@ -125,7 +127,12 @@ function faultOf(name: ScenarioName, options: ScenarioOptions): Fault {
  * The operator's watch while the run goes on: a worker process that died on its own
  * (not killed by the scenario) is reported and replaced, as systemd or an operator would.
  */
-function watchWorkers(env: ChaosEnvironment, note: (line: string) => void, log: (line: string) => void, replace: (dead: WorkerProcess) => Promise<void>): { stop(): Promise<void> } {
+function watchWorkers(
+  env: ChaosEnvironment,
+  note: (line: string) => void,
+  log: (line: string) => void,
+  replace: (dead: WorkerProcess) => Promise<void>,
+): { stop(): Promise<void> } {
   let stopped = false;
   let replacing = Promise.resolve();
   const loop = (async () => {
@@ -134,7 +141,12 @@ function watchWorkers(env: ChaosEnvironment, note: (line: string) => void, log: 
       if (stopped || env.workers.some((w) => w.running)) continue;
       const dead = env.workers.at(-1);
       if (!dead) continue;
-      const why = dead.tail(40).split('\n').find((l) => /Error|error:|Unhandled|throw/.test(l))?.trim() ?? '?';
+      const why =
+        dead
+          .tail(40)
+          .split('\n')
+          .find((l) => /Error|error:|Unhandled|throw/.test(l))
+          ?.trim() ?? '?';
       note(`FINDING: worker ${dead.pid} exited on its own (${dead.describeExit()}: ${why})`);
       log(`    last output of worker ${dead.pid}:\n${dead.tail(25).replace(/^/gm, '      ')}`);
       replacing = replace(dead);
@@ -229,7 +241,10 @@ export async function runScenario(name: ScenarioName, options: ScenarioOptions):
     watch ??= watchNow();
     const report = await env.result(handle, options.runTimeoutMs, (line) => options.log(`  ${name}:${line}`));
     const seconds = since(tRun);
-    const skipped = Object.entries(report.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ') || 'none';
+    const skipped =
+      Object.entries(report.skipped)
+        .map(([reason, n]) => `${n} ${reason}`)
+        .join(', ') || 'none';
     note(
       `run report: ${report.candidates} candidates, ${report.released} released, ${report.restarted} restarted, skipped ${skipped}; ` +
         `${report.erased} erased, ${report.failed} failed, ${report.pending} pending, ${report.waves} waves; done ${since(tFault).toFixed(1)} s after the fault struck`,

@@ -29,7 +29,10 @@ const SELECT = `SELECT c.sequence, c.body, c.body_sha256, c.prev_sha256, c.key_i
 
 function exported(row: Row, at: string): ExportedCertificate {
   const text = canonicalJson(row.body);
-  const signature = row.key_id && row.signature && row.public_key ? { algorithm: 'Ed25519' as const, keyId: row.key_id, value: row.signature, publicKey: row.public_key } : null;
+  const signature =
+    row.key_id && row.signature && row.public_key
+      ? { algorithm: 'Ed25519' as const, keyId: row.key_id, value: row.signature, publicKey: row.public_key }
+      : null;
   return {
     format: 'erasure-certificate/1',
     sequence: Number(row.sequence),
@@ -37,7 +40,11 @@ function exported(row: Row, at: string): ExportedCertificate {
     bodySha256: row.body_sha256,
     previousSha256: row.prev_sha256,
     signature,
-    checkedAtExport: { at, hashMatches: sha256Hex(text) === row.body_sha256, signatureValid: signature ? verifyText(signature.publicKey, text, signature.value) : null },
+    checkedAtExport: {
+      at,
+      hashMatches: sha256Hex(text) === row.body_sha256,
+      signatureValid: signature ? verifyText(signature.publicKey, text, signature.value) : null,
+    },
   };
 }
 
@@ -48,7 +55,9 @@ export async function certificateOfRecord(db: Pool, recordId: string): Promise<E
 
 /** The certificates of the records a purge run released, in ledger order. */
 export async function certificatesOfRun(db: Pool, runRef: string): Promise<ExportedCertificate[]> {
-  const { rows } = await db.query<Row>(`${SELECT} WHERE c.record_id IN (SELECT record_id FROM purge_releases WHERE run_ref = $1) ORDER BY c.sequence`, [runRef]);
+  const { rows } = await db.query<Row>(`${SELECT} WHERE c.record_id IN (SELECT record_id FROM purge_releases WHERE run_ref = $1) ORDER BY c.sequence`, [
+    runRef,
+  ]);
   const at = new Date().toISOString();
   return rows.map((r) => exported(r, at));
 }

@@ -24,9 +24,7 @@ export async function sendAction<A extends ActionName>(
   const client = await ctx.client();
   try {
     const update = actionUpdates[name];
-    return await client.workflow
-      .getHandle(recordWorkflowId(recordId))
-      .executeUpdate(update, { args: [{ ...payload, actor } as ActionInput<A>] });
+    return await client.workflow.getHandle(recordWorkflowId(recordId)).executeUpdate(update, { args: [{ ...payload, actor } as ActionInput<A>] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       // The validator's message already says what was refused, why, and what is allowed.

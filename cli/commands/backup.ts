@@ -36,7 +36,9 @@ const suppressedLines = (found: readonly SuppressedUnit[]) => found.map((s) => `
 /** `erasure backup create [--out <folder>]` */
 export async function backupCreateCommand(ctx: CliContext, out: string | undefined): Promise<void> {
   const dir = out ?? backupsDir(ctx.config);
-  const summary = await withCaseAdmin(databaseUrls(ctx.config).caseAdmin, (caseAdmin) => createBackup({ registry: ctx.registry(), caseAdmin, map: CASE_ADMIN_MAP, dir }));
+  const summary = await withCaseAdmin(databaseUrls(ctx.config).caseAdmin, (caseAdmin) =>
+    createBackup({ registry: ctx.registry(), caseAdmin, map: CASE_ADMIN_MAP, dir }),
+  );
   ctx.out(`backup ${summary.backupId}: ${summary.file} (${summary.bytes} bytes, sha256 ${summary.sha256})`);
   ctx.out(`  ${summary.units} person(s) sealed, each under their own key (erasing a person destroys the key: this copy becomes unreadable for them)`);
   ctx.out(`  rows in the clear: ${summary.clearRows.caseAdmin} of the case administration (no person in them), ${summary.clearRows.registry} of the registry`);
@@ -53,24 +55,51 @@ export async function backupListCommand(ctx: CliContext): Promise<void> {
     ctx.out('No backups yet: `erasure backup create` makes one.');
     return;
   }
-  for (const r of rows) ctx.out(`${r.backup_id}  ${r.created_at.toISOString()}  ${r.file_name}  ${r.units} person(s), ${r.readable} still readable, ${r.units - r.readable} crypto-shredded`);
+  for (const r of rows)
+    ctx.out(
+      `${r.backup_id}  ${r.created_at.toISOString()}  ${r.file_name}  ${r.units} person(s), ${r.readable} still readable, ${r.units - r.readable} crypto-shredded`,
+    );
 }
 
 /**
  * `erasure backup restore <file> --as <privacy-officer> [--into <url>] [--registry]`:
  * restores into an empty database, then runs the post-restore check on it.
  */
-export async function backupRestoreCommand(ctx: CliContext, file: string, options: { as: string | undefined; into: string | undefined; registry: boolean }): Promise<void> {
+export async function backupRestoreCommand(
+  ctx: CliContext,
+  file: string,
+  options: { as: string | undefined; into: string | undefined; registry: boolean },
+): Promise<void> {
   const actor = actorFor(ctx.roles(), options.as, ['privacy-officer'], 'restoring a backup');
   const url = caseAdminUrl(ctx, options.into, 'backup restore', true);
   const hmacKey = loadKeys(ctx.config).hmacKey;
   await withCaseAdmin(url, async (caseAdmin) => {
-    const summary = await restoreBackup({ file, registry: ctx.registry(), caseAdmin, map: CASE_ADMIN_MAP, hmacKey, ...(options.registry ? { restoreRegistryInto: ctx.registry() } : {}) });
-    ctx.out(`restored ${summary.backupId} (made ${summary.createdAt}) by ${actor.user}${summary.registered ? '; file checked against its registered SHA-256' : '; this registry has no record of the file (not checked against a registered SHA-256)'}`);
-    if (summary.registryRows) ctx.out(`  registry: ${Object.entries(summary.registryRows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
-    ctx.out(`  case administration: ${Object.entries(summary.caseAdminRows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    const summary = await restoreBackup({
+      file,
+      registry: ctx.registry(),
+      caseAdmin,
+      map: CASE_ADMIN_MAP,
+      hmacKey,
+      ...(options.registry ? { restoreRegistryInto: ctx.registry() } : {}),
+    });
+    ctx.out(
+      `restored ${summary.backupId} (made ${summary.createdAt}) by ${actor.user}${summary.registered ? '; file checked against its registered SHA-256' : '; this registry has no record of the file (not checked against a registered SHA-256)'}`,
+    );
+    if (summary.registryRows)
+      ctx.out(
+        `  registry: ${Object.entries(summary.registryRows)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ')}`,
+      );
+    ctx.out(
+      `  case administration: ${Object.entries(summary.caseAdminRows)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}`,
+    );
     ctx.out(`  persons restored: ${summary.restoredUnits}`);
-    ctx.out(`  persons left sealed, their key destroyed by an erasure: ${summary.unreadable.length}${summary.unreadable.length ? ` (${summary.unreadable.join(', ')})` : ''}`);
+    ctx.out(
+      `  persons left sealed, their key destroyed by an erasure: ${summary.unreadable.length}${summary.unreadable.length ? ` (${summary.unreadable.join(', ')})` : ''}`,
+    );
     ctx.out(`  persons not restored, on the suppression list: ${summary.suppressed.length}`);
     for (const line of suppressedLines(summary.suppressed)) ctx.out(line);
     const after = await findSuppressedPersons(caseAdmin, ctx.registry(), CASE_ADMIN_MAP, hmacKey);
@@ -94,6 +123,10 @@ export async function backupCheckCommand(ctx: CliContext, options: { as: string 
     if (!actor) throw new ErasureError('VERIFICATION_FAILED', 'erased persons are back: erase them with `erasure backup check --erase --as <privacy-officer>`');
     const ids = found.map((s) => s.unit.slice(CASE_ADMIN_MAP.root.table.length + 1));
     const removed = await mappedErasure(caseAdmin, CASE_ADMIN_MAP).erase(ids);
-    ctx.out(`erased again by ${actor.user}: ${Object.entries(removed).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    ctx.out(
+      `erased again by ${actor.user}: ${Object.entries(removed)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}`,
+    );
   });
 }

@@ -27,7 +27,9 @@ function pinnedKeys(files: readonly string[]): Map<string, string> {
       if (key.asymmetricKeyType !== 'ed25519') throw new Error(`a ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519`);
       keys.set(publicKeyId(key), key.export({ format: 'pem', type: 'spki' }).toString());
     } catch (err) {
-      throw new UnusableArgumentsError('certificates verify', [{ field: '--public-key', message: `${file}: not a usable Ed25519 public key in PEM (${(err as Error).message})` }]);
+      throw new UnusableArgumentsError('certificates verify', [
+        { field: '--public-key', message: `${file}: not a usable Ed25519 public key in PEM (${(err as Error).message})` },
+      ]);
     }
   }
   return keys;
@@ -52,14 +54,18 @@ export async function certificatesVerifyCommand(ctx: CliContext, publicKeyFiles:
         `  ${result.entries} entr${result.entries === 1 ? 'y' : 'ies'} before it verified (${result.signed} signed, ${result.unsigned} unsigned); keys checked against ${source}.`,
     );
   }
-  ctx.out(`Ledger intact: ${result.entries} certificate(s), each chained to the one before; ${result.signed} signed (Ed25519, key ${keys}), ${result.unsigned} unsigned (written before certificates were signed).`);
+  ctx.out(
+    `Ledger intact: ${result.entries} certificate(s), each chained to the one before; ${result.signed} signed (Ed25519, key ${keys}), ${result.unsigned} unsigned (written before certificates were signed).`,
+  );
   ctx.out(`  signatures checked against ${source}; last hash ${result.lastHash ?? '(empty ledger)'}`);
   ctx.out('  Note: the chain shows removals and edits inside the ledger; keep the last hash elsewhere to detect a cut-off tail.');
 }
 
 /** `erasure certificates public-key`: the public key(s) for auditors, as PEM. */
 export async function certificatesPublicKeyCommand(ctx: CliContext): Promise<void> {
-  const { rows } = await ctx.registry().query<{ key_id: string; public_key: string; first_used_at: Date }>('SELECT key_id, public_key, first_used_at FROM signing_keys ORDER BY first_used_at');
+  const { rows } = await ctx
+    .registry()
+    .query<{ key_id: string; public_key: string; first_used_at: Date }>('SELECT key_id, public_key, first_used_at FROM signing_keys ORDER BY first_used_at');
   if (rows.length === 0) return ctx.out('no certificate has been signed yet');
   for (const r of rows) ctx.out(`# key ${r.key_id}, first used ${r.first_used_at.toISOString()}\n${r.public_key.trim()}`);
 }
@@ -76,14 +82,19 @@ const subjectFileSchema = z.strictObject({
  */
 export async function certificatesLookupCommand(ctx: CliContext, file: string, purpose: string | undefined, user: string | undefined): Promise<void> {
   const actor = actorFor(ctx.roles(), user, ['coordinator', 'privacy-officer'], 'looking up a person');
-  if (!purpose || purpose.trim().length < 3) throw new InvalidInputError('certificates lookup', [{ field: '--purpose', message: 'say why (kept in the access log, e.g. "question from the requester")' }]);
+  if (!purpose || purpose.trim().length < 3)
+    throw new InvalidInputError('certificates lookup', [
+      { field: '--purpose', message: 'say why (kept in the access log, e.g. "question from the requester")' },
+    ]);
   const subject = readJsonFile(file, subjectFileSchema);
   const registry = ctx.registry();
   const found = await lookupSubject(registry, loadKeys(ctx.config).hmacKey, subject.name, subject.residence);
   const by = `${actor.user} (${actor.role})`;
   for (const r of found) await appendAccessLog(registry, { actor: by, recordId: r.recordId, action: 'lookup', purpose: purpose.trim() });
   if (found.length === 0) {
-    ctx.out('No record matches this name and place of residence: no data about this person is in the inventory (the spelling is normalised; a different place of residence does not match).');
+    ctx.out(
+      'No record matches this name and place of residence: no data about this person is in the inventory (the spelling is normalised; a different place of residence does not match).',
+    );
     return;
   }
   ctx.out(`${found.length} record(s) match (looked up by ${by}; logged in the access log):`);
@@ -103,15 +114,23 @@ export async function certificatesLookupCommand(ctx: CliContext, file: string, p
  */
 export async function certificatesExportCommand(ctx: CliContext, options: { record?: string; run?: string; out?: string }): Promise<void> {
   if (!options.out) throw new UnusableArgumentsError('certificates export', [{ field: '--out', message: 'name the folder to write to' }]);
-  if (!!options.record === !!options.run) throw new UnusableArgumentsError('certificates export', [{ field: '--record/--run', message: 'give one record id or one purge run id' }]);
-  if (!existsSync(options.out) || !statSync(options.out).isDirectory()) throw new UnusableArgumentsError('certificates export', [{ field: '--out', message: `${options.out} is not an existing folder` }]);
+  if (!!options.record === !!options.run)
+    throw new UnusableArgumentsError('certificates export', [{ field: '--record/--run', message: 'give one record id or one purge run id' }]);
+  if (!existsSync(options.out) || !statSync(options.out).isDirectory())
+    throw new UnusableArgumentsError('certificates export', [{ field: '--out', message: `${options.out} is not an existing folder` }]);
   const registry = ctx.registry();
   let base: string;
   let entries: ExportedCertificate[];
   let summary: string[] = [];
   if (options.record) {
     const one = await certificateOfRecord(registry, options.record);
-    if (!one) throw new NotFoundError('certificates export', 'certificate', options.record, `record ${options.record} has no certificate: it is not erased yet, or no record has that id (\`erasure status ${options.record}\` says which)`);
+    if (!one)
+      throw new NotFoundError(
+        'certificates export',
+        'certificate',
+        options.record,
+        `record ${options.record} has no certificate: it is not erased yet, or no record has that id (\`erasure status ${options.record}\` says which)`,
+      );
     entries = [one];
     base = `${options.record}.certificate`;
   } else {
@@ -120,14 +139,30 @@ export async function certificatesExportCommand(ctx: CliContext, options: { reco
     if (!rows[0]) throw new NotFoundError('certificates export', 'purge run', run, `no purge run ${run}; \`erasure purge status\` lists the runs`);
     entries = await certificatesOfRun(registry, run);
     const r = rows[0].report;
-    summary = r ? [`Purge run ${run}: ${r.startedAt} → ${r.finishedAt}`, `released ${r.released}, restarted ${r.restarted}, erased ${r.erased}, failed ${r.failed}, pending ${r.pending}`] : [`Purge run ${run} (still running)`];
+    summary = r
+      ? [
+          `Purge run ${run}: ${r.startedAt} → ${r.finishedAt}`,
+          `released ${r.released}, restarted ${r.restarted}, erased ${r.erased}, failed ${r.failed}, pending ${r.pending}`,
+        ]
+      : [`Purge run ${run} (still running)`];
     base = `${run}.certificates`;
   }
   const bad = entries.filter((e) => !e.checkedAtExport.hashMatches || e.checkedAtExport.signatureValid === false);
   const json = join(options.out, `${base}.json`);
   const doc = join(options.out, `${base}.html`);
   writeFileSync(json, `${JSON.stringify(options.record ? entries[0] : entries, null, 2)}\n`);
-  writeFileSync(doc, certificateDocument(options.record ? `Deletion certificate · record ${options.record}` : `Deletion certificates · purge run ${options.run ?? ''}`, entries, summary));
+  writeFileSync(
+    doc,
+    certificateDocument(
+      options.record ? `Deletion certificate · record ${options.record}` : `Deletion certificates · purge run ${options.run ?? ''}`,
+      entries,
+      summary,
+    ),
+  );
   ctx.out(`${entries.length} certificate(s) exported: ${json}, ${doc}`);
-  if (bad.length) throw new ErasureError('VERIFICATION_FAILED', `${bad.length} exported certificate(s) do NOT hold up (hash or signature): ledger entries ${bad.map((e) => `#${e.sequence}`).join(', ')}; run \`erasure certificates verify\``);
+  if (bad.length)
+    throw new ErasureError(
+      'VERIFICATION_FAILED',
+      `${bad.length} exported certificate(s) do NOT hold up (hash or signature): ledger entries ${bad.map((e) => `#${e.sequence}`).join(', ')}; run \`erasure certificates verify\``,
+    );
 }

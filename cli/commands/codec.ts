@@ -9,9 +9,12 @@ import type { CliContext } from '../context';
 export function codecTokenCommand(ctx: CliContext, user: string | undefined, hours: string | undefined): void {
   const actor = actorFor(ctx.roles(), user, ['screened-reviewer'], 'decoding Temporal payloads');
   const h = hours === undefined ? 8 : Number(hours);
-  if (!Number.isFinite(h) || h <= 0 || h > 24) throw new InvalidInputError('codec token', [{ field: '--hours', message: 'a token is valid for 1 to 24 hours, e.g. --hours 8' }]);
+  if (!Number.isFinite(h) || h <= 0 || h > 24)
+    throw new InvalidInputError('codec token', [{ field: '--hours', message: 'a token is valid for 1 to 24 hours, e.g. --hours 8' }]);
   const { token, expires } = issueCodecToken(loadPayloadKeys(ctx.config), actor.user, h * 3_600_000);
-  ctx.progress(`token for ${actor.user} (screened-reviewer), valid until ${expires.toISOString()}; send it as "Authorization: Bearer <token>" or sign in at the codec server's /login`);
+  ctx.progress(
+    `token for ${actor.user} (screened-reviewer), valid until ${expires.toISOString()}; send it as "Authorization: Bearer <token>" or sign in at the codec server's /login`,
+  );
   ctx.out(token);
 }
 

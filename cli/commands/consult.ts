@@ -19,7 +19,9 @@ import type { CliContext } from '../context';
 export async function consultCommand(ctx: CliContext, recordId: string, purpose: string | undefined, user: string | undefined): Promise<void> {
   const actor = actorFor(ctx.roles(), user, ['screened-reviewer'], 'a consultation');
   if (!purpose || purpose.trim().length < 3) {
-    throw new InvalidInputError('consult', [{ field: '--purpose', message: 'say why you look (it is kept in the access log), e.g. --purpose "explanation to requester"' }]);
+    throw new InvalidInputError('consult', [
+      { field: '--purpose', message: 'say why you look (it is kept in the access log), e.g. --purpose "explanation to requester"' },
+    ]);
   }
   const client = await ctx.client();
   const status = await client.workflow.getHandle(recordWorkflowId(recordId)).query(statusQuery);
@@ -31,7 +33,13 @@ export async function consultCommand(ctx: CliContext, recordId: string, purpose:
   const storage = configuredAdapters(databaseUrls(ctx.config), storageOptions(ctx.config));
   try {
     await appendAccessLog(ctx.registry(), { actor: `${actor.user} (${actor.role})`, recordId, action: 'consult', purpose: purpose.trim() });
-    const systems = [...new Set((await ctx.registry().query<{ system: string }>('SELECT DISTINCT system FROM record_locations WHERE record_id = $1', [recordId])).rows.map((r) => r.system))];
+    const systems = [
+      ...new Set(
+        (await ctx.registry().query<{ system: string }>('SELECT DISTINCT system FROM record_locations WHERE record_id = $1', [recordId])).rows.map(
+          (r) => r.system,
+        ),
+      ),
+    ];
     ctx.out(`CONFIDENTIAL — consultation of record ${recordId} by ${actor.user}; logged in the access log.`);
     for (const system of systems) {
       const adapter = storage.adapters.get(system as never);
@@ -39,7 +47,11 @@ export async function consultCommand(ctx: CliContext, recordId: string, purpose:
       const section = await adapter.consult(await recordLocators(ctx.registry(), recordId, adapter.system));
       ctx.out(`\n[${section.system}]`);
       for (const item of section.items) {
-        ctx.out(`  ${item.kind}: ${Object.entries(item.fields).map(([k, v]) => `${k}=${v}`).join('  ')}`);
+        ctx.out(
+          `  ${item.kind}: ${Object.entries(item.fields)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('  ')}`,
+        );
       }
     }
   } finally {
@@ -64,30 +76,52 @@ const csvCell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/
  * who looked at what, when, and why (consultations, lookups, Web UI decodes). The export
  * is for the privacy officer, and is itself logged.
  */
-export async function accessLogCommand(ctx: CliContext, options: { record?: string | undefined; export?: string | undefined; as?: string | undefined }): Promise<void> {
+export async function accessLogCommand(
+  ctx: CliContext,
+  options: { record?: string | undefined; export?: string | undefined; as?: string | undefined },
+): Promise<void> {
   const actor = options.export ? actorFor(ctx.roles(), options.as, ['privacy-officer'], 'exporting the access log') : undefined;
   if (options.export && !/\.(csv|json)$/.test(options.export)) {
     throw new InvalidInputError('access-log', [{ field: '--export', message: 'name a .csv or .json file, e.g. --export access-log-2024-q1.csv' }]);
   }
   if (options.export && existsSync(options.export)) {
-    throw new InvalidInputError('access-log', [{ field: '--export', message: `${options.export} exists; an export never overwrites one made before: name a new file` }]);
+    throw new InvalidInputError('access-log', [
+      { field: '--export', message: `${options.export} exists; an export never overwrites one made before: name a new file` },
+    ]);
   }
-  const { rows } = await ctx.registry().query<AccessRow>(
-    `SELECT id, at, actor, record_id, inquiry_id, action, purpose FROM access_log WHERE ($1::text IS NULL OR record_id = $1) ORDER BY at, id`,
-    [options.record ?? null],
-  );
+  const { rows } = await ctx
+    .registry()
+    .query<AccessRow>(
+      `SELECT id, at, actor, record_id, inquiry_id, action, purpose FROM access_log WHERE ($1::text IS NULL OR record_id = $1) ORDER BY at, id`,
+      [options.record ?? null],
+    );
   if (!options.export || !actor) {
     for (const r of rows) {
-      ctx.out(`${r.at.toISOString()}  ${(r.record_id ?? '-').padEnd(16)} ${r.action.padEnd(8)} ${r.actor.padEnd(32)} ${r.purpose}${r.inquiry_id ? `  (inquiry ${r.inquiry_id})` : ''}`);
+      ctx.out(
+        `${r.at.toISOString()}  ${(r.record_id ?? '-').padEnd(16)} ${r.action.padEnd(8)} ${r.actor.padEnd(32)} ${r.purpose}${r.inquiry_id ? `  (inquiry ${r.inquiry_id})` : ''}`,
+      );
     }
     ctx.out(`${rows.length} access(es)`);
     return;
   }
-  const entries = rows.map((r) => ({ id: Number(r.id), at: r.at.toISOString(), actor: r.actor, recordId: r.record_id, inquiryId: r.inquiry_id, action: r.action, purpose: r.purpose }));
+  const entries = rows.map((r) => ({
+    id: Number(r.id),
+    at: r.at.toISOString(),
+    actor: r.actor,
+    recordId: r.record_id,
+    inquiryId: r.inquiry_id,
+    action: r.action,
+    purpose: r.purpose,
+  }));
   const text = options.export.endsWith('.json')
     ? `${JSON.stringify({ format: 'erasure-access-log/1', exportedAt: new Date().toISOString(), exportedBy: actor.user, entries }, null, 2)}\n`
     : `${['id,at,actor,record_id,inquiry_id,action,purpose', ...entries.map((e) => [String(e.id), e.at, e.actor, e.recordId ?? '', e.inquiryId ?? '', e.action, e.purpose].map(csvCell).join(','))].join('\n')}\n`;
   writeFileSync(options.export, text, { mode: 0o600, flag: 'wx' });
-  await appendAccessLog(ctx.registry(), { actor: `${actor.user} (${actor.role})`, recordId: options.record ?? null, action: 'export', purpose: `access log exported (${entries.length} entries) to ${basename(options.export)}` });
+  await appendAccessLog(ctx.registry(), {
+    actor: `${actor.user} (${actor.role})`,
+    recordId: options.record ?? null,
+    action: 'export',
+    purpose: `access log exported (${entries.length} entries) to ${basename(options.export)}`,
+  });
   ctx.out(`${entries.length} access(es) exported to ${options.export} (the export itself is logged)`);
 }

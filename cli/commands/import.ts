@@ -36,7 +36,9 @@ function progressPrinter(ctx: CliContext, fileSize: number, bytesRead: () => num
     printing = stage;
     const share = total ? Math.round((100 * done) / total) : Math.round((100 * bytesRead()) / Math.max(fileSize, 1));
     const of = total !== undefined ? `/${grouped(total)}` : '';
-    ctx.progress(`  ${STAGE_WORDS[stage]} ${grouped(done)}${of} ${stage === 'located' ? 'locations' : 'records'} (${share}%${total === undefined ? ' of the file' : ''})`);
+    ctx.progress(
+      `  ${STAGE_WORDS[stage]} ${grouped(done)}${of} ${stage === 'located' ? 'locations' : 'records'} (${share}%${total === undefined ? ' of the file' : ''})`,
+    );
   };
 }
 
@@ -51,7 +53,13 @@ export async function importCommand(ctx: CliContext, options: ImportOptions): Pr
   const delimiter = options.delimiter === undefined ? undefined : DELIMITERS[options.delimiter.toLowerCase()];
   if (options.delimiter !== undefined && (!delimiter || format !== 'csv')) {
     throw new InvalidInputError(options.file, [
-      { field: '--delimiter', message: format === 'csv' ? 'give the CSV separator: --delimiter ";" (Excel in Dutch), --delimiter "," or --delimiter tab' : 'is for CSV files; a JSON inventory has none' },
+      {
+        field: '--delimiter',
+        message:
+          format === 'csv'
+            ? 'give the CSV separator: --delimiter ";" (Excel in Dutch), --delimiter "," or --delimiter tab'
+            : 'is for CSV files; a JSON inventory has none',
+      },
     ]);
   }
   let size: number;
@@ -105,7 +113,9 @@ export async function importCommand(ctx: CliContext, options: ImportOptions): Pr
     const matches = summary.inquiryMatches ?? [];
     for (const m of matches) {
       const linked = m.links.length ? `linked to ${m.links.join(', ')}` : '';
-      const candidates = m.candidates.length ? `candidates for a screened reviewer: ${m.candidates.map((c) => `${c.recordId} (${c.reasons.join(', ')})`).join(', ')}` : '';
+      const candidates = m.candidates.length
+        ? `candidates for a screened reviewer: ${m.candidates.map((c) => `${c.recordId} (${c.reasons.join(', ')})`).join(', ')}`
+        : '';
       ctx.out(`  open inquiry ${m.inquiryId}: ${[linked, candidates].filter(Boolean).join('; ')}`);
     }
     if (matches.length) ctx.out('  Their reviews take the new records up once their lifecycles are started: erasure start');

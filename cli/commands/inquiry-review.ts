@@ -27,7 +27,9 @@ export async function inquiryReviewCommand(ctx: CliContext, inquiryId: string, p
   const actor = actorFor(ctx.roles(), user, ['screened-reviewer'], 'reviewing an inquiry');
   inquiryIdArgument(inquiryId);
   if (!purpose || purpose.trim().length < 3) {
-    throw new InvalidInputError('inquiry review', [{ field: '--purpose', message: 'say why you look (it is kept in the access log), e.g. --purpose "matching the inquiry"' }]);
+    throw new InvalidInputError('inquiry review', [
+      { field: '--purpose', message: 'say why you look (it is kept in the access log), e.g. --purpose "matching the inquiry"' },
+    ]);
   }
   const registry = ctx.registry();
   const snapshot = await inquirySnapshot(registry, inquiryId);
@@ -35,7 +37,8 @@ export async function inquiryReviewCommand(ctx: CliContext, inquiryId: string, p
   const who = `${actor.user} (${actor.role})`;
   // Logged before anything is shown: the inquiry's own data, and each candidate looked at.
   await appendAccessLog(registry, { actor: who, recordId: null, inquiryId, action: 'inquiry-review', purpose: purpose.trim() });
-  for (const c of snapshot.candidates) await appendAccessLog(registry, { actor: who, recordId: c.recordId, inquiryId, action: 'inquiry-review', purpose: purpose.trim() });
+  for (const c of snapshot.candidates)
+    await appendAccessLog(registry, { actor: who, recordId: c.recordId, inquiryId, action: 'inquiry-review', purpose: purpose.trim() });
   const stated = await requesterStatement(registry, loadKeys(ctx.config), inquiryId);
   ctx.out(`CONFIDENTIAL — review of inquiry ${inquiryId} by ${actor.user}; logged in the access log.`);
   ctx.out(`The requester gave: name ${JSON.stringify(stated?.name ?? '?')}, residence ${JSON.stringify(stated?.residence ?? '?')}`);
@@ -47,7 +50,9 @@ export async function inquiryReviewCommand(ctx: CliContext, inquiryId: string, p
   const storage = configuredAdapters(databaseUrls(ctx.config), storageOptions(ctx.config));
   try {
     for (const c of snapshot.candidates) {
-      const { rows } = await registry.query<{ dossier: string; subject_ref: string }>('SELECT dossier, subject_ref FROM records WHERE record_id = $1', [c.recordId]);
+      const { rows } = await registry.query<{ dossier: string; subject_ref: string }>('SELECT dossier, subject_ref FROM records WHERE record_id = $1', [
+        c.recordId,
+      ]);
       const decision = c.decision ? `${c.decision.outcome} by ${c.decision.by.user} on ${c.decision.at}` : 'undecided';
       ctx.out(`\ncandidate ${c.recordId}  dossier ${rows[0]?.dossier ?? '?'}  subject ${rows[0]?.subject_ref ?? '?'}  (${c.reasons.join(', ')}; ${decision})`);
       for (const adapter of storage.adapters.values()) {
@@ -81,7 +86,10 @@ async function update<T>(ctx: CliContext, inquiryId: string, send: (handle: Work
     // A review that ended still answers queries: say how it ended.
     const ended = await handle.query(inquiryStatusQuery).catch(() => undefined);
     if (!ended) throw notRegistered(inquiryId);
-    throw new ErasureError('INVALID_INPUT', `the review of inquiry ${inquiryId} has ended (${ended.stage}); nothing is left to decide. See \`erasure inquiry status ${inquiryId}\``);
+    throw new ErasureError(
+      'INVALID_INPUT',
+      `the review of inquiry ${inquiryId} has ended (${ended.stage}); nothing is left to decide. See \`erasure inquiry status ${inquiryId}\``,
+    );
   }
 }
 
@@ -100,9 +108,14 @@ export async function inquiryDecideCommand(
   options: { record?: string | undefined; reason?: string | undefined; as?: string | undefined },
 ): Promise<void> {
   const actor = actorFor(ctx.roles(), options.as, ['screened-reviewer'], `${outcome === 'confirm' ? 'confirming' : 'rejecting'} a candidate`);
-  if (!options.record) throw new InvalidInputError(`inquiry ${outcome}`, [{ field: '--record', message: 'name the candidate: --record <recordId> (see `erasure inquiry review`)' }]);
+  if (!options.record)
+    throw new InvalidInputError(`inquiry ${outcome}`, [
+      { field: '--record', message: 'name the candidate: --record <recordId> (see `erasure inquiry review`)' },
+    ]);
   const recordId = options.record;
-  await update(ctx, inquiryId, (h) => h.executeUpdate(decideCandidateUpdate, { args: [{ actor, recordId, outcome, ...(options.reason ? { reason: options.reason } : {}) }] }));
+  await update(ctx, inquiryId, (h) =>
+    h.executeUpdate(decideCandidateUpdate, { args: [{ actor, recordId, outcome, ...(options.reason ? { reason: options.reason } : {}) }] }),
+  );
   await report(ctx, inquiryId, (s) => !s.links.some((l) => l.recordId === recordId && l.state === 'registering'));
 }
 

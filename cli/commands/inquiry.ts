@@ -81,7 +81,11 @@ export async function registerInquiryCommand(ctx: CliContext, file: string, poli
   const inquiry = readJsonFile(file, inquiryFileSchema);
   if (inquiry.mailRef && !mailboxConfigured(ctx.config)) {
     throw new InvalidInputError(file, [
-      { field: 'mailRef', message: 'no mailbox is configured, so the e-mail could not be erased with the inquiry: set ERASURE_MAILDIR or ERASURE_IMAP_URL (for the workers too), or leave mailRef out' },
+      {
+        field: 'mailRef',
+        message:
+          'no mailbox is configured, so the e-mail could not be erased with the inquiry: set ERASURE_MAILDIR or ERASURE_IMAP_URL (for the workers too), or leave mailRef out',
+      },
     ]);
   }
   const policy = await getPolicy(ctx.registry(), policyVersion);
@@ -115,7 +119,9 @@ export async function registerInquiryCommand(ctx: CliContext, file: string, poli
   await notifyInquiryReview(client, ctx.registry(), ctx.config.TEMPORAL_TASK_QUEUE, inquiryId);
   const { status, settled } = await reviewStatus(client, inquiryId, (s) => !registering(s));
   const registered = status.links.filter((l) => l.state !== 'being-destroyed').length;
-  ctx.out(`Inquiry ${inquiryId} registered (policy ${policy.version}, cutoff ${deadlineIn(policy.inquiryCutoff, policy.timeZone)}): ${registered} linked record(s), ${stored.candidates.length} candidate(s).`);
+  ctx.out(
+    `Inquiry ${inquiryId} registered (policy ${policy.version}, cutoff ${deadlineIn(policy.inquiryCutoff, policy.timeZone)}): ${registered} linked record(s), ${stored.candidates.length} candidate(s).`,
+  );
   for (const line of formatInquiryReview(status)) ctx.out(line);
   if (!settled) ctx.out('  (the worker has not finished registering yet: see `erasure inquiry status` in a moment)');
   if (status.candidates.some((c) => !c.decision) || status.stage === 'awaiting-review') {
@@ -134,7 +140,9 @@ const INQUIRY_ID = z.uuid();
 
 export function inquiryIdArgument(value: string): string {
   if (!INQUIRY_ID.safeParse(value).success) {
-    throw new InvalidInputError('inquiry', [{ field: 'inquiryId', message: `"${value.slice(0, 40)}" is not an inquiry id (a UUID, as \`erasure inquiry register\` printed it)` }]);
+    throw new InvalidInputError('inquiry', [
+      { field: 'inquiryId', message: `"${value.slice(0, 40)}" is not an inquiry id (a UUID, as \`erasure inquiry register\` printed it)` },
+    ]);
   }
   return value;
 }
@@ -147,7 +155,10 @@ export async function inquiryStatusCommand(ctx: CliContext, inquiryId: string, j
     ({ status } = await reviewStatus(client, inquiryIdArgument(inquiryId), (s) => s.stage !== 'loading', 10_000));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
-      throw new ErasureError('UNKNOWN_RECORD', `there is no inquiry ${inquiryId}: it was never registered (\`erasure inquiry register\`), or its review ended long ago`);
+      throw new ErasureError(
+        'UNKNOWN_RECORD',
+        `there is no inquiry ${inquiryId}: it was never registered (\`erasure inquiry register\`), or its review ended long ago`,
+      );
     }
     throw err;
   }
@@ -156,7 +167,9 @@ export async function inquiryStatusCommand(ctx: CliContext, inquiryId: string, j
     return;
   }
   const zone = (await inquiryPolicy(ctx.registry(), status.inquiryId))?.timeZone;
-  ctx.out(`inquiry ${status.inquiryId}: ${status.stage} (cutoff ${deadlineIn(status.inquiryCutoff, zone)}, answer due ${deadlineIn(status.responseDue, zone)})`);
+  ctx.out(
+    `inquiry ${status.inquiryId}: ${status.stage} (cutoff ${deadlineIn(status.inquiryCutoff, zone)}, answer due ${deadlineIn(status.responseDue, zone)})`,
+  );
   for (const line of formatInquiryReview(status)) ctx.out(line);
   ctx.out(`possible actions: ${status.allowedActions.length ? status.allowedActions.join(', ') : 'none'}`);
   ctx.out('history:');

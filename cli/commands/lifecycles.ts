@@ -47,7 +47,12 @@ async function missingLifecycle(ctx: CliContext, recordId: string): Promise<NotF
   );
   const row = rows[0];
   if (!row) {
-    return new NotFoundError('status', 'record', recordId, `no record ${recordId}: it was never imported (\`erasure import <inventory> --policy <version>\`); \`erasure list\` shows the records that have a lifecycle`);
+    return new NotFoundError(
+      'status',
+      'record',
+      recordId,
+      `no record ${recordId}: it was never imported (\`erasure import <inventory> --policy <version>\`); \`erasure list\` shows the records that have a lifecycle`,
+    );
   }
   if (row.certificate_id) {
     return new NotFoundError(
@@ -91,12 +96,15 @@ export async function listCommand(ctx: CliContext, options: { phase?: string; do
   if (options.phase !== undefined) {
     const phase = lifecyclePhaseSchema.safeParse(options.phase);
     if (!phase.success) {
-      throw new UnusableArgumentsError('list', [{ field: '--phase', message: `${shownName(options.phase)} is not a phase; use one of ${lifecyclePhaseSchema.options.join(', ')}` }]);
+      throw new UnusableArgumentsError('list', [
+        { field: '--phase', message: `${shownName(options.phase)} is not a phase; use one of ${lifecyclePhaseSchema.options.join(', ')}` },
+      ]);
     }
     clauses.push(`LifecyclePhase = '${phase.data}'`);
   }
   if (options.dossier !== undefined) {
-    if (!IDENTIFIER.test(options.dossier)) throw new UnusableArgumentsError('list', [{ field: '--dossier', message: `${shownName(options.dossier)} is not a dossier id` }]);
+    if (!IDENTIFIER.test(options.dossier))
+      throw new UnusableArgumentsError('list', [{ field: '--dossier', message: `${shownName(options.dossier)} is not a dossier id` }]);
     clauses.push(`Dossier = '${options.dossier}'`);
   }
   const client = await ctx.client();
@@ -118,4 +126,3 @@ export async function listCommand(ctx: CliContext, options: { phase?: string; do
   for (const r of rows) ctx.out(`${r.recordId.padEnd(20)} ${r.dossier.padEnd(16)} ${r.phase.padEnd(16)} ${r.status}`);
   ctx.out(`${rows.length} record(s)`);
 }
-

@@ -3,7 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { getPolicy } from '../../activities/registry/policies';
 import { describePurgeSchedule, upsertPurgeSchedule } from '../../infra/purge-schedule';
 import { ErasureError, InvalidInputError, NotFoundError } from '../../schemas/errors';
-import { PURGE_SCHEDULE_ID, purgeRunSettingsSchema, purgeRunWorkflowId, type PurgeProgress, type PurgeReport, type PurgeRunSettings } from '../../schemas/purge';
+import {
+  PURGE_SCHEDULE_ID,
+  purgeRunSettingsSchema,
+  purgeRunWorkflowId,
+  type PurgeProgress,
+  type PurgeReport,
+  type PurgeRunSettings,
+} from '../../schemas/purge';
 import type { purgeRun } from '../../workflows';
 import { approveWaveUpdate, purgeProgressQuery, workflowTypes } from '../../workflows/definitions';
 import { actorFor } from '../actors';
@@ -22,7 +29,10 @@ export interface PurgeRunFlags {
 }
 
 /** Settings from the policy (if named), then the flags; refused whole, with each problem named. */
-async function settingsFrom(ctx: CliContext, flags: Pick<PurgeRunFlags, 'waveSize' | 'approval' | 'reconcileSample' | 'settleTimeout' | 'policy'>): Promise<PurgeRunSettings> {
+async function settingsFrom(
+  ctx: CliContext,
+  flags: Pick<PurgeRunFlags, 'waveSize' | 'approval' | 'reconcileSample' | 'settleTimeout' | 'policy'>,
+): Promise<PurgeRunSettings> {
   const fromPolicy = flags.policy ? (await getPolicy(ctx.registry(), flags.policy)).purgeRun : undefined;
   const number = (name: string, text: string | undefined) => {
     if (text === undefined) return undefined;
@@ -38,8 +48,12 @@ async function settingsFrom(ctx: CliContext, flags: Pick<PurgeRunFlags, 'waveSiz
     ...(flags.settleTimeout !== undefined ? { settleTimeout: flags.settleTimeout } : {}),
   });
   if (!parsed.success) {
-    const flag = (key: string) => ({ waveSize: '--wave-size', reconcileSample: '--reconcile-sample', settleTimeout: '--settle-timeout', approvalRequired: '--approval' })[key] ?? key;
-    throw new InvalidInputError('purge', parsed.error.issues.map((i) => ({ field: flag(String(i.path[0] ?? '')), message: i.message })));
+    const flag = (key: string) =>
+      ({ waveSize: '--wave-size', reconcileSample: '--reconcile-sample', settleTimeout: '--settle-timeout', approvalRequired: '--approval' })[key] ?? key;
+    throw new InvalidInputError(
+      'purge',
+      parsed.error.issues.map((i) => ({ field: flag(String(i.path[0] ?? '')), message: i.message })),
+    );
   }
   return parsed.data;
 }
@@ -49,23 +63,29 @@ export function formatPurgeReport(r: PurgeReport): string[] {
   const lines = [
     `${r.dryRun ? 'Dry run' : 'Purge run'} ${r.runRef}: ${r.waves} wave(s), ${(r.durationMs / 1000).toFixed(1)} s (${r.startedAt} → ${r.finishedAt})`,
     `  candidates (not erased, past the purge start)  ${r.candidates}`,
-    r.dryRun ? `  would be released                              ${r.released + r.restarted}` : `  released                                       ${r.released}`,
     r.dryRun
-      ? `    of which lifecycles to start again           ${r.restarted}`
-      : `  lifecycles restarted (missing or closed)       ${r.restarted}`,
+      ? `  would be released                              ${r.released + r.restarted}`
+      : `  released                                       ${r.released}`,
+    r.dryRun ? `    of which lifecycles to start again           ${r.restarted}` : `  lifecycles restarted (missing or closed)       ${r.restarted}`,
   ];
   if (!r.dryRun) {
-    lines.push(`  erased and certified                           ${r.erased}`, `  failed                                         ${r.failed}`, `  still pending                                  ${r.pending}`);
+    lines.push(
+      `  erased and certified                           ${r.erased}`,
+      `  failed                                         ${r.failed}`,
+      `  still pending                                  ${r.pending}`,
+    );
     for (const f of r.failures) lines.push(`    ${f.records} × ${f.reason}`);
   }
   lines.push(`  skipped                                        ${skipped.reduce((a, [, n]) => a + n, 0)}`);
   for (const [reason, n] of skipped) lines.push(`    ${reason.padEnd(44)} ${n}`);
-  if (!r.dryRun) lines.push(`  earlier erasures re-checked                    ${r.reconciled}`, `  data that came back (erased again, flagged)    ${r.resurrected}`);
+  if (!r.dryRun)
+    lines.push(`  earlier erasures re-checked                    ${r.reconciled}`, `  data that came back (erased again, flagged)    ${r.resurrected}`);
   if (r.stoppedBecause) lines.push(`  stopped: ${r.stoppedBecause}`);
   if (r.wouldDestroy?.length === 0) lines.push('  would destroy: nothing');
   if (r.wouldDestroy?.length) {
     lines.push('  would destroy:', `    ${'dossier'.padEnd(20)} ${'system'.padEnd(12)} ${'records'.padStart(8)} ${'locations'.padStart(10)}`);
-    for (const w of r.wouldDestroy) lines.push(`    ${w.dossier.padEnd(20)} ${w.system.padEnd(12)} ${String(w.records).padStart(8)} ${String(w.locations).padStart(10)}`);
+    for (const w of r.wouldDestroy)
+      lines.push(`    ${w.dossier.padEnd(20)} ${w.system.padEnd(12)} ${String(w.records).padStart(8)} ${String(w.locations).padStart(10)}`);
   }
   if (r.reportFile) lines.push(`  record ids: ${r.reportFile}`);
   return lines;
@@ -122,7 +142,8 @@ export async function purgeRunCommand(ctx: CliContext, flags: PurgeRunFlags): Pr
 export async function purgeApproveCommand(ctx: CliContext, runId: string, wave: string | undefined, user: string | undefined): Promise<void> {
   const actor = actorFor(ctx.roles(), user, ['privacy-officer'], 'approving a purge wave');
   const n = Number(wave);
-  if (!wave || !Number.isInteger(n) || n < 1) throw new InvalidInputError('purge approve', [{ field: '--wave', message: 'give the wave number the run waits for (see `erasure purge status <run>`)' }]);
+  if (!wave || !Number.isInteger(n) || n < 1)
+    throw new InvalidInputError('purge approve', [{ field: '--wave', message: 'give the wave number the run waits for (see `erasure purge status <run>`)' }]);
   const client = await ctx.client();
   try {
     const answer = await client.workflow.getHandle(runId).executeUpdate(approveWaveUpdate, { args: [{ actor, wave: n }] });
@@ -137,13 +158,20 @@ export async function purgeApproveCommand(ctx: CliContext, runId: string, wave: 
 export async function purgeStatusCommand(ctx: CliContext, runId: string | undefined, json: boolean): Promise<void> {
   const registry = ctx.registry();
   if (!runId) {
-    const { rows } = await registry.query<{ run_ref: string; dry_run: boolean; scheduled: boolean; started_at: Date; finished_at: Date | null; report: PurgeReport | null }>(
-      'SELECT run_ref, dry_run, scheduled, started_at, finished_at, report FROM purge_runs ORDER BY started_at DESC LIMIT 20',
-    );
+    const { rows } = await registry.query<{
+      run_ref: string;
+      dry_run: boolean;
+      scheduled: boolean;
+      started_at: Date;
+      finished_at: Date | null;
+      report: PurgeReport | null;
+    }>('SELECT run_ref, dry_run, scheduled, started_at, finished_at, report FROM purge_runs ORDER BY started_at DESC LIMIT 20');
     if (json) return ctx.out(JSON.stringify(rows, null, 2));
     if (rows.length === 0) return ctx.out('no purge runs yet (`erasure purge run`, or the schedule: `erasure purge schedule create`)');
     for (const r of rows) {
-      const outcome = r.report ? `${r.report.erased} erased, ${r.report.failed} failed, ${r.report.pending} pending, ${Object.values(r.report.skipped).reduce((a, b) => a + b, 0)} skipped` : 'running';
+      const outcome = r.report
+        ? `${r.report.erased} erased, ${r.report.failed} failed, ${r.report.pending} pending, ${Object.values(r.report.skipped).reduce((a, b) => a + b, 0)} skipped`
+        : 'running';
       ctx.out(`${r.started_at.toISOString()}  ${r.run_ref.padEnd(44)} ${r.dry_run ? 'dry run ' : r.scheduled ? 'schedule' : 'manual  '}  ${outcome}`);
     }
     return;
@@ -160,12 +188,15 @@ export async function purgeStatusCommand(ctx: CliContext, runId: string | undefi
   try {
     progress = await client.workflow.getHandle(runId).query(purgeProgressQuery);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new NotFoundError('purge status', 'purge run', runId, `no purge run ${runId}, finished or running; \`erasure purge status\` lists the runs`);
+    if (err instanceof WorkflowNotFoundError)
+      throw new NotFoundError('purge status', 'purge run', runId, `no purge run ${runId}, finished or running; \`erasure purge status\` lists the runs`);
     throw err;
   }
   if (json) return ctx.out(JSON.stringify(progress, null, 2));
   const t = progress.totals;
-  ctx.out(`${runId}: ${progress.stage}${progress.awaitingApprovalOfWave ? ` (wave ${progress.awaitingApprovalOfWave} awaits a privacy officer's approval)` : ''}`);
+  ctx.out(
+    `${runId}: ${progress.stage}${progress.awaitingApprovalOfWave ? ` (wave ${progress.awaitingApprovalOfWave} awaits a privacy officer's approval)` : ''}`,
+  );
   ctx.out(`  waves ${t.waves}, candidates ${t.candidates}, released ${t.released}, restarted ${t.restarted}, skipped ${JSON.stringify(t.skipped)}`);
   if (progress.settled) ctx.out(`  erased ${progress.settled.erased}, failed ${progress.settled.failed}, pending ${progress.settled.pending}`);
 }
@@ -184,7 +215,8 @@ export interface ScheduleFlags {
 
 const instant = (name: string, text: string | undefined): Date => {
   const at = text ? new Date(text) : undefined;
-  if (!at || Number.isNaN(at.getTime())) throw new InvalidInputError('purge schedule backfill', [{ field: name, message: `give an ISO date-time, e.g. ${name} 2024-04-01T00:00:00Z` }]);
+  if (!at || Number.isNaN(at.getTime()))
+    throw new InvalidInputError('purge schedule backfill', [{ field: name, message: `give an ISO date-time, e.g. ${name} 2024-04-01T00:00:00Z` }]);
   return at;
 };
 
@@ -193,7 +225,8 @@ export async function purgeScheduleCommand(ctx: CliContext, sub: string | undefi
   const handle = client.schedule.getHandle(PURGE_SCHEDULE_ID);
   switch (sub) {
     case 'create': {
-      if (!flags.policy) throw new InvalidInputError('purge schedule create', [{ field: '--policy', message: 'name the policy whose purge start is the first run' }]);
+      if (!flags.policy)
+        throw new InvalidInputError('purge schedule create', [{ field: '--policy', message: 'name the policy whose purge start is the first run' }]);
       const policy = await getPolicy(ctx.registry(), flags.policy);
       const overrides = await settingsFrom(ctx, { ...flags, policy: undefined });
       const explicit: Partial<PurgeRunSettings> = {
@@ -201,9 +234,19 @@ export async function purgeScheduleCommand(ctx: CliContext, sub: string | undefi
         ...(flags.approval ? { approvalRequired: true } : {}),
         ...(flags.reconcileSample !== undefined ? { reconcileSample: overrides.reconcileSample } : {}),
       };
-      const { created, settings } = await upsertPurgeSchedule(client, { policy, taskQueue: ctx.config.TEMPORAL_TASK_QUEUE, cron: flags.cron, every: flags.every, settings: explicit });
-      ctx.out(`${created ? 'created' : 'updated'} schedule ${PURGE_SCHEDULE_ID}: first run at ${policy.purgeStart}, then ${flags.every ? `every ${flags.every}` : `cron "${flags.cron ?? '0 2 * * *'}" (UTC)`}; overlap: skip`);
-      ctx.out(`  waves of ${settings.waveSize}, approval ${settings.approvalRequired ? 'required' : 'not required'}, reconciliation sample ${settings.reconcileSample}`);
+      const { created, settings } = await upsertPurgeSchedule(client, {
+        policy,
+        taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+        cron: flags.cron,
+        every: flags.every,
+        settings: explicit,
+      });
+      ctx.out(
+        `${created ? 'created' : 'updated'} schedule ${PURGE_SCHEDULE_ID}: first run at ${policy.purgeStart}, then ${flags.every ? `every ${flags.every}` : `cron "${flags.cron ?? '0 2 * * *'}" (UTC)`}; overlap: skip`,
+      );
+      ctx.out(
+        `  waves of ${settings.waveSize}, approval ${settings.approvalRequired ? 'required' : 'not required'}, reconciliation sample ${settings.reconcileSample}`,
+      );
       return;
     }
     case 'describe': {

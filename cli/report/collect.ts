@@ -33,7 +33,13 @@ export async function collectOperationReport(deps: CollectDeps): Promise<Operati
 const sumPending = (phases: PhaseCounts): number => lifecyclePhases.reduce((sum, p) => (p === 'erased' ? sum : sum + phases[p]), 0);
 
 /** The report from the collected facts: pure, so the arithmetic and the notes are testable. */
-export function assembleReport(facts: { generatedAt: string; namespace: string; registry: RegistryFacts; visibility: VisibilityFacts; holds: HoldFacts }): OperationReport {
+export function assembleReport(facts: {
+  generatedAt: string;
+  namespace: string;
+  registry: RegistryFacts;
+  visibility: VisibilityFacts;
+  holds: HoldFacts;
+}): OperationReport {
   const { registry, visibility, holds } = facts;
   const notes: string[] = [
     'Erased counts come from the certificate ledger in the registry, which is authoritative. Phases come from Temporal visibility, which can lag a few seconds behind the lifecycles.',
@@ -66,7 +72,8 @@ export function assembleReport(facts: { generatedAt: string; namespace: string; 
       `Temporal visibility shows ${running} lifecycle(s) not yet erased, ${running - (pendingTotal - withoutLifecycle)} more than the registry has pending records with a lifecycle (erased moments ago, or visibility lags).`,
     );
   }
-  if (visibility.uncounted.length > 0) notes.push(`Dossier id(s) ${visibility.uncounted.map((d) => JSON.stringify(d)).join(', ')} are not identifiers; their phases were not counted.`);
+  if (visibility.uncounted.length > 0)
+    notes.push(`Dossier id(s) ${visibility.uncounted.map((d) => JSON.stringify(d)).join(', ')} are not identifiers; their phases were not counted.`);
 
   const objections = holds.items.filter((h) => h.kind === 'objection').length;
   const legalHolds = holds.items.filter((h) => h.kind === 'legal-hold').length;
@@ -83,7 +90,14 @@ export function assembleReport(facts: { generatedAt: string; namespace: string; 
     dossiers,
     policies: registry.policies,
     inquiries: { ...registry.inquiries, recordsWithOpenInquiry: visibility.inquiryOpen, recordsResponseOverdue: visibility.responseOverdue },
-    holds: { onHold: visibility.phases['on-hold'], objectionsAwaitingDecision: objections, legalHolds, unclassified, retained: visibility.phases.retained, items: holds.items },
+    holds: {
+      onHold: visibility.phases['on-hold'],
+      objectionsAwaitingDecision: objections,
+      legalHolds,
+      unclassified,
+      retained: visibility.phases.retained,
+      items: holds.items,
+    },
     certificates: registry.certificates,
     purgeRuns: registry.purgeRuns,
     resurrections: registry.resurrections,

@@ -52,7 +52,13 @@ export async function describeHolds(client: Client, limit: number): Promise<Hold
 export function holdEntry(status: RecordStatus): HoldEntry | undefined {
   const base = { recordId: status.recordId, dossier: status.dossier };
   if (status.legalHold) {
-    return { ...base, kind: 'legal-hold', reference: status.legalHold.reference, since: status.legalHold.placedAt, pendingObjection: status.objection?.reference ?? null };
+    return {
+      ...base,
+      kind: 'legal-hold',
+      reference: status.legalHold.reference,
+      since: status.legalHold.placedAt,
+      pendingObjection: status.objection?.reference ?? null,
+    };
   }
   if (status.objection) return { ...base, kind: 'objection', reference: status.objection.reference, since: status.objection.filedAt, pendingObjection: null };
   return undefined;

@@ -211,5 +211,4 @@ export const pendingReasons: Readonly<Record<PendingKey, string>> = {
 
 export const pendingKeys = Object.keys(pendingReasons) as PendingKey[];
 
-export const zeroPhases = (): Record<LifecyclePhase, number> =>
-  Object.fromEntries(lifecyclePhases.map((p) => [p, 0])) as Record<LifecyclePhase, number>;
+export const zeroPhases = (): Record<LifecyclePhase, number> => Object.fromEntries(lifecyclePhases.map((p) => [p, 0])) as Record<LifecyclePhase, number>;

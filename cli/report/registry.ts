@@ -192,7 +192,14 @@ async function readResurrections(db: Pool): Promise<ResurrectionReport> {
     records: t?.records ?? 0,
     unverified: t?.unverified ?? 0,
     bySystem: bySystem.rows.map((r) => ({ system: r.system, count: r.n })),
-    recent: recent.rows.map((r) => ({ recordId: r.record_id, dossier: r.dossier, system: r.system, detectedAt: r.detected_at.toISOString(), runRef: r.run_ref, verified: r.verified })),
+    recent: recent.rows.map((r) => ({
+      recordId: r.record_id,
+      dossier: r.dossier,
+      system: r.system,
+      detectedAt: r.detected_at.toISOString(),
+      runRef: r.run_ref,
+      verified: r.verified,
+    })),
   };
 }
 

@@ -62,11 +62,20 @@ function dossierTable(dossiers: readonly DossierReport[]): string[] {
     ...phases.map((p) => ({ title: p, value: (d: DossierReport) => d.phases[p] })),
   ];
   const width = Math.max(7, ...dossiers.map((d) => d.dossier.length));
-  const cells = (first: string, values: readonly string[]) => `  ${first.padEnd(width)} ${values.map((v, i) => v.padStart(Math.max(6, columns[i]?.title.length ?? 0))).join(' ')}`;
+  const cells = (first: string, values: readonly string[]) =>
+    `  ${first.padEnd(width)} ${values.map((v, i) => v.padStart(Math.max(6, columns[i]?.title.length ?? 0))).join(' ')}`;
   return [
     'Records by dossier (erased: ledger; other phases: Temporal visibility)',
-    cells('DOSSIER', columns.map((c) => c.title.toUpperCase())),
-    ...dossiers.map((d) => cells(d.dossier, columns.map((c) => String(c.value(d))))),
+    cells(
+      'DOSSIER',
+      columns.map((c) => c.title.toUpperCase()),
+    ),
+    ...dossiers.map((d) =>
+      cells(
+        d.dossier,
+        columns.map((c) => String(c.value(d))),
+      ),
+    ),
   ];
 }
 
@@ -150,7 +159,10 @@ function resurrectionsAndFailures(r: OperationReport): string[] {
     'Data that came back after erasure (reconciliation)',
     row('found', s.total, `${s.records} record(s); ${s.unverified} not verified gone`),
     ...s.bySystem.map((b) => row(`  in ${b.system}`, b.count)),
-    ...s.recent.map((x) => `    ${x.detectedAt}  ${x.recordId.padEnd(20)} ${x.dossier.padEnd(16)} ${x.system.padEnd(12)} ${x.verified ? 'erased again' : 'NOT VERIFIED'}  ${x.runRef}`),
+    ...s.recent.map(
+      (x) =>
+        `    ${x.detectedAt}  ${x.recordId.padEnd(20)} ${x.dossier.padEnd(16)} ${x.system.padEnd(12)} ${x.verified ? 'erased again' : 'NOT VERIFIED'}  ${x.runRef}`,
+    ),
     '',
     'Erasure failures',
     row('failures logged', f.total, `${f.records} record(s), ${f.recordsNotErased} still not erased`),

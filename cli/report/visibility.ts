@@ -42,13 +42,18 @@ export function phaseQuery(phase: LifecyclePhase, dossier?: string): string {
 export async function countPhases(client: Client, dossiers: readonly string[], onProgress?: (line: string) => void): Promise<VisibilityFacts> {
   const count = async (query: string): Promise<number> => (await client.workflow.count(query)).count;
   const totals = await mapLimit(lifecyclePhases, PARALLELISM, (phase) => count(phaseQuery(phase)));
-  const [inquiryOpen = 0, responseOverdue = 0] = await mapLimit(['InquiryOpen', 'ResponseOverdue'], 2, (flag) => count(`${LIFECYCLES} AND ${flag} = true AND ${RUNNING}`));
+  const [inquiryOpen = 0, responseOverdue = 0] = await mapLimit(['InquiryOpen', 'ResponseOverdue'], 2, (flag) =>
+    count(`${LIFECYCLES} AND ${flag} = true AND ${RUNNING}`),
+  );
 
   const countable = dossiers.filter((d) => IDENTIFIER.test(d));
   let done = 0;
   const perDossier = await mapLimit(countable, PARALLELISM, async (dossier) => {
     const phases = zeroPhases();
-    const [running = 0, erased = 0] = await Promise.all([count(`${LIFECYCLES} AND ${RUNNING} AND Dossier = '${dossier}'`), count(phaseQuery('erased', dossier))]);
+    const [running = 0, erased = 0] = await Promise.all([
+      count(`${LIFECYCLES} AND ${RUNNING} AND Dossier = '${dossier}'`),
+      count(phaseQuery('erased', dossier)),
+    ]);
     phases.erased = erased;
     let found = 0;
     for (const phase of PENDING_PHASES) {

@@ -44,9 +44,19 @@ describe('backups - per-person keys, crypto-shredding and the suppression list, 
     const url = new URL(testServices().databases.caseAdmin);
     url.pathname = `/${name}`;
     // The schema, as `npm run migrate` (registry) or the case administration's owner would create it (node-pg-migrate is ESM: run from dist/).
-    if (schema !== 'none') execFileSync(process.execPath, ['-e', 'require("./dist/infra/migrate").migrate(process.argv[1], process.argv[2]).catch((e) => { console.error(e); process.exit(1); })', schema, url.toString()], {
-      cwd: join(__dirname, '..', '..'),
-    });
+    if (schema !== 'none')
+      execFileSync(
+        process.execPath,
+        [
+          '-e',
+          'require("./dist/infra/migrate").migrate(process.argv[1], process.argv[2]).catch((e) => { console.error(e); process.exit(1); })',
+          schema,
+          url.toString(),
+        ],
+        {
+          cwd: join(__dirname, '..', '..'),
+        },
+      );
     const pool = createPool(url.toString(), 3);
     opened.push(pool);
     return pool;
@@ -66,13 +76,33 @@ describe('backups - per-person keys, crypto-shredding and the suppression list, 
         ],
       },
     }));
-    await importInventory(dbs.registry, { sourceName: `${dossier}.csv`, sourceSha256: dossier, policyVersion, adapters: adapters(), hmacKey: testKeys.hmacKey, records });
+    await importInventory(dbs.registry, {
+      sourceName: `${dossier}.csv`,
+      sourceSha256: dossier,
+      policyVersion,
+      adapters: adapters(),
+      hmacKey: testKeys.hmacKey,
+      records,
+    });
     return records.map((r) => r.record.recordId);
   }
 
   const erase = async (recordId: string, systems: StorageSystem[]) => {
-    const activities = createActivities({ registry: dbs.registry, adapters: adapters(), keys: testKeys, mailer: smtpMailer('smtp://127.0.0.1:1', 'x@test.invalid'), coordinatorsEmail: 'c@test.invalid' });
-    return activities.eraseRecord({ recordId, systems, workflowId: `record-${recordId}`, runId: 'run', erasureStartedAt: new Date().toISOString(), decisionRefs: [] });
+    const activities = createActivities({
+      registry: dbs.registry,
+      adapters: adapters(),
+      keys: testKeys,
+      mailer: smtpMailer('smtp://127.0.0.1:1', 'x@test.invalid'),
+      coordinatorsEmail: 'c@test.invalid',
+    });
+    return activities.eraseRecord({
+      recordId,
+      systems,
+      workflowId: `record-${recordId}`,
+      runId: 'run',
+      erasureStartedAt: new Date().toISOString(),
+      decisionRefs: [],
+    });
   };
 
   it('restore - a person erased after the backup (key destroyed) and one erased without it (on the suppression list) - neither comes back; the others come back whole', async () => {
@@ -92,12 +122,20 @@ describe('backups - per-person keys, crypto-shredding and the suppression list, 
     // In the backups now: one key and one copy each; the inventory may name them.
     const [shreddedRecord] = await importPersons([shredded!], policy.version, true);
     const [suppressedRecord] = await importPersons([suppressed!], policy.version, false);
-    await expect(adapters().get('backups')!.locate([`persons/${shredded!.personId}`])).resolves.toEqual({ system: 'backups', present: { 'backup-keys': 1, 'backup-copies': 1 } });
+    await expect(
+      adapters()
+        .get('backups')!
+        .locate([`persons/${shredded!.personId}`]),
+    ).resolves.toEqual({ system: 'backups', present: { 'backup-keys': 1, 'backup-copies': 1 } });
 
     const result = await erase(shreddedRecord!, ['case-admin', 'backups']);
     expect(result.systems).toContainEqual({ system: 'backups', removed: { 'backup-keys': 1 } });
     await erase(suppressedRecord!, ['case-admin']); // its backup key survives: only the suppression list stops it
-    await expect(adapters().get('backups')!.verifyErased([`persons/${shredded!.personId}`])).resolves.toMatchObject({ verified: true, remaining: { 'backup-keys': 0 } });
+    await expect(
+      adapters()
+        .get('backups')!
+        .verifyErased([`persons/${shredded!.personId}`]),
+    ).resolves.toMatchObject({ verified: true, remaining: { 'backup-keys': 0 } });
 
     const target = await freshDatabase();
     const restored = await restoreBackup({ file: backup.file, registry: dbs.registry, caseAdmin: target, map: CASE_ADMIN_MAP, hmacKey: testKeys.hmacKey });
@@ -112,16 +150,26 @@ describe('backups - per-person keys, crypto-shredding and the suppression list, 
     const { rows } = await target.query<{ full_name: string; residence: string }>('SELECT full_name, residence FROM persons WHERE id = $1', [kept!.personId]);
     expect(rows[0]).toEqual({ full_name: kept!.fullName, residence: kept!.residence });
     // Serial ids continue after the restored ones.
-    const note = await target.query<{ id: string }>("INSERT INTO notes (person_id, observed_on, body) VALUES ($1, DATE '2024-01-01', 'new') RETURNING id", [kept!.personId]);
+    const note = await target.query<{ id: string }>("INSERT INTO notes (person_id, observed_on, body) VALUES ($1, DATE '2024-01-01', 'new') RETURNING id", [
+      kept!.personId,
+    ]);
     expect(Number(note.rows[0]?.id)).toBeGreaterThan(0);
 
     // Post-restore check on a copy restored by other means (a row typed back in): found.
     await expect(findSuppressedPersons(target, dbs.registry, CASE_ADMIN_MAP, testKeys.hmacKey)).resolves.toEqual([]);
-    await target.query('INSERT INTO persons (id, full_name, residence) VALUES ($1, $2, $3)', ['P-back', suppressed!.fullName.toUpperCase(), suppressed!.residence]);
-    await expect(findSuppressedPersons(target, dbs.registry, CASE_ADMIN_MAP, testKeys.hmacKey)).resolves.toEqual([expect.objectContaining({ unit: 'persons/P-back' })]);
+    await target.query('INSERT INTO persons (id, full_name, residence) VALUES ($1, $2, $3)', [
+      'P-back',
+      suppressed!.fullName.toUpperCase(),
+      suppressed!.residence,
+    ]);
+    await expect(findSuppressedPersons(target, dbs.registry, CASE_ADMIN_MAP, testKeys.hmacKey)).resolves.toEqual([
+      expect.objectContaining({ unit: 'persons/P-back' }),
+    ]);
 
     // A second restore into a database that already holds data is refused whole.
-    await expect(restoreBackup({ file: backup.file, registry: dbs.registry, caseAdmin: target, map: CASE_ADMIN_MAP, hmacKey: testKeys.hmacKey })).rejects.toThrow('a restore goes into an empty database');
+    await expect(
+      restoreBackup({ file: backup.file, registry: dbs.registry, caseAdmin: target, map: CASE_ADMIN_MAP, hmacKey: testKeys.hmacKey }),
+    ).rejects.toThrow('a restore goes into an empty database');
   });
 
   it('importInventory - a record whose subject was erased before, under a new person id - is refused with the certificate, and nothing is imported', async () => {
@@ -153,18 +201,26 @@ describe('backups - per-person keys, crypto-shredding and the suppression list, 
     await erase(recordId!, ['case-admin', 'backups']);
     const backup = await createBackup({ registry: dbs.registry, caseAdmin: dbs.caseAdmin, map: CASE_ADMIN_MAP, dir });
     const registry = await freshDatabase('registry');
-    const restored = await restoreBackup({ file: backup.file, registry: dbs.registry, caseAdmin: await freshDatabase(), map: CASE_ADMIN_MAP, hmacKey: testKeys.hmacKey, restoreRegistryInto: registry });
+    const restored = await restoreBackup({
+      file: backup.file,
+      registry: dbs.registry,
+      caseAdmin: await freshDatabase(),
+      map: CASE_ADMIN_MAP,
+      hmacKey: testKeys.hmacKey,
+      restoreRegistryInto: registry,
+    });
     expect(restored.registryRows).toMatchObject({ records: expect.any(Number), certificates: expect.any(Number), suppressed_subjects: expect.any(Number) });
     expect(restored.registryRows).not.toHaveProperty('backup_keys');
     expect(restored.registryRows).not.toHaveProperty('inquiries');
     const count = async (db: Pool, table: string) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]?.n;
-    for (const table of ['records', 'certificates', 'suppressed_subjects', 'signing_keys']) expect(await count(registry, table)).toBe(await count(dbs.registry, table));
+    for (const table of ['records', 'certificates', 'suppressed_subjects', 'signing_keys'])
+      expect(await count(registry, table)).toBe(await count(dbs.registry, table));
     expect(await count(registry, 'backup_keys')).toBe(0);
     const ledger = await verifyLedger(registry);
     expect(ledger.firstProblem).toBeUndefined();
     expect(ledger.entries).toBe(await count(dbs.registry, 'certificates'));
     // The ledger's protection came back with the schema: the restored rows cannot be edited either.
-    await expect(registry.query("UPDATE certificates SET issued_at = now() WHERE record_id = $1", [recordId])).rejects.toThrow('append-only');
+    await expect(registry.query('UPDATE certificates SET issued_at = now() WHERE record_id = $1', [recordId])).rejects.toThrow('append-only');
   });
 
   it('backup and restore of a schema with four levels and a kept row (nullify) - an erased client comes back only as the nulled row; the other whole', async () => {
@@ -174,7 +230,14 @@ describe('backups - per-person keys, crypto-shredding and the suppression list, 
       relations: [
         { table: `${p}_cases`, column: 'client_id', parent: `${p}_clients`, parentKey: 'id', action: 'delete' },
         { table: `${p}_notes`, column: 'case_id', parent: `${p}_cases`, parentKey: 'id', action: 'delete' },
-        { table: `${p}_referrals`, column: 'referred_by', parent: `${p}_clients`, parentKey: 'id', action: 'nullify', nullify: ['referred_by', 'referrer_name'] },
+        {
+          table: `${p}_referrals`,
+          column: 'referred_by',
+          parent: `${p}_clients`,
+          parentKey: 'id',
+          action: 'nullify',
+          nullify: ['referred_by', 'referrer_name'],
+        },
       ],
     };
     const schema = `

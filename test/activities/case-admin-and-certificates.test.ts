@@ -46,8 +46,19 @@ describe('certificate ledger', () => {
     workflowId: `record-${recordId}`,
     runId: 'run-1',
     erasureStartedAt: new Date().toISOString(),
-    erasures: [{ system: 'case-admin' as const, method: 'sql', locations: ['persons/x'], found: { persons: 1 }, removed: { persons: 1 }, scope: { removed: ['persons rows deleted'], notReached: ['dead row versions until VACUUM'] } }],
-    verifications: [{ system: 'case-admin' as const, verified: true, remaining: { persons: 0 }, checked: ['persons rows counted'], checkedAt: new Date().toISOString() }],
+    erasures: [
+      {
+        system: 'case-admin' as const,
+        method: 'sql',
+        locations: ['persons/x'],
+        found: { persons: 1 },
+        removed: { persons: 1 },
+        scope: { removed: ['persons rows deleted'], notReached: ['dead row versions until VACUUM'] },
+      },
+    ],
+    verifications: [
+      { system: 'case-admin' as const, verified: true, remaining: { persons: 0 }, checked: ['persons rows counted'], checkedAt: new Date().toISOString() },
+    ],
   });
 
   it('writes one certificate per record however often it is asked, chained to the entry before', async () => {

@@ -26,7 +26,11 @@ describe('codec server - the Web UI protocol, for screened reviewers only, every
     };
   };
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: UI, 'X-Namespace': 'default', ...headers }, body: JSON.stringify(body) });
+    fetch(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: UI, 'X-Namespace': 'default', ...headers },
+      body: JSON.stringify(body),
+    });
   const bearer = (user: string) => ({ Authorization: `Bearer ${issueCodecToken(keys, user, 60_000).token}` });
   const decodes = async () => (await dbs.registry.query<{ n: number }>("SELECT count(*)::int AS n FROM access_log WHERE action = 'decode'")).rows[0]?.n ?? 0;
 
@@ -41,7 +45,10 @@ describe('codec server - the Web UI protocol, for screened reviewers only, every
   });
 
   it('preflight - from the Web UI origin - allows it with credentials; from another origin - no CORS grant', async () => {
-    const ok = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { Origin: UI, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type,x-namespace' } });
+    const ok = await fetch(`${server.url}/decode`, {
+      method: 'OPTIONS',
+      headers: { Origin: UI, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type,x-namespace' },
+    });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(UI);
     expect(ok.headers.get('access-control-allow-credentials')).toBe('true');
@@ -50,7 +57,7 @@ describe('codec server - the Web UI protocol, for screened reviewers only, every
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('decode - without a token 401, with a coordinator\'s or privacy officer\'s 403, with a reviewer\'s 200 and logged; a forged or expired token 401', async () => {
+  it("decode - without a token 401, with a coordinator's or privacy officer's 403, with a reviewer's 200 and logged; a forged or expired token 401", async () => {
     const body = await wire({ recordId: 'R-17' });
     const before = await decodes();
 
@@ -73,18 +80,28 @@ describe('codec server - the Web UI protocol, for screened reviewers only, every
     const decoded = (await reviewer.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
     expect(Buffer.from(decoded.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
     expect(JSON.parse(Buffer.from(decoded.payloads[0]!.data, 'base64').toString())).toEqual({ recordId: 'R-17' });
-    const { rows } = await dbs.registry.query<{ actor: string; record_id: string | null; purpose: string }>("SELECT actor, record_id, purpose FROM access_log WHERE action = 'decode' ORDER BY id DESC LIMIT 1");
+    const { rows } = await dbs.registry.query<{ actor: string; record_id: string | null; purpose: string }>(
+      "SELECT actor, record_id, purpose FROM access_log WHERE action = 'decode' ORDER BY id DESC LIMIT 1",
+    );
     expect(rows[0]).toEqual({ actor: 'rev (screened-reviewer)', record_id: null, purpose: 'Temporal Web UI: 1 payload(s) decoded, namespace default' });
     expect(await decodes()).toBe(before + 1);
   });
 
   it('encode for a reviewer, and a browser sign-in - the cookie from /login works like the bearer token', async () => {
-    const encoded = await post('/encode', { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"x"').toString('base64') }] }, bearer('rev'));
+    const encoded = await post(
+      '/encode',
+      { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"x"').toString('base64') }] },
+      bearer('rev'),
+    );
     expect(encoded.status).toBe(200);
     const sealed = (await encoded.json()) as { payloads: { metadata: Record<string, string> }[] };
     expect(Buffer.from(sealed.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('binary/encrypted');
 
-    const login = await fetch(`${server.url}/login`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(issueCodecToken(keys, 'rev', 60_000).token)}` });
+    const login = await fetch(`${server.url}/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(issueCodecToken(keys, 'rev', 60_000).token)}`,
+    });
     expect(login.status).toBe(200);
     const cookie = login.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/^erasure_codec_token=.+; HttpOnly; SameSite=Lax; Path=\//);

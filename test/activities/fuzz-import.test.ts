@@ -57,7 +57,12 @@ const importMutation: fc.Arbitrary<ImportMutation> = fc.oneof(
     field: 'locations[0].locator',
     apply: (row: Row, ctx: Context) => ({ ...row, locations: [{ system: 'case-admin', locator: `persons/${ctx.prefix}-nobody` }] }),
   }),
-  fc.constant({ kind: 'duplicate record id', field: 'recordId', repeatsFirst: true, apply: (row: Row, ctx: Context) => ({ ...row, recordId: ctx.first.recordId }) }),
+  fc.constant({
+    kind: 'duplicate record id',
+    field: 'recordId',
+    repeatsFirst: true,
+    apply: (row: Row, ctx: Context) => ({ ...row, recordId: ctx.first.recordId }),
+  }),
   fc.constant({ kind: 'duplicate row', field: 'recordId', repeatsFirst: true, apply: (_row: Row, ctx: Context) => ({ ...ctx.first }) }),
   fc.constant({ kind: 'location listed twice', field: 'locations[1]', apply: (row: Row) => ({ ...row, locations: [location(row), location(row)] }) }),
   fc.constant({
@@ -67,11 +72,17 @@ const importMutation: fc.Arbitrary<ImportMutation> = fc.oneof(
   }),
 );
 
-type Hostile = { readonly layer: 'parse'; readonly kind: string; readonly field: string; apply(row: Row): unknown } | ({ readonly layer: 'import' } & ImportMutation);
+type Hostile =
+  { readonly layer: 'parse'; readonly kind: string; readonly field: string; apply(row: Row): unknown } | ({ readonly layer: 'import' } & ImportMutation);
 
 const hostile = (csv: boolean): fc.Arbitrary<Hostile> =>
   fc.oneof(
-    (csv ? parseRowMutation.filter((m) => m.csv) : parseRowMutation).map((m): Hostile => ({ layer: 'parse', kind: m.kind, field: m.field, apply: (row) => m.apply(row) })),
+    (csv ? parseRowMutation.filter((m) => m.csv) : parseRowMutation).map((m): Hostile => ({
+      layer: 'parse',
+      kind: m.kind,
+      field: m.field,
+      apply: (row) => m.apply(row),
+    })),
     importMutation.map((m): Hostile => ({ layer: 'import', ...m })),
   );
 
@@ -176,15 +187,30 @@ describe('importInventory - hostile files (property-based, against the registry 
           const id = (row as Partial<Row> | null)?.recordId;
           return typeof id === 'string' && id.length < 1000 && !id.includes('\u0000') && id !== existing.recordId ? [id] : [];
         });
-        expect(await count('SELECT count(*) AS n FROM records WHERE dossier = $1 OR record_id LIKE $2 OR record_id = ANY($3)', [dossier, `${prefix}-%`, ids])).toBe(0);
+        expect(
+          await count('SELECT count(*) AS n FROM records WHERE dossier = $1 OR record_id LIKE $2 OR record_id = ANY($3)', [dossier, `${prefix}-%`, ids]),
+        ).toBe(0);
         expect(await count('SELECT count(*) AS n FROM record_locations WHERE record_id LIKE $1 OR locator LIKE $2', [`${prefix}-%`, `%${prefix}-%`])).toBe(0);
-        expect(await count('SELECT count(*) AS n FROM records WHERE record_id = $1 AND dossier = $2 AND subject_ref = $3', [existing.recordId, existing.dossier, existing.subjectRef])).toBe(1);
+        expect(
+          await count('SELECT count(*) AS n FROM records WHERE record_id = $1 AND dossier = $2 AND subject_ref = $3', [
+            existing.recordId,
+            existing.dossier,
+            existing.subjectRef,
+          ]),
+        ).toBe(1);
         expect(await batches()).toBe(batchesBefore);
         tally.refused += 1;
 
         // Without its hostile rows the same file imports: the refusal was theirs.
         const clean = rows.filter((r) => !r.hostile).map(({ row }) => row);
-        const cleanText = csv ? csvFile(clean.map((row) => csvCells(row, order) ?? []), order, pretty, '\n').text : jsonFile(clean, pretty).text;
+        const cleanText = csv
+          ? csvFile(
+              clean.map((row) => csvCells(row, order) ?? []),
+              order,
+              pretty,
+              '\n',
+            ).text
+          : jsonFile(clean, pretty).text;
         await expect(importFile('fuzz-clean', cleanText, csv)).resolves.toMatchObject({ added: valid, unchanged: 0 });
       }),
       fuzzSettings(60),

@@ -10,7 +10,15 @@ import { startDovecot, type DovecotServer } from '../../infra/dovecot';
 import { freePort } from '../../infra/free-port';
 
 const message = (messageIdHeader: string, subject: string, from = 'requester@example.invalid') =>
-  [messageIdHeader, `From: Requester <${from}>`, `Subject: ${subject}`, 'Date: Tue, 12 Mar 2024 09:30:00 +0100', '', 'Which data do you hold about me?', ''].join('\r\n');
+  [
+    messageIdHeader,
+    `From: Requester <${from}>`,
+    `Subject: ${subject}`,
+    'Date: Tue, 12 Mar 2024 09:30:00 +0100',
+    '',
+    'Which data do you hold about me?',
+    '',
+  ].join('\r\n');
 
 describe('mailbox adapter - a real IMAP server (Dovecot)', () => {
   let dir: string;
@@ -28,7 +36,8 @@ describe('mailbox adapter - a real IMAP server (Dovecot)', () => {
   /** Every file of the user's mail directory (Maildir, indexes, caches, logs) holding one of `needles`, read as bytes. */
   const filesHolding = (...needles: string[]): string[] => {
     const home = join(server.maildir, '..');
-    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
     return walk(home)
       .filter((file) => needles.some((n) => readFileSync(file).includes(Buffer.from(n))))
       .map((file) => relative(home, file))
@@ -166,13 +175,17 @@ describe('mailbox adapter - a real IMAP server (Dovecot)', () => {
   const caches = ['Maildir/.Archive/dovecot.index.cache', 'Maildir/dovecot.index.cache'];
   const expunged = 'the messages with these Message-IDs in every selectable mailbox of the account (2), by IMAP UID EXPUNGE of exactly their UIDs';
 
-  it('erase - without doveadm - the message files are gone but Dovecot\'s index caches keep their Message-ID and sender, and the scope says so', async () => {
+  it("erase - without doveadm - the message files are gone but Dovecot's index caches keep their Message-ID and sender, and the scope says so", async () => {
     const [id, from] = ['kept-in-cache.17@mail.example.org', 'requester-kept@example.invalid'];
     const locators = await deliverAndRead(id, from);
 
     const erased = await adapter().erase(locators);
     expect(erased).toMatchObject({ method: 'imap-uid-expunge', removed: { messages: 2 }, scope: { removed: [expunged] } });
-    expect(erased.scope.notReached).toContainEqual(expect.stringContaining('index caches (Dovecot: dovecot.index.cache in each mailbox folder), which keep headers of expunged messages, such as Message-ID and From'));
+    expect(erased.scope.notReached).toContainEqual(
+      expect.stringContaining(
+        'index caches (Dovecot: dovecot.index.cache in each mailbox folder), which keep headers of expunged messages, such as Message-ID and From',
+      ),
+    );
     await expect(adapter().verifyErased(locators)).resolves.toMatchObject({
       verified: true,
       checked: ["IMAP SEARCH HEADER Message-ID in every selectable mailbox of the account (2), each hit's Message-ID compared exactly"],
@@ -182,14 +195,17 @@ describe('mailbox adapter - a real IMAP server (Dovecot)', () => {
     expect(filesHolding(from)).toEqual(caches);
   });
 
-  it('erase - with doveadm - purges the searched mailboxes\' index caches: no file of the mail directory holds the Message-ID or the sender; again purges again', async () => {
+  it("erase - with doveadm - purges the searched mailboxes' index caches: no file of the mail directory holds the Message-ID or the sender; again purges again", async () => {
     const [id, from] = ['purged-from-cache.17@mail.example.org', 'requester-purged@example.invalid'];
     const locators = await deliverAndRead(id, from);
     const imap = adapter({ doveadm: true });
 
     const erased = await imap.erase(locators);
     expect(erased).toMatchObject({ method: 'imap-uid-expunge-then-doveadm-cache-purge', removed: { messages: 2 } });
-    expect(erased.scope.removed).toEqual([expunged, 'their headers in the index caches of those 2 mailbox(es), by doveadm mailbox cache purge after the expunge (each purge answered success)']);
+    expect(erased.scope.removed).toEqual([
+      expunged,
+      'their headers in the index caches of those 2 mailbox(es), by doveadm mailbox cache purge after the expunge (each purge answered success)',
+    ]);
     expect(erased.scope.notReached.join('\n')).not.toContain('index cache');
     expect(erased.scope.notReached).toContainEqual("the mail server's own backups, replicas and snapshots");
     expect(filesHolding(id, from)).toEqual([]);
@@ -218,11 +234,14 @@ describe('mailbox adapter - a real IMAP server (Dovecot)', () => {
     await expect(adapter().locate(locators)).resolves.toEqual({ system: 'mailbox', present: { messages: 0 } });
     expect(filesHolding(id, from)).toEqual(caches);
 
-    await expect(adapter({ doveadm: true }).erase(locators)).resolves.toMatchObject({ removed: { messages: 0 }, method: 'imap-uid-expunge-then-doveadm-cache-purge' });
+    await expect(adapter({ doveadm: true }).erase(locators)).resolves.toMatchObject({
+      removed: { messages: 0 },
+      method: 'imap-uid-expunge-then-doveadm-cache-purge',
+    });
     expect(filesHolding(id, from)).toEqual([]);
   });
 
-  it('doveadm client - an unknown mailbox, an unknown user, no server - fail with doveadm\'s exit code, retryable only where a retry can help', async () => {
+  it("doveadm client - an unknown mailbox, an unknown user, no server - fail with doveadm's exit code, retryable only where a retry can help", async () => {
     const doveadm = doveadmClient(server.doveadm!);
     const where = `doveadm at ${new URL(server.doveadm!.url).host}`;
     const gone = doveadm.purgeCaches(server.user, ['INBOX', 'Gone']);
@@ -252,7 +271,9 @@ describe('mailbox adapter - a real IMAP server (Dovecot)', () => {
       message: `IMAP server ${where}: logging in as ${server.user} failed (the server refused the credentials)`,
     });
     const closed = await freePort();
-    await expect(adapter({ port: closed }).locate(['message-id:a@b.example'])).rejects.toThrow(`IMAP server ${server.host}:${closed}: connecting failed (ECONNREFUSED`);
+    await expect(adapter({ port: closed }).locate(['message-id:a@b.example'])).rejects.toThrow(
+      `IMAP server ${server.host}:${closed}: connecting failed (ECONNREFUSED`,
+    );
     await expect(adapter().locate(['INBOX/17'])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });

@@ -104,7 +104,11 @@ describe('importInventory - against the registry database', () => {
     records[2] = { line: 4, record: { ...records[2]!.record, locations: [{ system: 'case-admin', locator: `persons/${dossier}-nobody` }] } };
     const error = (await importOf(policy.version, records).catch((err: unknown) => err)) as InvalidInputError;
     expect(error.problems).toEqual([
-      { line: 4, field: 'locations[0].locator', message: `case-admin holds nothing at "persons/${dossier}-nobody"; check the reference (a record is imported only where its data is)` },
+      {
+        line: 4,
+        field: 'locations[0].locator',
+        message: `case-admin holds nothing at "persons/${dossier}-nobody"; check the reference (a record is imported only where its data is)`,
+      },
     ]);
     expect(await count(dossier)).toBe(0);
   });
@@ -125,7 +129,9 @@ describe('importInventory - against the registry database', () => {
     const stored = await dbs.registry.query<{ subject_hmac: string }>('SELECT subject_hmac FROM records WHERE record_id = $1', [record!.record.recordId]);
     expect(stored.rows).toEqual([{ subject_hmac: subjectHmac(testKeys.hmacKey, name, residence) }]);
     const keys = await dbs.registry.query<{ key: Buffer }>('SELECT key FROM subject_keys WHERE record_id = $1 ORDER BY key', [record!.record.recordId]);
-    const expected = recordSubjectKeys(testKeys.hmacKey, name, residence).variants.map((k) => k.toString('hex')).sort();
+    const expected = recordSubjectKeys(testKeys.hmacKey, name, residence)
+      .variants.map((k) => k.toString('hex'))
+      .sort();
     expect(expected.length).toBeGreaterThan(0);
     expect(keys.rows.map((r) => r.key.toString('hex'))).toEqual(expected);
   });
@@ -139,13 +145,19 @@ describe('importInventory - against the registry database', () => {
     const error = (await importOf(policy.version, records).catch((err: unknown) => err)) as InvalidInputError;
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(error.problems).toEqual([
-      { line: 3, field: 'subjectRef', message: expect.stringContaining(`the name the case administration holds for subject "${dossier}-P2" cannot be matched: it holds a replacement character (U+FFFD)`) },
+      {
+        line: 3,
+        field: 'subjectRef',
+        message: expect.stringContaining(
+          `the name the case administration holds for subject "${dossier}-P2" cannot be matched: it holds a replacement character (U+FFFD)`,
+        ),
+      },
     ]);
     expect(error.message).not.toContain('Yilmaz');
     expect(await count(dossier)).toBe(0);
   });
 
-  it('lists documents locators through symbolic links with their lines, beside the file\'s other problems', async () => {
+  it("lists documents locators through symbolic links with their lines, beside the file's other problems", async () => {
     const policy = policyIn(3_600_000, 7_200_000);
     await storePolicy(dbs.registry, policy);
     const dossier = uniqueId('D');
@@ -178,7 +190,11 @@ describe('importInventory - against the registry database', () => {
       expect(error).toBeInstanceOf(InvalidInputError);
       expect(error.problems).toEqual([
         { line: 3, field: 'locations[1].locator', message: 'documents locator "reports/link.pdf" is a symbolic link; only real files are erased' },
-        { line: 4, field: 'locations[1].locator', message: 'documents locator "elsewhere/secret.pdf" leads outside the store (through a symbolic link); refused' },
+        {
+          line: 4,
+          field: 'locations[1].locator',
+          message: 'documents locator "elsewhere/secret.pdf" leads outside the store (through a symbolic link); refused',
+        },
         { line: 5, field: 'locations[0].locator', message: expect.stringContaining('case-admin holds nothing') },
         { line: 6, field: 'recordId', message: expect.stringContaining('is already on line 2') },
       ]);
@@ -195,15 +211,34 @@ describe('importInventory - against the registry database', () => {
     await storePolicy(dbs.registry, policy);
     const dossier = uniqueId('D');
     const n = 60_000;
-    await dbs.caseAdmin.query(`INSERT INTO persons (id, full_name, residence) SELECT $1 || g, 'Large Person ' || g, 'Large Town' FROM generate_series(1, $2) g`, [`${dossier}-P`, n]);
+    await dbs.caseAdmin.query(
+      `INSERT INTO persons (id, full_name, residence) SELECT $1 || g, 'Large Person ' || g, 'Large Town' FROM generate_series(1, $2) g`,
+      [`${dossier}-P`, n],
+    );
     async function* file(bad?: number): AsyncGenerator<InventoryItem> {
       for (let i = 1; i <= n; i += 1) {
         if (i === bad) yield { problem: { line: i + 1, field: 'subjectRef', message: 'a problem the reader found' } };
-        else yield { line: i + 1, record: { recordId: `${dossier}-R${i}`, dossier, subjectRef: `${dossier}-P${i}`, locations: [{ system: 'case-admin', locator: `persons/${dossier}-P${i}` }] } };
+        else
+          yield {
+            line: i + 1,
+            record: {
+              recordId: `${dossier}-R${i}`,
+              dossier,
+              subjectRef: `${dossier}-P${i}`,
+              locations: [{ system: 'case-admin', locator: `persons/${dossier}-P${i}` }],
+            },
+          };
         if (i % 10_000 === 0) await Promise.resolve();
       }
     }
-    const request = (bad?: number) => ({ sourceName: 'large.csv', sourceSha256: () => 'sha', policyVersion: policy.version, adapters: testAdapters(dbs.caseAdmin), hmacKey: testKeys.hmacKey, records: file(bad) });
+    const request = (bad?: number) => ({
+      sourceName: 'large.csv',
+      sourceSha256: () => 'sha',
+      policyVersion: policy.version,
+      adapters: testAdapters(dbs.caseAdmin),
+      hmacKey: testKeys.hmacKey,
+      records: file(bad),
+    });
 
     const problems = new ProblemCollector();
     const refusal = (await importInventory(dbs.registry, { ...request(n - 7), problems }).catch((err: unknown) => err)) as InvalidInputError;
@@ -211,11 +246,16 @@ describe('importInventory - against the registry database', () => {
     expect(await count(dossier)).toBe(0);
 
     const stages = new Map<ImportStage, number>();
-    const summary = await importInventory(dbs.registry, { ...request(), onProgress: (stage, done) => stages.set(stage, Math.max(done, stages.get(stage) ?? 0)) });
+    const summary = await importInventory(dbs.registry, {
+      ...request(),
+      onProgress: (stage, done) => stages.set(stage, Math.max(done, stages.get(stage) ?? 0)),
+    });
     expect(summary).toMatchObject({ added: n, unchanged: 0 });
     expect(Object.fromEntries(stages)).toEqual({ read: n, located: n, keyed: n, imported: n });
     expect(await count(dossier)).toBe(n);
-    const keyed = await dbs.registry.query<{ n: number }>('SELECT count(DISTINCT record_id)::int AS n FROM subject_keys WHERE record_id LIKE $1', [`${dossier}-%`]);
+    const keyed = await dbs.registry.query<{ n: number }>('SELECT count(DISTINCT record_id)::int AS n FROM subject_keys WHERE record_id LIKE $1', [
+      `${dossier}-%`,
+    ]);
     expect(keyed.rows[0]?.n).toBe(n);
   });
 });

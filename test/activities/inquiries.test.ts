@@ -63,7 +63,10 @@ describe('inquiries - registry, crypto and mail activities against PostgreSQL an
     expect(initials.matchedRecordIds).toEqual([]);
     expect(initials.candidates.map((c) => c.recordId).sort()).toEqual([fatima!.recordId, farid!.recordId].sort());
     expect(initials.candidates[0]?.reasons).toContain('initial-and-surname');
-    await expect(store('Mohammed Amrani')).resolves.toMatchObject({ matchedRecordIds: [], candidates: [{ recordId: mohammed!.recordId, reasons: ['sounds-alike'] }] });
+    await expect(store('Mohammed Amrani')).resolves.toMatchObject({
+      matchedRecordIds: [],
+      candidates: [{ recordId: mohammed!.recordId, reasons: ['sounds-alike'] }],
+    });
     await expect(store('Karim el Idrissi')).resolves.toMatchObject({ matchedRecordIds: [], candidates: [] });
 
     const { rows } = await dbs.registry.query<{ row: string }>(
@@ -73,7 +76,10 @@ describe('inquiries - registry, crypto and mail activities against PostgreSQL an
       [policy.version],
     );
     expect(rows.length).toBeGreaterThan(20);
-    const stored = rows.map((r) => r.row).join('\n').toLowerCase();
+    const stored = rows
+      .map((r) => r.row)
+      .join('\n')
+      .toLowerCase();
     for (const needle of ['yilmaz', 'yılmaz', 'idrissi', 'amrani', 'mohammed', 'den haag']) expect(stored).not.toContain(needle);
   });
 
@@ -86,9 +92,15 @@ describe('inquiries - registry, crypto and mail activities against PostgreSQL an
     await expect(storeInquiry(dbs.registry, testKeys, exact)).resolves.toMatchObject({ matchedRecordIds: [], candidates: [] });
     await storeInquiry(dbs.registry, testKeys, variant);
     const [later] = await seedRecords(dbs, policy, 1, [{ fullName: 'Youssef Bakkali', residence: town }]);
-    const links = await dbs.registry.query<{ inquiry_id: string; linked_by: string }>('SELECT inquiry_id, linked_by FROM inquiry_records WHERE record_id = $1', [later!.recordId]);
+    const links = await dbs.registry.query<{ inquiry_id: string; linked_by: string }>(
+      'SELECT inquiry_id, linked_by FROM inquiry_records WHERE record_id = $1',
+      [later!.recordId],
+    );
     expect(links.rows).toEqual([{ inquiry_id: exact.inquiryId, linked_by: 'exact-match' }]);
-    const candidates = await dbs.registry.query<{ inquiry_id: string; reasons: string[] }>('SELECT inquiry_id, reasons FROM inquiry_candidates WHERE record_id = $1', [later!.recordId]);
+    const candidates = await dbs.registry.query<{ inquiry_id: string; reasons: string[] }>(
+      'SELECT inquiry_id, reasons FROM inquiry_candidates WHERE record_id = $1',
+      [later!.recordId],
+    );
     expect(candidates.rows).toEqual([{ inquiry_id: variant.inquiryId, reasons: ['sounds-alike'] }]);
   });
 
@@ -102,30 +114,56 @@ describe('inquiries - registry, crypto and mail activities against PostgreSQL an
     const policy = policyIn(60_000, 60_000);
     const [first, second] = await seedRecords(dbs, policy, 2);
     // The same person twice in the case administration (a duplicate entry): one inquiry matches both.
-    await dbs.caseAdmin.query('UPDATE persons SET full_name = $1, residence = $2 WHERE id = $3', [first!.person.fullName, first!.person.residence, second!.person.personId]);
-    await dbs.registry.query('UPDATE records SET subject_hmac = (SELECT subject_hmac FROM records WHERE record_id = $1) WHERE record_id = $2', [first!.recordId, second!.recordId]);
+    await dbs.caseAdmin.query('UPDATE persons SET full_name = $1, residence = $2 WHERE id = $3', [
+      first!.person.fullName,
+      first!.person.residence,
+      second!.person.personId,
+    ]);
+    await dbs.registry.query('UPDATE records SET subject_hmac = (SELECT subject_hmac FROM records WHERE record_id = $1) WHERE record_id = $2', [
+      first!.recordId,
+      second!.recordId,
+    ]);
     const email = `${uniqueId('twice')}@test.invalid`;
     const inquiry = newInquiry(policy.version, first!.person.fullName, first!.person.residence, email);
     expect((await storeInquiry(dbs.registry, testKeys, inquiry)).matchedRecordIds).toHaveLength(2);
 
     const activities = realActivities(dbs, mail.url);
     const erase = (recordId: string) =>
-      activities.eraseRecord({ recordId, systems: ['case-admin'], workflowId: `record-${recordId}`, runId: 'run', erasureStartedAt: new Date().toISOString(), inquiryId: inquiry.inquiryId, decisionRefs: [] });
+      activities.eraseRecord({
+        recordId,
+        systems: ['case-admin'],
+        workflowId: `record-${recordId}`,
+        runId: 'run',
+        erasureStartedAt: new Date().toISOString(),
+        inquiryId: inquiry.inquiryId,
+        decisionRefs: [],
+      });
     const records = [first!, second!];
     const results = await Promise.all(records.map((r) => erase(r.recordId)));
     expect(results.map((r) => r.inquiryClosed)).toEqual([true, true]);
-    for (const r of records) expect(await personRows(dbs.caseAdmin, r.person.personId)).toEqual({ persons: 0, notes: 0, note_sources: 0, person_organisations: 0 });
+    for (const r of records)
+      expect(await personRows(dbs.caseAdmin, r.person.personId)).toEqual({ persons: 0, notes: 0, note_sources: 0, person_organisations: 0 });
     // Each certificate states what its erasure destroyed of the inquiry: the one that came second, the inquiry itself.
     const destroyedPerCertificate = async () =>
-      Promise.all(records.map(async (r) => (await certificatesFor(dbs.registry, r.recordId)).map((c) => (c.body.inquiry as { destroyed: string[] }).destroyed)));
+      Promise.all(
+        records.map(async (r) => (await certificatesFor(dbs.registry, r.recordId)).map((c) => (c.body.inquiry as { destroyed: string[] }).destroyed)),
+      );
     const accounts = await destroyedPerCertificate();
     expect(accounts.map((a) => a[0]).sort()).toEqual([['inquiry-link'], ['inquiry-link', 'inquiry', 'requester-contact-data']]);
     await mail.waitFor(email, /has been destroyed/);
     expect((await dbs.registry.query('SELECT 1 FROM inquiries WHERE inquiry_id = $1', [inquiry.inquiryId])).rowCount).toBe(0);
 
     // A retry (the activity's result was lost) finds the data gone, the inquiry closed and the certificate written, and sends nothing.
-    await expect(erase(second!.recordId)).resolves.toMatchObject({ certificateId: results[1]!.certificateId, sequence: results[1]!.sequence, inquiryClosed: true });
-    await expect(erase(first!.recordId)).resolves.toMatchObject({ certificateId: results[0]!.certificateId, sequence: results[0]!.sequence, inquiryClosed: true });
+    await expect(erase(second!.recordId)).resolves.toMatchObject({
+      certificateId: results[1]!.certificateId,
+      sequence: results[1]!.sequence,
+      inquiryClosed: true,
+    });
+    await expect(erase(first!.recordId)).resolves.toMatchObject({
+      certificateId: results[0]!.certificateId,
+      sequence: results[0]!.sequence,
+      inquiryClosed: true,
+    });
     await expect(destroyedPerCertificate()).resolves.toEqual(accounts);
     await new Promise((r) => setTimeout(r, 300));
     expect(mail.messages.filter((m) => m.subject?.includes(inquiry.inquiryId))).toHaveLength(1);
@@ -140,7 +178,14 @@ describe('inquiries - registry, crypto and mail activities against PostgreSQL an
     const since = new Date(Date.now() - 1_000).toISOString();
     await appendAccessLog(dbs.registry, { actor: 'rev (screened-reviewer)', recordId: record!.recordId, action: 'consult', purpose: 'test' });
     const error = await realActivities(dbs, mail.url)
-      .sendExplanation({ recordId: record!.recordId, inquiryId: inquiry.inquiryId, systems: ['case-admin'], language: 'en', objectionPeriod: '6w', consultedSince: since })
+      .sendExplanation({
+        recordId: record!.recordId,
+        inquiryId: inquiry.inquiryId,
+        systems: ['case-admin'],
+        language: 'en',
+        objectionPeriod: '6w',
+        consultedSince: since,
+      })
       .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect(error).toMatchObject({ type: 'MAIL_REJECTED', nonRetryable: true });

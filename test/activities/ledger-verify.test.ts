@@ -20,8 +20,19 @@ describe('certificate ledger verification - signatures and chain on a real Postg
       workflowId: `record-${recordId}`,
       runId: 'run-1',
       erasureStartedAt: new Date().toISOString(),
-      erasures: [{ system: 'case-admin', method: 'sql', locations: [`persons/${recordId}`], found: { persons: 1 }, removed: { persons: 1 }, scope: { removed: ['persons rows deleted'], notReached: ['dead row versions until VACUUM'] } }],
-      verifications: [{ system: 'case-admin', verified: true, remaining: { persons: 0 }, checked: ['persons rows counted'], checkedAt: new Date().toISOString() }],
+      erasures: [
+        {
+          system: 'case-admin',
+          method: 'sql',
+          locations: [`persons/${recordId}`],
+          found: { persons: 1 },
+          removed: { persons: 1 },
+          scope: { removed: ['persons rows deleted'], notReached: ['dead row versions until VACUUM'] },
+        },
+      ],
+      verifications: [
+        { system: 'case-admin', verified: true, remaining: { persons: 0 }, checked: ['persons rows counted'], checkedAt: new Date().toISOString() },
+      ],
     });
 
   /** What an insider with database rights could do: edit a row past the append-only trigger. */
@@ -48,20 +59,30 @@ describe('certificate ledger verification - signatures and chain on a real Postg
     expect(intact.entries).toBeGreaterThanOrEqual(3);
     expect(intact.keyIds).toContain(testKeys.signing.keyId);
 
-    const original = (await dbs.registry.query<{ body: unknown; body_sha256: string }>('SELECT body, body_sha256 FROM certificates WHERE sequence = $1', [middle.sequence])).rows[0]!;
+    const original = (
+      await dbs.registry.query<{ body: unknown; body_sha256: string }>('SELECT body, body_sha256 FROM certificates WHERE sequence = $1', [middle.sequence])
+    ).rows[0]!;
     try {
       // A changed count, hash left as it was.
       await tamper(middle.sequence, "UPDATE certificates SET body = jsonb_set(body, '{dossier}', '\"D-OTHER\"') WHERE sequence = $1", []);
       const edited = await verifyLedger(dbs.registry);
-      expect(edited.firstProblem).toMatchObject({ sequence: middle.sequence, certificateId: middle.certificateId, problem: expect.stringContaining('does not match its hash') });
+      expect(edited.firstProblem).toMatchObject({
+        sequence: middle.sequence,
+        certificateId: middle.certificateId,
+        problem: expect.stringContaining('does not match its hash'),
+      });
 
       // The same edit with the hash recomputed: the signature no longer verifies.
-      const changed = (await dbs.registry.query<{ body: Record<string, unknown> }>('SELECT body FROM certificates WHERE sequence = $1', [middle.sequence])).rows[0]!.body;
+      const changed = (await dbs.registry.query<{ body: Record<string, unknown> }>('SELECT body FROM certificates WHERE sequence = $1', [middle.sequence]))
+        .rows[0]!.body;
       await tamper(middle.sequence, 'UPDATE certificates SET body_sha256 = $2 WHERE sequence = $1', [sha256Hex(canonicalJson(changed))]);
       const resigned = await verifyLedger(dbs.registry);
       expect(resigned.firstProblem).toMatchObject({ sequence: middle.sequence, problem: expect.stringContaining('signature by key') });
     } finally {
-      await tamper(middle.sequence, 'UPDATE certificates SET body = $2, body_sha256 = $3 WHERE sequence = $1', [JSON.stringify(original.body), original.body_sha256]);
+      await tamper(middle.sequence, 'UPDATE certificates SET body = $2, body_sha256 = $3 WHERE sequence = $1', [
+        JSON.stringify(original.body),
+        original.body_sha256,
+      ]);
     }
     expect((await verifyLedger(dbs.registry)).firstProblem).toBeUndefined();
   });
@@ -89,16 +110,33 @@ describe('certificates lookup - was this person destroyed, by the keyed hash', (
       workflowId: `record-${erased!.recordId}`,
       runId: 'run-1',
       erasureStartedAt: new Date().toISOString(),
-      erasures: [{ system: 'case-admin', method: 'sql', locations: [`persons/${erased!.person.personId}`], found: { persons: 1 }, removed: { persons: 1 }, scope: { removed: ['persons rows deleted'], notReached: ['dead row versions until VACUUM'] } }],
-      verifications: [{ system: 'case-admin', verified: true, remaining: { persons: 0 }, checked: ['persons rows counted'], checkedAt: new Date().toISOString() }],
+      erasures: [
+        {
+          system: 'case-admin',
+          method: 'sql',
+          locations: [`persons/${erased!.person.personId}`],
+          found: { persons: 1 },
+          removed: { persons: 1 },
+          scope: { removed: ['persons rows deleted'], notReached: ['dead row versions until VACUUM'] },
+        },
+      ],
+      verifications: [
+        { system: 'case-admin', verified: true, remaining: { persons: 0 }, checked: ['persons rows counted'], checkedAt: new Date().toISOString() },
+      ],
     });
     const found = await lookupSubject(dbs.registry, testKeys.hmacKey, erased!.person.fullName.toUpperCase(), ` ${erased!.person.residence} `);
-    expect(found).toEqual([{ recordId: erased!.recordId, dossier: erased!.dossier, erasedAt: receipt.issuedAt, certificateId: receipt.certificateId, sequence: receipt.sequence }]);
-    expect(await lookupSubject(dbs.registry, testKeys.hmacKey, waiting!.person.fullName, waiting!.person.residence)).toEqual([{ recordId: waiting!.recordId, dossier: waiting!.dossier }]);
+    expect(found).toEqual([
+      { recordId: erased!.recordId, dossier: erased!.dossier, erasedAt: receipt.issuedAt, certificateId: receipt.certificateId, sequence: receipt.sequence },
+    ]);
+    expect(await lookupSubject(dbs.registry, testKeys.hmacKey, waiting!.person.fullName, waiting!.person.residence)).toEqual([
+      { recordId: waiting!.recordId, dossier: waiting!.dossier },
+    ]);
     expect(await lookupSubject(dbs.registry, testKeys.hmacKey, 'Nobody Known', 'Nowhere')).toEqual([]);
 
     // The certificate names the subject by the keyed hash only.
-    const body = JSON.stringify((await dbs.registry.query<{ body: unknown }>('SELECT body FROM certificates WHERE record_id = $1', [erased!.recordId])).rows[0]!.body);
+    const body = JSON.stringify(
+      (await dbs.registry.query<{ body: unknown }>('SELECT body FROM certificates WHERE record_id = $1', [erased!.recordId])).rows[0]!.body,
+    );
     expect(body).toContain(`"subjectHash":"${subjectHmac(testKeys.hmacKey, erased!.person.fullName, erased!.person.residence)}"`);
     expect(body).not.toContain(erased!.person.fullName);
     expect(body).not.toContain(erased!.person.residence);

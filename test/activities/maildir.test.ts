@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { maildirAdapter } from '../../activities/storage/maildir';
 
 const message = (messageId: string, subject: string) =>
-  [`Message-ID:\r\n <${messageId}>`, 'From: Requester <requester@example.invalid>', `Subject: ${subject}`, 'Date: Tue, 12 Mar 2024 09:30:00 +0100', '', 'Which data do you hold about me?', ''].join('\r\n');
+  [
+    `Message-ID:\r\n <${messageId}>`,
+    'From: Requester <requester@example.invalid>',
+    `Subject: ${subject}`,
+    'Date: Tue, 12 Mar 2024 09:30:00 +0100',
+    '',
+    'Which data do you hold about me?',
+    '',
+  ].join('\r\n');
 
 describe('mailbox adapter - a real Maildir', () => {
   let root: string;

@@ -38,9 +38,14 @@ describe('reconciliation - certified erasures re-checked against the case admini
       { recordId: back.recordId, system: 'case-admin', found: { note_sources: 0, notes: 0, person_organisations: 0, persons: 1 }, verified: true },
     ]);
     expect((await personRows(dbs.caseAdmin, back.person.personId)).persons).toBe(0);
-    const flagged = await dbs.registry.query<{ record_id: string }>('SELECT record_id FROM records WHERE dossier = $1 AND resurrected_at IS NOT NULL', [back.dossier]);
+    const flagged = await dbs.registry.query<{ record_id: string }>('SELECT record_id FROM records WHERE dossier = $1 AND resurrected_at IS NOT NULL', [
+      back.dossier,
+    ]);
     expect(flagged.rows).toEqual([{ record_id: back.recordId }]);
-    const logged = await dbs.registry.query<{ run_ref: string; removed: Record<string, number> }>('SELECT run_ref, removed FROM resurrections WHERE record_id = $1', [back.recordId]);
+    const logged = await dbs.registry.query<{ run_ref: string; removed: Record<string, number> }>(
+      'SELECT run_ref, removed FROM resurrections WHERE record_id = $1',
+      [back.recordId],
+    );
     expect(logged.rows).toEqual([{ run_ref: 'test-run', removed: { note_sources: 0, notes: 0, person_organisations: 0, persons: 1 } }]);
 
     const again = await reconcilePage(dbs.registry, testAdapters(dbs.caseAdmin), { ...request, limit: 10 });

@@ -27,7 +27,9 @@ describe('relation map - the erase order derived from how tables relate to a per
         ]),
       ),
     ).toThrow(/cycle a → b → a/);
-    expect(() => erasurePlan(base([{ table: 'a', column: 'x_id', parent: 'x', parentKey: 'id', action: 'delete' }]))).toThrow('parent table x is neither the root nor a mapped table');
+    expect(() => erasurePlan(base([{ table: 'a', column: 'x_id', parent: 'x', parentKey: 'id', action: 'delete' }]))).toThrow(
+      'parent table x is neither the root nor a mapped table',
+    );
     expect(() =>
       erasurePlan(
         base([
@@ -48,7 +50,15 @@ describe('mappedErasure - a schema with four levels of dependants and a kept row
       { table: `${p}_cases`, column: 'client_id', parent: `${p}_clients`, parentKey: 'id', action: 'delete', kind: 'cases' },
       { table: `${p}_notes`, column: 'case_id', parent: `${p}_cases`, parentKey: 'id', action: 'delete', kind: 'notes' },
       { table: `${p}_attachments`, column: 'note_id', parent: `${p}_notes`, parentKey: 'id', action: 'delete', kind: 'attachments' },
-      { table: `${p}_referrals`, column: 'referred_by', parent: `${p}_clients`, parentKey: 'id', action: 'nullify', nullify: ['referred_by', 'referrer_name'], kind: 'referrals' },
+      {
+        table: `${p}_referrals`,
+        column: 'referred_by',
+        parent: `${p}_clients`,
+        parentKey: 'id',
+        action: 'nullify',
+        nullify: ['referred_by', 'referrer_name'],
+        kind: 'referrals',
+      },
     ],
   };
   beforeAll(async () => {
@@ -106,7 +116,10 @@ describe('mappedErasure - a schema with four levels of dependants and a kept row
   });
 
   it('a map naming a table or column the database lacks - is refused before anything is touched', async () => {
-    const wrong = mappedErasure(dbs.caseAdmin, { ...map, relations: [...map.relations, { table: `${p}_missing`, column: 'client_id', parent: `${p}_clients`, parentKey: 'id', action: 'delete' }] });
+    const wrong = mappedErasure(dbs.caseAdmin, {
+      ...map,
+      relations: [...map.relations, { table: `${p}_missing`, column: 'client_id', parent: `${p}_clients`, parentKey: 'id', action: 'delete' }],
+    });
     await expect(wrong.erase(['B'])).rejects.toThrow(`the relation map names what the database does not have: table ${p}_missing`);
     await expect(mappedErasure(dbs.caseAdmin, map).count(['B'])).resolves.toMatchObject({ cases: 2 });
   });

@@ -107,7 +107,15 @@ describe('a record in all four systems (case administration, document store, IMA
       adapters: adapters(),
       hmacKey: testKeys.hmacKey,
       records: [
-        { line: 2, record: { recordId: `${dossier}-R1`, dossier, subjectRef: person.personId, locations: [{ system: 'case-admin', locator: `persons/${person.personId}` }] } },
+        {
+          line: 2,
+          record: {
+            recordId: `${dossier}-R1`,
+            dossier,
+            subjectRef: person.personId,
+            locations: [{ system: 'case-admin', locator: `persons/${person.personId}` }],
+          },
+        },
         { line: 3, record: { recordId: `${dossier}-R2`, dossier, subjectRef: person.personId, locations: [{ system: 'documents', locator: '/etc/passwd' }] } },
       ],
     }).catch((err: unknown) => err);
@@ -151,8 +159,21 @@ describe('a record in all four systems (case administration, document store, IMA
         },
       ],
     });
-    const activities = createActivities({ registry: dbs.registry, adapters: adapters(), keys: testKeys, mailer: smtpMailer('smtp://127.0.0.1:1', 'x@test.invalid'), coordinatorsEmail: 'c@test.invalid' });
-    const result = await activities.eraseRecord({ recordId, systems: ['case-admin', 'documents', 'mailbox', 'backups'], workflowId: `record-${recordId}`, runId: 'run', erasureStartedAt: new Date().toISOString(), decisionRefs: [] });
+    const activities = createActivities({
+      registry: dbs.registry,
+      adapters: adapters(),
+      keys: testKeys,
+      mailer: smtpMailer('smtp://127.0.0.1:1', 'x@test.invalid'),
+      coordinatorsEmail: 'c@test.invalid',
+    });
+    const result = await activities.eraseRecord({
+      recordId,
+      systems: ['case-admin', 'documents', 'mailbox', 'backups'],
+      workflowId: `record-${recordId}`,
+      runId: 'run',
+      erasureStartedAt: new Date().toISOString(),
+      decisionRefs: [],
+    });
     expect(result.systems).toEqual([
       { system: 'case-admin', removed: { note_sources: 2, notes: 2, person_organisations: 1, persons: 1 } },
       { system: 'documents', removed: { files: 1, 'derived-copies': 1 } },
@@ -177,24 +198,56 @@ describe('a record in all four systems (case administration, document store, IMA
         { system: 'mailbox', category: 'e-mails', count: 1 },
         { system: 'backups', category: 'backup-copies', count: 1 },
       ],
-      performedBy: { worker: expect.stringMatching(/^\d+@/), activity: 'eraseRecord', attempt: 1, verification: expect.stringContaining('verifyErased in case-admin, documents, mailbox, backups') },
+      performedBy: {
+        worker: expect.stringMatching(/^\d+@/),
+        activity: 'eraseRecord',
+        attempt: 1,
+        verification: expect.stringContaining('verifyErased in case-admin, documents, mailbox, backups'),
+      },
     });
     expect(certificate?.body).toMatchObject({
       systems: [
         { system: 'case-admin', verification: { verified: true } },
-        { system: 'documents', method: 'unlink-and-fsync-with-derived-copies', locations: [`reports/${recordId}.pdf`], found: { files: 1, 'derived-copies': 1 }, verification: { verified: true } },
+        {
+          system: 'documents',
+          method: 'unlink-and-fsync-with-derived-copies',
+          locations: [`reports/${recordId}.pdf`],
+          found: { files: 1, 'derived-copies': 1 },
+          verification: { verified: true },
+        },
         { system: 'mailbox', method: 'imap-uid-expunge', locations: [`message-id:${messageId}`], found: { messages: 1 }, verification: { verified: true } },
-        { system: 'backups', method: 'crypto-shredding-backup-key-destroyed', found: { 'backup-keys': 1, 'backup-copies': 1 }, verification: { verified: true, remaining: { 'backup-keys': 0 } } },
+        {
+          system: 'backups',
+          method: 'crypto-shredding-backup-key-destroyed',
+          found: { 'backup-keys': 1, 'backup-copies': 1 },
+          verification: { verified: true, remaining: { 'backup-keys': 0 } },
+        },
       ],
     });
     // "Verified empty" beside what each method removed, what its check looked at and what it cannot reach.
     const reaching = (notReached: string): unknown => expect.arrayContaining([expect.stringContaining(notReached)]);
     expect(certificate?.body).toMatchObject({
       systems: [
-        { system: 'case-admin', scope: { removed: [expect.stringContaining('persons rows deleted')], notReached: reaching('until VACUUM') }, verification: { checked: [expect.stringContaining('counted after the transaction committed')] } },
-        { system: 'documents', scope: { removed: [expect.stringContaining('derived copies')], notReached: reaching('snapshots') }, verification: { checked: [expect.stringContaining('each located path')] } },
-        { system: 'mailbox', scope: { removed: [expect.stringContaining('UID EXPUNGE')], notReached: reaching('dovecot.index.cache') }, verification: { checked: [expect.stringContaining('SEARCH HEADER Message-ID')] } },
-        { system: 'backups', scope: { removed: [expect.stringContaining('backup key')], notReached: reaching("destroyed key's bytes") }, verification: { checked: [expect.stringContaining('key store')] } },
+        {
+          system: 'case-admin',
+          scope: { removed: [expect.stringContaining('persons rows deleted')], notReached: reaching('until VACUUM') },
+          verification: { checked: [expect.stringContaining('counted after the transaction committed')] },
+        },
+        {
+          system: 'documents',
+          scope: { removed: [expect.stringContaining('derived copies')], notReached: reaching('snapshots') },
+          verification: { checked: [expect.stringContaining('each located path')] },
+        },
+        {
+          system: 'mailbox',
+          scope: { removed: [expect.stringContaining('UID EXPUNGE')], notReached: reaching('dovecot.index.cache') },
+          verification: { checked: [expect.stringContaining('SEARCH HEADER Message-ID')] },
+        },
+        {
+          system: 'backups',
+          scope: { removed: [expect.stringContaining('backup key')], notReached: reaching("destroyed key's bytes") },
+          verification: { checked: [expect.stringContaining('key store')] },
+        },
       ],
     });
   });

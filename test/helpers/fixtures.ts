@@ -30,7 +30,10 @@ export async function seedPerson(caseAdmin: Pool, personId = uniqueId('P'), iden
   await caseAdmin.query('INSERT INTO organisations (id, name) VALUES ($1, $2)', [organisationId, 'Fixture Organisation']);
   await caseAdmin.query("INSERT INTO person_organisations (person_id, organisation_id, role) VALUES ($1, $2, 'member')", [personId, organisationId]);
   for (const body of ['first fixture note', 'second fixture note']) {
-    const note = await caseAdmin.query<{ id: string }>("INSERT INTO notes (person_id, observed_on, body) VALUES ($1, DATE '2020-02-02', $2) RETURNING id", [personId, body]);
+    const note = await caseAdmin.query<{ id: string }>("INSERT INTO notes (person_id, observed_on, body) VALUES ($1, DATE '2020-02-02', $2) RETURNING id", [
+      personId,
+      body,
+    ]);
     await caseAdmin.query("INSERT INTO note_sources (note_id, source) VALUES ($1, 'fixture-source')", [note.rows[0]?.id]);
   }
   return person;
@@ -91,7 +94,11 @@ export async function certificatesFor(registry: Pool, recordId: string): Promise
 }
 
 /** Seeds `count` persons in bulk (a person row and a note each) and imports one record per person, in one dossier. */
-export async function seedBulk(dbs: { registry: Pool; caseAdmin: Pool }, policy: Policy, count: number): Promise<{ dossier: string; recordIds: string[]; personIds: string[] }> {
+export async function seedBulk(
+  dbs: { registry: Pool; caseAdmin: Pool },
+  policy: Policy,
+  count: number,
+): Promise<{ dossier: string; recordIds: string[]; personIds: string[] }> {
   await storePolicy(dbs.registry, policy);
   const prefix = uniqueId('B');
   const dossier = uniqueId('D');
@@ -100,7 +107,10 @@ export async function seedBulk(dbs: { registry: Pool; caseAdmin: Pool }, policy:
     "INSERT INTO persons (id, full_name, residence, belief) SELECT id, 'Bulk Person ' || id, 'Bulk Town', 'bulk-belief' FROM unnest($1::text[]) AS id",
     [personIds],
   );
-  await dbs.caseAdmin.query("INSERT INTO notes (person_id, observed_on, body) SELECT id, DATE '2020-02-02', 'bulk fixture note' FROM unnest($1::text[]) AS id", [personIds]);
+  await dbs.caseAdmin.query(
+    "INSERT INTO notes (person_id, observed_on, body) SELECT id, DATE '2020-02-02', 'bulk fixture note' FROM unnest($1::text[]) AS id",
+    [personIds],
+  );
   const recordIds = personIds.map((p) => `R${p}`);
   await importInventory(dbs.registry, {
     sourceName: 'bulk-fixture',

@@ -61,8 +61,10 @@ export async function decodedValues(payloads: Payload[] | null | undefined): Pro
 export function decisions(history: History): string[] {
   return (history.events ?? []).flatMap((e) => {
     if (e.activityTaskScheduledEventAttributes) return [`activity:${e.activityTaskScheduledEventAttributes.activityType?.name ?? '?'}`];
-    if (e.workflowExecutionUpdateAcceptedEventAttributes) return [`update:${e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input?.name ?? '?'}`];
-    if (e.workflowExecutionUpdateAdmittedEventAttributes) return [`update-admitted:${e.workflowExecutionUpdateAdmittedEventAttributes.request?.input?.name ?? '?'}`];
+    if (e.workflowExecutionUpdateAcceptedEventAttributes)
+      return [`update:${e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input?.name ?? '?'}`];
+    if (e.workflowExecutionUpdateAdmittedEventAttributes)
+      return [`update-admitted:${e.workflowExecutionUpdateAdmittedEventAttributes.request?.input?.name ?? '?'}`];
     if (e.workflowExecutionSignaledEventAttributes) return [`signal:${e.workflowExecutionSignaledEventAttributes.signalName ?? '?'}`];
     if (e.timerStartedEventAttributes) return ['timer'];
     if (e.workflowExecutionContinuedAsNewEventAttributes) return ['continued-as-new'];

@@ -75,7 +75,18 @@ export const hostileText: fc.Arbitrary<Hostile<string>> = fc.oneof(
 export const wrongType: fc.Arbitrary<Hostile> = tagged('wrong type', [0, 17, -1, 1.5, 1e21, null, true, false, [], ['R-1'], {}, { value: 'R-1' }]);
 
 /** Unknown field names (short ones: long or control-character names are a known echo bug, tested apart). */
-export const unknownFieldName = fc.constantFrom('name', 'note', '__proto__', 'constructor', 'toString', 'record_id', 'recordid', '$where', "'; DROP TABLE records;--", '../x');
+export const unknownFieldName = fc.constantFrom(
+  'name',
+  'note',
+  '__proto__',
+  'constructor',
+  'toString',
+  'record_id',
+  'recordid',
+  '$where',
+  "'; DROP TABLE records;--",
+  '../x',
+);
 
 /** Storage systems that are not in the schema's list (the schema's own list is never hostile here). */
 export const hostileSystem: fc.Arbitrary<Hostile<string>> = fc.oneof(
@@ -89,7 +100,16 @@ export const hostileSystem: fc.Arbitrary<Hostile<string>> = fc.oneof(
 /** Case-administration locators the inventory schema refuses already. */
 export const locatorRefusedByParse: fc.Arbitrary<Hostile<string>> = fc.oneof(
   tagged('sql locator', ["persons/P-1'; DROP TABLE records;--", 'persons/P-1" OR 1=1', 'persons/$1', 'persons\\P-1', 'persons/P 1']),
-  tagged('traversal locator', ['../../etc/passwd', 'persons/../../etc/shadow', '..', 'persons/..', '..\\..\\windows', '%2e%2e/%2e%2e/etc/passwd', 'link -> /etc', '~/.ssh/id_rsa']),
+  tagged('traversal locator', [
+    '../../etc/passwd',
+    'persons/../../etc/shadow',
+    '..',
+    'persons/..',
+    '..\\..\\windows',
+    '%2e%2e/%2e%2e/etc/passwd',
+    'link -> /etc',
+    '~/.ssh/id_rsa',
+  ]),
   fc.constantFrom(...controlCharacters).map((c) => ({ kind: `control locator ${JSON.stringify(c)}`, value: `persons/P${c}1` })),
   tagged('unicode locator', ['persons/Ｐ-1', 'persons/P‐1', 'persons/P-😀']),
   tagged('blank locator', ['', ' ', '\u00a0']),
@@ -153,13 +173,15 @@ const locationOf = (row: Row) => (row.locations as { system: string; locator: st
 
 /** Hostile changes the inventory parsers (and the zod schema) must refuse. */
 export const parseRowMutation: fc.Arbitrary<RowMutation> = fc.oneof(
-  fc.record({ field: fc.constantFrom(...idFields), h: fc.oneof({ weight: 4, arbitrary: hostileText }, { weight: 1, arbitrary: wrongType }) }).map(({ field, h }) => ({
-    kind: `${field}: ${h.kind}`,
-    field,
-    csv: typeof h.value === 'string',
-    value: h.value,
-    apply: (row: Row) => ({ ...row, [field]: h.value }),
-  })),
+  fc
+    .record({ field: fc.constantFrom(...idFields), h: fc.oneof({ weight: 4, arbitrary: hostileText }, { weight: 1, arbitrary: wrongType }) })
+    .map(({ field, h }) => ({
+      kind: `${field}: ${h.kind}`,
+      field,
+      csv: typeof h.value === 'string',
+      value: h.value,
+      apply: (row: Row) => ({ ...row, [field]: h.value }),
+    })),
   fc.constantFrom(...idFields, 'locations' as const).map((field) => ({
     kind: `${field}: missing`,
     field,
@@ -224,7 +246,12 @@ const csvCell = (value: string) => (/[",;\s]|^$/.test(value) || value !== value.
  * A CSV file of rows (cells as strings; a row of the wrong length stays that way) under a
  * header in the given column order; gives the line each row starts on.
  */
-export function csvFile(rows: readonly (readonly string[])[], order: readonly CsvColumn[], snakeCase: boolean, eol: '\n' | '\r\n'): { text: string; lines: number[] } {
+export function csvFile(
+  rows: readonly (readonly string[])[],
+  order: readonly CsvColumn[],
+  snakeCase: boolean,
+  eol: '\n' | '\r\n',
+): { text: string; lines: number[] } {
   let text = order.map((c) => (snakeCase ? snake[c] : c)).join(',') + eol;
   const lines: number[] = [];
   for (const row of rows) {

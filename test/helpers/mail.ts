@@ -11,8 +11,7 @@ export interface TestMailServer {
   stop(): Promise<void>;
 }
 
-const recipients = (mail: ParsedMail) =>
-  (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
+const recipients = (mail: ParsedMail) => (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address ?? ''));
 
 /** A real SMTP server (the smtp-server package) on loopback, keeping what it receives. */
 export async function startTestMailServer(): Promise<TestMailServer> {

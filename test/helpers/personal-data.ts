@@ -14,7 +14,11 @@ export interface PersonalDataSearch {
  * Reads every history, description, memo and search attribute of the workflows started
  * since `since`, as stored and decoded, and searches them for each needle (case-insensitive).
  */
-export async function searchTemporalFor(client: Client, since: Date, needles: readonly (readonly [kind: string, value: string])[]): Promise<PersonalDataSearch> {
+export async function searchTemporalFor(
+  client: Client,
+  since: Date,
+  needles: readonly (readonly [kind: string, value: string])[],
+): Promise<PersonalDataSearch> {
   const hits: string[] = [];
   const types = new Map<string, number>();
   let payloadsRead = 0;

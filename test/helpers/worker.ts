@@ -68,13 +68,19 @@ export async function withWorker<T>(
   taskQueue = uniqueId('tq'),
 ): Promise<T> {
   quietRuntime();
-  const target = typeof server === 'string' ? await connectTo(server) : { nativeConnection: server.nativeConnection, client: server.client, close: async () => undefined };
+  const target =
+    typeof server === 'string' ? await connectTo(server) : { nativeConnection: server.nativeConnection, client: server.client, close: async () => undefined };
   const { nativeConnection: connection, client } = target;
   try {
     const activities = typeof activitiesFor === 'function' ? activitiesFor(taskQueue, client) : activitiesFor;
     const worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities, dataConverter: testDataConverter });
     const storage = activities.eraseRecord
-      ? await Worker.create({ connection, taskQueue: storageTaskQueue(taskQueue), activities: { eraseRecord: activities.eraseRecord }, dataConverter: testDataConverter })
+      ? await Worker.create({
+          connection,
+          taskQueue: storageTaskQueue(taskQueue),
+          activities: { eraseRecord: activities.eraseRecord },
+          dataConverter: testDataConverter,
+        })
       : undefined;
     const running = worker.runUntil(body(taskQueue));
     return storage ? await storage.runUntil(running) : await running;

@@ -23,7 +23,8 @@ describe('erasure CLI - files as coordinators bring them, against the test servi
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cliWith = (extra: Record<string, string>, ...args: string[]): Promise<Run> => runCli(args, cliEnv(taskQueue, { ERASURE_REPORTS_DIR: join(dir, 'reports'), ...extra }));
+  const cliWith = (extra: Record<string, string>, ...args: string[]): Promise<Run> =>
+    runCli(args, cliEnv(taskQueue, { ERASURE_REPORTS_DIR: join(dir, 'reports'), ...extra }));
   const cli = (...args: string[]) => cliWith({}, ...args);
   const write = (name: string, text: string) => {
     const file = join(dir, name);
@@ -45,7 +46,11 @@ describe('erasure CLI - files as coordinators bring them, against the test servi
       `${dossier}-R2;${dossier};${b};"case-admin:persons/${b}\r\ncase-admin:persons/${e}"\r\n` +
       `${dossier}-R3;${dossier};${c};case-admin:persons/${c}\r\n`;
     const run = await cli('import', write('excel-nl.csv', text), '--policy', policy.version);
-    expect(run).toMatchObject({ stderr: '', code: 0, stdout: expect.stringContaining('(CSV, UTF-8 with BOM, fields separated by semicolons (;) (detected from the header line)): 3 record(s) added') });
+    expect(run).toMatchObject({
+      stderr: '',
+      code: 0,
+      stdout: expect.stringContaining('(CSV, UTF-8 with BOM, fields separated by semicolons (;) (detected from the header line)): 3 record(s) added'),
+    });
     const { rows } = await dbs.registry.query<{ record_id: string; n: number }>(
       'SELECT record_id, count(l.locator)::int AS n FROM records r JOIN record_locations l USING (record_id) WHERE dossier = $1 GROUP BY record_id ORDER BY record_id',
       [dossier],
@@ -70,16 +75,26 @@ describe('erasure CLI - files as coordinators bring them, against the test servi
       return `${dossier}-R${i - 1},${dossier},${good.personId},case-admin:persons/${good.personId}`;
     });
     const reports = join(dir, `reports-${uniqueId('r')}`);
-    const run = await cliWith({ ERASURE_REPORTS_DIR: reports }, 'import', write('many-wrong.csv', ['record_id,dossier,subject_ref,locations', ...rows].join('\n')), '--policy', policy.version);
+    const run = await cliWith(
+      { ERASURE_REPORTS_DIR: reports },
+      'import',
+      write('many-wrong.csv', ['record_id,dossier,subject_ref,locations', ...rows].join('\n')),
+      '--policy',
+      policy.version,
+    );
     expect(run.code).toBe(1);
     const lines = run.stderr.trimEnd().split('\n');
     expect(lines.filter((l) => l.startsWith('  - line'))).toHaveLength(100);
     expect(lines.length).toBeLessThan(110);
     expect(run.stderr).toContain('many-wrong.csv refused (20 000 problems); nothing was changed');
     expect(run.stderr).toContain('  - line 2, locations[0].locator: case-admin holds nothing');
-    const path = new RegExp(`… and 19 900 more problems; the full list is in (${reports}/many-wrong\\.csv\\.problems-[^ ]+\\.txt)$`).exec(lines.at(-1) ?? '')?.[1];
+    const path = new RegExp(`… and 19 900 more problems; the full list is in (${reports}/many-wrong\\.csv\\.problems-[^ ]+\\.txt)$`).exec(
+      lines.at(-1) ?? '',
+    )?.[1];
     expect(path).toBeDefined();
-    const listed = readFileSync(path as string, 'utf8').trimEnd().split('\n');
+    const listed = readFileSync(path as string, 'utf8')
+      .trimEnd()
+      .split('\n');
     expect(listed[0]).toContain('refused (20 000 problems); nothing was changed. Every problem, by line:');
     const numbers = listed.slice(1).map((l) => Number(/^ {2}- line (\d+), /.exec(l)?.[1]));
     expect(numbers).toEqual(Array.from({ length: 20_000 }, (_, k) => k + 2));
@@ -103,8 +118,19 @@ describe('erasure CLI - files as coordinators bring them, against the test servi
       undefined,
       taskQueue,
     );
-    expect(registered).toMatchObject({ code: 0, stdout: expect.stringMatching(/Inquiry \S+ registered \(policy \S+, cutoff [^)]+\): 0 linked record\(s\), 0 candidate\(s\)/) });
-    const lookup = await cli('certificates', 'lookup', write('subject-bom.json', `\uFEFF${JSON.stringify({ name, residence: 'Utrecht' })}`), '--purpose', 'question from the requester', '--as', 'cora');
+    expect(registered).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/Inquiry \S+ registered \(policy \S+, cutoff [^)]+\): 0 linked record\(s\), 0 candidate\(s\)/),
+    });
+    const lookup = await cli(
+      'certificates',
+      'lookup',
+      write('subject-bom.json', `\uFEFF${JSON.stringify({ name, residence: 'Utrecht' })}`),
+      '--purpose',
+      'question from the requester',
+      '--as',
+      'cora',
+    );
     expect(lookup).toMatchObject({ code: 0, stdout: expect.stringContaining('No record matches this name') });
     const inquiryId = /Inquiry (\S+) registered/.exec(registered.stdout)?.[1] ?? '';
     const temporal = await connectClient();
@@ -118,14 +144,25 @@ describe('erasure CLI - files as coordinators bring them, against the test servi
     const email = `${uniqueId('omer')}@test.invalid`;
     const inquiries = async () => Number((await dbs.registry.query<{ n: string }>('SELECT count(*) AS n FROM inquiries')).rows[0]?.n);
     const before = await inquiries();
-    const latin1 = Buffer.from(`{"name": "\xD6mer Yilmaz", "residence": "Utrecht", "email": "${email}", "receivedAt": "${new Date().toISOString()}"}`, 'latin1');
+    const latin1 = Buffer.from(
+      `{"name": "\xD6mer Yilmaz", "residence": "Utrecht", "email": "${email}", "receivedAt": "${new Date().toISOString()}"}`,
+      'latin1',
+    );
     const file = join(dir, 'inquiry-latin1.json');
     writeFileSync(file, latin1);
     const run = await cli('inquiry', 'register', file, '--policy', policy.version, '--as', 'cora');
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('line 1, column 11, (encoding): is not valid UTF-8 here: the bytes look like Latin-1 or Windows-1252');
     expect(run.stderr).toContain('save the file as UTF-8');
-    const broken = await cli('inquiry', 'register', write('inquiry-comma.json', `{\n  "name": "Omer Yilmaz",\n  "email": "${email}"\n  "residence": "Utrecht"\n}`), '--policy', policy.version, '--as', 'cora');
+    const broken = await cli(
+      'inquiry',
+      'register',
+      write('inquiry-comma.json', `{\n  "name": "Omer Yilmaz",\n  "email": "${email}"\n  "residence": "Utrecht"\n}`),
+      '--policy',
+      policy.version,
+      '--as',
+      'cora',
+    );
     expect(broken.stderr).toContain('line 4, column 3, (json): not valid JSON: a comma (or a closing bracket) is missing before this');
     const empty = await cli('inquiry', 'register', write('inquiry-empty.json', ''), '--policy', policy.version, '--as', 'cora');
     expect(empty.stderr).toContain('line 1, (json): the file is empty');

@@ -42,14 +42,33 @@ describe('erasure inquiry review - candidates and "no match" as a coordinator an
     const person = await seedPerson(dbs.caseAdmin, uniqueId('P'), { fullName: 'Muhammad Amrani', residence: town });
     const dossier = uniqueId('D');
     const recordId = `${dossier}-R1`;
-    await cli('import', write('inventory.csv', `record_id,dossier,subject_ref,locations\n${recordId},${dossier},${person.personId},case-admin:persons/${person.personId}\n`), '--policy', policy.version);
-    const inquiry = (name: string, residence: string) => ({ name, residence, email: `${uniqueId('r')}@test.invalid`, language: 'nl', receivedAt: new Date().toISOString() });
+    await cli(
+      'import',
+      write('inventory.csv', `record_id,dossier,subject_ref,locations\n${recordId},${dossier},${person.personId},case-admin:persons/${person.personId}\n`),
+      '--policy',
+      policy.version,
+    );
+    const inquiry = (name: string, residence: string) => ({
+      name,
+      residence,
+      email: `${uniqueId('r')}@test.invalid`,
+      language: 'nl',
+      receivedAt: new Date().toISOString(),
+    });
     await withWorker(
       bundle,
       realPurgeRunActivities(dbs, dir, mail.url),
       async () => {
         await cli('start', '--dossier', dossier);
-        const registered = await cli('inquiry', 'register', write('candidate.json', JSON.stringify(inquiry('Mohammed Amrani', town))), '--policy', policy.version, '--as', 'cora');
+        const registered = await cli(
+          'inquiry',
+          'register',
+          write('candidate.json', JSON.stringify(inquiry('Mohammed Amrani', town))),
+          '--policy',
+          policy.version,
+          '--as',
+          'cora',
+        );
         expect(registered.stdout).toContain('0 linked record(s), 1 candidate(s)');
         expect(registered.stdout).toContain(`candidate ${recordId} (sounds-alike): awaiting a screened reviewer`);
         expect(registered.stdout).toContain('No record matches exactly. The requester is not answered until a screened reviewer has checked the candidates');
@@ -57,7 +76,9 @@ describe('erasure inquiry review - candidates and "no match" as a coordinator an
         // The coordinator's terminal shows ids and reasons, never the name.
         expect(registered.stdout + registered.stderr).not.toContain('Amrani');
 
-        expect((await cli('inquiry', 'confirm', inquiryId, '--record', recordId, '--as', 'cora')).stderr).toContain('cora is coordinator; confirming a candidate is for the role screened-reviewer');
+        expect((await cli('inquiry', 'confirm', inquiryId, '--record', recordId, '--as', 'cora')).stderr).toContain(
+          'cora is coordinator; confirming a candidate is for the role screened-reviewer',
+        );
         expect((await cli('inquiry', 'confirm', inquiryId, '--record', recordId, '--as', 'rev')).stderr).toContain(`rev has not reviewed inquiry ${inquiryId}`);
         const review = await cli('inquiry', 'review', inquiryId, '--purpose', 'matching the inquiry', '--as', 'rev');
         expect(review.stdout).toContain('The requester gave: name "Mohammed Amrani"');
@@ -69,7 +90,15 @@ describe('erasure inquiry review - candidates and "no match" as a coordinator an
         expect((await cli('inquiry', 'status', inquiryId)).stdout).toMatch(new RegExp(`rev \\(screened-reviewer\\)\\s+candidate ${recordId} confirmed`));
         expect((await cli('access-log', '--record', recordId)).stdout).toMatch(/candidate-confirmed/);
 
-        const nobody = await cli('inquiry', 'register', write('nobody.json', JSON.stringify(inquiry('Niet Bestaand', `Nergensdorp ${uniqueId('t')}`))), '--policy', policy.version, '--as', 'cora');
+        const nobody = await cli(
+          'inquiry',
+          'register',
+          write('nobody.json', JSON.stringify(inquiry('Niet Bestaand', `Nergensdorp ${uniqueId('t')}`))),
+          '--policy',
+          policy.version,
+          '--as',
+          'cora',
+        );
         const nobodyId = inquiryIdIn(nobody.stdout);
         expect(nobody.stdout).toContain('0 linked record(s), 0 candidate(s)');
         expect(nobody.stdout).toContain('The requester is not answered until a screened reviewer has checked:');

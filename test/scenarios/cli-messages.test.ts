@@ -34,7 +34,7 @@ describe('erasure CLI - policies in a time zone, and what read-only commands say
   };
   const example = JSON.parse(readFileSync(join(__dirname, '..', '..', 'examples', 'policy-source-case-2024.json'), 'utf8')) as Record<string, unknown>;
 
-  it('erasure policy add - the source case in Europe/Amsterdam - is stored with the zone\'s offset and shown back in the zone', async () => {
+  it("erasure policy add - the source case in Europe/Amsterdam - is stored with the zone's offset and shown back in the zone", async () => {
     const version = uniqueId('source-case');
     const added = await cli('policy', 'add', write('source-case.json', { ...example, version }));
     expect(added).toMatchObject({ code: 0, stderr: '' });
@@ -42,9 +42,17 @@ describe('erasure CLI - policies in a time zone, and what read-only commands say
       `Stored policy ${version}: inquiry cutoff 2024-03-31 23:59:59.999 +02:00 Europe/Amsterdam, purge start 2024-04-01 00:00:00 +02:00 Europe/Amsterdam, objection period 6w\n`,
     );
     const { rows } = await dbs.registry.query<{ body: Record<string, unknown> }>('SELECT body FROM policies WHERE version = $1', [version]);
-    expect(rows[0]?.body).toMatchObject({ timeZone: 'Europe/Amsterdam', inquiryCutoff: '2024-03-31T23:59:59.999+02:00', purgeStart: '2024-04-01T00:00:00+02:00' });
+    expect(rows[0]?.body).toMatchObject({
+      timeZone: 'Europe/Amsterdam',
+      inquiryCutoff: '2024-03-31T23:59:59.999+02:00',
+      purgeStart: '2024-04-01T00:00:00+02:00',
+    });
     // The same deadlines written with their (right) offsets are the same policy.
-    const again = await cli('policy', 'add', write('source-case-offsets.json', { ...example, version, inquiryCutoff: '2024-03-31T23:59:59.999+02:00', purgeStart: '2024-04-01T00:00:00+02:00' }));
+    const again = await cli(
+      'policy',
+      'add',
+      write('source-case-offsets.json', { ...example, version, inquiryCutoff: '2024-03-31T23:59:59.999+02:00', purgeStart: '2024-04-01T00:00:00+02:00' }),
+    );
     expect(again.stdout).toContain(`Policy ${version} is already stored with the same content; nothing changed`);
   });
 
@@ -63,7 +71,9 @@ describe('erasure CLI - policies in a time zone, and what read-only commands say
     const missing = uniqueId('R-NOPE');
     const nope = await cli('status', missing);
     expect(nope.code).toBe(1);
-    expect(nope.stderr).toBe(`erasure status: no record ${missing}: it was never imported (\`erasure import <inventory> --policy <version>\`); \`erasure list\` shows the records that have a lifecycle\n`);
+    expect(nope.stderr).toBe(
+      `erasure status: no record ${missing}: it was never imported (\`erasure import <inventory> --policy <version>\`); \`erasure list\` shows the records that have a lifecycle\n`,
+    );
 
     const policy = { version: uniqueId('winter'), timeZone: 'Europe/Amsterdam', inquiryCutoff: '2099-01-15T12:00:00', purgeStart: '2099-01-16T00:00:00' };
     expect((await cli('policy', 'add', write('winter.json', policy))).code).toBe(0);
@@ -74,7 +84,10 @@ describe('erasure CLI - policies in a time zone, and what read-only commands say
     writeFileSync(inventory, `record_id,dossier,subject_ref,locations\n${recordId},${dossier},${person.personId},case-admin:persons/${person.personId}\n`);
     expect((await cli('import', inventory, '--policy', policy.version)).code).toBe(0);
     const notStarted = await cli('status', recordId);
-    expect(notStarted).toMatchObject({ code: 1, stderr: `erasure status: record ${recordId} is imported, but its lifecycle was not started: run \`erasure start\`\n` });
+    expect(notStarted).toMatchObject({
+      code: 1,
+      stderr: `erasure status: record ${recordId} is imported, but its lifecycle was not started: run \`erasure start\`\n`,
+    });
 
     await withWorker(
       bundle,
@@ -89,7 +102,9 @@ describe('erasure CLI - policies in a time zone, and what read-only commands say
         const json = JSON.parse((await cli('status', recordId, '--json')).stdout) as { policyTimeZone?: string; deadlines: { inquiryCutoff: string } };
         expect(json).toMatchObject({ policyTimeZone: 'Europe/Amsterdam', deadlines: { inquiryCutoff: '2099-01-15T12:00:00+01:00' } });
         const report = await cli('report');
-        expect(report.stdout).toContain(`  ${policy.version}  (1 record(s), objection period 6w)\n    inquiry cutoff  2099-01-15 12:00:00 +01:00 Europe/Amsterdam\n`);
+        expect(report.stdout).toContain(
+          `  ${policy.version}  (1 record(s), objection period 6w)\n    inquiry cutoff  2099-01-15 12:00:00 +01:00 Europe/Amsterdam\n`,
+        );
       },
       testServices().temporalAddress,
       taskQueue,
@@ -104,7 +119,10 @@ describe('erasure CLI - policies in a time zone, and what read-only commands say
       [['list', '--phase', 'gone'], 'erasure list: --phase: "gone" is not a phase; use one of registered, awaiting-cutoff'],
       [['status', 'not an id'], 'erasure status: recordId: "not an id" is not a record id'],
       [['purge', 'status', 'purge-run-nope'], 'erasure purge status: no purge run purge-run-nope, finished or running; `erasure purge status` lists the runs'],
-      [['certificates', 'export', '--record', 'R-NOPE', '--out', dir], 'erasure certificates export: record R-NOPE has no certificate: it is not erased yet, or no record has that id'],
+      [
+        ['certificates', 'export', '--record', 'R-NOPE', '--out', dir],
+        'erasure certificates export: record R-NOPE has no certificate: it is not erased yet, or no record has that id',
+      ],
       [['certificates', 'export', '--run', 'purge-run-nope', '--out', dir], 'erasure certificates export: no purge run purge-run-nope'],
       [['certificates', 'export', '--record', 'R-1', '--out', join(dir, 'nowhere')], 'erasure certificates export: --out: '],
       [['certificates', 'verify', '--public-key', join(dir, 'none.pem')], 'erasure certificates verify: --public-key: '],

@@ -103,9 +103,21 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     const person = await seedPerson(dbs.caseAdmin);
     const dossier = uniqueId('D');
     const recordId = `${dossier}-R1`;
-    await cli('import', write('inv3.csv', `record_id,dossier,subject_ref,locations\n${recordId},${dossier},${person.personId},case-admin:persons/${person.personId}\n`), '--policy', policy.version);
+    await cli(
+      'import',
+      write('inv3.csv', `record_id,dossier,subject_ref,locations\n${recordId},${dossier},${person.personId},case-admin:persons/${person.personId}\n`),
+      '--policy',
+      policy.version,
+    );
     const email = `${uniqueId('requester')}@test.invalid`;
-    const inquiry = { name: person.fullName, residence: person.residence, email, language: 'en', receivedAt: new Date().toISOString(), mailRef: `message-id:${uniqueId('inquiry')}@mail.test.invalid` };
+    const inquiry = {
+      name: person.fullName,
+      residence: person.residence,
+      email,
+      language: 'en',
+      receivedAt: new Date().toISOString(),
+      mailRef: `message-id:${uniqueId('inquiry')}@mail.test.invalid`,
+    };
     const late = { ...inquiry, receivedAt: new Date(Date.parse(policy.inquiryCutoff) + 60_000).toISOString() };
     try {
       await withWorker(
@@ -116,7 +128,9 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
           const tooLate = await cli('inquiry', 'register', write('late.json', JSON.stringify(late)), '--policy', policy.version, '--as', 'cora');
           expect(tooLate).toMatchObject({ code: 1, stderr: expect.stringContaining(`after the inquiry cutoff ${policy.inquiryCutoff}`) });
           const future = { ...inquiry, receivedAt: new Date(Date.now() + 30 * 60_000).toISOString() };
-          expect((await cli('inquiry', 'register', write('future.json', JSON.stringify(future)), '--policy', policy.version, '--as', 'cora')).stderr).toContain('is in the future; give the moment the inquiry e-mail arrived');
+          expect((await cli('inquiry', 'register', write('future.json', JSON.stringify(future)), '--policy', policy.version, '--as', 'cora')).stderr).toContain(
+            'is in the future; give the moment the inquiry e-mail arrived',
+          );
 
           const registered = await cli('inquiry', 'register', write('inq.json', JSON.stringify(inquiry)), '--policy', policy.version, '--as', 'cora');
           expect(registered.stdout).toContain(`record ${recordId} (exact-match): the inquiry is registered on its lifecycle`);
@@ -127,7 +141,9 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
           const early = await cli('consult', recordId, '--purpose', 'explanation', '--as', 'rev');
           expect(early.stderr).toContain('is identity-check; a consultation needs');
           expect((await cli('identity', recordId, '--as', 'cora')).stdout).toContain('consultation');
-          expect((await cli('consult', recordId, '--purpose', 'explanation', '--as', 'cora')).stderr).toContain('a consultation is for the role screened-reviewer');
+          expect((await cli('consult', recordId, '--purpose', 'explanation', '--as', 'cora')).stderr).toContain(
+            'a consultation is for the role screened-reviewer',
+          );
 
           const consulted = await cli('consult', recordId, '--purpose', 'explanation to requester', '--as', 'rev');
           expect(consulted.stdout).toContain(`name=${person.fullName}`);
@@ -179,7 +195,10 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
         expect(runId).toMatch(/^purge-run-manual-/);
         await eventually('the run waits for approval', async () => ((await cli('purge', 'status', runId)).stdout.includes('wave 1 awaits') ? true : undefined));
         const refused = await cli('purge', 'approve', runId, '--wave', '1', '--as', 'cora');
-        expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('cora is coordinator; approving a purge wave is for the role privacy-officer') });
+        expect(refused).toMatchObject({
+          code: 1,
+          stderr: expect.stringContaining('cora is coordinator; approving a purge wave is for the role privacy-officer'),
+        });
         expect((await cli('purge', 'approve', runId, '--wave', '1', '--as', 'otto')).stdout).toContain(`wave 1 of ${runId} approved by otto`);
         const report = await eventually('the run report', async () => {
           const status = await cli('purge', 'status', runId);
@@ -196,16 +215,26 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
         expect((await cli('report')).stdout).toContain(dossier);
 
         const verified = await cli('certificates', 'verify');
-        expect(verified).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Ledger intact: \d+ certificate\(s\), each chained to the one before; \d+ signed \(Ed25519/) });
+        expect(verified).toMatchObject({
+          code: 0,
+          stdout: expect.stringMatching(/^Ledger intact: \d+ certificate\(s\), each chained to the one before; \d+ signed \(Ed25519/),
+        });
         const subject = write('subject.json', JSON.stringify({ name: persons[0]!.fullName, residence: persons[0]!.residence }));
-        expect((await cli('certificates', 'lookup', subject, '--purpose', 'question from the requester', '--as', 'rev')).stderr).toContain('looking up a person is for the role coordinator or privacy-officer');
+        expect((await cli('certificates', 'lookup', subject, '--purpose', 'question from the requester', '--as', 'rev')).stderr).toContain(
+          'looking up a person is for the role coordinator or privacy-officer',
+        );
         const lookup = await cli('certificates', 'lookup', subject, '--purpose', 'question from the requester', '--as', 'otto');
-        expect(lookup.stdout).toMatch(new RegExp(`${dossier}-R1\\s+dossier ${dossier}\\s+destroyed \\S+\\s+certificate [0-9a-f-]{36} \\(ledger entry #\\d+\\)`));
+        expect(lookup.stdout).toMatch(
+          new RegExp(`${dossier}-R1\\s+dossier ${dossier}\\s+destroyed \\S+\\s+certificate [0-9a-f-]{36} \\(ledger entry #\\d+\\)`),
+        );
         expect(lookup.stdout).not.toContain(persons[0]!.fullName);
         expect((await cli('access-log', '--record', `${dossier}-R1`)).stdout).toMatch(/lookup\s+otto \(privacy-officer\)\s+question from the requester/);
 
         expect((await cli('certificates', 'export', '--record', `${dossier}-R1`, '--out', dir)).stdout).toContain('1 certificate(s) exported');
-        const exported = JSON.parse(readFileSync(join(dir, `${dossier}-R1.certificate.json`), 'utf8')) as { certificate: Record<string, unknown>; checkedAtExport: Record<string, unknown> };
+        const exported = JSON.parse(readFileSync(join(dir, `${dossier}-R1.certificate.json`), 'utf8')) as {
+          certificate: Record<string, unknown>;
+          checkedAtExport: Record<string, unknown>;
+        };
         expect(exported.checkedAtExport).toMatchObject({ hashMatches: true, signatureValid: true });
         expect(exported.certificate).toMatchObject({
           recordId: `${dossier}-R1`,
@@ -228,8 +257,15 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
 
   it('erasure backup - create, list, a person typed back in after erasure, check and check --erase - found by the suppression list and erased again', async () => {
     const created = await cli('backup', 'create');
-    expect(created).toMatchObject({ code: 0, stdout: expect.stringMatching(/^backup backup-\d{8}T\d{9}Z: .*backups\/backup-\d{8}T\d{9}Z\.jsonl\.gz \(\d+ bytes, sha256 [0-9a-f]{64}\)\n {2}\d+ person\(s\) sealed, each under their own key/) });
-    expect((await cli('backup', 'list')).stdout).toMatch(/backup-\d{8}T\d{9}Z\s+\S+\s+backup-\S+\.jsonl\.gz\s+\d+ person\(s\), \d+ still readable, \d+ crypto-shredded/);
+    expect(created).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(
+        /^backup backup-\d{8}T\d{9}Z: .*backups\/backup-\d{8}T\d{9}Z\.jsonl\.gz \(\d+ bytes, sha256 [0-9a-f]{64}\)\n {2}\d+ person\(s\) sealed, each under their own key/,
+      ),
+    });
+    expect((await cli('backup', 'list')).stdout).toMatch(
+      /backup-\d{8}T\d{9}Z\s+\S+\s+backup-\S+\.jsonl\.gz\s+\d+ person\(s\), \d+ still readable, \d+ crypto-shredded/,
+    );
 
     // Someone erased earlier is typed back in under a new id (their keyed hash is on the suppression list).
     const personId = uniqueId('P-again');
@@ -274,6 +310,8 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     // An option the command does not take is refused before anything runs, never ignored.
     const option = await cli('status', 'R-1', '--erase');
     expect(option).toMatchObject({ code: 2, stdout: '' });
-    expect(option.stderr).toContain("erasure: `erasure status` does not take --erase; it takes:\n  --json  JSON instead of text\n\nerasure — the deletion coordinators' command line\n");
+    expect(option.stderr).toContain(
+      "erasure: `erasure status` does not take --erase; it takes:\n  --json  JSON instead of text\n\nerasure — the deletion coordinators' command line\n",
+    );
   });
 });

@@ -85,8 +85,10 @@ describe('inquiryReview - matching that never turns a requester away, with real 
     return status;
   };
   /** What `erasure inquiry review` logs before it shows the names. */
-  const reviewed = (inquiryId: string) => appendAccessLog(dbs.registry, { actor: 'rev (screened-reviewer)', recordId: null, inquiryId, action: 'inquiry-review', purpose: 'matching' });
-  const decide = (review: Review, decision: Omit<CandidateDecisionInput, 'actor'>) => review.executeUpdate(decideCandidateUpdate, { args: [{ actor: REVIEWER, ...decision }] });
+  const reviewed = (inquiryId: string) =>
+    appendAccessLog(dbs.registry, { actor: 'rev (screened-reviewer)', recordId: null, inquiryId, action: 'inquiry-review', purpose: 'matching' });
+  const decide = (review: Review, decision: Omit<CandidateDecisionInput, 'actor'>) =>
+    review.executeUpdate(decideCandidateUpdate, { args: [{ actor: REVIEWER, ...decision }] });
   const refusal = async (work: Promise<unknown>) => {
     const error = await work.catch((err: unknown) => err);
     expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
@@ -105,7 +107,9 @@ describe('inquiryReview - matching that never turns a requester away, with real 
       expect(decisions(await review.fetchHistory())).not.toContain('activity:sendNoDataFound');
       expect(mailsTo(email)).toHaveLength(0);
 
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: COORDINATOR }] }))).toContain('it is for the role screened-reviewer, not coordinator');
+      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: COORDINATOR }] }))).toContain(
+        'it is for the role screened-reviewer, not coordinator',
+      );
       expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: REVIEWER }] }))).toContain(`rev has not reviewed inquiry ${inquiryId}`);
       await reviewed(inquiryId);
       await review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: REVIEWER }] });
@@ -145,8 +149,12 @@ describe('inquiryReview - matching that never turns a requester away, with real 
       await reviewed(inquiryId);
       expect(await refusal(decide(review, { recordId: 'R-NOT-A-CANDIDATE', outcome: 'confirm' }))).toContain('is not a candidate');
       await decide(review, { recordId: muhammad!.recordId, outcome: 'confirm' });
-      expect(await refusal(decide(review, { recordId: muhammad!.recordId, outcome: 'reject' }))).toContain(`record ${muhammad!.recordId} was already confirmed by rev (screened-reviewer)`);
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: REVIEWER }] }))).toContain(`decide on the candidates first (confirm or reject): ${mohamed!.recordId}`);
+      expect(await refusal(decide(review, { recordId: muhammad!.recordId, outcome: 'reject' }))).toContain(
+        `record ${muhammad!.recordId} was already confirmed by rev (screened-reviewer)`,
+      );
+      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: REVIEWER }] }))).toContain(
+        `decide on the candidates first (confirm or reject): ${mohamed!.recordId}`,
+      );
       await decide(review, { recordId: mohamed!.recordId, outcome: 'reject', reason: 'another person, other date of birth' });
 
       await expect(review.result()).resolves.toEqual({ outcome: 'linked', destroyed: [] });
@@ -159,7 +167,10 @@ describe('inquiryReview - matching that never turns a requester away, with real 
       const history = (await review.query(inquiryStatusQuery)).history.map((e) => e.note).join('\n');
       expect(history).toContain(`candidate ${muhammad!.recordId} confirmed`);
       expect(history).toContain(`candidate ${mohamed!.recordId} rejected (another person, other date of birth)`);
-      const log = await dbs.registry.query<{ action: string; record_id: string | null }>('SELECT action, record_id FROM access_log WHERE inquiry_id = $1 ORDER BY id', [inquiryId]);
+      const log = await dbs.registry.query<{ action: string; record_id: string | null }>(
+        'SELECT action, record_id FROM access_log WHERE inquiry_id = $1 ORDER BY id',
+        [inquiryId],
+      );
       expect(log.rows).toEqual([
         { action: 'inquiry-review', record_id: null },
         { action: 'candidate-confirmed', record_id: muhammad!.recordId },
@@ -195,7 +206,8 @@ describe('inquiryReview - matching that never turns a requester away, with real 
         [same!.recordId]: expect.arrayContaining(['exact-with-initials']),
         [full!.recordId]: expect.arrayContaining(['initial-and-surname']),
       });
-      for (const r of [same!, full!]) expect((await temporal.client.workflow.getHandle(recordWorkflowId(r.recordId)).query(statusQuery)).inquiry).toBeUndefined();
+      for (const r of [same!, full!])
+        expect((await temporal.client.workflow.getHandle(recordWorkflowId(r.recordId)).query(statusQuery)).inquiry).toBeUndefined();
       await temporal.client.workflow.getHandle(inquiryWorkflowId(inquiryId)).terminate('test done');
     });
   });
@@ -224,7 +236,9 @@ describe('inquiryReview - matching that never turns a requester away, with real 
 
   it('no personal data in Temporal - the reviews, the lifecycles and their decisions - hold no name, residence or e-mail address, decoded or not', async () => {
     const { hits, types, controls } = await searchTemporalFor(temporal.client, suiteStart, needles);
-    console.log(`personal-data search: ${[...types].map(([t, n]) => `${n} ${t}`).join(', ')}; ${needles.length} names, residences and addresses searched; ${hits.length} hits`);
+    console.log(
+      `personal-data search: ${[...types].map(([t, n]) => `${n} ${t}`).join(', ')}; ${needles.length} names, residences and addresses searched; ${hits.length} hits`,
+    );
     expect(types.get('inquiryReview')).toBe(5);
     expect(controls.decoded).toBe(types.get('recordLifecycle'));
     expect(hits).toEqual([]);

@@ -61,7 +61,12 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     const [record] = await seedRecords(dbs, policy);
     subjects.push({ name: record!.person.fullName, residence: record!.person.residence });
     await startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, dossier: record!.dossier });
-    return { recordId: record!.recordId, dossier: record!.dossier, person: record!.person, handle: temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId)) };
+    return {
+      recordId: record!.recordId,
+      dossier: record!.dossier,
+      person: record!.person,
+      handle: temporal.client.workflow.getHandle(recordWorkflowId(record!.recordId)),
+    };
   }
 
   /** Stores an inquiry from the person (matched by HMAC); its review registers it on the record, as `erasure inquiry register` does. */
@@ -69,7 +74,10 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     const inquiryId = randomUUID();
     emails.push(email);
     inquiryIds.push(inquiryId);
-    writeFileSync(mailFile(inquiryId), `Message-ID: <${inquiryId}@mail.test.invalid>\r\nFrom: ${email}\r\nSubject: Which data do you hold about me?\r\n\r\n${person.fullName}, ${person.residence}\r\n`);
+    writeFileSync(
+      mailFile(inquiryId),
+      `Message-ID: <${inquiryId}@mail.test.invalid>\r\nFrom: ${email}\r\nSubject: Which data do you hold about me?\r\n\r\n${person.fullName}, ${person.residence}\r\n`,
+    );
     const { matchedRecordIds } = await storeInquiry(dbs.registry, testKeys, {
       inquiryId,
       receivedAt,
@@ -84,7 +92,9 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     });
     const taskQueue = (await handle.describe()).taskQueue;
     await notifyInquiryReview(temporal.client, dbs.registry, taskQueue, inquiryId);
-    await eventually('the inquiry registered on the record', async () => ((await handle.query(statusQuery)).inquiry?.inquiryId === inquiryId ? true : undefined));
+    await eventually('the inquiry registered on the record', async () =>
+      (await handle.query(statusQuery)).inquiry?.inquiryId === inquiryId ? true : undefined,
+    );
     return { inquiryId, matchedRecordIds };
   }
 
@@ -99,7 +109,12 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
 
   /** What `erasure consult` leaves behind: the screened reviewer's look in the access log. */
   const consulted = (handle: Handle) =>
-    appendAccessLog(dbs.registry, { actor: 'rev (screened-reviewer)', recordId: handle.workflowId.replace(/^record-/, ''), action: 'consult', purpose: 'explanation' });
+    appendAccessLog(dbs.registry, {
+      actor: 'rev (screened-reviewer)',
+      recordId: handle.workflowId.replace(/^record-/, ''),
+      action: 'consult',
+      purpose: 'explanation',
+    });
 
   /** Waits until half a second after an instant (a deadline that must have passed). */
   const untilPast = (instant: string) => new Promise((r) => setTimeout(r, Math.max(0, Date.parse(instant) - Date.now() + 500)));
@@ -112,12 +127,17 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
     return (error as WorkflowUpdateFailedError).cause?.message ?? '';
   };
   const phaseReached = (handle: Handle, phase: LifecyclePhase, timeoutMs?: number) =>
-    eventually(`phase ${phase}`, async () => {
-      const status = await handle.query(statusQuery);
-      return status.phase === phase ? status : undefined;
-    }, timeoutMs);
+    eventually(
+      `phase ${phase}`,
+      async () => {
+        const status = await handle.query(statusQuery);
+        return status.phase === phase ? status : undefined;
+      },
+      timeoutMs,
+    );
   const inquiryRows = async (inquiryId: string) =>
-    (await dbs.registry.query('SELECT 1 FROM inquiries WHERE inquiry_id = $1 UNION ALL SELECT 1 FROM inquiry_records WHERE inquiry_id = $1', [inquiryId])).rowCount;
+    (await dbs.registry.query('SELECT 1 FROM inquiries WHERE inquiry_id = $1 UNION ALL SELECT 1 FROM inquiry_records WHERE inquiry_id = $1', [inquiryId]))
+      .rowCount;
   const updateEvents = async (handle: Handle) =>
     ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
 
@@ -134,7 +154,9 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
       await act(handle, 'confirmIdentity', { actor: COORDINATOR });
       // Without a logged consultation the explanation would say something untrue: refused.
       const unconsulted = await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'en' }).catch((err: unknown) => err);
-      expect((unconsulted as WorkflowUpdateFailedError).cause?.message).toContain(`explain failed: no screened consultation of record ${recordId} is in the access log`);
+      expect((unconsulted as WorkflowUpdateFailedError).cause?.message).toContain(
+        `explain failed: no screened consultation of record ${recordId} is in the access log`,
+      );
       expect((await handle.query(statusQuery)).phase).toBe('consultation');
       await consulted(handle);
       const explained = await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'en' });
@@ -166,7 +188,19 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
         systems: [{ found: { persons: 1, notes: 2 } }],
       });
       const phases = (await handle.query(statusQuery)).history.map((e) => e.phase);
-      expect(phases).toEqual(['awaiting-cutoff', 'awaiting-consent', 'identity-check', 'consultation', 'explanation-sent', 'due', 'due', 'erasing', 'verifying', 'certifying', 'erased']);
+      expect(phases).toEqual([
+        'awaiting-cutoff',
+        'awaiting-consent',
+        'identity-check',
+        'consultation',
+        'explanation-sent',
+        'due',
+        'due',
+        'erasing',
+        'verifying',
+        'certifying',
+        'erased',
+      ]);
       const history = await historyText(handle);
       expect(history).toContain(`"inquiryId":"${inquiryId}"`); // decoded payloads are searched
       expect(history).not.toContain(email);
@@ -204,9 +238,9 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
       await expect(purge(tq, dossier)).resolves.toMatchObject({ released: 0, skipped: { 'objection-on-hold': 1 } });
       expect((await personRows(dbs.caseAdmin, person.personId)).persons).toBe(1);
 
-      expect(await refusal(handle, 'decideObjection', { actor: COORDINATOR, outcome: 'proceed', reason: 'objection unfounded', decisionRef: 'BESL-1' })).toContain(
-        'it is for the role privacy-officer, not coordinator',
-      );
+      expect(
+        await refusal(handle, 'decideObjection', { actor: COORDINATOR, outcome: 'proceed', reason: 'objection unfounded', decisionRef: 'BESL-1' }),
+      ).toContain('it is for the role privacy-officer, not coordinator');
       await act(handle, 'decideObjection', { actor: OFFICER, outcome: 'proceed', reason: 'objection unfounded', decisionRef: 'BESL-2024-017' });
       await purge(tq, dossier);
       await handle.result();
@@ -309,7 +343,13 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
 
   it('no personal data in Temporal - every history, memo and search attribute of the workflows this suite started - holds no name, residence, e-mail address or case text, decoded or not', async () => {
     const needles = [
-      ...subjects.flatMap((s) => [['name', s.name], ['residence', s.residence]] as const),
+      ...subjects.flatMap(
+        (s) =>
+          [
+            ['name', s.name],
+            ['residence', s.residence],
+          ] as const,
+      ),
       ...emails.map((e) => ['e-mail address', e] as const),
       // Case administration and mailbox content (notes, belief, the inquiry e-mail's text).
       ['case text', 'fixture note'],

@@ -38,10 +38,19 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
   const activities = () => realPurgeRunActivities(dbs, reportsDir);
   const start = (taskQueue: string, dossier: string) => startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, dossier });
   const certificates = async (dossier: string) =>
-    Number((await dbs.registry.query<{ n: string }>('SELECT count(DISTINCT c.record_id) AS n FROM certificates c JOIN records r USING (record_id) WHERE r.dossier = $1', [dossier])).rows[0]?.n);
+    Number(
+      (
+        await dbs.registry.query<{ n: string }>(
+          'SELECT count(DISTINCT c.record_id) AS n FROM certificates c JOIN records r USING (record_id) WHERE r.dossier = $1',
+          [dossier],
+        )
+      ).rows[0]?.n,
+    );
   const handleOf = (recordId: string) => temporal.client.workflow.getHandle(recordWorkflowId(recordId));
   const releaseEvents = async (recordId: string) =>
-    ((await handleOf(recordId).fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'releaseForErasure').length;
+    ((await handleOf(recordId).fetchHistory()).events ?? []).filter(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'releaseForErasure',
+    ).length;
   const waitForPhase = (recordId: string, phase: string) =>
     eventually(`record ${recordId} in ${phase}`, async () => ((await handleOf(recordId).query(statusQuery)).phase === phase ? true : undefined));
 
@@ -72,7 +81,9 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
     expect(perRecord.rowCount).toBe(0);
     const left = await dbs.caseAdmin.query<{ n: string }>('SELECT count(*) AS n FROM persons WHERE id = ANY($1)', [personIds]);
     expect(Number(left.rows[0]?.n)).toBe(0);
-    const stored = await dbs.registry.query<{ report: { erased: number } }>("SELECT report FROM purge_runs WHERE report->>'candidates' = '1000' AND run_ref LIKE 'purge-run-%' ORDER BY started_at DESC LIMIT 1");
+    const stored = await dbs.registry.query<{ report: { erased: number } }>(
+      "SELECT report FROM purge_runs WHERE report->>'candidates' = '1000' AND run_ref LIKE 'purge-run-%' ORDER BY started_at DESC LIMIT 1",
+    );
     expect(stored.rows[0]?.report.erased).toBe(1000);
   }, 240_000);
 
@@ -88,7 +99,10 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       const dry = await runPurge(temporal.client, tq, { dossier, dryRun: true });
       expect(dry).toMatchObject({ dryRun: true, candidates: 3, released: 2, restarted: 0, erased: 0, skipped: { 'legal-hold': 1 } });
       expect(dry.wouldDestroy).toEqual([{ dossier, system: 'case-admin', records: 2, locations: 2 }]);
-      const lines = readFileSync(dry.reportFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = readFileSync(dry.reportFile!, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(lines).toEqual(
         expect.arrayContaining([
           { recordId: held!.recordId, dossier, skipped: 'legal-hold' },
@@ -160,7 +174,10 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       await dbs.caseAdmin.query("INSERT INTO persons (id, full_name, residence) VALUES ($1, 'Restored Person', 'Restored Town')", [record!.person.personId]);
       const next = await runPurge(temporal.client, tq, { dossier });
       expect(next).toMatchObject({ candidates: 0, released: 0, reconciled: 1, resurrected: 1 });
-      const found = await dbs.registry.query<{ run_ref: string; found: Record<string, number>; verified: boolean }>('SELECT run_ref, found, verified FROM resurrections WHERE record_id = $1', [record!.recordId]);
+      const found = await dbs.registry.query<{ run_ref: string; found: Record<string, number>; verified: boolean }>(
+        'SELECT run_ref, found, verified FROM resurrections WHERE record_id = $1',
+        [record!.recordId],
+      );
       expect(found.rows).toEqual([{ run_ref: next.runRef, found: expect.objectContaining({ persons: 1 }), verified: true }]);
       const flagged = await dbs.registry.query<{ resurrected_at: Date | null }>('SELECT resurrected_at FROM records WHERE record_id = $1', [record!.recordId]);
       expect(flagged.rows[0]?.resurrected_at).toBeInstanceOf(Date);
@@ -187,8 +204,17 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       await start(tq, dossier);
       for (const r of records) await waitForPhase(r.recordId, 'due');
       await handleOf(terminated.recordId).terminate('operator error');
-      await temporal.client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: recordWorkflowId(missing.recordId) } });
-      await eventually('the lifecycle is gone', async () => ((await handleOf(missing.recordId).describe().catch((err: unknown) => err)) instanceof WorkflowNotFoundError ? true : undefined));
+      await temporal.client.workflowService.deleteWorkflowExecution({
+        namespace: 'default',
+        workflowExecution: { workflowId: recordWorkflowId(missing.recordId) },
+      });
+      await eventually('the lifecycle is gone', async () =>
+        (await handleOf(missing.recordId)
+          .describe()
+          .catch((err: unknown) => err)) instanceof WorkflowNotFoundError
+          ? true
+          : undefined,
+      );
 
       const report = await runPurge(temporal.client, tq, { dossier });
       expect(report).toMatchObject({ candidates: 3, released: 1, restarted: 2, erased: 2, failed: 1, pending: 0 });

@@ -1,4 +1,13 @@
-import { COMMAND_OPTIONS, OptionError, UsageError, nearestOption, parseCommandLine, type CommandName, type CommandOptions, type OptionSpec } from '../../cli/options';
+import {
+  COMMAND_OPTIONS,
+  OptionError,
+  UsageError,
+  nearestOption,
+  parseCommandLine,
+  type CommandName,
+  type CommandOptions,
+  type OptionSpec,
+} from '../../cli/options';
 import { USAGE } from '../../cli/usage';
 
 const commands = Object.keys(COMMAND_OPTIONS) as CommandName[];
@@ -36,8 +45,14 @@ describe('cli options - the one option table', () => {
 
   it.each(commands)('erasure %s - every option it declares - is accepted and read, and absent ones have their defaults', (command) => {
     const own = Object.entries(optionsOf(command));
-    const args = [...wordsOf(command), 'ARG', ...own.flatMap(([name, spec]) => (spec.multiple ? [...written(name, spec), `--${name}=second`] : written(name, spec)))];
-    const expected = Object.fromEntries(own.map(([name, spec]) => [name, spec.value === undefined ? true : spec.multiple ? [`value-of-${name}`, 'second'] : `value-of-${name}`]));
+    const args = [
+      ...wordsOf(command),
+      'ARG',
+      ...own.flatMap(([name, spec]) => (spec.multiple ? [...written(name, spec), `--${name}=second`] : written(name, spec))),
+    ];
+    const expected = Object.fromEntries(
+      own.map(([name, spec]) => [name, spec.value === undefined ? true : spec.multiple ? [`value-of-${name}`, 'second'] : `value-of-${name}`]),
+    );
     expect(parseCommandLine(args)).toEqual({ kind: 'command', command, values: expected, args: ['ARG'] });
 
     const defaults: Record<string, boolean | string[]> = {};
@@ -58,7 +73,9 @@ describe('cli options - the one option table', () => {
 
   it('an option with a typo - is refused with the option meant', () => {
     expect(refusal(['start', '--dosier', 'D-1'])).toMatchObject({ option: '--dosier', suggestion: '--dossier' });
-    expect(refusal(['start', '--dosier', 'D-1']).message).toBe('`erasure start` does not take --dosier: did you mean --dossier? It takes:\n  --dossier <id>  only the records of this dossier');
+    expect(refusal(['start', '--dosier', 'D-1']).message).toBe(
+      '`erasure start` does not take --dosier: did you mean --dossier? It takes:\n  --dossier <id>  only the records of this dossier',
+    );
     expect(refusal(['purge', 'run', '--dryrun'])).toMatchObject({ suggestion: '--dry-run' });
     expect(refusal(['list', '--jsno'])).toMatchObject({ suggestion: '--json' });
     expect(refusal(['list', '--Phase', 'due'])).toMatchObject({ suggestion: '--phase' });
@@ -81,7 +98,9 @@ describe('cli options - the one option table', () => {
       message: '`erasure import`: --policy is given 2 times; give it once',
     });
     expect(refusal(['status', 'R-1', '--json', '--json'])).toMatchObject({ code: 'REPEATED_OPTION', option: '--json' });
-    expect(parseCommandLine(['certificates', 'verify', '--public-key', 'a.pem', '--public-key', 'b.pem'])).toMatchObject({ values: { 'public-key': ['a.pem', 'b.pem'] } });
+    expect(parseCommandLine(['certificates', 'verify', '--public-key', 'a.pem', '--public-key', 'b.pem'])).toMatchObject({
+      values: { 'public-key': ['a.pem', 'b.pem'] },
+    });
   });
 
   it('an option without its value - is refused naming the value it needs', () => {
@@ -120,7 +139,12 @@ describe('cli options - the one option table', () => {
     for (const command of commands) {
       for (const [name, spec] of Object.entries(optionsOf(command))) {
         const first = everyOption.get(name);
-        expect({ command, name, value: spec.value !== undefined, multiple: !!spec.multiple }).toEqual({ command, name, value: first?.value !== undefined, multiple: !!first?.multiple });
+        expect({ command, name, value: spec.value !== undefined, multiple: !!spec.multiple }).toEqual({
+          command,
+          name,
+          value: first?.value !== undefined,
+          multiple: !!first?.multiple,
+        });
       }
     }
   });

@@ -41,9 +41,13 @@ describe('configuration - the mailbox over IMAP', () => {
   });
 
   it('ERASURE_IMAP_URL - another scheme, no password, or beside ERASURE_MAILDIR - is refused naming the variable and the fix', () => {
-    expect(() => parseConfig({ ERASURE_IMAP_URL: 'https://mail.example.org' })).toThrow(/must be an IMAP URL such as imaps:\/\/user:password@mail.example.org:993 \(environment variable ERASURE_IMAP_URL\)/);
+    expect(() => parseConfig({ ERASURE_IMAP_URL: 'https://mail.example.org' })).toThrow(
+      /must be an IMAP URL such as imaps:\/\/user:password@mail.example.org:993 \(environment variable ERASURE_IMAP_URL\)/,
+    );
     expect(() => parseConfig({ ERASURE_IMAP_URL: 'imaps://mail.example.org' })).toThrow('must name the user and password');
-    expect(() => parseConfig({ ERASURE_IMAP_URL: 'imaps://u:p@mail.example.org', ERASURE_MAILDIR: '/var/mail/desk' })).toThrow('either a Maildir (ERASURE_MAILDIR) or an IMAP server (ERASURE_IMAP_URL), not both');
+    expect(() => parseConfig({ ERASURE_IMAP_URL: 'imaps://u:p@mail.example.org', ERASURE_MAILDIR: '/var/mail/desk' })).toThrow(
+      'either a Maildir (ERASURE_MAILDIR) or an IMAP server (ERASURE_IMAP_URL), not both',
+    );
   });
 });
 

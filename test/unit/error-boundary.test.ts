@@ -22,7 +22,13 @@ const failing = <T extends object>(): T =>
     },
   });
 
-const activityDeps: ActivityDeps = { registry: failing(), adapters: failing(), keys: failing(), mailer: failing(), coordinatorsEmail: 'coordinators@test.invalid' };
+const activityDeps: ActivityDeps = {
+  registry: failing(),
+  adapters: failing(),
+  keys: failing(),
+  mailer: failing(),
+  coordinatorsEmail: 'coordinators@test.invalid',
+};
 const purgeDeps: PurgeActivityDeps = { registry: failing(), client: failing(), taskQueue: 'tq', reportsDir: '/nonexistent' };
 const inquiryDeps: InquiryActivityDeps = { registry: failing(), client: failing() };
 
@@ -31,7 +37,9 @@ const everyActivity = Object.entries({
   createActivities: createActivities(activityDeps),
   createPurgeActivities: createPurgeActivities(purgeDeps),
   createInquiryActivities: createInquiryActivities(inquiryDeps),
-}).flatMap(([factory, activities]) => Object.entries(activities as Record<string, (input: unknown) => Promise<unknown>>).map(([name, activity]) => ({ factory, name, activity })));
+}).flatMap(([factory, activities]) =>
+  Object.entries(activities as Record<string, (input: unknown) => Promise<unknown>>).map(([name, activity]) => ({ factory, name, activity })),
+);
 
 describe('withErrorBoundary - every activity of every factory', () => {
   let log: jest.SpyInstance;
@@ -42,7 +50,17 @@ describe('withErrorBoundary - every activity of every factory', () => {
 
   it('the list - holds the activities of all three factories', () => {
     const names = (factory: string) => everyActivity.filter((a) => a.factory === factory).map((a) => a.name);
-    expect(names('createActivities')).toEqual(expect.arrayContaining(['eraseRecord', 'recordErasureFailure', 'sendExplanation', 'sendNoDataFound', 'notifyCoordinators', 'reconcilePage', 'destroyUnmatchedInquiry']));
+    expect(names('createActivities')).toEqual(
+      expect.arrayContaining([
+        'eraseRecord',
+        'recordErasureFailure',
+        'sendExplanation',
+        'sendNoDataFound',
+        'notifyCoordinators',
+        'reconcilePage',
+        'destroyUnmatchedInquiry',
+      ]),
+    );
     expect(names('createPurgeActivities')).toEqual(expect.arrayContaining(['beginPurgeRun', 'releasePage', 'dryRunPage', 'finishPurgeRun']));
     expect(names('createInquiryActivities')).toEqual(expect.arrayContaining(['loadInquiryReview', 'registerInquiryOnRecord']));
     expect(names('createActivities')).not.toContain('closeInquiryForRecord');

@@ -108,11 +108,17 @@ const hostileFor: Record<string, fc.Arbitrary<Hostile | Hostile<typeof MISSING>>
   receivedAt: fc.oneof(
     hostileText,
     wrongType,
-    fc.constantFrom('2024-02-30T00:00:00Z', '2024-01-01T00:00:00', '2024-01-01', '1704067200', '2024-01-01T00:00:00+99:99').map((value) => ({ kind: 'bad date', value })),
+    fc
+      .constantFrom('2024-02-30T00:00:00Z', '2024-01-01T00:00:00', '2024-01-01', '1704067200', '2024-01-01T00:00:00+99:99')
+      .map((value) => ({ kind: 'bad date', value })),
   ),
   reference: fc.oneof(notAReference, wrongType, fc.constant({ kind: 'missing', value: MISSING })),
   decisionRef: fc.oneof(notAReference, wrongType),
-  outcome: fc.oneof(hostileText, wrongType, fc.constantFrom('PROCEED', 'delete', 'proceed ').map((value) => ({ kind: 'unknown outcome', value }))),
+  outcome: fc.oneof(
+    hostileText,
+    wrongType,
+    fc.constantFrom('PROCEED', 'delete', 'proceed ').map((value) => ({ kind: 'unknown outcome', value })),
+  ),
   // A reason is free text: SQL or a path in it is text, not an attack; blank, huge or not a string is refused.
   reason: fc.oneof(
     hostileText.filter((h) => h.kind === 'blank' || h.kind.startsWith('huge')),
@@ -120,8 +126,16 @@ const hostileFor: Record<string, fc.Arbitrary<Hostile | Hostile<typeof MISSING>>
     wrongType,
     fc.constant({ kind: 'missing', value: MISSING }),
   ),
-  given: fc.oneof(hostileText, wrongType.filter((h) => typeof h.value !== 'boolean'), fc.constant({ kind: 'missing', value: MISSING })),
-  language: fc.oneof(hostileText, wrongType.filter((h) => h.value !== null), fc.constantFrom('NL', 'de', 'nl-NL').map((value) => ({ kind: 'unknown language', value }))),
+  given: fc.oneof(
+    hostileText,
+    wrongType.filter((h) => typeof h.value !== 'boolean'),
+    fc.constant({ kind: 'missing', value: MISSING }),
+  ),
+  language: fc.oneof(
+    hostileText,
+    wrongType.filter((h) => h.value !== null),
+    fc.constantFrom('NL', 'de', 'nl-NL').map((value) => ({ kind: 'unknown language', value })),
+  ),
 };
 
 interface PayloadMutation {
@@ -148,11 +162,20 @@ const set = (path: string, value: unknown) => (payload: Record<string, unknown>)
 };
 
 const actorMutation: fc.Arbitrary<PayloadMutation> = fc.oneof(
-  fc.oneof(hostileText, wrongType, fc.constant({ kind: 'missing', value: MISSING })).map((h) => ({ kind: `actor.user: ${h.kind}`, names: 'actor.user', value: h.value, apply: set('actor.user', h.value) })),
   fc
-    .oneof(hostileText, wrongType, fc.constant({ kind: 'missing', value: MISSING }), fc.constantFrom('admin', 'Coordinator', 'privacy_officer', 'root', 'privacy-officer ').map((value) => ({ kind: 'not a role', value })))
+    .oneof(hostileText, wrongType, fc.constant({ kind: 'missing', value: MISSING }))
+    .map((h) => ({ kind: `actor.user: ${h.kind}`, names: 'actor.user', value: h.value, apply: set('actor.user', h.value) })),
+  fc
+    .oneof(
+      hostileText,
+      wrongType,
+      fc.constant({ kind: 'missing', value: MISSING }),
+      fc.constantFrom('admin', 'Coordinator', 'privacy_officer', 'root', 'privacy-officer ').map((value) => ({ kind: 'not a role', value })),
+    )
     .map((h) => ({ kind: `actor.role: ${h.kind}`, names: 'actor.role', value: h.value, apply: set('actor.role', h.value) })),
-  fc.oneof(wrongType, fc.constant({ kind: 'missing', value: MISSING })).map((h) => ({ kind: `actor: ${h.kind}`, names: 'actor', value: h.value, apply: set('actor', h.value) })),
+  fc
+    .oneof(wrongType, fc.constant({ kind: 'missing', value: MISSING }))
+    .map((h) => ({ kind: `actor: ${h.kind}`, names: 'actor', value: h.value, apply: set('actor', h.value) })),
   unknownFieldName.map((key) => ({
     kind: `actor: extra field ${key}`,
     names: key,
@@ -166,7 +189,9 @@ function payloadMutation(name: ActionName, payload: Record<string, unknown>): fc
   const options: fc.Arbitrary<PayloadMutation>[] = [
     actorMutation,
     unknownFieldName.map((key) => ({ kind: `extra field ${key}`, names: key, apply: (p: Record<string, unknown>) => ({ ...p, [key]: 'x' }) })),
-    fc.constantFrom<unknown>(null, 17, 'approve', [], true, ['x']).map((value) => ({ kind: `payload ${JSON.stringify(value)}`, names: 'expected object', value, apply: () => value })),
+    fc
+      .constantFrom<unknown>(null, 17, 'approve', [], true, ['x'])
+      .map((value) => ({ kind: `payload ${JSON.stringify(value)}`, names: 'expected object', value, apply: () => value })),
     fc
       .constantFrom(...roles.filter((r) => !actionRoles[name].includes(r)))
       .map((role) => ({ kind: `role ${role}`, names: 'for the role', apply: set('actor', actors[role]) })),
@@ -209,9 +234,9 @@ describe('update validators - hostile payloads (property-based)', () => {
     );
   });
 
-  const action = fc.constantFrom(...actionNames).chain((name) =>
-    payloads[name].chain((payload) => fc.tuple(fc.constant(name), fc.constant(payload), payloadMutation(name, payload))),
-  );
+  const action = fc
+    .constantFrom(...actionNames)
+    .chain((name) => payloads[name].chain((payload) => fc.tuple(fc.constant(name), fc.constant(payload), payloadMutation(name, payload))));
 
   it('recordLifecycle actions - refuse every hostile payload with a message naming the field, in the phase where a valid one is accepted', async () => {
     await fc.assert(
@@ -252,7 +277,9 @@ describe('update validators - hostile payloads (property-based)', () => {
         .oneof(notARunRef, wrongType, fc.constant({ kind: 'missing', value: MISSING }))
         .map((h) => ({ kind: `runRef: ${h.kind}`, names: 'runRef', value: h.value, apply: set('runRef', h.value) })),
       unknownFieldName.map((key) => ({ kind: `extra field ${key}`, names: key, apply: (p: Record<string, unknown>) => ({ ...p, [key]: 'x' }) })),
-      fc.constantFrom<unknown>(null, 17, 'purge-run-1', [], true).map((value) => ({ kind: `request ${JSON.stringify(value)}`, names: 'expected object', value, apply: () => value })),
+      fc
+        .constantFrom<unknown>(null, 17, 'purge-run-1', [], true)
+        .map((value) => ({ kind: `request ${JSON.stringify(value)}`, names: 'expected object', value, apply: () => value })),
     );
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/), mutation, (runRef, m) => {
@@ -274,9 +301,13 @@ describe('update validators - hostile payloads (property-based)', () => {
     const valid = { actor: actors['privacy-officer'], wave: 1 };
     expect(() => validate(valid)).not.toThrow();
     const mutation = fc.oneof(
-      fc.oneof(hostileText, wrongType, fc.constant({ kind: 'missing', value: MISSING })).map((h) => ({ kind: `wave: ${h.kind}`, names: 'wave', value: h.value, apply: set('wave', h.value) })),
+      fc
+        .oneof(hostileText, wrongType, fc.constant({ kind: 'missing', value: MISSING }))
+        .map((h) => ({ kind: `wave: ${h.kind}`, names: 'wave', value: h.value, apply: set('wave', h.value) })),
       actorMutation.filter((m) => !m.kind.startsWith('actor: extra')),
-      fc.constantFrom<Role>('coordinator', 'screened-reviewer').map((role) => ({ kind: `role ${role}`, names: 'role privacy-officer', apply: set('actor', actors[role]) })),
+      fc
+        .constantFrom<Role>('coordinator', 'screened-reviewer')
+        .map((role) => ({ kind: `role ${role}`, names: 'role privacy-officer', apply: set('actor', actors[role]) })),
       unknownFieldName.map((key) => ({ kind: `extra field ${key}`, names: key, apply: (p: Record<string, unknown>) => ({ ...p, [key]: 'x' }) })),
     );
     fc.assert(

@@ -30,14 +30,12 @@ const validEntry = (i: number) => ids.map(({ recordId, dossier, person }): Entry
 /** A file's rows: valid ones and hostile ones mixed, at least one hostile row somewhere. */
 function entries(mutation: fc.Arbitrary<RowMutation>): fc.Arbitrary<Entry[]> {
   const hostile = fc.tuple(ids, mutation).map(([{ recordId, dossier, person }, m]): Entry => ({ row: validRow(recordId, dossier, person), mutation: m }));
-  return fc
-    .tuple(hostile, fc.array(fc.oneof(validEntry(0), hostile), { maxLength: 5 }), fc.nat())
-    .map(([first, rest, at]) => {
-      const all = [...rest];
-      all.splice(at % (rest.length + 1), 0, first);
-      // Valid rows get distinct record ids, so that a file's valid rows would all import.
-      return all.map((e, i) => (e.mutation ? e : { row: { ...e.row, recordId: `${String(e.row.recordId)}-${i}` } }));
-    });
+  return fc.tuple(hostile, fc.array(fc.oneof(validEntry(0), hostile), { maxLength: 5 }), fc.nat()).map(([first, rest, at]) => {
+    const all = [...rest];
+    all.splice(at % (rest.length + 1), 0, first);
+    // Valid rows get distinct record ids, so that a file's valid rows would all import.
+    return all.map((e, i) => (e.mutation ? e : { row: { ...e.row, recordId: `${String(e.row.recordId)}-${i}` } }));
+  });
 }
 
 const tally = { json: 0, csv: 0, header: 0, schema: 0, refused: 0, accepted: 0, valid: 0 };
@@ -96,9 +94,7 @@ describe('inventory file - hostile rows (property-based)', () => {
     );
   });
 
-  const csvShape = fc.constantFrom('extra cell', 'missing cell').map(
-    (kind): RowMutation => ({ kind, field: '(csv)', csv: true, apply: (row) => row }),
-  );
+  const csvShape = fc.constantFrom('extra cell', 'missing cell').map((kind): RowMutation => ({ kind, field: '(csv)', csv: true, apply: (row) => row }));
 
   it('parseCsvInventory - refuses every hostile row with its line, field and a clear message, and parses the valid ones', async () => {
     await fc.assert(
@@ -177,7 +173,11 @@ describe('inventory file - hostile rows (property-based)', () => {
           pretty,
           '\r\n',
         );
-        expect(await parseCsvInventory(csv.text)).toEqual({ records: rows.map((record, i) => ({ line: csv.lines[i], record })), problems: [], dialect: { delimiter: ',', how: 'detected from the header line' } });
+        expect(await parseCsvInventory(csv.text)).toEqual({
+          records: rows.map((record, i) => ({ line: csv.lines[i], record })),
+          problems: [],
+          dialect: { delimiter: ',', how: 'detected from the header line' },
+        });
         tally.valid += 2;
       }),
       fuzzSettings(200),
@@ -191,11 +191,17 @@ describe('inventory file - defects found by fuzzing, fixed', () => {
 
   it('zodProblems - an unknown field name, huge or with control characters (JSON) - is shown quoted, escaped and cut short', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.integer({ min: 2_000, max: 100_000 }).map((n) => 'k'.repeat(n)), fc.constantFrom('\u001b[2J\u001b[31mx', 'a\r\nline 1, recordId: ok', '\u202etxt.exe')), async (key) => {
-        const parsed = await parseJsonInventory(JSON.stringify([{ ...row, [key]: 1 }]));
-        expect(parsed.problems).toHaveLength(1);
-        expect(unclearProblem(parsed.problems[0]!, [key])).toBeUndefined();
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.integer({ min: 2_000, max: 100_000 }).map((n) => 'k'.repeat(n)),
+          fc.constantFrom('\u001b[2J\u001b[31mx', 'a\r\nline 1, recordId: ok', '\u202etxt.exe'),
+        ),
+        async (key) => {
+          const parsed = await parseJsonInventory(JSON.stringify([{ ...row, [key]: 1 }]));
+          expect(parsed.problems).toHaveLength(1);
+          expect(unclearProblem(parsed.problems[0]!, [key])).toBeUndefined();
+        },
+      ),
       fuzzSettings(20),
     );
   });

@@ -5,11 +5,17 @@ const REVIEWER = { user: 'rev', role: 'screened-reviewer' as const };
 const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
 const t0 = new Date('2024-03-01T10:00:00Z');
 const at = (minutes: number) => new Date(t0.getTime() + minutes * 60_000);
-const input = { inquiryId: '0f28b07c-2376-4888-b618-80323b4bd686', receivedAt: t0.toISOString(), inquiryCutoff: '2024-03-31T21:59:59.000Z', responseDue: '2024-03-31T10:00:00.000Z', registeredBy: COORDINATOR };
+const input = {
+  inquiryId: '0f28b07c-2376-4888-b618-80323b4bd686',
+  receivedAt: t0.toISOString(),
+  inquiryCutoff: '2024-03-31T21:59:59.000Z',
+  responseDue: '2024-03-31T10:00:00.000Z',
+  registeredBy: COORDINATOR,
+};
 const snapshot = (part: Partial<InquiryReviewSnapshot> = {}): InquiryReviewSnapshot => ({ exists: true, links: [], candidates: [], ...part });
 const candidate = (recordId: string) => ({ recordId, reasons: ['sounds-alike' as const], foundAt: t0.toISOString() });
 
-describe('InquiryReview - the pure state of one inquiry\'s matching', () => {
+describe("InquiryReview - the pure state of one inquiry's matching", () => {
   it('before the registry is read - refuses every decision and offers nothing', () => {
     const review = new InquiryReview(input);
     expect(review.status()).toMatchObject({ stage: 'loading', allowedActions: [] });
@@ -43,7 +49,9 @@ describe('InquiryReview - the pure state of one inquiry\'s matching', () => {
     review.beginDecision('R-1');
     expect(review.decisionRefusal({ actor: REVIEWER, recordId: 'R-1', outcome: 'reject' })).toBe('a decision on record R-1 is being recorded');
     review.decide({ actor: REVIEWER, recordId: 'R-1', outcome: 'confirm' }, at(1));
-    expect(review.decisionRefusal({ actor: REVIEWER, recordId: 'R-1', outcome: 'reject' })).toContain('record R-1 was already confirmed by rev (screened-reviewer)');
+    expect(review.decisionRefusal({ actor: REVIEWER, recordId: 'R-1', outcome: 'reject' })).toContain(
+      'record R-1 was already confirmed by rev (screened-reviewer)',
+    );
     expect(review.pendingRegistrations(at(1))).toEqual([{ recordId: 'R-1', actor: REVIEWER }]);
     review.registration('R-1', { result: 'registered' }, at(2));
     // R-2 is still undecided: not done, and no letter.
@@ -54,7 +62,7 @@ describe('InquiryReview - the pure state of one inquiry\'s matching', () => {
     expect(review.status().stage).toBe('linked');
   });
 
-  it('exact links - registered in the registering coordinator\'s name; a record without a lifecycle is asked again with a growing delay', () => {
+  it("exact links - registered in the registering coordinator's name; a record without a lifecycle is asked again with a growing delay", () => {
     const review = new InquiryReview(input);
     review.load(snapshot({ links: [{ recordId: 'R-1', how: 'exact-match', linkedAt: t0.toISOString() }] }), at(0));
     expect(review.pendingRegistrations(at(0))).toEqual([{ recordId: 'R-1', actor: COORDINATOR }]);
@@ -94,7 +102,15 @@ describe('InquiryReview - the pure state of one inquiry\'s matching', () => {
 
   it('every linked record already being destroyed - the requester is told so without a review; a refused record blocks until it takes the inquiry', () => {
     const review = new InquiryReview(input);
-    review.load(snapshot({ links: [{ recordId: 'R-1', how: 'exact-match', linkedAt: t0.toISOString() }, { recordId: 'R-2', how: 'exact-match', linkedAt: t0.toISOString() }] }), at(0));
+    review.load(
+      snapshot({
+        links: [
+          { recordId: 'R-1', how: 'exact-match', linkedAt: t0.toISOString() },
+          { recordId: 'R-2', how: 'exact-match', linkedAt: t0.toISOString() },
+        ],
+      }),
+      at(0),
+    );
     review.registration('R-1', { result: 'being-destroyed', detail: 'it is erasing' }, at(1));
     review.registration('R-2', { result: 'refused', detail: 'record R-2 is on legal hold RB-1' }, at(1));
     expect(review.letterDue()).toBeUndefined();
@@ -118,7 +134,10 @@ describe('InquiryReview - the pure state of one inquiry\'s matching', () => {
     expect(status).toMatchObject({ stage: 'answered', allowedActions: [] });
     expect(review.letterDue()).toBeUndefined();
     // Records imported later, before the cutoff: the review opens again.
-    review.load(snapshot({ candidates: [{ ...candidate('R-1'), decision: { outcome: 'rejected', by: REVIEWER, at: at(5).toISOString() } }, candidate('R-3')] }), at(61));
+    review.load(
+      snapshot({ candidates: [{ ...candidate('R-1'), decision: { outcome: 'rejected', by: REVIEWER, at: at(5).toISOString() } }, candidate('R-3')] }),
+      at(61),
+    );
     expect(review.status()).toMatchObject({ stage: 'awaiting-review', allowedActions: ['confirm', 'reject'] });
     expect(review.verdict(new Date(input.inquiryCutoff))).toBeUndefined();
   });
@@ -134,7 +153,13 @@ describe('InquiryReview - the pure state of one inquiry\'s matching', () => {
     expect(review.status().history.at(-1)?.note).toContain('the coordinators are alerted');
 
     const answered = new InquiryReview(input);
-    answered.load(snapshot({ noMatch: { by: 'rev (screened-reviewer)', at: at(1).toISOString() }, letter: { kind: 'no-data', messageId: 'm', sentAt: at(2).toISOString() } }), at(3));
+    answered.load(
+      snapshot({
+        noMatch: { by: 'rev (screened-reviewer)', at: at(1).toISOString() },
+        letter: { kind: 'no-data', messageId: 'm', sentAt: at(2).toISOString() },
+      }),
+      at(3),
+    );
     expect(answered.responseOverdue(new Date(input.responseDue))).toBe(false);
   });
 

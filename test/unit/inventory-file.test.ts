@@ -55,8 +55,16 @@ describe('inventory file - CSV', () => {
   it('reports every row with the wrong number of columns with its line, without echoing its content', async () => {
     const parsed = await parseCsvInventory('record_id,dossier,subject_ref,locations\nR-1,D-1,P-1,case-admin:persons/P-1,Jan Jansen\nR-2,D-1\n');
     expect(parsed.problems).toEqual([
-      { line: 2, field: '(csv)', message: 'has 5 fields where the header has 4; check the separators (commas (,), detected from the header line) and the quoting' },
-      { line: 3, field: '(csv)', message: 'has 2 fields where the header has 4; check the separators (commas (,), detected from the header line) and the quoting' },
+      {
+        line: 2,
+        field: '(csv)',
+        message: 'has 5 fields where the header has 4; check the separators (commas (,), detected from the header line) and the quoting',
+      },
+      {
+        line: 3,
+        field: '(csv)',
+        message: 'has 2 fields where the header has 4; check the separators (commas (,), detected from the header line) and the quoting',
+      },
     ]);
   });
 
@@ -64,7 +72,14 @@ describe('inventory file - CSV', () => {
     ['LF', '\n'],
     ['CRLF', '\r\n'],
   ])('counts lines where records start when a quoted field spans lines (%s)', async (_name, eol) => {
-    const text = ['record_id,dossier,subject_ref,locations', 'R-1,D-1,P-1,"case-admin:persons/P-1;', 'case-admin:persons/P-9"', '', 'R-2,D-1,,case-admin:persons/P-2', ''].join(eol);
+    const text = [
+      'record_id,dossier,subject_ref,locations',
+      'R-1,D-1,P-1,"case-admin:persons/P-1;',
+      'case-admin:persons/P-9"',
+      '',
+      'R-2,D-1,,case-admin:persons/P-2',
+      '',
+    ].join(eol);
     const parsed = await parseCsvInventory(text);
     expect(parsed.records.map((r) => [r.line, r.record.locations.length])).toEqual([[2, 2]]);
     expect(parsed.problems).toEqual([{ line: 5, field: 'subjectRef', message: expect.stringContaining('subjectRef is empty') }]);
@@ -142,21 +157,33 @@ describe('inventory file - encodings and dialects as Excel and editors write the
     expect(parsed.problems).toEqual([]);
     expect(parsed.dialect).toEqual({ delimiter: ';', how: 'detected from the header line' });
     expect(parsed.records).toEqual([
-      { line: 2, record: { recordId: 'R-1', dossier: 'D-2024-01', subjectRef: 'P-1', locations: locations('case-admin:persons/P-1', 'documents:reports/R-1.pdf') } },
-      { line: 3, record: { recordId: 'R-2', dossier: 'D-2024-01', subjectRef: 'P-2', locations: locations('case-admin:persons/P-2', 'documents:reports/R-2.pdf') } },
+      {
+        line: 2,
+        record: { recordId: 'R-1', dossier: 'D-2024-01', subjectRef: 'P-1', locations: locations('case-admin:persons/P-1', 'documents:reports/R-1.pdf') },
+      },
+      {
+        line: 3,
+        record: { recordId: 'R-2', dossier: 'D-2024-01', subjectRef: 'P-2', locations: locations('case-admin:persons/P-2', 'documents:reports/R-2.pdf') },
+      },
       { line: 5, record: { recordId: 'R-3', dossier: 'D-2024-01', subjectRef: 'P-3', locations: locations('case-admin:persons/P-3') } },
     ]);
   });
 
   it.each([
-    ['UTF-16 LE with tabs (Excel "Unicode text")', utf16('record_id\tdossier\tsubject_ref\tlocations\r\nR-1\tD-1\tP-1\tcase-admin:persons/P-1\r\n', 'le'), '\t'],
+    [
+      'UTF-16 LE with tabs (Excel "Unicode text")',
+      utf16('record_id\tdossier\tsubject_ref\tlocations\r\nR-1\tD-1\tP-1\tcase-admin:persons/P-1\r\n', 'le'),
+      '\t',
+    ],
     ['UTF-16 BE with ";"', utf16('record_id;dossier;subject_ref;locations\nR-1;D-1;P-1;case-admin:persons/P-1\n', 'be'), ';'],
     ['an Excel "sep=" line', Buffer.from('sep=;\r\nrecord_id;dossier;subject_ref;locations\r\nR-1;D-1;P-1;case-admin:persons/P-1\r\n'), ';'],
   ])('%s - is decoded and read', async (_what, bytes, delimiter) => {
     const parsed = await parseCsvInventory(bytes);
     expect(parsed.dialect?.delimiter).toBe(delimiter);
     expect(parsed.problems).toEqual([]);
-    expect(parsed.records).toEqual([{ line: expect.any(Number), record: { recordId: 'R-1', dossier: 'D-1', subjectRef: 'P-1', locations: locations('case-admin:persons/P-1') } }]);
+    expect(parsed.records).toEqual([
+      { line: expect.any(Number), record: { recordId: 'R-1', dossier: 'D-1', subjectRef: 'P-1', locations: locations('case-admin:persons/P-1') } },
+    ]);
   });
 
   it('a Latin-1 CSV - is refused naming the encoding, the line and "save the file as UTF-8", never its text', async () => {
@@ -182,13 +209,22 @@ describe('inventory file - encodings and dialects as Excel and editors write the
   it('a row with a field too many - names the separator used', async () => {
     const parsed = await parseCsvInventory('record_id;dossier;subject_ref;locations\nR-1;D-1;P-1;case-admin:persons/P-1;x\n');
     expect(parsed.problems).toEqual([
-      { line: 2, field: '(csv)', message: 'has 5 fields where the header has 4; check the separators (semicolons (;), detected from the header line) and the quoting' },
+      {
+        line: 2,
+        field: '(csv)',
+        message: 'has 5 fields where the header has 4; check the separators (semicolons (;), detected from the header line) and the quoting',
+      },
     ]);
   });
 });
 
 describe('inventory file - JSON read element by element', () => {
-  const element = (i: number) => ({ recordId: `R-${i}`, dossier: 'D-1', subjectRef: `P-${i}`, locations: [{ system: 'case-admin', locator: `persons/P-${i}` }] });
+  const element = (i: number) => ({
+    recordId: `R-${i}`,
+    dossier: 'D-1',
+    subjectRef: `P-${i}`,
+    locations: [{ system: 'case-admin', locator: `persons/P-${i}` }],
+  });
 
   it('a minified file of many elements on one line - gives every element, each validated alone', async () => {
     const elements = Array.from({ length: 3000 }, (_, i) => element(i));
@@ -200,10 +236,26 @@ describe('inventory file - JSON read element by element', () => {
   });
 
   it.each([
-    ['a trailing comma in the array', '[\n  {"recordId": "R-1"},\n]', { line: 2, column: 22, message: "not valid JSON: a trailing comma before the closing ']'; JSON allows none: remove it" }],
-    ['a syntax error inside an element', '[\n  {"recordId": "R-1",\n   "dossier" "Jan Jansen"}\n]', { line: 3, column: 14, message: 'not valid JSON: a colon (:) is expected after the field name' }],
-    ['text after the array', '[]\n{"recordId": "R-1"}', { line: 2, column: 1, message: "not valid JSON: more follows the array's closing ']'; the file holds one array" }],
-    ['a file cut short', '[\n  {"recordId": "R-1", "dossier": "Jan', { line: 2, column: 34, message: expect.stringContaining('not valid JSON: a string that is not closed') }],
+    [
+      'a trailing comma in the array',
+      '[\n  {"recordId": "R-1"},\n]',
+      { line: 2, column: 22, message: "not valid JSON: a trailing comma before the closing ']'; JSON allows none: remove it" },
+    ],
+    [
+      'a syntax error inside an element',
+      '[\n  {"recordId": "R-1",\n   "dossier" "Jan Jansen"}\n]',
+      { line: 3, column: 14, message: 'not valid JSON: a colon (:) is expected after the field name' },
+    ],
+    [
+      'text after the array',
+      '[]\n{"recordId": "R-1"}',
+      { line: 2, column: 1, message: "not valid JSON: more follows the array's closing ']'; the file holds one array" },
+    ],
+    [
+      'a file cut short',
+      '[\n  {"recordId": "R-1", "dossier": "Jan',
+      { line: 2, column: 34, message: expect.stringContaining('not valid JSON: a string that is not closed') },
+    ],
     ['brackets that do not match', '[{"locations": [{"system": "case-admin"}}]', { line: 1, column: 41, message: expect.stringContaining('not valid JSON') }],
   ])('%s - is named by line and column, never quoting the file', async (_what, text, expected) => {
     const parsed = await parseJsonInventory(text);

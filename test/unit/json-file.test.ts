@@ -44,11 +44,31 @@ describe('readJsonFile - syntax errors by line and column, never quoting the fil
       '{\n  "name": "Fatima el Idrissi",\n  "residence": "Zaandam",\n  "email": "fatima@example.org",\n}\n',
       { line: 4, column: 32, message: "not valid JSON: a trailing comma before the closing '}'; JSON allows none: remove it" },
     ],
-    ['single quotes', "{'name': 'Fatima el Idrissi'}", { line: 1, column: 2, message: 'not valid JSON: a single quote; JSON writes field names and strings in double quotes' }],
-    ['a string not closed', '{"name": "Fatima el Idrissi, "residence": "Zaandam"}', { line: 1, column: 31, message: 'not valid JSON: a word JSON does not know; a value is a "string" in double quotes, a number, true, false or null' }],
-    ['a file cut short', '{"name": "Fatima el Idrissi",\n "residence": "Zaandam"', { line: 2, column: 24, message: "not valid JSON: the text ends before the closing '}' (is the file cut short?)" }],
-    ['a comment', '// from the e-mail of Fatima el Idrissi\n{"name": "x"}', { line: 1, column: 1, message: 'not valid JSON: a comment; JSON has none: remove it' }],
-    ['a tab inside a string', '{"name": "Fatima\tel Idrissi"}', { line: 1, column: 10, message: expect.stringContaining('a control character (a tab or a line break) inside a string') }],
+    [
+      'single quotes',
+      "{'name': 'Fatima el Idrissi'}",
+      { line: 1, column: 2, message: 'not valid JSON: a single quote; JSON writes field names and strings in double quotes' },
+    ],
+    [
+      'a string not closed',
+      '{"name": "Fatima el Idrissi, "residence": "Zaandam"}',
+      { line: 1, column: 31, message: 'not valid JSON: a word JSON does not know; a value is a "string" in double quotes, a number, true, false or null' },
+    ],
+    [
+      'a file cut short',
+      '{"name": "Fatima el Idrissi",\n "residence": "Zaandam"',
+      { line: 2, column: 24, message: "not valid JSON: the text ends before the closing '}' (is the file cut short?)" },
+    ],
+    [
+      'a comment',
+      '// from the e-mail of Fatima el Idrissi\n{"name": "x"}',
+      { line: 1, column: 1, message: 'not valid JSON: a comment; JSON has none: remove it' },
+    ],
+    [
+      'a tab inside a string',
+      '{"name": "Fatima\tel Idrissi"}',
+      { line: 1, column: 10, message: expect.stringContaining('a control character (a tab or a line break) inside a string') },
+    ],
   ])('%s - is named with its line and column', (_what, text, expected) => {
     expect(refused(text)).toEqual({ field: '(json)', ...expected });
   });

@@ -25,8 +25,18 @@ const FOREIGN: Record<Language, RegExp> = {
 function everyLetter(language: Language, timeZone?: string): Record<string, RenderedMail> {
   const reference = '7f0c2a9e-0000-4000-8000-000000000001';
   return {
-    explanation: explanationMail(language, { reference, categories: everyCategory, objectionPeriodEnds: '2024-05-13T10:00:00.000Z', ...(timeZone ? { timeZone } : {}) }),
-    confirmation: destructionConfirmationMail(language, { reference, erasedAt: '2024-05-14T08:30:00.000Z', recordId: 'R-17', ...(timeZone ? { timeZone } : {}) }),
+    explanation: explanationMail(language, {
+      reference,
+      categories: everyCategory,
+      objectionPeriodEnds: '2024-05-13T10:00:00.000Z',
+      ...(timeZone ? { timeZone } : {}),
+    }),
+    confirmation: destructionConfirmationMail(language, {
+      reference,
+      erasedAt: '2024-05-14T08:30:00.000Z',
+      recordId: 'R-17',
+      ...(timeZone ? { timeZone } : {}),
+    }),
     noData: noDataFoundMail(language, { reference }),
     noDataWithCutoff: noDataFoundMail(language, { reference, inquiryCutoff: '2024-03-31T23:59:59.999+02:00', ...(timeZone ? { timeZone } : {}) }),
     beingDestroyed: noDataFoundMail(language, { reference, beingDestroyed: true, inquiryCutoff: '2024-03-31T23:59:59.999+02:00' }),
@@ -36,7 +46,7 @@ function everyLetter(language: Language, timeZone?: string): Record<string, Rend
 const idPattern = (id: string) => new RegExp(`(^|[^a-z-])${id.replace(/[-]/g, '\\-')}([^a-z-]|$)`);
 
 describe('letters to requesters - every word in their language', () => {
-  it('the category list - is the adapters\' categories, every one of them', () => {
+  it("the category list - is the adapters' categories, every one of them", () => {
     expect(new Set(everyCategory.map((c) => c.category))).toEqual(new Set(dataCategoryIds));
     expect(Object.values(dataCategoriesBySystem).flat()).toHaveLength(dataCategoryIds.length);
   });
@@ -76,7 +86,7 @@ describe('letters to requesters - every word in their language', () => {
     );
   });
 
-  it('dates - in the requester\'s language and the policy\'s zone, named; Europe/Amsterdam without one', () => {
+  it("dates - in the requester's language and the policy's zone, named; Europe/Amsterdam without one", () => {
     expect(everyLetter('nl').explanation!.text).toContain('tot 13 mei 2024 om 12:00 CEST laten weten');
     expect(everyLetter('en').explanation!.text).toContain('until 13 May 2024 at 12:00 CEST (the objection period)');
     expect(everyLetter('nl', 'America/New_York').explanation!.text).toContain('tot 13 mei 2024 om 06:00 EDT laten weten');
@@ -95,7 +105,7 @@ describe('letters to requesters - every word in their language', () => {
     expect(nl.beingDestroyed!.text).toContain('werden al\nvernietigd toen uw verzoek binnenkwam');
   });
 
-  it('confirmation - names the deletion certificate by the record, in the requester\'s words', () => {
+  it("confirmation - names the deletion certificate by the record, in the requester's words", () => {
     expect(everyLetter('nl').confirmation!.text).toContain('vernietigingsverklaring (registratie R-17) zonder persoonsgegevens');
     expect(everyLetter('en').confirmation!.text).toContain('deletion certificate (record R-17)');
   });

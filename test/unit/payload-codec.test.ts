@@ -53,7 +53,9 @@ describe('codec tokens - who may ask the codec server to decode', () => {
     const [v, , mac] = token.split('.');
     const forged = `${v}.${Buffer.from(JSON.stringify({ u: 'otto', exp: 9_999_999_999 })).toString('base64url')}.${mac}`;
     expect(checkCodecToken(keys, forged)).toEqual({ problem: 'the token was not issued here (or the payload key changed since)' });
-    expect(checkCodecToken({ current: randomBytes(32), previous: [] }, token)).toEqual({ problem: 'the token was not issued here (or the payload key changed since)' });
+    expect(checkCodecToken({ current: randomBytes(32), previous: [] }, token)).toEqual({
+      problem: 'the token was not issued here (or the payload key changed since)',
+    });
     expect(checkCodecToken(keys, 'hello')).toEqual({ problem: expect.stringContaining('not a codec token') });
   });
 });

@@ -33,7 +33,7 @@ describe('policy file - time zones', () => {
     });
   });
 
-  it('an offset that does not match the zone - the issue\'s +01:00 on the night CEST began - is refused naming the right offset and why', () => {
+  it("an offset that does not match the zone - the issue's +01:00 on the night CEST began - is refused naming the right offset and why", () => {
     expect(problems({ ...base, inquiryCutoff: '2024-03-31T23:59:59+01:00' })).toEqual({
       inquiryCutoff:
         'the offset +01:00 does not match Europe/Amsterdam, which is at +02:00 on 31 March 2024 at 23:59:59 ' +
@@ -82,7 +82,7 @@ describe('policy file - time zones', () => {
     expect(policyFileSchema.parse(offsets)).not.toHaveProperty('timeZone');
   });
 
-  it('a file with several problems - lists each once, the zone\'s and the others', () => {
+  it("a file with several problems - lists each once, the zone's and the others", () => {
     expect(problems({ ...base, inquiryCutoff: '2024-03-31', purgeStart: '2024-03-31T02:15:00', objectionPeriod: '6', colour: 'red' })).toEqual({
       inquiryCutoff: 'is a date without a time; give the time of day too, e.g. "2024-03-31T23:59:59" for the end of that day',
       purgeStart: expect.stringContaining('does not exist in Europe/Amsterdam'),

@@ -1,7 +1,7 @@
 import { until } from '../helpers/poll';
 
 describe('until - polling instead of fixed sleeps', () => {
-  it('until - the probe reaches the state - returns the probe\'s value', async () => {
+  it("until - the probe reaches the state - returns the probe's value", async () => {
     let n = 0;
     await expect(until('n to reach 3', () => ++n, { accept: (v) => v >= 3, intervalMs: 1 })).resolves.toBe(3);
   });

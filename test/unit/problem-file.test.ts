@@ -30,7 +30,9 @@ describe('problem lists - capped on the terminal, complete in a file', () => {
     expect(shown.filter((l) => l.startsWith('  - '))).toHaveLength(100);
     expect(shown.at(-1)).toBe(`  … and 500 more problems; the full list is in ${refusal.problemFile}`);
 
-    const written = readFileSync(refusal.problemFile as string, 'utf8').trimEnd().split('\n');
+    const written = readFileSync(refusal.problemFile as string, 'utf8')
+      .trimEnd()
+      .split('\n');
     expect(written[0]).toBe('inventory.csv refused (600 problems); nothing was changed. Every problem, by line:');
     expect(written[1]).toBe('  - (file): a problem of the whole file');
     expect(written.slice(2).map((l) => Number(/line (\d+),/.exec(l)?.[1]))).toEqual(Array.from({ length: 599 }, (_, i) => i + 2));
@@ -49,7 +51,10 @@ describe('problem lists - capped on the terminal, complete in a file', () => {
   });
 
   it('formatProblems - a list longer than 100 without a file - shows 100 and counts the rest', () => {
-    const text = formatProblems('backup.jsonl.gz', Array.from({ length: 250 }, (_, i) => problem(i + 1, 'table')));
+    const text = formatProblems(
+      'backup.jsonl.gz',
+      Array.from({ length: 250 }, (_, i) => problem(i + 1, 'table')),
+    );
     expect(text.split('\n')).toHaveLength(102);
     expect(text).toContain('backup.jsonl.gz refused (250 problems)');
     expect(text.endsWith('  … and 150 more problems')).toBe(true);

@@ -10,9 +10,7 @@ const policy = policySchema.parse({ version: 'source-case-2024', inquiryCutoff: 
 describe('purge schedule spec', () => {
   it('purgeScheduleSpec - default - runs first at the purge start (the next whole second), then nightly, never before it', () => {
     const spec = purgeScheduleSpec({ policy });
-    expect(spec.calendars).toEqual([
-      expect.objectContaining({ year: 2024, month: 'MARCH', dayOfMonth: 31, hour: 22, minute: 0, second: 1 }),
-    ]);
+    expect(spec.calendars).toEqual([expect.objectContaining({ year: 2024, month: 'MARCH', dayOfMonth: 31, hour: 22, minute: 0, second: 1 })]);
     expect(spec.cronExpressions).toEqual([DEFAULT_PURGE_CRON]);
     expect(spec.intervals).toBeUndefined();
     expect(spec.startAt).toEqual(new Date('2024-03-31T22:00:01.000Z'));
@@ -40,7 +38,11 @@ describe('purge run settings and input', () => {
     expect(result.success).toBe(false);
     const messages = result.error?.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
     expect(messages).toEqual(
-      expect.arrayContaining(['waveSize: waveSize must be at least 1', 'reconcileSample: reconcileSample is a share between 0 and 1', expect.stringMatching(/^settleTimeout: must be a whole number and a unit/)]),
+      expect.arrayContaining([
+        'waveSize: waveSize must be at least 1',
+        'reconcileSample: reconcileSample is a share between 0 and 1',
+        expect.stringMatching(/^settleTimeout: must be a whole number and a unit/),
+      ]),
     );
   });
 

@@ -23,7 +23,11 @@ const policy: Policy = {
   retentionReview: '26w',
 };
 const INQUIRY = '3f0e0b8e-6a51-4c1e-9d59-5b3f8f1c2a10';
-const actors = { coordinator: { user: 'cora', role: 'coordinator' as const }, reviewer: { user: 'rev', role: 'screened-reviewer' as const }, officer: { user: 'olga', role: 'privacy-officer' as const } };
+const actors = {
+  coordinator: { user: 'cora', role: 'coordinator' as const },
+  reviewer: { user: 'rev', role: 'screened-reviewer' as const },
+  officer: { user: 'olga', role: 'privacy-officer' as const },
+};
 
 /** One valid payload per action, with an actor of the first role allowed to take it. */
 const payloads: { [A in ActionName]: Action<A> } = {
@@ -46,7 +50,11 @@ function driven(now = T0) {
     const action = validateAction(machine, name, payload, at);
     if (name !== 'sendExplanation') return machine.apply(name, action, at);
     machine.beginExplanation();
-    machine.explanationSent(action as Action<'sendExplanation'>, { messageId: '<m@test.invalid>', sentAt: iso(at), objectionPeriodEnds: iso(at + 6 * WEEK) }, at);
+    machine.explanationSent(
+      action as Action<'sendExplanation'>,
+      { messageId: '<m@test.invalid>', sentAt: iso(at), objectionPeriodEnds: iso(at + 6 * WEEK) },
+      at,
+    );
   };
   return { machine, take };
 }
@@ -94,7 +102,11 @@ describe('RecordMachine - transitions', () => {
     const at = to[from]!(d) + SECOND;
     d.take(name, at, { ...payloads[name], ...change });
     expect(d.machine.phase).toBe(phase);
-    expect(d.machine.status(at).history.at(-1)).toMatchObject({ phase, by: expect.stringMatching(/\((coordinator|screened-reviewer|privacy-officer)\)$/), action: actionLabels[name] });
+    expect(d.machine.status(at).history.at(-1)).toMatchObject({
+      phase,
+      by: expect.stringMatching(/\((coordinator|screened-reviewer|privacy-officer)\)$/),
+      action: actionLabels[name],
+    });
   });
 
   it('timers - the cutoff and the end of the objection period make a record due, at their instant and not before', () => {
@@ -175,10 +187,16 @@ describe('RecordMachine - refusals and allowed actions', () => {
     expect(() => validateAction(d.machine, 'retryErasure', payloads.retryErasure, T0)).toThrow(
       `retry refused: record R-1 is in awaiting-cutoff until ${policy.inquiryCutoff}; only a record in erasure-failed can be retried. Allowed now: inquiry, hold`,
     );
-    expect(() => validateAction(d.machine, 'registerInquiry', { ...payloads.registerInquiry, receivedAt: iso(T0 + 3 * WEEK) }, T0)).toThrow(/after the inquiry cutoff/);
-    expect(() => validateAction(d.machine, 'placeHold', { ...payloads.placeHold, actor: actors.coordinator }, T0)).toThrow('hold refused: it is for the role privacy-officer, not coordinator (cora)');
+    expect(() => validateAction(d.machine, 'registerInquiry', { ...payloads.registerInquiry, receivedAt: iso(T0 + 3 * WEEK) }, T0)).toThrow(
+      /after the inquiry cutoff/,
+    );
+    expect(() => validateAction(d.machine, 'placeHold', { ...payloads.placeHold, actor: actors.coordinator }, T0)).toThrow(
+      'hold refused: it is for the role privacy-officer, not coordinator (cora)',
+    );
     to['on-hold (legal hold)']!(d);
-    expect(() => validateAction(d.machine, 'releaseHold', { ...payloads.releaseHold, reference: 'HOLD-2' }, T0 + HOUR)).toThrow('the record is held under HOLD-1, not HOLD-2');
+    expect(() => validateAction(d.machine, 'releaseHold', { ...payloads.releaseHold, reference: 'HOLD-2' }, T0 + HOUR)).toThrow(
+      'the record is held under HOLD-1, not HOLD-2',
+    );
     expect(d.machine.changes).toBe(before + 1);
   });
 
@@ -258,7 +276,21 @@ describe('RecordMachine - releasability', () => {
 
   it('every phase but due has a reason a purge run counts', () => {
     expect(Object.keys(notReleasableIn).sort()).toEqual(
-      ['registered', 'awaiting-cutoff', 'awaiting-consent', 'identity-check', 'consultation', 'explanation-sent', 'on-hold', 'retained', 'erasure-failed', 'erasing', 'verifying', 'certifying', 'erased'].sort(),
+      [
+        'registered',
+        'awaiting-cutoff',
+        'awaiting-consent',
+        'identity-check',
+        'consultation',
+        'explanation-sent',
+        'on-hold',
+        'retained',
+        'erasure-failed',
+        'erasing',
+        'verifying',
+        'certifying',
+        'erased',
+      ].sort(),
     );
   });
 });
@@ -270,7 +302,14 @@ describe('RecordMachine - erasure', () => {
     d.machine.advance(at);
     d.machine.release('purge-run-1', at);
     d.machine.beginErasure(['case-admin'], at);
-    d.machine.erased({ certificateId: 'C-1', sequence: 7, issuedAt: iso(at + 2 * SECOND), verifiedAt: iso(at + SECOND), systems: [{ system: 'case-admin', removed: { persons: 1 } }], inquiryClosed: false });
+    d.machine.erased({
+      certificateId: 'C-1',
+      sequence: 7,
+      issuedAt: iso(at + 2 * SECOND),
+      verifiedAt: iso(at + SECOND),
+      systems: [{ system: 'case-admin', removed: { persons: 1 } }],
+      inquiryClosed: false,
+    });
     const status = d.machine.status(at + 3 * SECOND);
     expect(status.history.slice(-4).map((e) => [e.phase, e.at])).toEqual([
       ['erasing', iso(at)],

@@ -36,7 +36,14 @@ function sampleReport(): OperationReport {
       { dossier: HOSTILE, imported: 3, erased: 0, withoutLifecycle: 1, lifecycleNotRunning: 0, resurrected: 0, phases: hostile },
     ],
     policies: [
-      { version: 'source-case-2024', timeZone: 'Europe/Amsterdam', inquiryCutoff: '2024-03-31T23:59:59.999+02:00', purgeStart: '2024-04-01T00:00:00+02:00', objectionPeriod: '6w', records: 5 },
+      {
+        version: 'source-case-2024',
+        timeZone: 'Europe/Amsterdam',
+        inquiryCutoff: '2024-03-31T23:59:59.999+02:00',
+        purgeStart: '2024-04-01T00:00:00+02:00',
+        objectionPeriod: '6w',
+        records: 5,
+      },
       { version: 'offsets-only', timeZone: null, inquiryCutoff: '2024-06-30T21:59:59Z', purgeStart: '2024-07-01T00:00:00Z', objectionPeriod: '6w', records: 3 },
     ],
     inquiries: {
@@ -70,10 +77,37 @@ function sampleReport(): OperationReport {
       ],
     },
     purgeRuns: [
-      { runRef: 'purge-run-dry-1', dryRun: true, scheduled: false, startedAt: '2024-04-03T11:00:00.000Z', finishedAt: '2024-04-03T11:00:05.000Z', outcome: { candidates: 2, released: 1, restarted: 1, erased: 0, failed: 0, pending: 0, skipped: { 'legal-hold': 1 }, reconciled: 0, resurrected: 0, waves: 1, durationMs: 5000, stoppedBecause: null, failures: [] } },
+      {
+        runRef: 'purge-run-dry-1',
+        dryRun: true,
+        scheduled: false,
+        startedAt: '2024-04-03T11:00:00.000Z',
+        finishedAt: '2024-04-03T11:00:05.000Z',
+        outcome: {
+          candidates: 2,
+          released: 1,
+          restarted: 1,
+          erased: 0,
+          failed: 0,
+          pending: 0,
+          skipped: { 'legal-hold': 1 },
+          reconciled: 0,
+          resurrected: 0,
+          waves: 1,
+          durationMs: 5000,
+          stoppedBecause: null,
+          failures: [],
+        },
+      },
       { runRef: 'purge-run-manual-1', dryRun: false, scheduled: false, startedAt: '2024-04-01T07:59:00.000Z', finishedAt: null, outcome: null },
     ],
-    resurrections: { total: 1, records: 1, unverified: 0, bySystem: [{ system: 'case-admin', count: 1 }], recent: [{ recordId: 'R-2', dossier: 'D-1', system: 'case-admin', detectedAt: '2024-04-04T00:00:00.000Z', runRef: 'reconcile-1', verified: true }] },
+    resurrections: {
+      total: 1,
+      records: 1,
+      unverified: 0,
+      bySystem: [{ system: 'case-admin', count: 1 }],
+      recent: [{ recordId: 'R-2', dossier: 'D-1', system: 'case-admin', detectedAt: '2024-04-04T00:00:00.000Z', runRef: 'reconcile-1', verified: true }],
+    },
     erasureFailures: { total: 2, records: 1, recordsNotErased: 1, reasons: [{ reason: `ERASE_FAILED case-admin ${HOSTILE}`, records: 1 }], recent: [] },
     notes: ['Erased counts come from the certificate ledger.', `note with ${HOSTILE}`],
   };
@@ -114,7 +148,7 @@ describe('erasure report - text', () => {
     expect(lines).toContain('  [2] note with <script>alert("x")</script>');
   });
 
-  it('policies - with a zone - shows each deadline in the policy\'s zone; without one, as stored', () => {
+  it("policies - with a zone - shows each deadline in the policy's zone; without one, as stored", () => {
     const start = lines.indexOf("Policies in use (deadlines in each policy's time zone)");
     expect(lines.slice(start + 1, start + 7)).toEqual([
       '  source-case-2024  (5 record(s), objection period 6w)',
@@ -127,8 +161,16 @@ describe('erasure report - text', () => {
   });
 
   it('shows the last 14 days only, and says so', () => {
-    const days = everyDay(new Map([['2024-03-01', 1], ['2024-03-20', 2]]));
-    const many = formatOperationReport({ ...sampleReport(), certificates: { total: 3, firstIssuedAt: '2024-03-01T00:00:00Z', lastIssuedAt: '2024-03-20T00:00:00Z', perDay: days } });
+    const days = everyDay(
+      new Map([
+        ['2024-03-01', 1],
+        ['2024-03-20', 2],
+      ]),
+    );
+    const many = formatOperationReport({
+      ...sampleReport(),
+      certificates: { total: 3, firstIssuedAt: '2024-03-01T00:00:00Z', lastIssuedAt: '2024-03-20T00:00:00Z', perDay: days },
+    });
     expect(many).toContain('  per day (the last 14 of 20 days; --html or --json for all):');
     expect(many.filter((l) => /^ {4}2024-03-\d\d /.test(l))).toHaveLength(14);
   });
@@ -141,8 +183,22 @@ describe('erasure report - JSON shape', () => {
       { dossier: 'D-2', imported: 2, erased: 0, withoutLifecycle: 0, resurrected: 0 },
     ],
     policies: [{ version: 'p', timeZone: null, inquiryCutoff: '2024-03-31T21:59:59Z', purgeStart: '2024-03-31T22:00:00Z', objectionPeriod: '6w', records: 12 }],
-    certificates: { total: 4, firstIssuedAt: '2024-04-01T00:00:00.000Z', lastIssuedAt: '2024-04-01T00:00:00.000Z', perDay: [{ day: '2024-04-01', issued: 4, cumulative: 4 }] },
-    inquiries: { open: 0, openMatched: 0, openUnmatched: 0, destroyed: 0, explanationsSent: 0, noDataAnswers: 0, destructionConfirmations: 0, responseOverdueAlerts: 0 },
+    certificates: {
+      total: 4,
+      firstIssuedAt: '2024-04-01T00:00:00.000Z',
+      lastIssuedAt: '2024-04-01T00:00:00.000Z',
+      perDay: [{ day: '2024-04-01', issued: 4, cumulative: 4 }],
+    },
+    inquiries: {
+      open: 0,
+      openMatched: 0,
+      openUnmatched: 0,
+      destroyed: 0,
+      explanationsSent: 0,
+      noDataAnswers: 0,
+      destructionConfirmations: 0,
+      responseOverdueAlerts: 0,
+    },
     purgeRuns: [{ runRef: 'r', dryRun: false, scheduled: true, startedAt: '2024-04-01T00:00:00.000Z', finishedAt: null, outcome: null }],
     resurrections: { total: 0, records: 0, unverified: 0, bySystem: [], recent: [] },
     erasureFailures: { total: 0, records: 0, recordsNotErased: 0, reasons: [], recent: [] },
@@ -158,12 +214,31 @@ describe('erasure report - JSON shape', () => {
     inquiryOpen: 0,
     responseOverdue: 0,
   };
-  const holds = { items: [{ recordId: 'R-1', dossier: 'D-1', kind: 'objection' as const, reference: 'BEZW-1', since: '2024-04-01T00:00:00.000Z', pendingObjection: null }], problem: 'the on-hold lifecycles did not answer' };
+  const holds = {
+    items: [{ recordId: 'R-1', dossier: 'D-1', kind: 'objection' as const, reference: 'BEZW-1', since: '2024-04-01T00:00:00.000Z', pendingObjection: null }],
+    problem: 'the on-hold lifecycles did not answer',
+  };
   const report = assembleReport({ generatedAt: '2024-04-02T00:00:00.000Z', namespace: 'default', registry, visibility, holds });
   const json = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
 
   it('has the documented top-level keys, every phase and every pending reason', () => {
-    expect(Object.keys(json)).toEqual(['format', 'generatedAt', 'namespace', 'totals', 'phases', 'pending', 'dossiers', 'policies', 'inquiries', 'holds', 'certificates', 'purgeRuns', 'resurrections', 'erasureFailures', 'notes']);
+    expect(Object.keys(json)).toEqual([
+      'format',
+      'generatedAt',
+      'namespace',
+      'totals',
+      'phases',
+      'pending',
+      'dossiers',
+      'policies',
+      'inquiries',
+      'holds',
+      'certificates',
+      'purgeRuns',
+      'resurrections',
+      'erasureFailures',
+      'notes',
+    ]);
     expect(json.format).toBe('erasure-operation-report/1');
     expect(Object.keys(json.phases as object)).toEqual([...lifecyclePhases]);
     expect(report.pending.map((p) => p.key)).toEqual(pendingKeys);
@@ -189,14 +264,28 @@ describe('erasure report - JSON shape', () => {
   });
 
   it('reads stored purge reports field by field and leaves the dry-run file out', () => {
-    const outcome = outcomeOf({ runRef: 'x', erased: 5, skipped: { retained: 2, erased: 0 }, reportFile: '/srv/dry.json', wouldDestroy: [{ dossier: 'D', system: 'documents', records: 1, locations: 1 }], failures: [{ reason: 'E', records: 1 }, { bogus: true }] });
+    const outcome = outcomeOf({
+      runRef: 'x',
+      erased: 5,
+      skipped: { retained: 2, erased: 0 },
+      reportFile: '/srv/dry.json',
+      wouldDestroy: [{ dossier: 'D', system: 'documents', records: 1, locations: 1 }],
+      failures: [{ reason: 'E', records: 1 }, { bogus: true }],
+    });
     expect(outcome).toMatchObject({ erased: 5, failed: 0, skipped: { retained: 2 }, failures: [{ reason: 'E', records: 1 }], stoppedBecause: null });
     expect(JSON.stringify(outcome)).not.toMatch(/reportFile|wouldDestroy|srv/);
     expect(outcomeOf(null)).toBeNull();
   });
 
   it('fills the days without certificates, so the chart has one bar per calendar day', () => {
-    expect(everyDay(new Map([['2024-02-28', 1], ['2024-03-01', 2]]))).toEqual([
+    expect(
+      everyDay(
+        new Map([
+          ['2024-02-28', 1],
+          ['2024-03-01', 2],
+        ]),
+      ),
+    ).toEqual([
       { day: '2024-02-28', issued: 1, cumulative: 1 },
       { day: '2024-02-29', issued: 0, cumulative: 1 },
       { day: '2024-03-01', issued: 2, cumulative: 3 },
@@ -210,7 +299,11 @@ describe('erasure report - HTML', () => {
 
   it('draws one bar per day, the tallest for the busiest day, and the cumulative line', () => {
     const bars = [...page.matchAll(/<rect class="bar" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"><title>([^<]*)<\/title>/g)];
-    expect(bars.map((b) => b[2])).toEqual(['2024-04-01: 2 destroyed, 2 in total', '2024-04-02: 0 destroyed, 2 in total', '2024-04-03: 1 destroyed, 3 in total']);
+    expect(bars.map((b) => b[2])).toEqual([
+      '2024-04-01: 2 destroyed, 2 in total',
+      '2024-04-02: 0 destroyed, 2 in total',
+      '2024-04-03: 1 destroyed, 3 in total',
+    ]);
     const heights = bars.map((b) => Number(b[1]));
     expect(heights[1]).toBe(0);
     expect(heights[0]).toBeCloseTo(2 * (heights[2] ?? NaN), 0);
@@ -223,7 +316,12 @@ describe('erasure report - HTML', () => {
 
   it('breaks down what is pending, one bar per reason that holds records', () => {
     const bars = [...page.matchAll(/<g><title>([a-z-]+): (\d+) \(/g)].map((m) => [m[1], Number(m[2])]);
-    expect(bars).toEqual([['no-lifecycle', 1], ['awaiting-cutoff', 2], ['on-hold', 1], ['due', 1]]);
+    expect(bars).toEqual([
+      ['no-lifecycle', 1],
+      ['awaiting-cutoff', 2],
+      ['on-hold', 1],
+      ['due', 1],
+    ]);
     expect(page.match(/class="pending-bar"/g)).toHaveLength(4);
     expect(page).toContain('objection awaiting a decision, or legal hold');
   });
@@ -247,7 +345,9 @@ describe('erasure report - HTML', () => {
   });
 
   it('policies - lists each with its deadlines in its own zone', () => {
-    expect(page).toMatch(/<td>source-case-2024<\/td><td class="n">5<\/td><td>Europe\/Amsterdam<\/td><td>2024-03-31 23:59:59\.999 \+02:00<\/td><td>2024-04-01 00:00:00 \+02:00<\/td>/);
+    expect(page).toMatch(
+      /<td>source-case-2024<\/td><td class="n">5<\/td><td>Europe\/Amsterdam<\/td><td>2024-03-31 23:59:59\.999 \+02:00<\/td><td>2024-04-01 00:00:00 \+02:00<\/td>/,
+    );
     expect(page).toMatch(/<td>offsets-only<\/td><td class="n">3<\/td><td>offset as written<\/td><td>2024-06-30T21:59:59Z<\/td>/);
   });
 
@@ -264,7 +364,14 @@ function fakeClient(workflows: { id: string; dossier: string; phase: LifecyclePh
   const matches = (query: string, wf: (typeof workflows)[number]) =>
     query.split(' AND ').every((clause) => {
       const [field, value] = clause.split(' = ') as [string, string];
-      const actual: Record<string, string> = { WorkflowType: "'recordLifecycle'", LifecyclePhase: `'${wf.phase}'`, Dossier: `'${wf.dossier}'`, ExecutionStatus: wf.running ? "'Running'" : "'Completed'", InquiryOpen: 'false', ResponseOverdue: 'false' };
+      const actual: Record<string, string> = {
+        WorkflowType: "'recordLifecycle'",
+        LifecyclePhase: `'${wf.phase}'`,
+        Dossier: `'${wf.dossier}'`,
+        ExecutionStatus: wf.running ? "'Running'" : "'Completed'",
+        InquiryOpen: 'false',
+        ResponseOverdue: 'false',
+      };
       if (!(field in actual)) throw new Error(`unexpected clause ${clause}`);
       return actual[field] === value;
     });
@@ -292,7 +399,8 @@ const fakeRegistry = (facts: { dossiers: object[]; days: object[] }) =>
       const rows = (r: object[]) => ({ rows: r });
       if (sql.includes('FROM records r LEFT JOIN certificates')) return rows(facts.dossiers);
       if (sql.includes('to_char(issued_at')) return rows(facts.days);
-      if (sql.includes('FROM inquiries)')) return rows([{ open: 0, open_matched: 0, destroyed: 0, explanations: 0, no_data: 0, confirmations: 0, overdue_alerts: 0 }]);
+      if (sql.includes('FROM inquiries)'))
+        return rows([{ open: 0, open_matched: 0, destroyed: 0, explanations: 0, no_data: 0, confirmations: 0, overdue_alerts: 0 }]);
       if (sql.includes('count(*)::int AS total')) return rows([{ total: 0, records: 0, unverified: 0, not_erased: 0 }]);
       return rows([]);
     },
@@ -309,7 +417,12 @@ describe('erasure report - collection from registry and visibility', () => {
   ];
   const statuses = {
     'record-R-3': { recordId: 'R-3', dossier: 'D-1', objection: { reference: 'BEZW-9', filedAt: '2024-04-01T00:00:00.000Z' } },
-    'record-R-4': { recordId: 'R-4', dossier: 'D-2', legalHold: { reference: 'RB-1', placedAt: '2024-04-02T00:00:00.000Z', returnTo: 'due' as const }, objection: { reference: 'BEZW-10', filedAt: '2024-04-03T00:00:00.000Z' } },
+    'record-R-4': {
+      recordId: 'R-4',
+      dossier: 'D-2',
+      legalHold: { reference: 'RB-1', placedAt: '2024-04-02T00:00:00.000Z', returnTo: 'due' as const },
+      objection: { reference: 'BEZW-10', filedAt: '2024-04-03T00:00:00.000Z' },
+    },
   };
   const registry = fakeRegistry({
     dossiers: [
@@ -330,7 +443,14 @@ describe('erasure report - collection from registry and visibility', () => {
       ["D-'; DROP", 0, 0, 0],
     ]);
     expect(report.holds).toMatchObject({ onHold: 2, objectionsAwaitingDecision: 1, legalHolds: 1, unclassified: 0 });
-    expect(report.holds.items.find((h) => h.recordId === 'R-4')).toEqual({ recordId: 'R-4', dossier: 'D-2', kind: 'legal-hold', reference: 'RB-1', since: '2024-04-02T00:00:00.000Z', pendingObjection: 'BEZW-10' });
+    expect(report.holds.items.find((h) => h.recordId === 'R-4')).toEqual({
+      recordId: 'R-4',
+      dossier: 'D-2',
+      kind: 'legal-hold',
+      reference: 'RB-1',
+      since: '2024-04-02T00:00:00.000Z',
+      pendingObjection: 'BEZW-10',
+    });
     // 6 imported, 1 erased: 1 without lifecycle, 3 running, so 1 started lifecycle is not running (the odd dossier's)
     expect(report.pending.find((p) => p.key === 'lifecycle-not-running')?.records).toBe(1);
     expect(report.namespace).toBe('fake');
@@ -354,7 +474,12 @@ describe('erasure report - collection from registry and visibility', () => {
 
   it('writes the HTML file and prints its path', async () => {
     const out: string[] = [];
-    const ctx = { registry: () => registry, client: () => Promise.resolve(fakeClient(workflows, statuses).client), out: (l: string) => out.push(l), progress: () => undefined } as unknown as CliContext;
+    const ctx = {
+      registry: () => registry,
+      client: () => Promise.resolve(fakeClient(workflows, statuses).client),
+      out: (l: string) => out.push(l),
+      progress: () => undefined,
+    } as unknown as CliContext;
     const folder = mkdtempSync(join(tmpdir(), 'report-'));
     const file = join(folder, 'report.html');
     try {

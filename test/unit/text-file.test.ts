@@ -40,7 +40,9 @@ describe('text files - every file the product reads', () => {
   it('readJsonFile - a Latin-1 inquiry file - is refused naming the encoding, its line and column and "save the file as UTF-8", never its text', () => {
     const latin1 = Buffer.from('{"name": "\xD6mer Yilmaz",\n "residence": "Utrecht", "email": "omer@example.org"}', 'latin1');
     const error = refusal(() => readJsonFile(file('inquiry-latin1.json', latin1), subjectSchema));
-    expect(error.problems).toEqual([{ line: 1, column: 11, field: '(encoding)', message: expect.stringContaining('not valid UTF-8 here: the bytes look like Latin-1 or Windows-1252') }]);
+    expect(error.problems).toEqual([
+      { line: 1, column: 11, field: '(encoding)', message: expect.stringContaining('not valid UTF-8 here: the bytes look like Latin-1 or Windows-1252') },
+    ]);
     expect(error.message).toContain('save the file as UTF-8 (in Excel: Save As "CSV UTF-8"');
     for (const text of ['mer Yilmaz', 'Yilmaz', 'Utrecht', 'omer@example.org']) expect(error.message).not.toContain(text);
   });
@@ -55,7 +57,11 @@ describe('text files - every file the product reads', () => {
   });
 
   it.each([
-    ['UTF-16 without a byte-order mark', Buffer.from('{"name": "Jan Jansen", "residence": "Utrecht"}', 'utf16le'), 'looks like UTF-16 LE without a byte-order mark'],
+    [
+      'UTF-16 without a byte-order mark',
+      Buffer.from('{"name": "Jan Jansen", "residence": "Utrecht"}', 'utf16le'),
+      'looks like UTF-16 LE without a byte-order mark',
+    ],
     ['UTF-32 with its byte-order mark', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from('{\0\0\0}\0\0\0')]), 'is UTF-32'],
     ['an Excel workbook', Buffer.from('PK\x03\x04 xl/workbook.xml Jan Jansen', 'latin1'), 'is a ZIP archive (an Excel .xlsx workbook is one)'],
   ])('readTextFile - %s - is refused by name', (_what, bytes, says) => {

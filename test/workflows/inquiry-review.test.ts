@@ -53,7 +53,10 @@ function reviewStandIns(registry: Snapshot, options: { lifecycle?: (recordId: st
       record('recordCandidateDecision', input);
       if (failDecisions > 0) {
         failDecisions -= 1;
-        throw ApplicationFailure.nonRetryable(`${input.actor.user} has not reviewed inquiry ${input.inquiryId} since its candidates were found`, 'INVALID_INPUT');
+        throw ApplicationFailure.nonRetryable(
+          `${input.actor.user} has not reviewed inquiry ${input.inquiryId} since its candidates were found`,
+          'INVALID_INPUT',
+        );
       }
       const at = new Date().toISOString();
       const outcome = input.outcome === 'confirm' ? ('confirmed' as const) : ('rejected' as const);
@@ -123,7 +126,7 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
   const decide = (review: Review, actor: Actor, recordId: string, outcome: 'confirm' | 'reject', reason?: string) =>
     review.executeUpdate(decideCandidateUpdate, { args: [{ actor, recordId, outcome, ...(reason ? { reason } : {}) }] });
 
-  it('inquiryReview - exact matches - registers the inquiry on each linked record not yet carrying it, in the registering coordinator\'s name, and ends linked without a letter', async () => {
+  it("inquiryReview - exact matches - registers the inquiry on each linked record not yet carrying it, in the registering coordinator's name, and ends linked without a letter", async () => {
     const [x, y] = [uniqueId('R'), uniqueId('R')];
     const registry: Snapshot = {
       ...emptyRegistry(),
@@ -138,7 +141,9 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
     await withWorker(bundle, stand.activities, async (tq) => {
       const review = await start(tq, input);
       await expect(review.result()).resolves.toEqual({ outcome: 'linked', destroyed: [] });
-      expect(stand.of('registerInquiryOnRecord').map((c) => c.input)).toEqual([{ inquiryId: input.inquiryId, recordId: x, receivedAt: input.receivedAt, actor: COORDINATOR }]);
+      expect(stand.of('registerInquiryOnRecord').map((c) => c.input)).toEqual([
+        { inquiryId: input.inquiryId, recordId: x, receivedAt: input.receivedAt, actor: COORDINATOR },
+      ]);
       expect(stand.names()).toEqual(['loadInquiryReview', 'registerInquiryOnRecord']);
       const status = await statusOf(review);
       expect(status.stage).toBe('linked');
@@ -195,16 +200,24 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
       expect(stand.of('recordCandidateDecision')).toEqual([]);
 
       // The registry did not take the decision: refused with the reason, the candidate still open.
-      expect(await refusal(decide(review, REVIEWER, a, 'confirm'))).toBe(`confirm refused: rev has not reviewed inquiry ${input.inquiryId} since its candidates were found`);
+      expect(await refusal(decide(review, REVIEWER, a, 'confirm'))).toBe(
+        `confirm refused: rev has not reviewed inquiry ${input.inquiryId} since its candidates were found`,
+      );
       expect((await statusOf(review)).candidates.find((c) => c.recordId === a)?.decision).toBeUndefined();
       expect(stand.of('registerInquiryOnRecord')).toEqual([]);
 
       const confirmed = await decide(review, REVIEWER, a, 'confirm');
       expect(confirmed.candidates.find((c) => c.recordId === a)?.decision).toMatchObject({ outcome: 'confirmed', by: REVIEWER });
       // A confirmed candidate takes the inquiry in the reviewer's name.
-      await until('the inquiry registered on the confirmed record', () => stand.of('registerInquiryOnRecord').map((c) => c.input), { accept: (inputs) => inputs.length > 0 });
-      expect(stand.of('registerInquiryOnRecord').map((c) => c.input)).toEqual([{ inquiryId: input.inquiryId, recordId: a, receivedAt: input.receivedAt, actor: REVIEWER }]);
-      expect(await refusal(decide(review, REVIEWER, a, 'reject'))).toMatch(new RegExp(`^reject refused: record ${a} was already confirmed by rev \\(screened-reviewer\\) on `));
+      await until('the inquiry registered on the confirmed record', () => stand.of('registerInquiryOnRecord').map((c) => c.input), {
+        accept: (inputs) => inputs.length > 0,
+      });
+      expect(stand.of('registerInquiryOnRecord').map((c) => c.input)).toEqual([
+        { inquiryId: input.inquiryId, recordId: a, receivedAt: input.receivedAt, actor: REVIEWER },
+      ]);
+      expect(await refusal(decide(review, REVIEWER, a, 'reject'))).toMatch(
+        new RegExp(`^reject refused: record ${a} was already confirmed by rev \\(screened-reviewer\\) on `),
+      );
       // Still held: b is undecided.
       expect((await statusOf(review)).allowedActions).toEqual(['confirm', 'reject']);
 
@@ -213,7 +226,11 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
       expect(stand.of('registerInquiryOnRecord')).toHaveLength(1);
       expect(stand.of('sendNoDataFound')).toEqual([]);
       // Three decisions were taken in (one failed in its handler); the refused ones left nothing.
-      expect(decisions(await review.fetchHistory()).filter((d) => d.startsWith('update'))).toEqual(['update:decideCandidate', 'update:decideCandidate', 'update:decideCandidate']);
+      expect(decisions(await review.fetchHistory()).filter((d) => d.startsWith('update'))).toEqual([
+        'update:decideCandidate',
+        'update:decideCandidate',
+        'update:decideCandidate',
+      ]);
       const notes = (await statusOf(review)).history.map((e) => e.note);
       expect(notes).toContain(`candidate ${b} rejected (another person, other date of birth)`);
       expect(notes).toContain(`the inquiry is registered on record ${a}`);
@@ -229,14 +246,22 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
       const review = await start(tq, input);
       await expect(stageIs(review, 'awaiting-review')).resolves.toMatchObject({ allowedActions: ['no-match'], links: [], candidates: [] });
       await stageIs(review, 'awaiting-review', (s) => s.history.some((e) => e.note.includes('the coordinators are alerted')));
-      expect(stand.of('notifyCoordinators').map((c) => c.input)).toEqual([{ inquiryId: input.inquiryId, what: 'inquiry-review-overdue', due: input.responseDue }]);
+      expect(stand.of('notifyCoordinators').map((c) => c.input)).toEqual([
+        { inquiryId: input.inquiryId, what: 'inquiry-review-overdue', due: input.responseDue },
+      ]);
       // (Whether a timer came first depends on how soon the worker ran: the deadline is 2 s.)
       expect(decisions(await review.fetchHistory()).filter((d) => d !== 'timer')).toEqual(['activity:loadInquiryReview', 'activity:notifyCoordinators']);
 
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: COORDINATOR }] }))).toBe('no-match refused: it is for the role screened-reviewer, not coordinator (cora)');
+      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: COORDINATOR }] }))).toBe(
+        'no-match refused: it is for the role screened-reviewer, not coordinator (cora)',
+      );
       await review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: REVIEWER }] });
       const answered = await until('the letter', () => statusOf(review), { accept: (s: InquiryReviewStatus) => s.letter !== undefined });
-      expect(answered).toMatchObject({ noMatch: { by: 'rev (screened-reviewer)' }, letter: { kind: 'no-data', messageId: '<letter-1@test.invalid>' }, allowedActions: [] });
+      expect(answered).toMatchObject({
+        noMatch: { by: 'rev (screened-reviewer)' },
+        letter: { kind: 'no-data', messageId: '<letter-1@test.invalid>' },
+        allowedActions: [],
+      });
       expect(stand.of('sendNoDataFound').map((c) => c.input)).toEqual([{ inquiryId: input.inquiryId, beingDestroyed: false }]);
 
       await expect(review.result()).resolves.toEqual({ outcome: 'destroyed', destroyed: DESTROYED });
@@ -259,7 +284,11 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
       await expect(review.result()).resolves.toEqual({ outcome: 'destroyed', destroyed: DESTROYED });
       expect(stand.names()).toEqual(['loadInquiryReview', 'registerInquiryOnRecord', 'sendNoDataFound', 'destroyUnmatchedInquiry']);
       expect(stand.of('sendNoDataFound')[0]?.input).toEqual({ inquiryId: input.inquiryId, beingDestroyed: true });
-      expect(await statusOf(review)).toMatchObject({ stage: 'destroyed', links: [{ recordId: x, state: 'being-destroyed', detail }], letter: { kind: 'being-destroyed' } });
+      expect(await statusOf(review)).toMatchObject({
+        stage: 'destroyed',
+        links: [{ recordId: x, state: 'being-destroyed', detail }],
+        letter: { kind: 'being-destroyed' },
+      });
     });
   });
 

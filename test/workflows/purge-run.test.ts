@@ -199,11 +199,26 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
       ]);
       // Settling asks again while records are pending, and stops at pending 0 (the timeout is 6 h).
       expect(stand.of('purgeProgress').map((c) => c.input)).toEqual([{ runRef }, { runRef }]);
-      const totals: PurgeTotals = { candidates: 5, released: 1, restarted: 1, skipped: { 'legal-hold': 2, 'objection-period': 1 }, reconciled: 620, resurrected: 1, waves: 3 };
+      const totals: PurgeTotals = {
+        candidates: 5,
+        released: 1,
+        restarted: 1,
+        skipped: { 'legal-hold': 2, 'objection-period': 1 },
+        reconciled: 620,
+        resurrected: 1,
+        waves: 3,
+      };
       expect(stand.of('finishPurgeRun').map((c) => c.input)).toEqual([{ runRef, dryRun: false, startedAt: report.startedAt, totals }]);
       expect(report).toMatchObject({ runRef, dryRun: false, ...totals, erased: 2, pending: 0 });
       expect(report).not.toHaveProperty('stoppedBecause');
-      expect(await progressOf(run)).toEqual({ runRef, dryRun: false, stage: 'done', wave: 3, totals, settled: { released: 2, restarted: 0, erased: 2, failed: 0, pending: 0 } });
+      expect(await progressOf(run)).toEqual({
+        runRef,
+        dryRun: false,
+        stage: 'done',
+        wave: 3,
+        totals,
+        settled: { released: 2, restarted: 0, erased: 2, failed: 0, pending: 0 },
+      });
 
       // Cursors are the only record ids in the history: no page's list of ids.
       const text = await historyText(run);
@@ -251,12 +266,16 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
       expect(stand.of('releasePage')).toEqual([]);
       // What the Temporal UI shows the privacy officer: how to approve.
       const metadata = await run.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
-      expect(metadata.currentDetails).toContain(`Waiting for a privacy officer to approve wave 1: up to 2 of 3 record(s) still to look at. Approve with \`erasure purge approve ${runRef} --wave 1 --as <privacy officer>\``);
+      expect(metadata.currentDetails).toContain(
+        `Waiting for a privacy officer to approve wave 1: up to 2 of 3 record(s) still to look at. Approve with \`erasure purge approve ${runRef} --wave 1 --as <privacy officer>\``,
+      );
 
       expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [{ actor: COORDINATOR, wave: 1 }] }))).toBe(
         'approval refused: approving a wave is for the role privacy-officer, not coordinator (cora)',
       );
-      expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [{ actor: OFFICER, wave: 2 }] }))).toBe(`approval refused: run ${runRef} waits for the approval of wave 1, not wave 2`);
+      expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [{ actor: OFFICER, wave: 2 }] }))).toBe(
+        `approval refused: run ${runRef} waits for the approval of wave 1, not wave 2`,
+      );
       expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [{ actor: OFFICER, wave: 0 }] }))).toContain('waves are numbered from 1');
       // Answered after the refusals: had one been taken, the run would be releasing (the same workflow task).
       expect(await progressOf(run)).toMatchObject({ stage: 'awaiting-approval', awaitingApprovalOfWave: 1, totals: { released: 0, waves: 0 } });
@@ -298,7 +317,10 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
       ]);
       expect(stand.calls.map((c) => c.name)).toEqual(['beginPurgeRun', 'dryRunPage', 'dryRunPage', 'finishPurgeRun']);
       expect(stand.released).toEqual([]);
-      expect(stand.of('finishPurgeRun')[0]?.input).toMatchObject({ dryRun: true, totals: { released: 2, skipped: { 'legal-hold': 1 }, waves: 2, reconciled: 0 } });
+      expect(stand.of('finishPurgeRun')[0]?.input).toMatchObject({
+        dryRun: true,
+        totals: { released: 2, skipped: { 'legal-hold': 1 }, waves: 2, reconciled: 0 },
+      });
       expect(report).toMatchObject({ dryRun: true, released: 2, waves: 2 });
       expect(await progressOf(run)).toMatchObject({ dryRun: true, stage: 'done', wave: 2 });
     });
@@ -346,7 +368,7 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
 
       // Follow the chain of runs and read each one's input.
       const inputs: PurgeRunInput[] = [];
-      for (let runId: string | undefined = run.firstExecutionRunId; runId; ) {
+      for (let runId: string | undefined = run.firstExecutionRunId; runId;) {
         const history = await temporal.client.workflow.getHandle(run.workflowId, runId).fetchHistory();
         const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
         inputs.push((await decodedValues(started?.input?.payloads))[0] as PurgeRunInput);
@@ -366,7 +388,15 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
       expect(stand.lookedAt).toEqual(ids);
       expect(stand.of('reconcilePage').map((c) => c.input.afterRecordId)).toEqual([undefined, ...reconcile.slice(1).map((_, i) => `erased-${i + 1}`)]);
       const sum = (k: 'checked' | 'resurrected') => reconcile.reduce((n, p) => n + p[k], 0);
-      expect(report).toMatchObject({ candidates: 12, released: 11, restarted: 0, skipped: { 'not-due-yet': 1 }, waves: 12, reconciled: sum('checked'), resurrected: sum('resurrected') });
+      expect(report).toMatchObject({
+        candidates: 12,
+        released: 11,
+        restarted: 0,
+        skipped: { 'not-due-yet': 1 },
+        waves: 12,
+        reconciled: sum('checked'),
+        resurrected: sum('resurrected'),
+      });
       expect(stand.of('finishPurgeRun')).toHaveLength(1);
     });
   });

@@ -23,14 +23,25 @@ function standIns(options: { eraseFailures?: number; erased?: string[]; failures
       if (eraseCalls <= (options.eraseFailures ?? 0)) throw ApplicationFailure.nonRetryable('source system refused the delete', 'STUB');
       options.erased?.push(recordId);
       const at = new Date().toISOString();
-      return { certificateId: `cert-${recordId}`, sequence: 1, issuedAt: at, verifiedAt: at, systems: systems.map((system) => ({ system, removed: { persons: 1 } })), inquiryClosed: !!inquiryId };
+      return {
+        certificateId: `cert-${recordId}`,
+        sequence: 1,
+        issuedAt: at,
+        verifiedAt: at,
+        systems: systems.map((system) => ({ system, removed: { persons: 1 } })),
+        inquiryClosed: !!inquiryId,
+      };
     },
     async recordErasureFailure({ reason }) {
       options.failures?.push(reason);
     },
     async sendExplanation({ recordId }) {
       const sentAt = new Date();
-      return { messageId: `<${recordId}@test.invalid>`, sentAt: sentAt.toISOString(), objectionPeriodEnds: new Date(sentAt.getTime() + (options.objectionPeriodMs ?? 2_000)).toISOString() };
+      return {
+        messageId: `<${recordId}@test.invalid>`,
+        sentAt: sentAt.toISOString(),
+        objectionPeriodEnds: new Date(sentAt.getTime() + (options.objectionPeriodMs ?? 2_000)).toISOString(),
+      };
     },
     async notifyCoordinators() {
       return { messageId: '<alert@test.invalid>' };
@@ -41,7 +52,8 @@ function standIns(options: { eraseFailures?: number; erased?: string[]; failures
 const phaseOf = async (handle: WorkflowHandle) => (await handle.query(statusQuery)).phase;
 const until = (handle: WorkflowHandle, phase: LifecyclePhase) => eventually(phase, async () => ((await phaseOf(handle)) === phase ? true : undefined));
 const release = (handle: WorkflowHandle, runRef = 'purge-run-test') => handle.executeUpdate(releaseUpdate, { args: [{ runRef }] });
-const act = <A extends ActionName>(handle: WorkflowHandle, name: A, payload: ActionInput<A>): Promise<RecordStatus> => handle.executeUpdate(actionUpdates[name], { args: [payload] });
+const act = <A extends ActionName>(handle: WorkflowHandle, name: A, payload: ActionInput<A>): Promise<RecordStatus> =>
+  handle.executeUpdate(actionUpdates[name], { args: [payload] });
 const refusedWith = async (work: Promise<unknown>) => {
   const error = await work.then(
     () => undefined,
@@ -50,9 +62,12 @@ const refusedWith = async (work: Promise<unknown>) => {
   expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
   return (error as WorkflowUpdateFailedError).cause as ApplicationFailure;
 };
-const activitiesScheduled = async (handle: WorkflowHandle) => ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+const activitiesScheduled = async (handle: WorkflowHandle) =>
+  ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
 const acceptedUpdates = async (handle: WorkflowHandle) =>
-  ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateAdmittedEventAttributes).length;
+  ((await handle.fetchHistory()).events ?? []).filter(
+    (e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateAdmittedEventAttributes,
+  ).length;
 
 describe('recordLifecycle - the machine on a real dev server, with stand-in activities', () => {
   let bundle: WorkflowBundleWithSourceMap;
@@ -125,7 +140,18 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
       await act(handle, 'retryErasure', { actor: COORDINATOR, reason: 'source system is back' });
       await expect(handle.result()).resolves.toMatchObject({ recordId });
       const status: RecordStatus = await handle.query(statusQuery);
-      expect(status.history.map((e) => e.phase)).toEqual(['awaiting-cutoff', 'due', 'due', 'erasing', 'erasure-failed', 'due', 'erasing', 'verifying', 'certifying', 'erased']);
+      expect(status.history.map((e) => e.phase)).toEqual([
+        'awaiting-cutoff',
+        'due',
+        'due',
+        'erasing',
+        'erasure-failed',
+        'due',
+        'erasing',
+        'verifying',
+        'certifying',
+        'erased',
+      ]);
       expect(status.lastError).toBeUndefined();
       await saveHistory(handle, 'record-erasure-failed-retried-erased');
     });
@@ -146,7 +172,14 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
       // The cutoff passes while the objection waits: nothing is released.
       expect(releaseRefusalOf(await refusedWith(release(handle)))?.reason).toBe('objection-on-hold');
       await act(handle, 'decideObjection', { actor: OFFICER, outcome: 'proceed', reason: 'objection unfounded', decisionRef: 'BESL-2024-9' });
-      await eventually('releasable', async () => (await release(handle).then(() => true, () => undefined)));
+      await eventually(
+        'releasable',
+        async () =>
+          await release(handle).then(
+            () => true,
+            () => undefined,
+          ),
+      );
       await handle.result();
       expect(erased).toEqual([recordId]);
       expect((await handle.query(statusQuery)).decisions).toEqual([{ outcome: 'proceed', decisionRef: 'BESL-2024-9', at: expect.any(String) }]);
@@ -164,7 +197,17 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
       await until(handle, 'due');
       await release(handle);
       await handle.result();
-      expect((await handle.query(statusQuery)).history.map((e) => e.action ?? e.phase)).toEqual(['awaiting-cutoff', 'inquiry', 'consent', 'due', 'due', 'erasing', 'verifying', 'certifying', 'erased']);
+      expect((await handle.query(statusQuery)).history.map((e) => e.action ?? e.phase)).toEqual([
+        'awaiting-cutoff',
+        'inquiry',
+        'consent',
+        'due',
+        'due',
+        'erasing',
+        'verifying',
+        'certifying',
+        'erased',
+      ]);
       await saveHistory(handle, 'record-consent-refused-erased');
     });
   });
@@ -200,7 +243,9 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
       });
       await handle.result();
       expect(erased).toEqual([recordId]);
-      expect((await handle.query(statusQuery)).history.map((e) => e.note)).toContain('released for erasure by purge run purge-run-restart (lifecycle restarted by the run)');
+      expect((await handle.query(statusQuery)).history.map((e) => e.note)).toContain(
+        'released for erasure by purge run purge-run-restart (lifecycle restarted by the run)',
+      );
       await saveHistory(handle, 'record-restarted-by-run-erased');
     });
   });

@@ -29,12 +29,17 @@ describe('recordLifecycle - deadlines of weeks - on the time-skipping test serve
     bundle = await bundleWorkflows(); // first: it installs the quiet Runtime the environment then uses
     const path = await ensureJavaTestServer();
     const started = Date.now();
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } }, client: { dataConverter: testDataConverter } });
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path } },
+      client: { dataConverter: testDataConverter },
+    });
     console.log(`time-skipping test server (Java ${JAVA_TEST_SERVER_VERSION}) answered ${Date.now() - started} ms after its start`);
     // The lifecycle upserts its search attributes; the test server knows only its own until told.
     await env.connection.operatorService.addSearchAttributes({
       namespace: env.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(Object.values(searchAttributes).map((key) => [key.name, temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]])),
+      searchAttributes: Object.fromEntries(
+        Object.values(searchAttributes).map((key) => [key.name, temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]]),
+      ),
     });
   }, 600_000); // the first run fetches the server with Maven
   afterAll(async () => env?.teardown());
@@ -55,7 +60,8 @@ describe('recordLifecycle - deadlines of weeks - on the time-skipping test serve
       taskQueue,
       args: [{ recordId, dossier: 'D-TS', systems: ['case-admin'], policy }],
     });
-    const act = <A extends ActionName>(name: A, payload: ActionInput<A>): Promise<RecordStatus> => handle.executeUpdate(actionUpdates[name], { args: [payload] });
+    const act = <A extends ActionName>(name: A, payload: ActionInput<A>): Promise<RecordStatus> =>
+      handle.executeUpdate(actionUpdates[name], { args: [payload] });
     // An inquiry is taken once the lifecycle has left `registered` (its first workflow task).
     await reaches(handle, 'awaiting-cutoff');
     return { recordId, policy, handle, act };
@@ -70,73 +76,98 @@ describe('recordLifecycle - deadlines of weeks - on the time-skipping test serve
       },
       async sendExplanation({ recordId }) {
         const sentAt = await now();
-        return { messageId: `<${recordId}@test.invalid>`, sentAt: new Date(sentAt).toISOString(), objectionPeriodEnds: new Date(sentAt + 6 * WEEK).toISOString() };
+        return {
+          messageId: `<${recordId}@test.invalid>`,
+          sentAt: new Date(sentAt).toISOString(),
+          objectionPeriodEnds: new Date(sentAt + 6 * WEEK).toISOString(),
+        };
       },
     };
   }
 
   it('recordLifecycle - no inquiry - awaits the cutoff three weeks ahead and is due only once it has passed', async () => {
-    await withWorker(bundle, standIns([]), async (tq) => {
-      const { policy, handle } = await start(tq, 3 * WEEK);
-      await skipTo(policy.inquiryCutoff, -HOUR);
-      expect(await phaseOf(handle)).toBe('awaiting-cutoff');
-      await skipTo(policy.inquiryCutoff, HOUR);
-      await reaches(handle, 'due');
-      const status = await handle.query(statusQuery);
-      expect(status.history.map((e) => e.phase)).toEqual(['awaiting-cutoff', 'due']);
-      // The transition happened at the server's time of the cutoff, weeks after the start.
-      expect(Date.parse(status.history[1]!.at)).toBeGreaterThanOrEqual(Date.parse(policy.inquiryCutoff));
-      await handle.terminate('test done');
-    }, env);
+    await withWorker(
+      bundle,
+      standIns([]),
+      async (tq) => {
+        const { policy, handle } = await start(tq, 3 * WEEK);
+        await skipTo(policy.inquiryCutoff, -HOUR);
+        expect(await phaseOf(handle)).toBe('awaiting-cutoff');
+        await skipTo(policy.inquiryCutoff, HOUR);
+        await reaches(handle, 'due');
+        const status = await handle.query(statusQuery);
+        expect(status.history.map((e) => e.phase)).toEqual(['awaiting-cutoff', 'due']);
+        // The transition happened at the server's time of the cutoff, weeks after the start.
+        expect(Date.parse(status.history[1]!.at)).toBeGreaterThanOrEqual(Date.parse(policy.inquiryCutoff));
+        await handle.terminate('test done');
+      },
+      env,
+    );
   });
 
   it('recordLifecycle - inquiry unanswered for 30 days - alerts the coordinators that the response is overdue', async () => {
     const alerts: CoordinatorAlert[] = [];
-    await withWorker(bundle, standIns(alerts), async (tq) => {
-      const { recordId, handle, act } = await start(tq, 8 * WEEK);
-      const inquiryId = '7f0c2a9e-0000-4000-8000-000000000031';
-      const registered = await act('registerInquiry', { actor: COORDINATOR, inquiryId, receivedAt: new Date(await now()).toISOString() });
-      const responseDue = registered.inquiry!.responseDue;
-      expect(Date.parse(responseDue) - Date.parse(registered.inquiry!.receivedAt)).toBe(30 * DAY);
-      // Validators work on this server too: a second inquiry is refused and never enters history.
-      const refused = await act('registerInquiry', { actor: COORDINATOR, inquiryId, receivedAt: new Date(await now()).toISOString() }).catch((err: unknown) => err);
-      expect((refused as WorkflowUpdateFailedError).cause?.message).toContain(`inquiry ${inquiryId} was already registered`);
-      const accepted = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
-      expect(accepted).toHaveLength(1);
-      await skipTo(responseDue, -HOUR);
-      expect(alerts).toEqual([]);
-      expect((await handle.query(statusQuery)).inquiry?.responseOverdue).toBe(false);
-      await skipTo(responseDue, HOUR);
-      await eventually('the response-overdue alert', async () => (alerts.length > 0 ? true : undefined));
-      expect(alerts).toEqual([{ recordId, inquiryId, what: 'response-overdue', due: responseDue }]);
-      const status = await handle.query(statusQuery);
-      expect(status.phase).toBe('awaiting-consent');
-      expect(status.inquiry?.responseOverdue).toBe(true);
-      await handle.terminate('test done');
-    }, env);
+    await withWorker(
+      bundle,
+      standIns(alerts),
+      async (tq) => {
+        const { recordId, handle, act } = await start(tq, 8 * WEEK);
+        const inquiryId = '7f0c2a9e-0000-4000-8000-000000000031';
+        const registered = await act('registerInquiry', { actor: COORDINATOR, inquiryId, receivedAt: new Date(await now()).toISOString() });
+        const responseDue = registered.inquiry!.responseDue;
+        expect(Date.parse(responseDue) - Date.parse(registered.inquiry!.receivedAt)).toBe(30 * DAY);
+        // Validators work on this server too: a second inquiry is refused and never enters history.
+        const refused = await act('registerInquiry', { actor: COORDINATOR, inquiryId, receivedAt: new Date(await now()).toISOString() }).catch(
+          (err: unknown) => err,
+        );
+        expect((refused as WorkflowUpdateFailedError).cause?.message).toContain(`inquiry ${inquiryId} was already registered`);
+        const accepted = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+        expect(accepted).toHaveLength(1);
+        await skipTo(responseDue, -HOUR);
+        expect(alerts).toEqual([]);
+        expect((await handle.query(statusQuery)).inquiry?.responseOverdue).toBe(false);
+        await skipTo(responseDue, HOUR);
+        await eventually('the response-overdue alert', async () => (alerts.length > 0 ? true : undefined));
+        expect(alerts).toEqual([{ recordId, inquiryId, what: 'response-overdue', due: responseDue }]);
+        const status = await handle.query(statusQuery);
+        expect(status.phase).toBe('awaiting-consent');
+        expect(status.inquiry?.responseOverdue).toBe(true);
+        await handle.terminate('test done');
+      },
+      env,
+    );
   });
 
   it('recordLifecycle - explanation sent - is due only after the 6-week objection period, not at the cutoff', async () => {
     const alerts: CoordinatorAlert[] = [];
-    await withWorker(bundle, standIns(alerts), async (tq) => {
-      const { policy, handle, act } = await start(tq, 3 * WEEK);
-      await act('registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000032', receivedAt: new Date(await now()).toISOString() });
-      await act('recordConsent', { actor: COORDINATOR, given: true });
-      await act('confirmIdentity', { actor: COORDINATOR });
-      const sent = await act('sendExplanation', { actor: REVIEWER, language: 'nl' });
-      expect(sent.phase).toBe('explanation-sent');
-      const { objectionPeriodEnds, explanationSentAt } = sent.inquiry!;
-      expect(Date.parse(objectionPeriodEnds!) - Date.parse(explanationSentAt!)).toBe(6 * WEEK);
-      // The cutoff passes during the objection period: the record stays where it is.
-      await skipTo(policy.inquiryCutoff, HOUR);
-      expect(await phaseOf(handle)).toBe('explanation-sent');
-      await skipTo(objectionPeriodEnds!, -HOUR);
-      expect(await phaseOf(handle)).toBe('explanation-sent');
-      await skipTo(objectionPeriodEnds!, HOUR);
-      await reaches(handle, 'due');
-      // Answered within the response deadline, which passed on the way: no alert.
-      expect(alerts).toEqual([]);
-      await handle.terminate('test done');
-    }, env);
+    await withWorker(
+      bundle,
+      standIns(alerts),
+      async (tq) => {
+        const { policy, handle, act } = await start(tq, 3 * WEEK);
+        await act('registerInquiry', {
+          actor: COORDINATOR,
+          inquiryId: '7f0c2a9e-0000-4000-8000-000000000032',
+          receivedAt: new Date(await now()).toISOString(),
+        });
+        await act('recordConsent', { actor: COORDINATOR, given: true });
+        await act('confirmIdentity', { actor: COORDINATOR });
+        const sent = await act('sendExplanation', { actor: REVIEWER, language: 'nl' });
+        expect(sent.phase).toBe('explanation-sent');
+        const { objectionPeriodEnds, explanationSentAt } = sent.inquiry!;
+        expect(Date.parse(objectionPeriodEnds!) - Date.parse(explanationSentAt!)).toBe(6 * WEEK);
+        // The cutoff passes during the objection period: the record stays where it is.
+        await skipTo(policy.inquiryCutoff, HOUR);
+        expect(await phaseOf(handle)).toBe('explanation-sent');
+        await skipTo(objectionPeriodEnds!, -HOUR);
+        expect(await phaseOf(handle)).toBe('explanation-sent');
+        await skipTo(objectionPeriodEnds!, HOUR);
+        await reaches(handle, 'due');
+        // Answered within the response deadline, which passed on the way: no alert.
+        expect(alerts).toEqual([]);
+        await handle.terminate('test done');
+      },
+      env,
+    );
   });
 });

@@ -41,7 +41,15 @@ export class RecordMachine {
   #changes = 0;
 
   constructor(input: { readonly recordId: string; readonly dossier: string; readonly policy: Policy }, now: number) {
-    this.#s = { recordId: input.recordId, dossier: input.dossier, policy: input.policy, phase: 'registered', history: [], decisions: [], reviewNotified: false };
+    this.#s = {
+      recordId: input.recordId,
+      dossier: input.dossier,
+      policy: input.policy,
+      phase: 'registered',
+      history: [],
+      decisions: [],
+      reviewNotified: false,
+    };
     this.#enter('awaiting-cutoff', now, 'system', `waiting for the inquiry cutoff ${input.policy.inquiryCutoff}`);
   }
 
@@ -146,7 +154,12 @@ export class RecordMachine {
         s.objection = { reference, filedAt: iso(now) };
         if (!s.legalHold) return this.#enter('on-hold', now, by(a), `objection ${reference} filed; destruction suspended until a decision`, 'object');
         s.legalHold.returnTo = 'on-hold';
-        return this.#note(now, by(a), `objection ${reference} filed during legal hold ${s.legalHold.reference}; it awaits a decision after the release`, 'object');
+        return this.#note(
+          now,
+          by(a),
+          `objection ${reference} filed during legal hold ${s.legalHold.reference}; it awaits a decision after the release`,
+          'object',
+        );
       }
       case 'decideObjection': {
         const { outcome, reason, decisionRef } = a as Action<'decideObjection'>;
@@ -185,8 +198,19 @@ export class RecordMachine {
 
   explanationSent(action: Action<'sendExplanation'>, sent: { messageId: string; sentAt: string; objectionPeriodEnds: string }, now: number): void {
     const inquiry = this.#s.inquiry!;
-    Object.assign(inquiry, { explanationPending: false, explanationSentAt: sent.sentAt, explanationMessageId: sent.messageId, objectionPeriodEnds: sent.objectionPeriodEnds });
-    this.#enter('explanation-sent', now, by(action), `explanation sent (${action.language}, message ${sent.messageId}); objection period until ${sent.objectionPeriodEnds}`, 'explain');
+    Object.assign(inquiry, {
+      explanationPending: false,
+      explanationSentAt: sent.sentAt,
+      explanationMessageId: sent.messageId,
+      objectionPeriodEnds: sent.objectionPeriodEnds,
+    });
+    this.#enter(
+      'explanation-sent',
+      now,
+      by(action),
+      `explanation sent (${action.language}, message ${sent.messageId}); objection period until ${sent.objectionPeriodEnds}`,
+      'explain',
+    );
   }
 
   /** The mail could not be sent: the record stays in consultation and the action can be taken again. */
@@ -210,7 +234,10 @@ export class RecordMachine {
     }
     if (s.legalHold) return refuse('legal-hold', describe(s));
     const phase = this.#firedPhaseTimer(now)?.enter ?? s.phase;
-    if (phase === 'due') return now >= Date.parse(s.policy.purgeStart) ? { releasable: true } : refuse('before-purge-start', `record ${s.recordId} is due for destruction from ${s.policy.purgeStart}`);
+    if (phase === 'due')
+      return now >= Date.parse(s.policy.purgeStart)
+        ? { releasable: true }
+        : refuse('before-purge-start', `record ${s.recordId} is due for destruction from ${s.policy.purgeStart}`);
     const reason = notReleasableIn[phase];
     return refuse(reason, reason === 'erasure-failed' ? `${describe(s)}; a coordinator retries it (erasure retry)` : describe(s));
   }
@@ -245,7 +272,14 @@ export class RecordMachine {
 
   /** The steps the erasure activity took, at the instants it reported. */
   erased(report: ErasureReport): void {
-    const removed = report.systems.map((x) => `${x.system}: ${Object.entries(x.removed).map(([k, n]) => `${n} ${k}`).join(', ') || 'nothing left to remove'}`);
+    const removed = report.systems.map(
+      (x) =>
+        `${x.system}: ${
+          Object.entries(x.removed)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(', ') || 'nothing left to remove'
+        }`,
+    );
     this.#step('verifying', report.verifiedAt, `erased (${removed.join('; ')}); every system verified empty`);
     this.#step('certifying', report.issuedAt, `${report.inquiryClosed ? 'inquiry closed; ' : ''}writing the deletion certificate`);
     Object.assign(this.#s, { certificateId: report.certificateId, erasedAt: report.issuedAt, lastError: undefined });
@@ -330,4 +364,3 @@ export class RecordMachine {
     this.#changes += 1;
   }
 }
-

@@ -148,7 +148,8 @@ export const actionRules: { readonly [A in ActionName]: ActionRule<A> } = {
       return `the inquiry was received ${action.receivedAt}, after the inquiry cutoff ${s.policy.inquiryCutoff}; only inquiries received before the cutoff open the inquiry path`;
     }
     if (s.inquiry) return `${describe(s)}; inquiry ${s.inquiry.inquiryId} was already registered on ${s.inquiry.receivedAt}`;
-    if (s.legalHold || !['awaiting-cutoff', 'due'].includes(s.phase)) return `${describe(s)}; an inquiry can be registered while the record awaits the cutoff or destruction`;
+    if (s.legalHold || !['awaiting-cutoff', 'due'].includes(s.phase))
+      return `${describe(s)}; an inquiry can be registered while the record awaits the cutoff or destruction`;
     return undefined;
   },
   recordConsent: (s) => (s.phase === 'awaiting-consent' && !s.legalHold ? undefined : `${describe(s)}; consent is recorded in awaiting-consent`),
