@@ -2,7 +2,7 @@ import { actionLabels, type Action, type ActionName } from '../../schemas/action
 import type { LifecyclePhase, RecordStatus } from '../../schemas/lifecycle';
 import type { Policy } from '../../schemas/policy';
 import type { Releasability } from '../../schemas/purge';
-import { actionRules, addDuration, describe, firedTimers, notReleasableIn, timers, type RecordState, type TimerEffect } from './rules';
+import { actionEffects, actionRules, describe, firedTimers, type ActionEffect, notReleasableIn, timers, type RecordState, type TimerEffect } from './rules';
 
 export interface Flags {
   readonly inquiryOpen: boolean;
@@ -130,63 +130,9 @@ export class RecordMachine {
 
   /** Takes an action that passed `refusal`; the explanation has its own three steps below. */
   apply<A extends Exclude<ActionName, 'sendExplanation'>>(name: A, action: Action<A>, now: number): void {
-    const s = this.#s;
-    const a = action as Action<Exclude<ActionName, 'sendExplanation'>>;
-    switch (name) {
-      case 'registerInquiry': {
-        const { inquiryId, receivedAt } = a as Action<'registerInquiry'>;
-        // GDPR art. 12(3): the requester is answered within the response deadline.
-        s.inquiry = { inquiryId, receivedAt, responseDue: addDuration(receivedAt, s.policy.responseDeadline), responseOverdue: false };
-        return this.#enter('awaiting-consent', now, by(a), `inquiry ${inquiryId} received ${receivedAt}; awaiting the requester's consent`, 'inquiry');
-      }
-      case 'recordConsent': {
-        const { given } = a as Action<'recordConsent'>;
-        s.inquiry!.consent = given;
-        if (given) return this.#enter('identity-check', now, by(a), 'consent given for a screened consultation', 'consent');
-        // Without consent no one looks at the data again; it is destroyed after the cutoff.
-        return this.#enter('awaiting-cutoff', now, by(a), 'consent refused: no consultation; the record is destroyed after the cutoff', 'consent');
-      }
-      case 'confirmIdentity':
-        s.inquiry!.identityConfirmedAt = iso(now);
-        return this.#enter('consultation', now, by(a), "requester's identity confirmed; open for a screened consultation", 'identity');
-      case 'fileObjection': {
-        const { reference } = a as Action<'fileObjection'>;
-        s.objection = { reference, filedAt: iso(now) };
-        if (!s.legalHold) return this.#enter('on-hold', now, by(a), `objection ${reference} filed; destruction suspended until a decision`, 'object');
-        s.legalHold.returnTo = 'on-hold';
-        return this.#note(
-          now,
-          by(a),
-          `objection ${reference} filed during legal hold ${s.legalHold.reference}; it awaits a decision after the release`,
-          'object',
-        );
-      }
-      case 'decideObjection': {
-        const { outcome, reason, decisionRef } = a as Action<'decideObjection'>;
-        s.decisions.push({ outcome, reason, decisionRef, at: iso(now) });
-        s.objection = undefined;
-        if (outcome === 'proceed') {
-          s.reviewDue = undefined;
-          return this.#enter('due', now, by(a), `decision ${decisionRef}: proceed (${reason})`, 'decide');
-        }
-        s.reviewDue = addDuration(iso(now), s.policy.retentionReview);
-        s.reviewNotified = false;
-        return this.#enter('retained', now, by(a), `decision ${decisionRef}: retain (${reason}); review due ${s.reviewDue}`, 'decide');
-      }
-      case 'placeHold': {
-        const { reference, reason } = a as Action<'placeHold'>;
-        s.legalHold = { reference, placedAt: iso(now), returnTo: s.phase };
-        return this.#enter('on-hold', now, by(a), `legal hold ${reference} placed (${reason}); everything suspended`, 'hold');
-      }
-      case 'releaseHold': {
-        const hold = s.legalHold!;
-        s.legalHold = undefined;
-        // Back where it was; timers that passed meanwhile fire at the next `advance`.
-        return this.#enter(hold.returnTo, now, by(a), `legal hold ${hold.reference} released; back to ${hold.returnTo}`, 'release');
-      }
-      case 'retryErasure':
-        return this.#enter('due', now, by(a), `retry requested: ${(a as Action<'retryErasure'>).reason}`, 'retry');
-    }
+    const effect = (actionEffects[name] as ActionEffect<A>)(this.#s, action, iso(now));
+    if (effect.enter) this.#enter(effect.enter, now, by(action), effect.note, actionLabels[name]);
+    else this.#note(now, by(action), effect.note, actionLabels[name]);
   }
 
   /** The explanation is being sent: no second one, and no hold, until it is out. */

@@ -6,10 +6,10 @@ import type { SkipReason } from '../../schemas/purge';
 
 /**
  * The record lifecycle's rules as tables (docs/ARCHITECTURE.md, "The record lifecycle"):
- * the timers and what each does when it fires, where each coordinator action is allowed,
- * and why a record in each phase is not released. `RecordMachine` derives everything from
- * these: refusals, allowed actions, releasability and the next deadline. Times are
- * milliseconds since the epoch, passed in; nothing here reads a clock.
+ * the timers and what each does when it fires, where each coordinator action is allowed
+ * and what it does, and why a record in each phase is not released. `RecordMachine`
+ * derives everything from these: refusals, allowed actions, releasability and the next
+ * deadline. Times are passed in; nothing here reads a clock.
  */
 
 export interface InquiryState {
@@ -185,6 +185,57 @@ export const actionRules: { readonly [A in ActionName]: ActionRule<A> } = {
     return action && action.reference !== s.legalHold.reference ? `the record is held under ${s.legalHold.reference}, not ${action.reference}` : undefined;
   },
   retryErasure: (s) => (s.phase === 'erasure-failed' ? undefined : `${describe(s)}; only a record in erasure-failed can be retried`),
+};
+
+/** What an accepted action does: it changes the state and names the phase it enters (none: it stays) and the note. */
+export type ActionEffect<A extends ActionName> = (s: RecordState, action: Action<A>, at: string) => { readonly enter?: LifecyclePhase; readonly note: string };
+
+/** The transitions of the coordinator actions (the explanation's are the machine's: it waits for the mail). */
+export const actionEffects: { readonly [A in Exclude<ActionName, 'sendExplanation'>]: ActionEffect<A> } = {
+  registerInquiry: (s, { inquiryId, receivedAt }) => {
+    // GDPR art. 12(3): the requester is answered within the response deadline.
+    s.inquiry = { inquiryId, receivedAt, responseDue: addDuration(receivedAt, s.policy.responseDeadline), responseOverdue: false };
+    return { enter: 'awaiting-consent', note: `inquiry ${inquiryId} received ${receivedAt}; awaiting the requester's consent` };
+  },
+  recordConsent: (s, { given }) => {
+    s.inquiry!.consent = given;
+    // Without consent no one looks at the data again; it is destroyed after the cutoff.
+    return given
+      ? { enter: 'identity-check', note: 'consent given for a screened consultation' }
+      : { enter: 'awaiting-cutoff', note: 'consent refused: no consultation; the record is destroyed after the cutoff' };
+  },
+  confirmIdentity: (s, _action, at) => {
+    s.inquiry!.identityConfirmedAt = at;
+    return { enter: 'consultation', note: "requester's identity confirmed; open for a screened consultation" };
+  },
+  fileObjection: (s, { reference }, at) => {
+    s.objection = { reference, filedAt: at };
+    if (!s.legalHold) return { enter: 'on-hold', note: `objection ${reference} filed; destruction suspended until a decision` };
+    s.legalHold.returnTo = 'on-hold';
+    return { note: `objection ${reference} filed during legal hold ${s.legalHold.reference}; it awaits a decision after the release` };
+  },
+  decideObjection: (s, { outcome, reason, decisionRef }, at) => {
+    s.decisions.push({ outcome, reason, decisionRef, at });
+    s.objection = undefined;
+    if (outcome === 'proceed') {
+      s.reviewDue = undefined;
+      return { enter: 'due', note: `decision ${decisionRef}: proceed (${reason})` };
+    }
+    s.reviewDue = addDuration(at, s.policy.retentionReview);
+    s.reviewNotified = false;
+    return { enter: 'retained', note: `decision ${decisionRef}: retain (${reason}); review due ${s.reviewDue}` };
+  },
+  placeHold: (s, { reference, reason }, at) => {
+    s.legalHold = { reference, placedAt: at, returnTo: s.phase };
+    return { enter: 'on-hold', note: `legal hold ${reference} placed (${reason}); everything suspended` };
+  },
+  releaseHold: (s) => {
+    const hold = s.legalHold!;
+    s.legalHold = undefined;
+    // Back where it was; timers that passed meanwhile fire at the next `advance`.
+    return { enter: hold.returnTo, note: `legal hold ${hold.reference} released; back to ${hold.returnTo}` };
+  },
+  retryErasure: (_s, { reason }) => ({ enter: 'due', note: `retry requested: ${reason}` }),
 };
 
 /** Why a purge run may not release a record in each phase other than `due` (the reason it counts). */
