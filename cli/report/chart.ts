@@ -46,27 +46,14 @@ export function progressChart(days: readonly CertificateDay[]): Markup {
 
   const bars = days.map(
     (d, i) =>
-      html`<rect
-        class="bar"
-        x="${coord(xCentre(i) - barWidth / 2)}"
-        y="${coord(y(d.issued, maxDaily))}"
-        width="${coord(barWidth)}"
-        height="${coord((d.issued / maxDaily) * plotHeight)}"
-        ><title>${d.day}: ${d.issued} destroyed, ${d.cumulative} in total</title></rect
-      >`,
+      html`<rect class="bar" x="${coord(xCentre(i) - barWidth / 2)}" y="${coord(y(d.issued, maxDaily))}" width="${coord(barWidth)}" height="${coord((d.issued / maxDaily) * plotHeight)}"><title>${d.day}: ${d.issued} destroyed, ${d.cumulative} in total</title></rect>`,
   );
   const points = days.map((d, i) => `${coord(xCentre(i))},${coord(y(d.cumulative, maxTotal))}`).join(' ');
   const last = days.at(-1);
   const ticks = (max: number) => [0, max / 2, max];
   const leftTicks = ticks(maxDaily).map(
     (v) =>
-      html`<line class="grid" x1="${left}" x2="${width - right}" y1="${coord(y(v, maxDaily))}" y2="${coord(y(v, maxDaily))}" /><text
-          class="tick"
-          x="${left - 6}"
-          y="${coord(y(v, maxDaily) + 4)}"
-          text-anchor="end"
-          >${label(v)}</text
-        >`,
+      html`<line class="grid" x1="${left}" x2="${width - right}" y1="${coord(y(v, maxDaily))}" y2="${coord(y(v, maxDaily))}"/><text class="tick" x="${left - 6}" y="${coord(y(v, maxDaily) + 4)}" text-anchor="end">${label(v)}</text>`,
   );
   const rightTicks = ticks(maxTotal).map((v) => html`<text class="tick cum" x="${width - right + 6}" y="${coord(y(v, maxTotal) + 4)}">${label(v)}</text>`);
   // At most about 8 dates; the last day always, so a regular label too close to it goes.
@@ -78,19 +65,18 @@ export function progressChart(days: readonly CertificateDay[]): Markup {
   );
 
   return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="progress-title">
-    <title id="progress-title">Records destroyed per day (bars) and in total (line), ${days[0]?.day ?? ''} to ${last?.day ?? ''}</title>
-    <rect class="legend-bar" x="${left}" y="8" width="12" height="12" />
-    <text class="legend" x="${left + 18}" y="18">destroyed per day (left axis)</text>
-    <line class="cumulative" x1="${left + 230}" x2="${left + 254}" y1="14" y2="14" />
-    <text class="legend" x="${left + 260}" y="18">destroyed in total (right axis)</text>
-    ${leftTicks} ${bars}
-    <polyline class="cumulative" points="${points}" />
-    ${last ? html`<circle class="cumulative-end" cx="${coord(xCentre(days.length - 1))}" cy="${coord(y(last.cumulative, maxTotal))}" r="3"><title>${last.day}: ${last.cumulative} in total</title></circle>` : ''}
-    ${rightTicks}
-    <line class="axis" x1="${left}" x2="${width - right}" y1="${top + plotHeight}" y2="${top + plotHeight}" />
-    ${dayLabels}
-    <text class="tick" x="${left + plotWidth / 2}" y="${height - 8}" text-anchor="middle">day (UTC)</text>
-  </svg>`;
+<title id="progress-title">Records destroyed per day (bars) and in total (line), ${days[0]?.day ?? ''} to ${last?.day ?? ''}</title>
+<rect class="legend-bar" x="${left}" y="8" width="12" height="12"/><text class="legend" x="${left + 18}" y="18">destroyed per day (left axis)</text>
+<line class="cumulative" x1="${left + 230}" x2="${left + 254}" y1="14" y2="14"/><text class="legend" x="${left + 260}" y="18">destroyed in total (right axis)</text>
+${leftTicks}
+${bars}
+<polyline class="cumulative" points="${points}"/>
+${last ? html`<circle class="cumulative-end" cx="${coord(xCentre(days.length - 1))}" cy="${coord(y(last.cumulative, maxTotal))}" r="3"><title>${last.day}: ${last.cumulative} in total</title></circle>` : ''}
+${rightTicks}
+<line class="axis" x1="${left}" x2="${width - right}" y1="${top + plotHeight}" y2="${top + plotHeight}"/>
+${dayLabels}
+<text class="tick" x="${left + plotWidth / 2}" y="${height - 8}" text-anchor="middle">day (UTC)</text>
+</svg>`;
 }
 
 /** What is still pending, one bar per reason that has records. */
@@ -102,12 +88,12 @@ export function pendingChart(entries: readonly PendingEntry[]): Markup {
   const bars = rows.map((r, i) => {
     const top = 6 + i * rowHeight;
     const barWidth = Math.max(2, (r.records / max) * barSpace);
-    return html`<g
-      ><title>${r.key}: ${r.records} (${r.reason})</title>
-      <text class="tick" x="${labelWidth - 8}" y="${top + 16}" text-anchor="end">${r.key}</text>
-      <rect class="pending-bar" x="${labelWidth}" y="${top + 3}" width="${coord(barWidth)}" height="${rowHeight - 8}" fill="${pendingColours[r.key]}" />
-      <text class="count" x="${coord(labelWidth + barWidth + 6)}" y="${top + 16}">${r.records}</text></g
-    >`;
+    return html`<g><title>${r.key}: ${r.records} (${r.reason})</title>
+<text class="tick" x="${labelWidth - 8}" y="${top + 16}" text-anchor="end">${r.key}</text>
+<rect class="pending-bar" x="${labelWidth}" y="${top + 3}" width="${coord(barWidth)}" height="${rowHeight - 8}" fill="${pendingColours[r.key]}"/>
+<text class="count" x="${coord(labelWidth + barWidth + 6)}" y="${top + 16}">${r.records}</text></g>`;
   });
-  return html`<svg class="chart" viewBox="0 0 ${width} ${rows.length * rowHeight + 12}" role="img" aria-label="Records still pending, by reason">${bars}</svg>`;
+  return html`<svg class="chart" viewBox="0 0 ${width} ${rows.length * rowHeight + 12}" role="img" aria-label="Records still pending, by reason">
+${bars}
+</svg>`;
 }

@@ -10,28 +10,11 @@ export function table(headers: readonly string[], rows: readonly (readonly Cell[
   if (rows.length === 0) return html`<p class="empty">${empty}</p>`;
   const cell = (c: Cell) => (typeof c === 'number' ? html`<td class="n">${c}</td>` : html`<td>${c}</td>`);
   const numeric = (i: number) => typeof rows[0]?.[i] === 'number';
-  return html`<table class="${headers.length <= 2 ? 'compact' : 'wide'}">
-    <thead>
-      <tr>
-        ${headers.map((h, i) => (numeric(i) ? html`<th class="n">${h}</th>` : html`<th>${h}</th>`))}
-      </tr>
-    </thead>
-    <tbody>
-      ${rows.map(
-        (r) =>
-          html`<tr>
-            ${r.map(cell)}
-          </tr> `,
-      )}
-    </tbody>
-  </table>`;
+  return html`<table class="${headers.length <= 2 ? 'compact' : 'wide'}"><thead><tr>${headers.map((h, i) => (numeric(i) ? html`<th class="n">${h}</th>` : html`<th>${h}</th>`))}</tr></thead>
+<tbody>${rows.map((r) => html`<tr>${r.map(cell)}</tr>\n`)}</tbody></table>`;
 }
 
-const section = (title: string, ...body: readonly Interpolation[]): Markup =>
-  html`<section>
-    <h2>${title}</h2>
-    ${body.map((b) => html`${b}`)}
-  </section> `;
+const section = (title: string, ...body: readonly Interpolation[]): Markup => html`<section><h2>${title}</h2>${body.map((b) => html`${b}`)}</section>\n`;
 
 export function dossierSection(dossiers: readonly DossierReport[]): Markup {
   const phases = lifecyclePhases.filter((p): p is Exclude<LifecyclePhase, 'erased'> => p !== 'erased' && dossiers.some((d) => d.phases[p] > 0));
@@ -105,8 +88,7 @@ export function holdSection(r: OperationReport): Markup {
     'Objections and legal holds',
     table(['', 'records'], counts),
     h.items.length
-      ? html`<h3>On hold now</h3>
-          ${table(['record', 'dossier', 'kind', 'reference', 'since', 'objection waiting for the release'], items)}`
+      ? html`<h3>On hold now</h3>${table(['record', 'dossier', 'kind', 'reference', 'since', 'objection waiting for the release'], items)}`
       : undefined,
   );
 }
@@ -152,11 +134,10 @@ export function resurrectionSection(r: OperationReport): Markup {
         )
       : undefined,
     s.recent.length
-      ? html`<h3>Latest</h3>
-          ${table(
-            ['detected', 'record', 'dossier', 'system', 'verified gone', 'run'],
-            s.recent.map((x) => [x.detectedAt, x.recordId, x.dossier, x.system, x.verified ? 'yes' : 'NO', x.runRef]),
-          )}`
+      ? html`<h3>Latest</h3>${table(
+          ['detected', 'record', 'dossier', 'system', 'verified gone', 'run'],
+          s.recent.map((x) => [x.detectedAt, x.recordId, x.dossier, x.system, x.verified ? 'yes' : 'NO', x.runRef]),
+        )}`
       : undefined,
   );
 }
@@ -167,18 +148,16 @@ export function failureSection(r: OperationReport): Markup {
     'Erasure failures',
     html`<p>${f.total} failure(s) logged for ${f.records} record(s); ${f.recordsNotErased} record(s) still not erased.</p>`,
     f.reasons.length
-      ? html`<h3>Latest reason of each record not erased</h3>
-          ${table(
-            ['records', 'reason'],
-            f.reasons.map((x) => [x.records, x.reason]),
-          )}`
+      ? html`<h3>Latest reason of each record not erased</h3>${table(
+          ['records', 'reason'],
+          f.reasons.map((x) => [x.records, x.reason]),
+        )}`
       : undefined,
     f.recent.length
-      ? html`<h3>Latest</h3>
-          ${table(
-            ['failed', 'record', 'dossier', 'reason'],
-            f.recent.map((x) => [x.failedAt, x.recordId, x.dossier, x.reason]),
-          )}`
+      ? html`<h3>Latest</h3>${table(
+          ['failed', 'record', 'dossier', 'reason'],
+          f.recent.map((x) => [x.failedAt, x.recordId, x.dossier, x.reason]),
+        )}`
       : undefined,
   );
 }

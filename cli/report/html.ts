@@ -11,94 +11,80 @@ import { percent } from './text';
  */
 export function renderHtml(r: OperationReport): string {
   return html`<!DOCTYPE html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>Erasure operation report ${r.generatedAt}</title>
-        <style>
-          ${STYLE}
-        </style>
-      </head>
-      <body>
-        <header>
-          <h1>Erasure operation report</h1>
-          <p class="meta">Generated ${r.generatedAt} · Temporal namespace ${r.namespace} · format ${r.format}</p>
-          <p class="meta">Ids, dossier ids, counts, dates, phases and reasons only: this report holds no personal data.</p>
-        </header>
-        ${summary(r)} ${progress(r)} ${pending(r)} ${dossierSection(r.dossiers)} ${policySection(r.policies)} ${inquirySection(r)} ${holdSection(r)}
-        ${purgeRunSection(r.purgeRuns)} ${resurrectionSection(r)} ${failureSection(r)}
-        <footer>
-          <h2>Notes</h2>
-          <ol>
-            ${r.notes.map((n) => html`<li>${n}</li>`)}
-          </ol>
-        </footer>
-      </body>
-    </html> `.value;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Erasure operation report ${r.generatedAt}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>Erasure operation report</h1>
+<p class="meta">Generated ${r.generatedAt} · Temporal namespace ${r.namespace} · format ${r.format}</p>
+<p class="meta">Ids, dossier ids, counts, dates, phases and reasons only: this report holds no personal data.</p>
+</header>
+${summary(r)}
+${progress(r)}
+${pending(r)}
+${dossierSection(r.dossiers)}
+${policySection(r.policies)}
+${inquirySection(r)}
+${holdSection(r)}
+${purgeRunSection(r.purgeRuns)}
+${resurrectionSection(r)}
+${failureSection(r)}
+<footer><h2>Notes</h2><ol>${r.notes.map((n) => html`<li>${n}</li>`)}</ol></footer>
+</body>
+</html>
+`.value;
 }
 
 function summary(r: OperationReport): Markup {
   const t = r.totals;
   const share = t.imported > 0 ? t.erased / t.imported : 0;
   const card = (value: number, label: string, extra = '') =>
-    html`<div class="card">
-      <div class="value">${value}</div>
-      <div class="label">${label}</div>
-      ${extra ? html`<div class="extra">${extra}</div>` : ''}
-    </div>`;
+    html`<div class="card"><div class="value">${value}</div><div class="label">${label}</div>${extra ? html`<div class="extra">${extra}</div>` : ''}</div>`;
   return html`<section class="summary">
-    <div class="cards">
-      ${card(t.imported, 'records imported')} ${card(t.erased, 'erased and certified', percent(t.erased, t.imported))} ${card(t.pending, 'still pending')}
-      ${card(r.holds.onHold, 'on hold')} ${card(r.erasureFailures.recordsNotErased, 'failed, not erased')} ${card(t.resurrected, 'came back after erasure')}
-    </div>
-    <svg class="meter" viewBox="0 0 1000 14" role="img" aria-label="${percent(t.erased, t.imported)} of the imported records erased">
-      <rect class="meter-rest" width="1000" height="14" />
-      <rect class="meter-done" width="${coord(1000 * share)}" height="14" />
-    </svg>
-  </section>`;
+<div class="cards">
+${card(t.imported, 'records imported')}
+${card(t.erased, 'erased and certified', percent(t.erased, t.imported))}
+${card(t.pending, 'still pending')}
+${card(r.holds.onHold, 'on hold')}
+${card(r.erasureFailures.recordsNotErased, 'failed, not erased')}
+${card(t.resurrected, 'came back after erasure')}
+</div>
+<svg class="meter" viewBox="0 0 1000 14" role="img" aria-label="${percent(t.erased, t.imported)} of the imported records erased"><rect class="meter-rest" width="1000" height="14"/><rect class="meter-done" width="${coord(1000 * share)}" height="14"/></svg>
+</section>`;
 }
 
 function progress(r: OperationReport): Markup {
   const c = r.certificates;
-  if (c.perDay.length === 0)
-    return html`<section>
-      <h2>Progress over time</h2>
-      <p class="empty">No records destroyed yet.</p>
-    </section>`;
-  return html`<section>
-    <h2>Progress over time</h2>
-    <p class="hint">${c.total} certificate(s) issued, the first ${c.firstIssuedAt ?? ''}, the last ${c.lastIssuedAt ?? ''}.</p>
-    ${progressChart(c.perDay)}
-    <details>
-      <summary>Per day</summary>
-      ${table(
-        ['day (UTC)', 'destroyed', 'in total'],
-        c.perDay.map((d) => [d.day, d.issued, d.cumulative]),
-      )}
-    </details>
-  </section>`;
+  if (c.perDay.length === 0) return html`<section><h2>Progress over time</h2><p class="empty">No records destroyed yet.</p></section>`;
+  return html`<section><h2>Progress over time</h2>
+<p class="hint">${c.total} certificate(s) issued, the first ${c.firstIssuedAt ?? ''}, the last ${c.lastIssuedAt ?? ''}.</p>
+${progressChart(c.perDay)}
+<details><summary>Per day</summary>${table(
+    ['day (UTC)', 'destroyed', 'in total'],
+    c.perDay.map((d) => [d.day, d.issued, d.cumulative]),
+  )}</details>
+</section>`;
 }
 
 function pending(r: OperationReport): Markup {
   const rows = r.pending.filter((p) => p.records > 0);
-  if (rows.length === 0)
-    return html`<section>
-      <h2>Still pending, and why</h2>
-      <p class="empty">Nothing is pending.</p>
-    </section>`;
+  if (rows.length === 0) return html`<section><h2>Still pending, and why</h2><p class="empty">Nothing is pending.</p></section>`;
   const swatch = (key: keyof typeof pendingColours) =>
-    html`<svg class="swatch" viewBox="0 0 10 10"><rect width="10" height="10" fill="${pendingColours[key]}" /></svg>`;
-  return html`<section>
-    <h2>Still pending, and why</h2>
-    <p class="hint">${r.totals.pending} record(s) not erased. Phases from Temporal visibility [1].</p>
-    ${pendingChart(rows)}
-    ${table(
-      ['', 'phase', 'records', 'why'],
-      rows.map((p) => [swatch(p.key), p.key, p.records, p.reason]),
-    )}
-  </section>`;
+    html`<svg class="swatch" viewBox="0 0 10 10"><rect width="10" height="10" fill="${pendingColours[key]}"/></svg>`;
+  return html`<section><h2>Still pending, and why</h2>
+<p class="hint">${r.totals.pending} record(s) not erased. Phases from Temporal visibility [1].</p>
+${pendingChart(rows)}
+${table(
+  ['', 'phase', 'records', 'why'],
+  rows.map((p) => [swatch(p.key), p.key, p.records, p.reason]),
+)}
+</section>`;
 }
 
 const STYLE = trusted(`
