@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { ToolMissingError } from '../schemas/errors';
+import { isExecutable, onPath } from './executables';
 import { freePort } from './free-port';
 import { userCacheDir } from './paths';
 
@@ -23,22 +24,6 @@ const ARCHIVE_ENV = 'TEMPORAL_TEST_SERVER_ARCHIVE_AT_EXIT';
 
 type Log = (line: string) => void;
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function onPath(command: string, env: Record<string, string | undefined>): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, command))) return join(dir, command);
-  }
-  return undefined;
-}
-
 /** The folder of one version: `lib/` (the jars), the launcher, and the class-data archive once written. */
 export const javaTestServerDir = (version = JAVA_TEST_SERVER_VERSION) => join(userCacheDir(), 'temporal-test-server', version);
 
@@ -51,7 +36,7 @@ export const javaTestServerDir = (version = JAVA_TEST_SERVER_VERSION) => join(us
  */
 export async function ensureJavaTestServer(env: Record<string, string | undefined> = process.env, log: Log = (line) => console.log(line)): Promise<string> {
   // The launcher runs `java` as found here; JAVA_HOME first, as Maven does.
-  const java = env.JAVA_HOME && isExecutable(join(env.JAVA_HOME, 'bin', 'java')) ? join(env.JAVA_HOME, 'bin', 'java') : onPath('java', env);
+  const java = env.JAVA_HOME && isExecutable(join(env.JAVA_HOME, 'bin', 'java')) ? join(env.JAVA_HOME, 'bin', 'java') : onPath('java', env.PATH);
   if (!java) {
     throw new ToolMissingError(
       "Temporal's time-skipping test server runs on Java, and there is no `java` on PATH (nor in JAVA_HOME): " +
@@ -66,7 +51,7 @@ export async function ensureJavaTestServer(env: Record<string, string | undefine
 }
 
 async function fetchInto(dir: string, env: Record<string, string | undefined>, log: Log): Promise<void> {
-  const mvn = onPath('mvn', env);
+  const mvn = onPath('mvn', env.PATH);
   if (!mvn) {
     throw new ToolMissingError(
       `Temporal's time-skipping test server ${JAVA_TEST_SERVER_VERSION} is not in ${dir} yet, and fetching it from Maven Central needs Maven: ` +

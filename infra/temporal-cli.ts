@@ -1,7 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { ToolMissingError } from '../schemas/errors';
+import { isExecutable, onPath } from './executables';
 import { projectToolsDir, userCacheDir } from './paths';
 
 /** The newest CLI release whose go.mod has no `replace`, so `go install m@v` can build it. */
@@ -16,24 +17,6 @@ export interface ResolvedTemporalCli {
 }
 
 type Log = (line: string) => void;
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function onPath(command: string, pathVar: string | undefined): string | undefined {
-  for (const dir of (pathVar ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, command);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
 
 function goVersion(go: string): number[] | undefined {
   try {
