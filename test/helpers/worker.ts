@@ -5,7 +5,7 @@ import { createInquiryActivities, type InquiryActivities } from '../../activitie
 import { createPurgeActivities, type PurgeActivities } from '../../activities/purge';
 import { workflowBundlerOptions } from '../../workers/worker';
 import type { Databases } from './services';
-import { testDataConverter, testKeys, testServices, uniqueId } from './services';
+import { connectClient, testDataConverter, testKeys, testServices, uniqueId } from './services';
 import { smtpMailer } from '../../activities/mail/mailer';
 import { adapterRegistry } from '../../activities/storage/adapter';
 import { caseAdminAdapter } from '../../activities/storage/case-admin';
@@ -93,4 +93,30 @@ async function connectTo(address: string): Promise<Exclude<WorkerServer, string>
   const [nativeConnection, connection] = await Promise.all([NativeConnection.connect({ address }), Connection.connect({ address })]);
   const client = new Client({ connection, dataConverter: testDataConverter });
   return { nativeConnection, client, close: async () => void (await Promise.all([nativeConnection.close(), connection.close()])) };
+}
+
+/**
+ * The workflow layer's set-up for one suite: the workflow bundle and a client of the dev
+ * server, made before its first test and closed after its last. Read them inside tests.
+ */
+export function useWorkflowLayer(): { readonly bundle: WorkflowBundleWithSourceMap; readonly client: Client } {
+  let bundle: WorkflowBundleWithSourceMap | undefined;
+  let temporal: Awaited<ReturnType<typeof connectClient>> | undefined;
+  beforeAll(async () => {
+    bundle = await bundleWorkflows();
+    temporal = await connectClient();
+  });
+  afterAll(async () => temporal?.close());
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is made in beforeAll: read it inside a test`);
+    return value;
+  };
+  return {
+    get bundle() {
+      return ready(bundle, 'the workflow bundle');
+    },
+    get client() {
+      return ready(temporal, 'the Temporal client').client;
+    },
+  };
 }

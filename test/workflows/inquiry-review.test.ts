@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inquiryWorkflowId, type InquiryReviewInput, type InquiryReviewSnapshot, type InquiryReviewStatus } from '../../schemas/inquiry-review';
 import type { Actor } from '../../schemas/roles';
 import type { Registration } from '../../workflows/inquiry-review-state';
@@ -9,8 +8,8 @@ import { confirmNoMatchUpdate, decideCandidateUpdate, inquiryStatusQuery, regist
 import { decisions } from '../helpers/history';
 import { until } from '../helpers/poll';
 import { saveHistory } from '../helpers/record-history';
-import { connectClient, uniqueId } from '../helpers/services';
-import { bundleWorkflows, withWorker, type AllActivities } from '../helpers/worker';
+import { uniqueId } from '../helpers/services';
+import { useWorkflowLayer, withWorker, type AllActivities } from '../helpers/worker';
 
 const COORDINATOR: Actor = { user: 'cora', role: 'coordinator' };
 const REVIEWER: Actor = { user: 'rev', role: 'screened-reviewer' };
@@ -110,16 +109,10 @@ const refusal = async (work: Promise<unknown>): Promise<string> => {
 };
 
 describe('inquiryReview - with stand-in activities on a real dev server', () => {
-  let bundle: WorkflowBundleWithSourceMap;
-  let temporal: Awaited<ReturnType<typeof connectClient>>;
-  beforeAll(async () => {
-    bundle = await bundleWorkflows();
-    temporal = await connectClient();
-  });
-  afterAll(async () => temporal.close());
+  const layer = useWorkflowLayer();
 
   const start = (tq: string, input: InquiryReviewInput): Promise<Review> =>
-    temporal.client.workflow.start<typeof inquiryReview>('inquiryReview', { workflowId: inquiryWorkflowId(input.inquiryId), taskQueue: tq, args: [input] });
+    layer.client.workflow.start<typeof inquiryReview>('inquiryReview', { workflowId: inquiryWorkflowId(input.inquiryId), taskQueue: tq, args: [input] });
   const statusOf = (review: Review) => review.query(inquiryStatusQuery);
   const stageIs = (review: Review, stage: InquiryReviewStatus['stage'], also: (s: InquiryReviewStatus) => boolean = () => true) =>
     until(`the review in stage ${stage}`, () => statusOf(review), { accept: (s: InquiryReviewStatus) => s.stage === stage && also(s) });
@@ -138,7 +131,7 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
     };
     const stand = reviewStandIns(registry);
     const input = inquiry(HOUR, MONTH);
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const review = await start(tq, input);
       await expect(review.result()).resolves.toEqual({ outcome: 'linked', destroyed: [] });
       expect(stand.of('registerInquiryOnRecord').map((c) => c.input)).toEqual([
@@ -160,7 +153,7 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
     const registry: Snapshot = { ...emptyRegistry(), links: [{ recordId: x, how: 'exact-match', linkedAt: new Date().toISOString() }] };
     const stand = reviewStandIns(registry, { lifecycle: () => ({ result: 'no-lifecycle' }) });
     const input = inquiry(HOUR, MONTH);
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const review = await start(tq, input);
       const status = await stageIs(review, 'registering', (s) => s.links[0]?.state === 'waiting-for-lifecycle');
       expect(status.allowedActions).toEqual([]);
@@ -184,7 +177,7 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
     };
     const stand = reviewStandIns(registry, { failDecisions: 1 });
     const input = inquiry(HOUR, MONTH);
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const review = await start(tq, input);
       await expect(stageIs(review, 'awaiting-review')).resolves.toMatchObject({ allowedActions: ['confirm', 'reject'], links: [] });
 
@@ -242,7 +235,7 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
     // The cutoff is the subject; the response deadline (2 s) is a witness: by then the review
     // has looked again with nothing changed, and still sent no letter.
     const input = inquiry(10_000, 2_000);
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const review = await start(tq, input);
       await expect(stageIs(review, 'awaiting-review')).resolves.toMatchObject({ allowedActions: ['no-match'], links: [], candidates: [] });
       await stageIs(review, 'awaiting-review', (s) => s.history.some((e) => e.note.includes('the coordinators are alerted')));
@@ -279,7 +272,7 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
     const detail = 'it is erasing; its data is already being destroyed';
     const stand = reviewStandIns(registry, { lifecycle: () => ({ result: 'being-destroyed', detail }) });
     const input = inquiry(-1_000, MONTH);
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const review = await start(tq, input);
       await expect(review.result()).resolves.toEqual({ outcome: 'destroyed', destroyed: DESTROYED });
       expect(stand.names()).toEqual(['loadInquiryReview', 'registerInquiryOnRecord', 'sendNoDataFound', 'destroyUnmatchedInquiry']);
@@ -296,7 +289,7 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
     const registry = emptyRegistry();
     const stand = reviewStandIns(registry);
     const input = inquiry(HOUR, MONTH);
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const review = await start(tq, input);
       await stageIs(review, 'awaiting-review');
       expect(stand.of('loadInquiryReview')).toHaveLength(1);

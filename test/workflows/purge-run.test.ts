@@ -1,5 +1,4 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ReconcileCounts } from '../../activities';
 import type { PageRequest, ReleasePageResult } from '../../activities/purge';
 import type { RunProgress } from '../../activities/registry/purge-runs';
@@ -10,8 +9,8 @@ import { decisions, decodedValues, historyText } from '../helpers/history';
 import { until } from '../helpers/poll';
 import { startPurge } from '../helpers/purge';
 import { saveHistory } from '../helpers/record-history';
-import { connectClient, uniqueId } from '../helpers/services';
-import { bundleWorkflows, withWorker, type AllActivities } from '../helpers/worker';
+import { uniqueId } from '../helpers/services';
+import { useWorkflowLayer, withWorker, type AllActivities } from '../helpers/worker';
 
 const OFFICER = { user: 'otto', role: 'privacy-officer' as const };
 const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
@@ -153,15 +152,9 @@ const awaitingWave = (run: Run, wave: number) =>
   });
 
 describe('purgeRun - with stand-in activities on a real dev server', () => {
-  let bundle: WorkflowBundleWithSourceMap;
-  let temporal: Awaited<ReturnType<typeof connectClient>>;
-  beforeAll(async () => {
-    bundle = await bundleWorkflows();
-    temporal = await connectClient();
-  });
-  afterAll(async () => temporal.close());
+  const layer = useWorkflowLayer();
 
-  const start = (tq: string, input: PurgeRunInput) => startPurge(temporal.client, tq, { dossier: DOSSIER, ...input });
+  const start = (tq: string, input: PurgeRunInput) => startPurge(layer.client, tq, { dossier: DOSSIER, ...input });
 
   it('purgeRun - 5 due records in waves of 2 - pages by cursor, looks at each record once, re-checks page by page, settles and reports the sums', async () => {
     const ids = recordIds(5);
@@ -177,7 +170,7 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
       // Two records still being erased at the first look, none at the second.
       settle: (call) => (call === 1 ? { pending: 2, erased: 0 } : { pending: 0, erased: 2 }),
     });
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const run = await start(tq, { settings: { waveSize: 2 } });
       const report = await run.result();
       const runRef = run.workflowId;
@@ -244,7 +237,7 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
   it('purgeRun - 4 due records in waves of 2 - an empty last page ends the release without counting a wave', async () => {
     const ids = recordIds(4);
     const stand = purgeStandIns({ due: ids });
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const report = await (await start(tq, { settings: { waveSize: 2, reconcileSample: 0 } })).result();
       expect(stand.of('releasePage').map((c) => c.input.afterRecordId)).toEqual([undefined, ids[1], ids[3]]);
       expect(report).toMatchObject({ candidates: 4, released: 4, waves: 2 });
@@ -258,7 +251,7 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
     const [, b] = ids as [string, string, string];
     let settling = true;
     const stand = purgeStandIns({ due: ids, settle: () => (settling ? { pending: 1, erased: 2 } : { pending: 0, erased: 3 }) });
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const run = await start(tq, { settings: { waveSize: 2, approvalRequired: true, reconcileSample: 0 } });
       const runRef = run.workflowId;
       await expect(awaitingWave(run, 1)).resolves.toMatchObject({ wave: 0, totals: { released: 0, waves: 0, candidates: 3 } });
@@ -306,7 +299,7 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
   it('purgeRun - dry run with approval required - asks no approval, releases and re-checks nothing, ends at done without settling', async () => {
     const ids = recordIds(3);
     const stand = purgeStandIns({ due: ids, skip: { [ids[2] as string]: 'legal-hold' }, reconcile: [{ checked: 10, resurrected: 0 }] });
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const run = await start(tq, { dryRun: true, settings: { waveSize: 2, approvalRequired: true } });
       const report = await run.result();
       const runRef = run.workflowId;
@@ -329,7 +322,7 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
   it('purgeRun - the schedule is paused after the first wave - releases no further wave, still settles, and says why it stopped', async () => {
     const ids = recordIds(5);
     const stand = purgeStandIns({ due: ids, pausedFromCall: 2 });
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const run = await start(tq, { scheduleId: 'test-purge-schedule', settings: { waveSize: 2 } });
       const report = await run.result();
       expect(stand.of('beginPurgeRun')[0]?.input).toMatchObject({ scheduled: true });
@@ -348,7 +341,7 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
   it('purgeRun - records still pending at the settle timeout - stops waiting at the timeout and reports them pending', async () => {
     const ids = recordIds(2);
     const stand = purgeStandIns({ due: ids, settle: () => ({ pending: 1, erased: 1 }) });
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const report = await (await start(tq, { settings: { waveSize: 10, reconcileSample: 0, settleTimeout: '5s' } })).result();
       expect(report).toMatchObject({ released: 2, erased: 1, pending: 1 });
       // It kept asking while records were pending, and gave up no earlier than the timeout.
@@ -362,14 +355,14 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
     const ids = recordIds(12);
     const reconcile = Array.from({ length: 12 }, (_, i) => ({ checked: 10 + i, resurrected: i % 5 === 0 ? 1 : 0 }));
     const stand = purgeStandIns({ due: ids, skip: { [ids[4] as string]: 'not-due-yet' }, reconcile });
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const run = await start(tq, { settings: { waveSize: 1 }, continueAsNewAfterEvents: 50 });
       const report = await run.result();
 
       // Follow the chain of runs and read each one's input.
       const inputs: PurgeRunInput[] = [];
       for (let runId: string | undefined = run.firstExecutionRunId; runId;) {
-        const history = await temporal.client.workflow.getHandle(run.workflowId, runId).fetchHistory();
+        const history = await layer.client.workflow.getHandle(run.workflowId, runId).fetchHistory();
         const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
         inputs.push((await decodedValues(started?.input?.payloads))[0] as PurgeRunInput);
         runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
@@ -403,7 +396,7 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
 
   it('purgeRun - continueAsNewAfterEvents below 50 - is refused before anything is done', async () => {
     const stand = purgeStandIns({ due: recordIds(1) });
-    await withWorker(bundle, stand.activities, async (tq) => {
+    await withWorker(layer.bundle, stand.activities, async (tq) => {
       const error = await (await start(tq, { continueAsNewAfterEvents: 10 })).result().catch((err: unknown) => err);
       expect(error).toBeInstanceOf(WorkflowFailedError);
       expect((error as WorkflowFailedError).cause?.message).toMatch(/^purgeRun input refused: .*continueAsNewAfterEvents/s);

@@ -1,14 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities, RecordErasureResult } from '../../activities';
 import type { ActionInput, ActionName } from '../../schemas/actions';
 import { recordWorkflowId, type LifecyclePhase, type RecordStatus } from '../../schemas/lifecycle';
 import type { Policy } from '../../schemas/policy';
 import { actionUpdates, refusalTypes, releaseRefusalOf, releaseSignal, releaseUpdate, statusQuery, workflowTypes, type recordLifecycle } from '../../workflows';
 import { saveHistory } from '../helpers/record-history';
-import { connectClient, eventually, policyIn, uniqueId } from '../helpers/services';
-import { bundleWorkflows, withWorker } from '../helpers/worker';
+import { eventually, policyIn, uniqueId } from '../helpers/services';
+import { useWorkflowLayer, withWorker } from '../helpers/worker';
 
 const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
 const REVIEWER = { user: 'rev', role: 'screened-reviewer' as const };
@@ -70,16 +69,10 @@ const acceptedUpdates = async (handle: WorkflowHandle) =>
   ).length;
 
 describe('recordLifecycle - the machine on a real dev server, with stand-in activities', () => {
-  let bundle: WorkflowBundleWithSourceMap;
-  let temporal: Awaited<ReturnType<typeof connectClient>>;
-  beforeAll(async () => {
-    bundle = await bundleWorkflows();
-    temporal = await connectClient();
-  });
-  afterAll(async () => temporal.close());
+  const layer = useWorkflowLayer();
 
   const start = (taskQueue: string, recordId: string, policy: Policy = policyIn(0, 0)) =>
-    temporal.client.workflow.start<typeof recordLifecycle>(workflowTypes.recordLifecycle, {
+    layer.client.workflow.start<typeof recordLifecycle>(workflowTypes.recordLifecycle, {
       workflowId: recordWorkflowId(recordId),
       taskQueue,
       args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy }],
@@ -88,7 +81,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
   it('recordLifecycle - due record released by a purge run - erases, verifies, certifies in one activity and returns ids only', async () => {
     const erased: string[] = [];
     const recordId = uniqueId('R');
-    const { result, events } = await withWorker(bundle, standIns({ erased }), async (tq) => {
+    const { result, events } = await withWorker(layer.bundle, standIns({ erased }), async (tq) => {
       const handle = await start(tq, recordId);
       await until(handle, 'due');
       // Due is not enough: the task that made it due scheduled nothing; a purge run releases it.
@@ -107,7 +100,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
 
   it('recordLifecycle - release before the cutoff - is refused with its typed reason and leaves no history event', async () => {
     const recordId = uniqueId('R');
-    await withWorker(bundle, standIns(), async (tq) => {
+    await withWorker(layer.bundle, standIns(), async (tq) => {
       const policy = policyIn(3_600_000, 7_200_000);
       const handle = await start(tq, recordId, policy);
       await until(handle, 'awaiting-cutoff');
@@ -123,7 +116,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
   it('recordLifecycle - erasure fails - waits visibly in erasure-failed until a coordinator retries', async () => {
     const recordId = uniqueId('R');
     const failures: string[] = [];
-    await withWorker(bundle, standIns({ eraseFailures: 1, failures }), async (tq) => {
+    await withWorker(layer.bundle, standIns({ eraseFailures: 1, failures }), async (tq) => {
       const handle = await start(tq, recordId);
       await until(handle, 'due');
       await release(handle);
@@ -160,7 +153,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
   it('recordLifecycle - inquiry, explanation, objection, decision to proceed - is erased only after the decision and a release', async () => {
     const recordId = uniqueId('R');
     const erased: string[] = [];
-    await withWorker(bundle, standIns({ erased, objectionPeriodMs: 60_000 }), async (tq) => {
+    await withWorker(layer.bundle, standIns({ erased, objectionPeriodMs: 60_000 }), async (tq) => {
       const handle = await start(tq, recordId, policyIn(3_000, 3_000));
       await until(handle, 'awaiting-cutoff');
       await act(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000011', receivedAt: new Date().toISOString() });
@@ -189,7 +182,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
 
   it('recordLifecycle - consent refused - goes back to awaiting the cutoff and is erased after it like any record', async () => {
     const recordId = uniqueId('R');
-    await withWorker(bundle, standIns(), async (tq) => {
+    await withWorker(layer.bundle, standIns(), async (tq) => {
       const handle = await start(tq, recordId, policyIn(2_000, 2_000));
       await until(handle, 'awaiting-cutoff');
       await act(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000012', receivedAt: new Date().toISOString() });
@@ -214,7 +207,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
 
   it('recordLifecycle - legal hold on a due record - refuses the release until the hold is released, then erases', async () => {
     const recordId = uniqueId('R');
-    await withWorker(bundle, standIns(), async (tq) => {
+    await withWorker(layer.bundle, standIns(), async (tq) => {
       const handle = await start(tq, recordId);
       await until(handle, 'due');
       await act(handle, 'placeHold', { actor: OFFICER, reference: 'HOLD-2024-3', reason: 'court order pending' });
@@ -233,8 +226,8 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
   it('recordLifecycle - started again by a purge run with the release as its signal - erases once it has caught up with time', async () => {
     const recordId = uniqueId('R');
     const erased: string[] = [];
-    await withWorker(bundle, standIns({ erased }), async (tq) => {
-      const handle = await temporal.client.workflow.signalWithStart<typeof recordLifecycle, [{ runRef: string }]>(workflowTypes.recordLifecycle, {
+    await withWorker(layer.bundle, standIns({ erased }), async (tq) => {
+      const handle = await layer.client.workflow.signalWithStart<typeof recordLifecycle, [{ runRef: string }]>(workflowTypes.recordLifecycle, {
         workflowId: recordWorkflowId(recordId),
         taskQueue: tq,
         args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy: policyIn(-1_000, -1_000) }],
@@ -252,8 +245,8 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
 
   it('workflow bundle - holds no time-zone database: luxon stays at the edge (policy files, letters, the CLI)', () => {
     // Where luxon appears, if it does: a few characters around it, not the whole bundle in the failure message.
-    const at = bundle.code.indexOf('luxon');
-    expect(at === -1 ? undefined : bundle.code.slice(Math.max(0, at - 80), at + 80)).toBeUndefined();
+    const at = layer.bundle.code.indexOf('luxon');
+    expect(at === -1 ? undefined : layer.bundle.code.slice(Math.max(0, at - 80), at + 80)).toBeUndefined();
   });
 
   it('recordLifecycle - object after the objection period - is refused saying when the period ended', async () => {
@@ -267,7 +260,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
         return { messageId: `<${recordId}@test.invalid>`, sentAt: sentAt.toISOString(), objectionPeriodEnds: new Date(sentAt.getTime() + 2_000).toISOString() };
       },
     };
-    await withWorker(bundle, activities, async (tq) => {
+    await withWorker(layer.bundle, activities, async (tq) => {
       const policy = { ...policyIn(3_600_000, 3_600_000), timeZone: 'UTC', objectionPeriod: '2s' };
       const handle = await start(tq, recordId, policy);
       await until(handle, 'awaiting-cutoff');
@@ -291,7 +284,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
 
   it('recordLifecycle - retry in the wrong phase, or by the wrong role - is refused with a typed reason and leaves no history event', async () => {
     const recordId = uniqueId('R');
-    await withWorker(bundle, standIns(), async (tq) => {
+    await withWorker(layer.bundle, standIns(), async (tq) => {
       const policy = policyIn(3_600_000, 7_200_000);
       const handle = await start(tq, recordId, policy);
       await until(handle, 'awaiting-cutoff');
