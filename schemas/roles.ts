@@ -5,6 +5,11 @@ export const roles = ['coordinator', 'screened-reviewer', 'privacy-officer'] as 
 export const roleSchema = z.enum(roles);
 export type Role = z.infer<typeof roleSchema>;
 
+/** The roles of an account: the acting roles, and the administrator who manages accounts (and takes no action on records). */
+export const accountRoles = [...roles, 'administrator'] as const;
+export const accountRoleSchema = z.enum(accountRoles);
+export type AccountRole = z.infer<typeof accountRoleSchema>;
+
 const user = z.string().regex(/^[a-z][a-z0-9._-]{0,63}$/, "a user name is lower-case letters, digits, . _ - (an account, not a person's name)");
 
 /** Who acts: an account and the role it acts in. Checked against configuration at the edge. */
