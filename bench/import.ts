@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createPool } from '../activities/pg-pool';
 import { storePolicy } from '../activities/registry/policies';
 import { readInventory } from '../cli/inventory-file';
-import { TextDecoding, fileBytes, textChunks } from '../cli/text-file';
+import { TextDecoding, fileBytes, localFile, textChunks } from '../cli/text-file';
 import { grouped } from '../schemas/errors';
 import { parseConfig } from '../schemas/config';
 import { startStack } from '../infra/stack';
@@ -25,7 +25,7 @@ async function parseOnly(file: string): Promise<void> {
   const started = process.hrtime.bigint();
   let records = 0;
   let problems = 0;
-  for await (const item of readInventory(textChunks(fileBytes(file), new TextDecoding(file)), 'csv').items) {
+  for await (const item of readInventory(textChunks(fileBytes(localFile(file)), new TextDecoding(file)), 'csv').items) {
     if ('problem' in item) problems += 1;
     else records += 1;
   }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { InvalidInputError } from '../schemas/errors';
 import { zodProblems } from '../schemas/zod-problems';
 import { parseCheckedJson, positionIn } from './json-text';
-import { readTextFile } from './text-file';
+import { readTextFile, type FileSource } from './text-file';
 
 /**
  * Reads a JSON file (UTF-8 with or without BOM, or UTF-16 with one: see text-file.ts) and
@@ -10,8 +10,9 @@ import { readTextFile } from './text-file';
  * Nothing of the file's text is quoted: inquiry and subject files hold names and e-mail
  * addresses.
  */
-export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.output<S> {
-  const { text } = readTextFile(file);
+export function readJsonFile<S extends z.ZodType>(source: FileSource, schema: S): z.output<S> {
+  const file = source.name;
+  const { text } = readTextFile(source);
   if (text.trim() === '')
     throw new InvalidInputError(file, [{ line: 1, field: '(json)', message: 'the file is empty; it needs one JSON object, e.g. {"field": "value"}' }]);
   const parsed = parseCheckedJson(text);

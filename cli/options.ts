@@ -19,7 +19,6 @@ export type CommandOptions = Readonly<Record<string, OptionSpec>>;
 
 const flag = (help: string) => ({ help });
 const valued = (value: string, help: string) => ({ value, help });
-const as = (role: string) => valued(`<${role}>`, 'who acts, checked against ERASURE_ROLES');
 const json = flag('JSON instead of text');
 const dossier = valued('<id>', 'only the records of this dossier');
 const reason = valued('<text>', 'why, kept in the history');
@@ -28,7 +27,7 @@ const waveSize = valued('N', 'records released per wave');
 const approval = flag("each wave waits for a privacy officer's approval");
 const reconcileSample = valued('0..1', 'the share of earlier erasures checked again');
 const note = valued('<text>', 'why, shown by `purge schedule describe`');
-const decided = { record: valued('<recordId>', 'the candidate decided on'), reason, as: as('screened-reviewer') };
+const decided = { record: valued('<recordId>', 'the candidate decided on'), reason };
 
 export const COMMAND_OPTIONS = {
   'policy add': {},
@@ -51,7 +50,7 @@ export const COMMAND_OPTIONS = {
     policy: valued('<version>', "start from this policy's purge run settings"),
     'no-wait': flag('print the run id and return, instead of following the run'),
   },
-  'purge approve': { wave: valued('N', 'the wave the run waits for'), as: as('privacy-officer') },
+  'purge approve': { wave: valued('N', 'the wave the run waits for') },
   'purge status': { json },
   'purge schedule create': {
     policy: valued('<version>', 'the policy whose purge start is the first run'),
@@ -70,7 +69,7 @@ export const COMMAND_OPTIONS = {
   report: { json, html: valued('<file>', 'write a self-contained HTML file instead') },
   'certificates verify': { 'public-key': { value: '<key.pem>', multiple: true, help: 'trust only these public keys (repeatable)' } },
   'certificates public-key': {},
-  'certificates lookup': { purpose, as: as('coordinator|privacy-officer') },
+  'certificates lookup': { purpose },
   'certificates export': {
     record: valued('<id>', "this record's certificate"),
     run: valued('<runId>', 'the certificates of this purge run'),
@@ -79,43 +78,50 @@ export const COMMAND_OPTIONS = {
   'backup create': { out: valued('<folder>', 'instead of ERASURE_BACKUP_DIR') },
   'backup list': {},
   'backup restore': {
-    as: as('privacy-officer'),
     into: valued('<postgres url>', 'an empty database instead of the configured one'),
     registry: flag("also restore the registry's tables, into an empty registry"),
   },
   'backup check': {
     into: valued('<postgres url>', 'check this database instead of the configured one'),
-    erase: flag('erase again the erased persons it finds (needs --as)'),
-    as: as('privacy-officer'),
+    erase: flag('erase again the erased persons it finds (a privacy officer)'),
   },
-  'inquiry register': { policy: valued('<version>', 'the policy whose cutoff decides whether the inquiry is in time'), as: as('coordinator') },
+  'inquiry register': { policy: valued('<version>', 'the policy whose cutoff decides whether the inquiry is in time') },
   'inquiry status': { json },
-  'inquiry review': { purpose, as: as('screened-reviewer') },
+  'inquiry review': { purpose },
   'inquiry confirm': decided,
   'inquiry reject': decided,
-  'inquiry no-match': { as: as('screened-reviewer') },
-  consent: { given: flag('the requester consents'), refused: flag('the requester refuses'), as: as('coordinator') },
-  identity: { as: as('coordinator') },
-  consult: { purpose, as: as('screened-reviewer') },
-  explain: { language: valued('nl|en', 'the language of the explanation (nl unless given)'), as: as('screened-reviewer') },
-  object: { reference: valued('<id>', "the objection's reference"), as: as('coordinator') },
+  'inquiry no-match': { },
+  consent: { given: flag('the requester consents'), refused: flag('the requester refuses') },
+  identity: { },
+  consult: { purpose },
+  explain: { language: valued('nl|en', 'the language of the explanation (nl unless given)') },
+  object: { reference: valued('<id>', "the objection's reference") },
   decide: {
     proceed: flag('the erasure proceeds'),
     retain: flag('the record is retained'),
     reason,
     'decision-ref': valued('<id>', "the decision's reference"),
-    as: as('privacy-officer'),
   },
-  hold: { reference: valued('<id>', "the hold's reference"), reason, as: as('privacy-officer') },
-  release: { reference: valued('<id>', 'the reference of the hold to release'), as: as('privacy-officer') },
-  retry: { reason, as: as('coordinator') },
+  hold: { reference: valued('<id>', "the hold's reference"), reason },
+  release: { reference: valued('<id>', 'the reference of the hold to release') },
+  retry: { reason },
   'access-log': {
     record: valued('<recordId>', 'only the accesses to this record'),
     export: valued('<file.csv|.json>', 'write the log to a new file (the export is logged too)'),
-    as: as('privacy-officer'),
   },
-  'codec token': { as: as('screened-reviewer'), hours: valued('N', 'valid for N hours, 1 to 24 (8 unless given)') },
   'codec serve': {},
+  login: {
+    account: valued('<id>', 'your account (you are asked for its password and second-factor code)'),
+    sso: flag('sign in through the single sign-on provider instead'),
+    service: valued('<url>', 'the erasure service (ERASURE_SERVICE_URL, or the local one)'),
+  },
+  logout: {},
+  whoami: { token: flag('print the session token too (for the codec server and the Web UI)') },
+  'users add': { role: valued('<role>', 'coordinator, screened-reviewer, privacy-officer or administrator') },
+  'users disable': {},
+  'users reset-2fa': {},
+  'users list': {},
+  'security-log': { account: valued('<id>', 'only the events of this account'), json },
 } as const satisfies Readonly<Record<string, CommandOptions>>;
 
 type Table = typeof COMMAND_OPTIONS;

@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import { InvalidInputError } from '../schemas/errors';
 
@@ -190,20 +190,34 @@ export class TextDecoding {
   }
 }
 
-/** A whole (small) text file: inquiry, subject and policy files. */
-export function readTextFile(file: string): { text: string; encoding: TextEncoding } {
-  let bytes: Buffer;
+/**
+ * A file a person hands in: its name as they gave it (for messages; the content is never
+ * quoted) and its bytes. The CLI reads it on the person's machine and sends it to the
+ * service, which reads it from memory: no copy of it is written on the way.
+ */
+export interface FileSource {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+/** A file on this machine, read whole; one that cannot be read is refused with the reason. */
+export function localFile(path: string): FileSource {
   try {
-    bytes = readFileSync(file);
+    if (!statSync(path).isFile()) throw new Error('it is not a file');
+    return { name: path, bytes: readFileSync(path) };
   } catch (err) {
-    throw new InvalidInputError(file, [{ field: '(file)', message: `cannot be read: ${(err as Error).message}` }]);
+    throw new InvalidInputError(path, [{ field: '(file)', message: `cannot be read: ${(err as Error).message}` }]);
   }
-  const decoding = new TextDecoding(file);
-  const text = decoding.write(bytes) + decoding.end();
+}
+
+/** A whole (small) text file: inquiry, subject and policy files. */
+export function readTextFile(file: FileSource): { text: string; encoding: TextEncoding } {
+  const decoding = new TextDecoding(file.name);
+  const text = decoding.write(file.bytes) + decoding.end();
   return { text, encoding: decoding.encoding ?? 'UTF-8' };
 }
 
-/** A large text file as decoded chunks, read as they are consumed (bounded memory). */
+/** A large text file as decoded chunks, read as they are consumed. */
 export async function* textChunks(bytes: AsyncIterable<Uint8Array>, decoding: TextDecoding): AsyncGenerator<string> {
   for await (const chunk of bytes) {
     const text = decoding.write(chunk);
@@ -213,17 +227,11 @@ export async function* textChunks(bytes: AsyncIterable<Uint8Array>, decoding: Te
   if (rest) yield rest;
 }
 
-/** The file's bytes, chunk by chunk; a file that cannot be opened is refused with the reason. */
-export async function* fileBytes(file: string, onChunk?: (bytes: Uint8Array) => void): AsyncGenerator<Uint8Array> {
-  const stream = createReadStream(file, { highWaterMark: 1 << 16 });
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      onChunk?.(chunk);
-      yield chunk;
-    }
-  } catch (err) {
-    throw new InvalidInputError(file, [{ field: '(file)', message: `cannot be read: ${(err as Error).message}` }]);
-  } finally {
-    stream.destroy();
+/** The file's bytes in 64 KiB chunks, so that a large inventory is parsed as it is consumed. */
+export async function* fileBytes(file: FileSource, onChunk?: (bytes: Uint8Array) => void): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < file.bytes.length; at += 1 << 16) {
+    const chunk = file.bytes.subarray(at, at + (1 << 16));
+    onChunk?.(chunk);
+    yield chunk;
   }
 }

@@ -1,5 +1,11 @@
 /** What `erasure --help` prints, and every usage error after its message. */
-export const USAGE = `erasure — the deletion coordinators' command line
+export const USAGE = `erasure — the deletion coordinators' command line (a client of the erasure service)
+
+Signing in (every command below acts as the account signed in, in its role)
+  erasure login --account <id>                       password and second-factor code are asked for
+  erasure login --sso                                single sign-on: open the printed address in a browser
+  erasure logout                                     ends the session on the service and here
+  erasure whoami [--token]                           the account, its role and when the session ends
 
 Registry and lifecycles
   erasure policy add <policy.json>                   store a (versioned, immutable) destruction policy
@@ -14,7 +20,7 @@ Registry and lifecycles
 Destruction (the purge run releases due records in waves; see README "The purge run")
   erasure purge run [--dry-run] [--dossier <id>] [--wave-size N] [--approval] [--reconcile-sample 0..1] [--policy <version>] [--no-wait]
                                                      run now; a dry run changes nothing and lists what would go
-  erasure purge approve <runId> --wave N --as <privacy-officer>
+  erasure purge approve <runId> --wave N
   erasure purge status [<runId>] [--json]            the last runs, or one run's progress or report
   erasure purge schedule create --policy <version> [--cron "0 2 * * *" | --every 1m] [--wave-size N] [--approval]
   erasure purge schedule describe|trigger|delete
@@ -24,7 +30,7 @@ Destruction (the purge run releases due records in waves; see README "The purge 
   erasure certificates verify [--public-key <key.pem> ...]
                                                      check every certificate's hash, chain link and signature
   erasure certificates public-key                    the signing keys' public halves (PEM), for auditors
-  erasure certificates lookup <subject.json> --purpose <text> --as <coordinator|privacy-officer>
+  erasure certificates lookup <subject.json> --purpose <text>
                                                      was this person's data destroyed? (name and residence from a file)
   erasure certificates export (--record <id> | --run <runId>) --out <folder>
                                                      JSON and a forwardable HTML document, checked while exported
@@ -32,35 +38,35 @@ Destruction (the purge run releases due records in waves; see README "The purge 
 Backups (each person's rows sealed under their own key; erasure destroys the key)
   erasure backup create [--out <folder>]             the case administration and the registry, into ERASURE_BACKUP_DIR
   erasure backup list                                the backups, and how many persons in each are still readable
-  erasure backup restore <file> --as <privacy-officer> [--into <postgres url>] [--registry]
+  erasure backup restore <file> [--into <postgres url>] [--registry]
                                                      into an empty database; erased persons stay sealed or are refused
-  erasure backup check [--into <postgres url>] [--erase --as <privacy-officer>]
+  erasure backup check [--into <postgres url>] [--erase]
                                                      finds erased persons (suppression list) in a case administration
 
-Inquiries (every action names who acts: --as <user>, checked against ERASURE_ROLES)
-  erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>
+Inquiries (every action names who acts:, checked against ERASURE_ROLES)
+  erasure inquiry register <inquiry.json> --policy <version>
                                                      links exact matches; other likely records become candidates
   erasure inquiry status <inquiryId> [--json]        links, candidates, decisions, the answer
-  erasure inquiry review <inquiryId> --purpose <text> --as <screened-reviewer>
+  erasure inquiry review <inquiryId> --purpose <text>
                                                      the requester's name beside each candidate's (logged)
-  erasure inquiry confirm|reject <inquiryId> --record <recordId> [--reason <text>] --as <screened-reviewer>
-  erasure inquiry no-match <inquiryId> --as <screened-reviewer>
+  erasure inquiry confirm|reject <inquiryId> --record <recordId> [--reason <text>]
+  erasure inquiry no-match <inquiryId>
                                                      none is the requester: only then is "no data found" sent
-  erasure consent <recordId> --given|--refused --as <coordinator>
-  erasure identity <recordId> --as <coordinator>     the requester's identity is confirmed
-  erasure consult <recordId> --purpose <text> --as <screened-reviewer>
-  erasure explain <recordId> [--language nl|en] --as <screened-reviewer>
-  erasure object <recordId> --reference <id> --as <coordinator>
-  erasure decide <recordId> --proceed|--retain --reason <text> --decision-ref <id> --as <privacy-officer>
-  erasure hold <recordId> --reference <id> --reason <text> --as <privacy-officer>
-  erasure release <recordId> --reference <id> --as <privacy-officer>
-  erasure retry <recordId> --reason <text> --as <coordinator>
-  erasure access-log [--record <recordId>] [--export <file.csv|.json> --as <privacy-officer>]
+  erasure consent <recordId> --given|--refused
+  erasure identity <recordId>     the requester's identity is confirmed
+  erasure consult <recordId> --purpose <text>
+  erasure explain <recordId> [--language nl|en]
+  erasure object <recordId> --reference <id>
+  erasure decide <recordId> --proceed|--retain --reason <text> --decision-ref <id>
+  erasure hold <recordId> --reference <id> --reason <text>
+  erasure release <recordId> --reference <id>
+  erasure retry <recordId> --reason <text>
+  erasure access-log [--record <recordId>] [--export <file.csv|.json>]
                                                      consultations, lookups and Web UI decodes; the export is logged too
 
 Temporal payloads are encrypted (AES-256-GCM, ERASURE_PAYLOAD_KEY)
-  erasure codec token --as <screened-reviewer> [--hours N]
+  erasure codec token [--hours N]
                                                      a bearer token for the Web UI's codec server
   erasure codec serve                                the codec server on its own (npm start runs one)
 
-Configuration comes from the environment (see README.md): TEMPORAL_ADDRESS, DATABASE_URL, ERASURE_ROLES, ...`;
+The CLI needs only the service's address: ERASURE_SERVICE_URL (the local service unless set); see README.md.`;

@@ -5,8 +5,7 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import { appendAccessLog } from '../activities/registry/inquiries';
 import type { Config } from '../schemas/config';
-import type { RoleMap } from '../schemas/roles';
-import { checkCodecToken } from './codec-token';
+import type { AccountRole } from '../schemas/roles';
 import { EncryptionCodec, type PayloadKeys } from './payload-codec';
 
 /** The Temporal Web UI's remote codec protocol: payloads as JSON, bytes in base64. */
@@ -38,7 +37,8 @@ export interface CodecServerOptions {
   readonly port: number;
   readonly host?: string;
   readonly payloadKeys: PayloadKeys;
-  readonly roles: RoleMap;
+  /** The erasure service's session check (service/auth): one identity for the CLI, the service and the Web UI. */
+  readonly checkSession: (token: string) => Promise<{ ok: true; session: { accountId: string; role: AccountRole } } | { ok: false; message: string }>;
   /** The registry: each decode is written to its access log before anything is answered. */
   readonly registry: Pool;
   /** Origins allowed to call from a browser (the Web UI's), e.g. http://localhost:8233. */
@@ -99,22 +99,18 @@ const page = (title: string, body: string) =>
  */
 export async function startCodecServer(options: CodecServerOptions): Promise<RunningCodecServer> {
   const codec = new EncryptionCodec(options.payloadKeys);
-  const reviewer = (req: IncomingMessage): { user: string } => {
+  const reviewer = async (req: IncomingMessage): Promise<{ user: string }> => {
     const token = bearerOf(req);
     if (!token)
       throw new HttpProblem(
         401,
-        'a screened reviewer\'s token is needed: `erasure codec token --as <reviewer>`, sent as "Authorization: Bearer <token>" (or sign in at /login)',
+        'a screened reviewer\'s session is needed: sign in with `erasure login`, then send `erasure whoami --token` as "Authorization: Bearer <token>" (or paste it at /login)',
       );
-    const checked = checkCodecToken(options.payloadKeys, token);
-    if ('problem' in checked) throw new HttpProblem(401, checked.problem);
-    const user = checked.claims.u;
-    if (options.roles.get('screened-reviewer')?.has(user)) return { user };
-    const has = [...options.roles].filter(([, users]) => users.has(user)).map(([role]) => role);
-    throw new HttpProblem(
-      403,
-      `${user} is ${has.length ? has.join(', ') : 'no longer a configured user'}; decoding Temporal payloads is for screened reviewers`,
-    );
+    const checked = await options.checkSession(token);
+    if (!checked.ok) throw new HttpProblem(401, checked.message);
+    const { accountId, role } = checked.session;
+    if (role === 'screened-reviewer') return { user: accountId };
+    throw new HttpProblem(403, `${accountId} is signed in as ${role}; decoding Temporal payloads is for screened reviewers`);
   };
 
   const cors = (req: IncomingMessage, res: ServerResponse) => {
@@ -142,26 +138,26 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
         .end(
           page(
             'Codec server: sign in',
-            '<p>Paste the token from <code>erasure codec token --as &lt;reviewer&gt;</code>. The Web UI then decodes payloads for you (enable "Include cross-origin credentials" in its codec settings). Every decode is logged.</p><form method="post"><input name="token" size="60" autocomplete="off"> <button>Sign in</button></form>',
+            '<p>Sign in with <code>erasure login</code>, then paste the session token from <code>erasure whoami --token</code>. The Web UI then decodes payloads for you (enable "Include cross-origin credentials" in its codec settings). Every decode is logged.</p><form method="post"><input name="token" size="60" autocomplete="off"> <button>Sign in</button></form>',
           ),
         );
       return;
     }
     if (path === '/login' && req.method === 'POST') {
       const token = new URLSearchParams(await readBody(req)).get('token')?.trim() ?? '';
-      const checked = checkCodecToken(options.payloadKeys, token);
-      if ('problem' in checked) throw new HttpProblem(401, checked.problem);
-      const maxAge = Math.max(0, checked.claims.exp - Math.floor(Date.now() / 1000));
+      const checked = await options.checkSession(token);
+      if (!checked.ok) throw new HttpProblem(401, checked.message);
+      // The cookie lives no longer than the browser session; the service's session ends it sooner when idle.
       res.writeHead(200, {
         'Content-Type': 'text/html; charset=utf-8',
-        'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAge}`,
+        'Set-Cookie': `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Lax; Path=/`,
       });
-      res.end(page('Codec server: signed in', `<p>Signed in as ${checked.claims.u} until ${new Date(checked.claims.exp * 1000).toISOString()}.</p>`));
+      res.end(page('Codec server: signed in', `<p>Signed in as ${checked.session.accountId} (${checked.session.role}).</p>`));
       return;
     }
     if (req.method !== 'POST' || (path !== '/decode' && path !== '/encode'))
       throw new HttpProblem(404, 'POST /decode or /encode (the Temporal Web UI codec protocol)');
-    const { user } = reviewer(req);
+    const { user } = await reviewer(req);
     let body: WirePayloads;
     try {
       body = wirePayloads.parse(JSON.parse(await readBody(req)));

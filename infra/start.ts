@@ -16,7 +16,9 @@ import { demoStoragePaths, storageOptions } from './storage-options';
 import { loadKeys, loadPayloadKeys } from './keys';
 import { dataConverter } from './payload-codec';
 import { codecOrigins, startCodecServer, type RunningCodecServer } from './codec-server';
-import { configuredRoles } from '../cli/actors';
+import { sessionChecker } from '../service/auth-wiring';
+import { startService, type RunningService } from '../service/start';
+import { ensureDemoAccounts, formatCredentials } from '../service/auth/demo-accounts';
 import { startMailSink, type MailSink } from './mail-sink';
 import { startStack, type Stack } from './stack';
 
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
   let mailSink: MailSink | undefined;
   let codecServer: RunningCodecServer | undefined;
   let codecRegistry: Pool | undefined;
+  let service: RunningService | undefined;
   let stopping = false;
 
   const stop = async (code: number) => {
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
     await connection?.close().catch(() => undefined);
     await registry?.end().catch(() => undefined);
     await mailSink?.stop().catch(() => undefined);
+    await service?.stop().catch(() => undefined);
     await codecServer?.stop().catch(() => undefined);
     await codecRegistry?.end().catch(() => undefined);
     await stack?.stop().catch((err: unknown) => log(`stack: ${(err as Error).message}`));
@@ -73,12 +77,12 @@ async function main(): Promise<void> {
     codecServer = await startCodecServer({
       port: config.ERASURE_CODEC_PORT,
       payloadKeys,
-      roles: configuredRoles(config, log),
+      checkSession: sessionChecker(codecRegistry, config),
       registry: codecRegistry,
       allowedOrigins: codecOrigins(config),
     });
     log(
-      `Codec server: ${codecEndpoint} for the Web UI (payloads are encrypted; a screened reviewer's token decodes: npm run cli -- codec token --as <reviewer>)`,
+      `Codec server: ${codecEndpoint} for the Web UI (payloads are encrypted; a screened reviewer's session decodes: paste \`npm run cli -- whoami --token\` at ${codecEndpoint}/login)`,
     );
     let smtpUrl = config.SMTP_URL;
     if (!smtpUrl) {
@@ -109,6 +113,15 @@ async function main(): Promise<void> {
       },
     );
     log(`Worker: polling task queue "${config.TEMPORAL_TASK_QUEUE}"`);
+
+    // The service holds the credentials; the CLI signs in to it. The stack's databases are its own unless configured.
+    service = await startService(parseConfig({ ...process.env, DATABASE_URL: stack.databases.registry, CASE_DATABASE_URL: stack.databases.caseAdmin, TEMPORAL_ADDRESS: stack.target.connection.address }));
+    log(`Erasure service: ${service.url} (every person's command goes through it; sign in with \`npm run cli -- login --account <id>\`)`);
+    const accountsFile = join(stack.dataDir, 'demo-accounts.txt');
+    const demoAccounts = await ensureDemoAccounts(service.accounts, accountsFile);
+    if (demoAccounts.created.length) {
+      log(`\nDemo accounts, shown this once (also in ${accountsFile}, readable by you only):\n${formatCredentials(demoAccounts.created)}`);
+    } else log(`Demo accounts: created before; their passwords and second-factor secrets are in ${accountsFile}`);
 
     registry = createPool(stack.databases.registry, 4);
     if (config.CASE_DATABASE_URL) {
@@ -154,17 +167,21 @@ Ready.
   ${inquiryDemo.dossier}        inquiry cutoff ${inquiryDemo.policy.inquiryCutoff}: try the inquiry path before then
   mail              ${mailSink ? `${mailSink.dir} (one .eml file per message)` : (config.SMTP_URL ?? '')}
 
-In another terminal:
+In another terminal, sign in first (password, then the 6-digit code from an authenticator app
+with the account's secret, e.g. \`oathtool --totp -b <secret>\`):
+  npm run cli -- login --account coordinator
   npm run cli -- list --dossier ${DEMO_DOSSIER}
   npm run cli -- status R-DEMO-0001
   npm run cli -- purge run --dry-run                 what a run would destroy now (changes nothing)
   npm run cli -- purge schedule describe
   npm run cli -- report --html report.html
-  npm run cli -- inquiry register ${inquiryFile} --policy ${inquiryDemo.policy.version} --as coordinator
-  npm run cli -- consent R-DEMO-INQ-0001 --given --as coordinator
-  npm run cli -- identity R-DEMO-INQ-0001 --as coordinator
-  npm run cli -- consult R-DEMO-INQ-0001 --purpose "explanation to requester" --as reviewer
-  npm run cli -- explain R-DEMO-INQ-0001 --language en --as reviewer
+  npm run cli -- inquiry register ${inquiryFile} --policy ${inquiryDemo.policy.version}
+  npm run cli -- consent R-DEMO-INQ-0001 --given
+  npm run cli -- identity R-DEMO-INQ-0001
+then as a screened reviewer (the consultation asks for the second factor again):
+  npm run cli -- login --account reviewer-1
+  npm run cli -- consult R-DEMO-INQ-0001 --purpose "explanation to requester"
+  npm run cli -- explain R-DEMO-INQ-0001 --language en
 
 Ctrl-C stops everything; a second \`npm start\` resumes the same workflows.
 `);

@@ -9,6 +9,10 @@ const port = (name: string, fallback: number) =>
     .max(65535, `${name} must be between 1 and 65535`)
     .default(fallback);
 
+/** A whole, positive number of minutes (or hours: the name says which). */
+const minutes = (name: string, fallback: number) =>
+  z.coerce.number({ message: `${name} must be a number` }).int(`${name} must be a whole number`).min(1, `${name} must be at least 1`).max(10_000).default(fallback);
+
 const key = (name: string) =>
   z.string().refine((v) => Buffer.from(v, 'base64').length === 32, `${name} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
 
@@ -38,6 +42,17 @@ export const configSchema = z.object({
   ERASURE_CODEC_PORT: port('ERASURE_CODEC_PORT', 8234),
   /** Browser origins allowed to call the codec server, comma-separated. Unset: the dev server's Web UI (http://localhost:<TEMPORAL_UI_PORT>). */
   ERASURE_CODEC_ORIGINS: z.string().min(1).optional(),
+  /** The erasure service: the HTTP API every person's command goes through (docs/ARCHITECTURE.md, "The erasure service"). */
+  ERASURE_SERVICE_PORT: port('ERASURE_SERVICE_PORT', 8235),
+  /** Where it listens; the loopback unless a deployment puts it behind a TLS proxy. */
+  ERASURE_SERVICE_HOST: z.string().min(1).default('127.0.0.1'),
+  /** The service the CLI talks to. Unset: http://127.0.0.1:<ERASURE_SERVICE_PORT>. */
+  ERASURE_SERVICE_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://erasure.example.org' }).optional(),
+  /** A session ends after this many minutes without use, and after ERASURE_SESSION_MAX_HOURS in any case. */
+  ERASURE_SESSION_IDLE_MINUTES: minutes('ERASURE_SESSION_IDLE_MINUTES', 15),
+  ERASURE_SESSION_MAX_HOURS: minutes('ERASURE_SESSION_MAX_HOURS', 8),
+  /** A consultation shows personal data only if the reviewer re-entered the second factor within this many minutes. */
+  ERASURE_STEP_UP_MINUTES: minutes('ERASURE_STEP_UP_MINUTES', 5),
   /**
    * Erasure activities run on their own task queue (`<TEMPORAL_TASK_QUEUE>-storage`), at
    * most this many started per second across all workers, so that the source systems are
@@ -96,8 +111,6 @@ export const configSchema = z.object({
   EMBEDDED_PG_PORT: port('EMBEDDED_PG_PORT', 54329),
   /** Where the dev server's SQLite file, the embedded cluster and logs live. */
   ERASURE_DATA_DIR: z.string().min(1).optional(),
-  /** Users per role: `coordinator=alice;screened-reviewer=bob;privacy-officer=carol`. Unset: demo users. */
-  ERASURE_ROLES: z.string().min(1).optional(),
   /** 32-byte keys, base64. Unset: generated once into the data folder (keys.json, 0600). */
   ERASURE_CONTACT_KEY: key('ERASURE_CONTACT_KEY').optional(),
   ERASURE_HMAC_KEY: key('ERASURE_HMAC_KEY').optional(),

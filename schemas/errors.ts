@@ -14,7 +14,8 @@ export type ErasureErrorCode =
   | 'TOOL_MISSING'
   | 'MAIL_REJECTED'
   | 'NOT_FOUND'
-  | 'UNUSABLE_ARGUMENTS';
+  | 'UNUSABLE_ARGUMENTS'
+  | 'FORBIDDEN';
 
 /** Thrown when our own code refuses or fails for a reason it can name: `code` says which; the message holds no personal data (from an activity it reaches workflow history). */
 export class ErasureError extends Error {

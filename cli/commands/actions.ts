@@ -1,10 +1,9 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { actionLabels, type ActionInput, type ActionName } from '../../schemas/actions';
+import { actionLabels, actionRoles, type ActionInput, type ActionName } from '../../schemas/actions';
 import { ErasureError, InvalidInputError } from '../../schemas/errors';
 import { recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
 import { actionUpdates } from '../../workflows';
-import { actorForAction } from '../actors';
-import type { CliContext } from '../context';
+import type { CommandContext } from '../../service/command-context';
 
 const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
@@ -13,14 +12,13 @@ const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
  * workflow's validator refuses what does not fit the phase; its message is shown as is.
  */
 export async function sendAction<A extends ActionName>(
-  ctx: CliContext,
+  ctx: CommandContext,
   name: A,
   recordId: string,
-  user: string | undefined,
   payload: Omit<ActionInput<A>, 'actor'>,
 ): Promise<RecordStatus> {
   if (!RECORD_ID.test(recordId)) throw new InvalidInputError(name, [{ field: 'recordId', message: `"${recordId}" is not a record id` }]);
-  const actor = actorForAction(ctx.roles(), user, name, actionLabels[name]);
+  const actor = ctx.actor(actionRoles[name], actionLabels[name]);
   const client = await ctx.client();
   try {
     const update = actionUpdates[name];
@@ -38,7 +36,7 @@ export async function sendAction<A extends ActionName>(
 }
 
 /** Prints the outcome: the new phase and the event the action added. */
-export function reportAction(ctx: CliContext, status: RecordStatus): void {
+export function reportAction(ctx: CommandContext, status: RecordStatus): void {
   const last = status.history.at(-1);
   ctx.out(`record ${status.recordId}: ${status.phase}${last ? ` — ${last.note}` : ''}`);
   if (status.allowedActions.length) ctx.out(`next possible actions: ${status.allowedActions.join(', ')}`);

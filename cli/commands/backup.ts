@@ -8,11 +8,10 @@ import { databaseUrls } from '../../infra/database-urls';
 import { loadKeys } from '../../infra/keys';
 import { backupsDir } from '../../infra/paths';
 import { ErasureError, InvalidInputError, UnusableArgumentsError } from '../../schemas/errors';
-import { actorFor } from '../actors';
-import type { CliContext } from '../context';
+import type { CommandContext } from '../../service/command-context';
 
 /** The case administration to act on: the configured one, or `--into <url>` (a fresh database for a restore). */
-function caseAdminUrl(ctx: CliContext, into: string | undefined, command: string, changes: boolean): string {
+function caseAdminUrl(ctx: CommandContext, into: string | undefined, command: string, changes: boolean): string {
   if (into === undefined) return databaseUrls(ctx.config).caseAdmin;
   if (!/^postgres(ql)?:\/\//.test(into)) {
     const problems = [{ field: '--into', message: 'give a PostgreSQL URL such as postgres://user:password@host:5432/case_admin_restored' }];
@@ -34,7 +33,7 @@ async function withCaseAdmin<T>(url: string, work: (pool: ReturnType<typeof crea
 const suppressedLines = (found: readonly SuppressedUnit[]) => found.map((s) => `    ${s.unit}  erased ${s.suppressedAt}  certificate ${s.certificateId}`);
 
 /** `erasure backup create [--out <folder>]` */
-export async function backupCreateCommand(ctx: CliContext, out: string | undefined): Promise<void> {
+export async function backupCreateCommand(ctx: CommandContext, out: string | undefined): Promise<void> {
   const dir = out ?? backupsDir(ctx.config);
   const summary = await withCaseAdmin(databaseUrls(ctx.config).caseAdmin, (caseAdmin) =>
     createBackup({ registry: ctx.registry(), caseAdmin, map: CASE_ADMIN_MAP, dir }),
@@ -45,7 +44,7 @@ export async function backupCreateCommand(ctx: CliContext, out: string | undefin
 }
 
 /** `erasure backup list` */
-export async function backupListCommand(ctx: CliContext): Promise<void> {
+export async function backupListCommand(ctx: CommandContext): Promise<void> {
   const { rows } = await ctx.registry().query<{ backup_id: string; file_name: string; units: number; created_at: Date; readable: number }>(
     `SELECT b.backup_id, b.file_name, b.units, b.created_at,
             (SELECT count(*)::int FROM backup_units u JOIN backup_keys k USING (unit) WHERE u.backup_id = b.backup_id) AS readable
@@ -62,15 +61,15 @@ export async function backupListCommand(ctx: CliContext): Promise<void> {
 }
 
 /**
- * `erasure backup restore <file> --as <privacy-officer> [--into <url>] [--registry]`:
+ * `erasure backup restore <file> [--into <url>] [--registry]` (a privacy officer):
  * restores into an empty database, then runs the post-restore check on it.
  */
 export async function backupRestoreCommand(
-  ctx: CliContext,
+  ctx: CommandContext,
   file: string,
-  options: { as: string | undefined; into: string | undefined; registry: boolean },
+  options: { into: string | undefined; registry: boolean },
 ): Promise<void> {
-  const actor = actorFor(ctx.roles(), options.as, ['privacy-officer'], 'restoring a backup');
+  const actor = ctx.actor(['privacy-officer'], 'restoring a backup');
   const url = caseAdminUrl(ctx, options.into, 'backup restore', true);
   const hmacKey = loadKeys(ctx.config).hmacKey;
   await withCaseAdmin(url, async (caseAdmin) => {
@@ -108,9 +107,9 @@ export async function backupRestoreCommand(
   });
 }
 
-/** `erasure backup check [--into <url>] [--erase --as <privacy-officer>]`: erased persons found in a case administration. */
-export async function backupCheckCommand(ctx: CliContext, options: { as: string | undefined; into: string | undefined; erase: boolean }): Promise<void> {
-  const actor = options.erase ? actorFor(ctx.roles(), options.as, ['privacy-officer'], 'erasing suppressed persons') : undefined;
+/** `erasure backup check [--into <url>] [--erase]` (--erase: a privacy officer): erased persons found in a case administration. */
+export async function backupCheckCommand(ctx: CommandContext, options: { into: string | undefined; erase: boolean }): Promise<void> {
+  const actor = options.erase ? ctx.actor(['privacy-officer'], 'erasing suppressed persons') : undefined;
   const url = caseAdminUrl(ctx, options.into, 'backup check', options.erase);
   await withCaseAdmin(url, async (caseAdmin) => {
     const found = await findSuppressedPersons(caseAdmin, ctx.registry(), CASE_ADMIN_MAP, loadKeys(ctx.config).hmacKey);
@@ -120,7 +119,7 @@ export async function backupCheckCommand(ctx: CliContext, options: { as: string 
     }
     ctx.out(`suppression check: ${found.length} erased person(s) are back in the case administration:`);
     for (const line of suppressedLines(found)) ctx.out(line);
-    if (!actor) throw new ErasureError('VERIFICATION_FAILED', 'erased persons are back: erase them with `erasure backup check --erase --as <privacy-officer>`');
+    if (!actor) throw new ErasureError('VERIFICATION_FAILED', 'erased persons are back: erase them with `erasure backup check --erase` (a privacy officer)');
     const ids = found.map((s) => s.unit.slice(CASE_ADMIN_MAP.root.table.length + 1));
     const removed = await mappedErasure(caseAdmin, CASE_ADMIN_MAP).erase(ids);
     ctx.out(

@@ -1,6 +1,4 @@
 import { createPublicKey } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { publicKeyId } from '../../activities/crypto';
 import { appendAccessLog } from '../../activities/registry/inquiries';
 import { verifyLedger } from '../../activities/registry/ledger-verify';
@@ -8,27 +6,27 @@ import { lookupSubject } from '../../activities/registry/lookup';
 import { loadKeys } from '../../infra/keys';
 import { z } from 'zod';
 import type { PurgeReport } from '../../schemas/purge';
-import { actorFor } from '../actors';
 import { certificateDocument } from '../certificates/document';
 import { certificateOfRecord, certificatesOfRun, type ExportedCertificate } from '../certificates/ledger-entries';
 import { readJsonFile } from '../json-file';
+import type { FileSource } from '../text-file';
 import { ErasureError, InvalidInputError, NotFoundError, UnusableArgumentsError } from '../../schemas/errors';
-import type { CliContext } from '../context';
+import type { CommandContext } from '../../service/command-context';
 import { ProgressBar } from '../progress';
 
 /** Public keys an auditor brings (PEM files), by key id: verification then trusts nothing in the registry. */
-function pinnedKeys(files: readonly string[]): Map<string, string> {
+function pinnedKeys(files: readonly FileSource[]): Map<string, string> {
   const keys = new Map<string, string>();
   for (const file of files) {
     let pem: string;
     try {
-      pem = readFileSync(file, 'utf8');
+      pem = Buffer.from(file.bytes).toString('utf8');
       const key = createPublicKey(pem);
       if (key.asymmetricKeyType !== 'ed25519') throw new Error(`a ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519`);
       keys.set(publicKeyId(key), key.export({ format: 'pem', type: 'spki' }).toString());
     } catch (err) {
       throw new UnusableArgumentsError('certificates verify', [
-        { field: '--public-key', message: `${file}: not a usable Ed25519 public key in PEM (${(err as Error).message})` },
+        { field: '--public-key', message: `${file.name}: not a usable Ed25519 public key in PEM (${(err as Error).message})` },
       ]);
     }
   }
@@ -39,7 +37,7 @@ function pinnedKeys(files: readonly string[]): Map<string, string> {
  * `erasure certificates verify [--public-key key.pem ...]`: checks every entry of the
  * ledger — hash, chain, signature — and names the first one that does not hold up.
  */
-export async function certificatesVerifyCommand(ctx: CliContext, publicKeyFiles: readonly string[]): Promise<void> {
+export async function certificatesVerifyCommand(ctx: CommandContext, publicKeyFiles: readonly FileSource[]): Promise<void> {
   const pinned = publicKeyFiles.length ? pinnedKeys(publicKeyFiles) : undefined;
   const bar = new ProgressBar('verifying');
   const result = await verifyLedger(ctx.registry(), pinned, (n) => bar.update(n, 0, 'entries'));
@@ -62,7 +60,7 @@ export async function certificatesVerifyCommand(ctx: CliContext, publicKeyFiles:
 }
 
 /** `erasure certificates public-key`: the public key(s) for auditors, as PEM. */
-export async function certificatesPublicKeyCommand(ctx: CliContext): Promise<void> {
+export async function certificatesPublicKeyCommand(ctx: CommandContext): Promise<void> {
   const { rows } = await ctx
     .registry()
     .query<{ key_id: string; public_key: string; first_used_at: Date }>('SELECT key_id, public_key, first_used_at FROM signing_keys ORDER BY first_used_at');
@@ -77,11 +75,11 @@ const subjectFileSchema = z.strictObject({
 });
 
 /**
- * `erasure certificates lookup <subject.json> --purpose <text> --as <user>`: was this
+ * `erasure certificates lookup <subject.json> --purpose <text>`: was this
  * person's data destroyed? Matched by the keyed hash; the look is logged per record found.
  */
-export async function certificatesLookupCommand(ctx: CliContext, file: string, purpose: string | undefined, user: string | undefined): Promise<void> {
-  const actor = actorFor(ctx.roles(), user, ['coordinator', 'privacy-officer'], 'looking up a person');
+export async function certificatesLookupCommand(ctx: CommandContext, file: FileSource, purpose: string | undefined): Promise<void> {
+  const actor = ctx.actor(['coordinator', 'privacy-officer'], 'looking up a person');
   if (!purpose || purpose.trim().length < 3)
     throw new InvalidInputError('certificates lookup', [
       { field: '--purpose', message: 'say why (kept in the access log, e.g. "question from the requester")' },
@@ -112,12 +110,10 @@ export async function certificatesLookupCommand(ctx: CliContext, file: string, p
  * certificate(s) as JSON (signed body, chain, signature, public key) and as a document to
  * forward (HTML), each checked once more while exported.
  */
-export async function certificatesExportCommand(ctx: CliContext, options: { record?: string; run?: string; out?: string }): Promise<void> {
+export async function certificatesExportCommand(ctx: CommandContext, options: { record?: string; run?: string; out?: string }): Promise<void> {
   if (!options.out) throw new UnusableArgumentsError('certificates export', [{ field: '--out', message: 'name the folder to write to' }]);
   if (!!options.record === !!options.run)
     throw new UnusableArgumentsError('certificates export', [{ field: '--record/--run', message: 'give one record id or one purge run id' }]);
-  if (!existsSync(options.out) || !statSync(options.out).isDirectory())
-    throw new UnusableArgumentsError('certificates export', [{ field: '--out', message: `${options.out} is not an existing folder` }]);
   const registry = ctx.registry();
   let base: string;
   let entries: ExportedCertificate[];
@@ -148,17 +144,18 @@ export async function certificatesExportCommand(ctx: CliContext, options: { reco
     base = `${run}.certificates`;
   }
   const bad = entries.filter((e) => !e.checkedAtExport.hashMatches || e.checkedAtExport.signatureValid === false);
-  const json = join(options.out, `${base}.json`);
-  const doc = join(options.out, `${base}.html`);
-  writeFileSync(json, `${JSON.stringify(options.record ? entries[0] : entries, null, 2)}\n`);
-  writeFileSync(
-    doc,
-    certificateDocument(
+  // The folder is on the person's machine: the CLI checked it exists, and writes the files there.
+  const json = `${options.out.replace(/\/+$/, '')}/${base}.json`;
+  const doc = `${options.out.replace(/\/+$/, '')}/${base}.html`;
+  ctx.deliver({ path: json, content: `${JSON.stringify(options.record ? entries[0] : entries, null, 2)}\n` });
+  ctx.deliver({
+    path: doc,
+    content: certificateDocument(
       options.record ? `Deletion certificate · record ${options.record}` : `Deletion certificates · purge run ${options.run ?? ''}`,
       entries,
       summary,
     ),
-  );
+  });
   ctx.out(`${entries.length} certificate(s) exported: ${json}, ${doc}`);
   if (bad.length)
     throw new ErasureError(

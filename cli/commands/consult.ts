@@ -1,4 +1,3 @@
-import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { appendAccessLog } from '../../activities/registry/inquiries';
 import { recordLocators } from '../../activities/registry/records';
@@ -8,16 +7,15 @@ import { InvalidInputError } from '../../schemas/errors';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { databaseUrls } from '../../infra/database-urls';
 import { statusQuery } from '../../workflows';
-import { actorFor } from '../actors';
-import type { CliContext } from '../context';
+import type { CommandContext } from '../../service/command-context';
 
 /**
  * `erasure consult <recordId> --purpose <text> --as <screened reviewer>`: the screened
  * consultation. The data goes to this terminal only, never through Temporal, and the
  * look is logged before anything is shown.
  */
-export async function consultCommand(ctx: CliContext, recordId: string, purpose: string | undefined, user: string | undefined): Promise<void> {
-  const actor = actorFor(ctx.roles(), user, ['screened-reviewer'], 'a consultation');
+export async function consultCommand(ctx: CommandContext, recordId: string, purpose: string | undefined): Promise<void> {
+  const actor = ctx.actor(['screened-reviewer'], 'a consultation');
   if (!purpose || purpose.trim().length < 3) {
     throw new InvalidInputError('consult', [
       { field: '--purpose', message: 'say why you look (it is kept in the access log), e.g. --purpose "explanation to requester"' },
@@ -77,17 +75,12 @@ const csvCell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/
  * is for the privacy officer, and is itself logged.
  */
 export async function accessLogCommand(
-  ctx: CliContext,
-  options: { record?: string | undefined; export?: string | undefined; as?: string | undefined },
+  ctx: CommandContext,
+  options: { record?: string | undefined; export?: string | undefined },
 ): Promise<void> {
-  const actor = options.export ? actorFor(ctx.roles(), options.as, ['privacy-officer'], 'exporting the access log') : undefined;
+  const actor = options.export ? ctx.actor(['privacy-officer'], 'exporting the access log') : undefined;
   if (options.export && !/\.(csv|json)$/.test(options.export)) {
     throw new InvalidInputError('access-log', [{ field: '--export', message: 'name a .csv or .json file, e.g. --export access-log-2024-q1.csv' }]);
-  }
-  if (options.export && existsSync(options.export)) {
-    throw new InvalidInputError('access-log', [
-      { field: '--export', message: `${options.export} exists; an export never overwrites one made before: name a new file` },
-    ]);
   }
   const { rows } = await ctx
     .registry()
@@ -116,7 +109,8 @@ export async function accessLogCommand(
   const text = options.export.endsWith('.json')
     ? `${JSON.stringify({ format: 'erasure-access-log/1', exportedAt: new Date().toISOString(), exportedBy: actor.user, entries }, null, 2)}\n`
     : `${['id,at,actor,record_id,inquiry_id,action,purpose', ...entries.map((e) => [String(e.id), e.at, e.actor, e.recordId ?? '', e.inquiryId ?? '', e.action, e.purpose].map(csvCell).join(','))].join('\n')}\n`;
-  writeFileSync(options.export, text, { mode: 0o600, flag: 'wx' });
+  // Written by the CLI on the privacy officer's machine, never over an earlier export (it checked before asking).
+  ctx.deliver({ path: options.export, content: text, exclusive: true });
   await appendAccessLog(ctx.registry(), {
     actor: `${actor.user} (${actor.role})`,
     recordId: options.record ?? null,

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { importInventory, type ImportStage } from '../../activities/registry/import-inventory';
 import { configuredAdapters } from '../../activities/storage';
@@ -8,14 +7,14 @@ import { InvalidInputError, grouped } from '../../schemas/errors';
 import { databaseUrls } from '../../infra/database-urls';
 import { loadKeys } from '../../infra/keys';
 import { reportsDir } from '../../infra/paths';
-import type { CliContext } from '../context';
+import type { CommandContext } from '../../service/command-context';
 import { delimiterName, type CsvDelimiter } from '../inventory-csv';
 import { detectFormat, readInventory } from '../inventory-file';
 import { ProblemFile } from '../problem-file';
-import { TextDecoding, fileBytes, textChunks } from '../text-file';
+import { TextDecoding, fileBytes, textChunks, type FileSource } from '../text-file';
 
 export interface ImportOptions {
-  readonly file: string;
+  readonly file: FileSource;
   readonly policy: string;
   readonly format?: string;
   readonly delimiter?: string;
@@ -26,7 +25,7 @@ const DELIMITERS: Record<string, CsvDelimiter> = { ',': ',', comma: ',', ';': ';
 const STAGE_WORDS: Record<ImportStage, string> = { read: 'read', located: 'locations checked', keyed: 'subjects keyed', imported: 'imported' };
 
 /** Progress on stderr: a line per stage at most every second, nothing for an import that is quick anyway. */
-function progressPrinter(ctx: CliContext, fileSize: number, bytesRead: () => number) {
+function progressPrinter(ctx: CommandContext, fileSize: number, bytesRead: () => number) {
   let last = Date.now();
   let printing: ImportStage | undefined;
   return (stage: ImportStage, done: number, total?: number) => {
@@ -43,16 +42,17 @@ function progressPrinter(ctx: CliContext, fileSize: number, bytesRead: () => num
 }
 
 /** `erasure import <file> --policy <version> [--format csv|json] [--delimiter ;|,|tab]`: all-or-nothing, idempotent, streamed. */
-export async function importCommand(ctx: CliContext, options: ImportOptions): Promise<void> {
-  const format = detectFormat(options.file, options.format);
+export async function importCommand(ctx: CommandContext, options: ImportOptions): Promise<void> {
+  const file = options.file.name;
+  const format = detectFormat(file, options.format);
   if (!format) {
-    throw new InvalidInputError(options.file, [
+    throw new InvalidInputError(file, [
       { field: '--format', message: 'cannot tell the format; name the file .csv or .json, or pass --format csv|json' },
     ]);
   }
   const delimiter = options.delimiter === undefined ? undefined : DELIMITERS[options.delimiter.toLowerCase()];
   if (options.delimiter !== undefined && (!delimiter || format !== 'csv')) {
-    throw new InvalidInputError(options.file, [
+    throw new InvalidInputError(file, [
       {
         field: '--delimiter',
         message:
@@ -62,24 +62,17 @@ export async function importCommand(ctx: CliContext, options: ImportOptions): Pr
       },
     ]);
   }
-  let size: number;
-  try {
-    const stat = statSync(options.file);
-    if (!stat.isFile()) throw new Error('it is not a file');
-    size = stat.size;
-  } catch (err) {
-    throw new InvalidInputError(options.file, [{ field: '(file)', message: `cannot be read: ${(err as Error).message}` }]);
-  }
+  const size = options.file.bytes.length;
 
   const hash = createHash('sha256');
   let bytesRead = 0;
-  const decoding = new TextDecoding(options.file);
+  const decoding = new TextDecoding(file);
   const bytes = fileBytes(options.file, (chunk) => {
     hash.update(chunk);
     bytesRead += chunk.length;
   });
   const reading = readInventory(textChunks(bytes, decoding), format, delimiter ? { delimiter } : {});
-  const problems = new ProblemFile(reportsDir(ctx.config), basename(options.file), `${options.file} refused`);
+  const problems = new ProblemFile(reportsDir(ctx.config), basename(file), `${file} refused`);
   const described = () => {
     const dialect = reading.dialect();
     return `${format.toUpperCase()}, ${decoding.encoding ?? 'UTF-8'}${dialect ? `, fields separated by ${delimiterName(dialect.delimiter)} (${dialect.how})` : ''}`;
@@ -90,7 +83,7 @@ export async function importCommand(ctx: CliContext, options: ImportOptions): Pr
   const storage = configuredAdapters(databaseUrls(ctx.config), storageOptions(ctx.config));
   try {
     const summary = await importInventory(ctx.registry(), {
-      sourceName: basename(options.file),
+      sourceName: basename(file),
       sourceSha256: () => hash.digest('hex'),
       policyVersion: options.policy,
       records: reading.items,
@@ -98,16 +91,16 @@ export async function importCommand(ctx: CliContext, options: ImportOptions): Pr
       hmacKey: loadKeys(ctx.config).hmacKey,
       adapters: storage.adapters,
       onProgress: (stage, done, total) => {
-        if (!announced && size >= 1 << 20) ctx.progress(`Reading ${options.file}: ${described()}`);
+        if (!announced && size >= 1 << 20) ctx.progress(`Reading ${file}: ${described()}`);
         announced = true;
         printProgress(stage, done, total);
       },
     });
     if (summary.added + summary.unchanged === 0) {
-      throw new InvalidInputError(options.file, [{ field: '(file)', message: `holds no records (read as ${described()})` }]);
+      throw new InvalidInputError(file, [{ field: '(file)', message: `holds no records (read as ${described()})` }]);
     }
     ctx.out(
-      `Imported ${options.file} (${described()}): ${summary.added} record(s) added, ${summary.unchanged} already present and unchanged` +
+      `Imported ${file} (${described()}): ${summary.added} record(s) added, ${summary.unchanged} already present and unchanged` +
         (summary.batchId !== undefined ? ` (import batch ${summary.batchId}, policy ${options.policy})` : '; nothing was changed'),
     );
     const matches = summary.inquiryMatches ?? [];

@@ -9,8 +9,7 @@ import { storageOptions } from '../../infra/storage-options';
 import { ErasureError, InvalidInputError } from '../../schemas/errors';
 import { inquiryWorkflowId, type InquiryReviewStatus } from '../../schemas/inquiry-review';
 import { confirmNoMatchUpdate, decideCandidateUpdate, inquiryStatusQuery, type inquiryReview } from '../../workflows';
-import { actorFor } from '../actors';
-import type { CliContext } from '../context';
+import type { CommandContext } from '../../service/command-context';
 import { reviewStatus } from '../inquiry-reviews';
 import { formatInquiryReview, inquiryIdArgument } from './inquiry';
 
@@ -23,8 +22,8 @@ const notRegistered = (inquiryId: string) =>
  * administration holds them, so that a screened reviewer can tell whether a candidate is
  * the requester. Personal data goes to this terminal only; every look is logged first.
  */
-export async function inquiryReviewCommand(ctx: CliContext, inquiryId: string, purpose: string | undefined, user: string | undefined): Promise<void> {
-  const actor = actorFor(ctx.roles(), user, ['screened-reviewer'], 'reviewing an inquiry');
+export async function inquiryReviewCommand(ctx: CommandContext, inquiryId: string, purpose: string | undefined): Promise<void> {
+  const actor = ctx.actor(['screened-reviewer'], 'reviewing an inquiry');
   inquiryIdArgument(inquiryId);
   if (!purpose || purpose.trim().length < 3) {
     throw new InvalidInputError('inquiry review', [
@@ -68,14 +67,14 @@ export async function inquiryReviewCommand(ctx: CliContext, inquiryId: string, p
   }
   ctx.out(
     snapshot.candidates.some((c) => !c.decision)
-      ? `\nDecide on each: erasure inquiry confirm|reject ${inquiryId} --record <id> [--reason <why>] --as ${actor.user}`
+      ? `\nDecide on each: erasure inquiry confirm|reject ${inquiryId} --record <id> [--reason <why>]`
       : linked.length === 0 && !snapshot.noMatch
-        ? `\nIf none is the requester: erasure inquiry no-match ${inquiryId} --as ${actor.user}`
+        ? `\nIf none is the requester: erasure inquiry no-match ${inquiryId}`
         : '',
   );
 }
 
-async function update<T>(ctx: CliContext, inquiryId: string, send: (handle: WorkflowHandle<typeof inquiryReview>) => Promise<T>): Promise<T> {
+async function update<T>(ctx: CommandContext, inquiryId: string, send: (handle: WorkflowHandle<typeof inquiryReview>) => Promise<T>): Promise<T> {
   const handle = (await ctx.client()).workflow.getHandle<typeof inquiryReview>(inquiryWorkflowId(inquiryIdArgument(inquiryId)));
   try {
     return await send(handle);
@@ -93,7 +92,7 @@ async function update<T>(ctx: CliContext, inquiryId: string, send: (handle: Work
   }
 }
 
-async function report(ctx: CliContext, inquiryId: string, settled: (s: InquiryReviewStatus) => boolean): Promise<void> {
+async function report(ctx: CommandContext, inquiryId: string, settled: (s: InquiryReviewStatus) => boolean): Promise<void> {
   const { status } = await reviewStatus(await ctx.client(), inquiryId, (s) => s.stage !== 'loading' && settled(s), 15_000);
   ctx.out(`inquiry ${inquiryId}: ${status.stage}`);
   for (const line of formatInquiryReview(status)) ctx.out(line);
@@ -102,12 +101,12 @@ async function report(ctx: CliContext, inquiryId: string, settled: (s: InquiryRe
 
 /** `erasure inquiry confirm|reject <inquiryId> --record <id> [--reason <why>] --as <screened-reviewer>`. */
 export async function inquiryDecideCommand(
-  ctx: CliContext,
+  ctx: CommandContext,
   inquiryId: string,
   outcome: 'confirm' | 'reject',
-  options: { record?: string | undefined; reason?: string | undefined; as?: string | undefined },
+  options: { record?: string | undefined; reason?: string | undefined },
 ): Promise<void> {
-  const actor = actorFor(ctx.roles(), options.as, ['screened-reviewer'], `${outcome === 'confirm' ? 'confirming' : 'rejecting'} a candidate`);
+  const actor = ctx.actor(['screened-reviewer'], `${outcome === 'confirm' ? 'confirming' : 'rejecting'} a candidate`);
   if (!options.record)
     throw new InvalidInputError(`inquiry ${outcome}`, [
       { field: '--record', message: 'name the candidate: --record <recordId> (see `erasure inquiry review`)' },
@@ -120,8 +119,8 @@ export async function inquiryDecideCommand(
 }
 
 /** `erasure inquiry no-match <inquiryId> --as <screened-reviewer>`: only then does the "no data found" letter go out. */
-export async function inquiryNoMatchCommand(ctx: CliContext, inquiryId: string, user: string | undefined): Promise<void> {
-  const actor = actorFor(ctx.roles(), user, ['screened-reviewer'], 'confirming that no record matches');
+export async function inquiryNoMatchCommand(ctx: CommandContext, inquiryId: string): Promise<void> {
+  const actor = ctx.actor(['screened-reviewer'], 'confirming that no record matches');
   await update(ctx, inquiryId, (h) => h.executeUpdate(confirmNoMatchUpdate, { args: [{ actor }] }));
   await report(ctx, inquiryId, (s) => s.letter !== undefined);
 }

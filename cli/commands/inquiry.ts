@@ -12,9 +12,9 @@ import { ErasureError, InvalidInputError } from '../../schemas/errors';
 import type { InquiryReviewStatus } from '../../schemas/inquiry-review';
 import { loadKeys } from '../../infra/keys';
 import { mailboxConfigured } from '../../infra/storage-options';
-import { actorFor } from '../actors';
 import { readJsonFile } from '../json-file';
-import type { CliContext } from '../context';
+import type { FileSource } from '../text-file';
+import type { CommandContext } from '../../service/command-context';
 import { notifyInquiryReview, reviewStatus } from '../inquiry-reviews';
 
 /** A name or place the matching can use: never one with a replacement character (a file decoded with losses). */
@@ -76,9 +76,10 @@ export function formatInquiryReview(status: InquiryReviewStatus): string[] {
 }
 
 /** `erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>`; idempotent per file. */
-export async function registerInquiryCommand(ctx: CliContext, file: string, policyVersion: string, user: string | undefined): Promise<void> {
-  const actor = actorFor(ctx.roles(), user, ['coordinator'], 'registering an inquiry');
-  const inquiry = readJsonFile(file, inquiryFileSchema);
+export async function registerInquiryCommand(ctx: CommandContext, source: FileSource, policyVersion: string): Promise<void> {
+  const file = source.name;
+  const actor = ctx.actor(['coordinator'], 'registering an inquiry');
+  const inquiry = readJsonFile(source, inquiryFileSchema);
   if (inquiry.mailRef && !mailboxConfigured(ctx.config)) {
     throw new InvalidInputError(file, [
       {
@@ -148,7 +149,7 @@ export function inquiryIdArgument(value: string): string {
 }
 
 /** `erasure inquiry status <inquiryId> [--json]`: the review's own account (no personal data). */
-export async function inquiryStatusCommand(ctx: CliContext, inquiryId: string, json: boolean): Promise<void> {
+export async function inquiryStatusCommand(ctx: CommandContext, inquiryId: string, json: boolean): Promise<void> {
   const client = await ctx.client();
   let status: InquiryReviewStatus;
   try {

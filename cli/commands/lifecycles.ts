@@ -6,14 +6,14 @@ import { searchAttributes } from '../../schemas/search-attributes';
 import { shownName } from '../../schemas/zod-problems';
 import { statusQuery } from '../../workflows/definitions';
 import { LIFECYCLES } from '../report/visibility';
-import type { CliContext } from '../context';
+import type { CommandContext } from '../../service/command-context';
 import { startLifecycles } from '../start-lifecycles';
 import { formatStatus } from '../status-text';
 
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
 /** `erasure start [--dossier D]`: one lifecycle per registered record, idempotent. */
-export async function startCommand(ctx: CliContext, dossier?: string): Promise<void> {
+export async function startCommand(ctx: CommandContext, dossier?: string): Promise<void> {
   const client = await ctx.client();
   const summary = await startLifecycles({
     client,
@@ -29,7 +29,7 @@ export async function startCommand(ctx: CliContext, dossier?: string): Promise<v
 }
 
 /** The zone of the record's policy, for showing its instants; none when the policy names none. */
-async function policyTimeZone(ctx: CliContext, version: string): Promise<string | undefined> {
+async function policyTimeZone(ctx: CommandContext, version: string): Promise<string | undefined> {
   try {
     return (await getPolicy(ctx.registry(), version)).timeZone;
   } catch (err) {
@@ -39,7 +39,7 @@ async function policyTimeZone(ctx: CliContext, version: string): Promise<string 
 }
 
 /** Why Temporal has no lifecycle for a record, from what the registry knows of it. */
-async function missingLifecycle(ctx: CliContext, recordId: string): Promise<NotFoundError> {
+async function missingLifecycle(ctx: CommandContext, recordId: string): Promise<NotFoundError> {
   const { rows } = await ctx.registry().query<{ started: Date | null; certificate_id: string | null; issued_at: Date | null }>(
     `SELECT r.lifecycle_started_at AS started, c.certificate_id, c.issued_at
        FROM records r LEFT JOIN certificates c USING (record_id) WHERE r.record_id = $1`,
@@ -74,7 +74,7 @@ async function missingLifecycle(ctx: CliContext, recordId: string): Promise<NotF
 }
 
 /** `erasure status <recordId>`: the lifecycle's own account (phase, deadlines, history), instants in the policy's zone. */
-export async function statusCommand(ctx: CliContext, recordId: string, json: boolean): Promise<void> {
+export async function statusCommand(ctx: CommandContext, recordId: string, json: boolean): Promise<void> {
   if (!IDENTIFIER.test(recordId)) {
     throw new UnusableArgumentsError('status', [{ field: 'recordId', message: `${shownName(recordId)} is not a record id (letters, digits and . _ : -)` }]);
   }
@@ -91,7 +91,7 @@ export async function statusCommand(ctx: CliContext, recordId: string, json: boo
 }
 
 /** `erasure list [--phase P] [--dossier D]`: records by phase, from Temporal visibility. */
-export async function listCommand(ctx: CliContext, options: { phase?: string; dossier?: string; json: boolean }): Promise<void> {
+export async function listCommand(ctx: CommandContext, options: { phase?: string; dossier?: string; json: boolean }): Promise<void> {
   const clauses = [LIFECYCLES];
   if (options.phase !== undefined) {
     const phase = lifecyclePhaseSchema.safeParse(options.phase);

@@ -13,8 +13,7 @@ import {
 } from '../../schemas/purge';
 import type { purgeRun } from '../../workflows';
 import { approveWaveUpdate, purgeProgressQuery, workflowTypes } from '../../workflows/definitions';
-import { actorFor } from '../actors';
-import type { CliContext } from '../context';
+import type { CommandContext } from '../../service/command-context';
 import { ProgressBar } from '../progress';
 
 export interface PurgeRunFlags {
@@ -30,7 +29,7 @@ export interface PurgeRunFlags {
 
 /** Settings from the policy (if named), then the flags; refused whole, with each problem named. */
 async function settingsFrom(
-  ctx: CliContext,
+  ctx: CommandContext,
   flags: Pick<PurgeRunFlags, 'waveSize' | 'approval' | 'reconcileSample' | 'settleTimeout' | 'policy'>,
 ): Promise<PurgeRunSettings> {
   const fromPolicy = flags.policy ? (await getPolicy(ctx.registry(), flags.policy)).purgeRun : undefined;
@@ -92,7 +91,7 @@ export function formatPurgeReport(r: PurgeReport): string[] {
 }
 
 /** Follows a run with a progress bar until it ends; returns its report. */
-async function follow(ctx: CliContext, client: Client, workflowId: string): Promise<PurgeReport> {
+async function follow(ctx: CommandContext, client: Client, workflowId: string): Promise<PurgeReport> {
   const handle = client.workflow.getHandle<typeof purgeRun>(workflowId);
   const bar = new ProgressBar(workflowId);
   const result = handle.result();
@@ -110,7 +109,7 @@ async function follow(ctx: CliContext, client: Client, workflowId: string): Prom
       if (p.stage === 'awaiting-approval' && p.awaitingApprovalOfWave !== announced) {
         announced = p.awaitingApprovalOfWave ?? 0;
         bar.done();
-        ctx.progress(`  waiting for a privacy officer: erasure purge approve ${workflowId} --wave ${announced} --as <user>`);
+        ctx.progress(`  waiting for a privacy officer: erasure purge approve ${workflowId} --wave ${announced}`);
       }
       if (p.stage === 'settle' && p.settled) bar.update(p.settled.erased + p.settled.failed, p.settled.released, `erased (${p.settled.failed} failed)`);
       else bar.update(looked, t.candidates, p.stage);
@@ -121,7 +120,7 @@ async function follow(ctx: CliContext, client: Client, workflowId: string): Prom
   return result;
 }
 
-export async function purgeRunCommand(ctx: CliContext, flags: PurgeRunFlags): Promise<void> {
+export async function purgeRunCommand(ctx: CommandContext, flags: PurgeRunFlags): Promise<void> {
   const settings = await settingsFrom(ctx, flags);
   const client = await ctx.client();
   const workflowId = purgeRunWorkflowId(`${flags.dryRun ? 'dry' : 'manual'}-${new Date().toISOString().replace(/[:.]/g, '')}`);
@@ -139,8 +138,8 @@ export async function purgeRunCommand(ctx: CliContext, flags: PurgeRunFlags): Pr
   for (const line of formatPurgeReport(await follow(ctx, client, workflowId))) ctx.out(line);
 }
 
-export async function purgeApproveCommand(ctx: CliContext, runId: string, wave: string | undefined, user: string | undefined): Promise<void> {
-  const actor = actorFor(ctx.roles(), user, ['privacy-officer'], 'approving a purge wave');
+export async function purgeApproveCommand(ctx: CommandContext, runId: string, wave: string | undefined): Promise<void> {
+  const actor = ctx.actor(['privacy-officer'], 'approving a purge wave');
   const n = Number(wave);
   if (!wave || !Number.isInteger(n) || n < 1)
     throw new InvalidInputError('purge approve', [{ field: '--wave', message: 'give the wave number the run waits for (see `erasure purge status <run>`)' }]);
@@ -155,7 +154,7 @@ export async function purgeApproveCommand(ctx: CliContext, runId: string, wave: 
   }
 }
 
-export async function purgeStatusCommand(ctx: CliContext, runId: string | undefined, json: boolean): Promise<void> {
+export async function purgeStatusCommand(ctx: CommandContext, runId: string | undefined, json: boolean): Promise<void> {
   const registry = ctx.registry();
   if (!runId) {
     const { rows } = await registry.query<{
@@ -220,7 +219,7 @@ const instant = (name: string, text: string | undefined): Date => {
   return at;
 };
 
-export async function purgeScheduleCommand(ctx: CliContext, sub: string | undefined, flags: ScheduleFlags): Promise<void> {
+export async function purgeScheduleCommand(ctx: CommandContext, sub: string | undefined, flags: ScheduleFlags): Promise<void> {
   const client = await ctx.client();
   const handle = client.schedule.getHandle(PURGE_SCHEDULE_ID);
   switch (sub) {

@@ -2,7 +2,7 @@ import { reconcilePage } from '../../activities/registry/reconcile';
 import { configuredAdapters } from '../../activities/storage';
 import { storageOptions } from '../../infra/storage-options';
 import { databaseUrls } from '../../infra/database-urls';
-import type { CliContext } from '../context';
+import type { CommandContext } from '../../service/command-context';
 
 const PAGE = 500;
 
@@ -11,7 +11,7 @@ const PAGE = 500;
  * record; data that came back (a restored backup, a re-import) is erased again, flagged
  * and reported. Safe to run at any time.
  */
-export async function reconcileCommand(ctx: CliContext, dossier: string | undefined): Promise<void> {
+export async function reconcileCommand(ctx: CommandContext, dossier: string | undefined): Promise<void> {
   const storage = configuredAdapters(databaseUrls(ctx.config), storageOptions(ctx.config));
   const runRef = `cli-${new Date().toISOString()}`;
   let checked = 0;

@@ -1,8 +1,5 @@
-import { statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { UnusableArgumentsError } from '../../schemas/errors';
-import type { CliContext } from '../context';
+import type { CommandContext } from '../../service/command-context';
 import { collectOperationReport } from '../report/collect';
 import { renderHtml } from '../report/html';
 import { formatOperationReport } from '../report/text';
@@ -17,27 +14,23 @@ export interface ReportFlags {
  * people accountable. Text on stdout by default; `--json` one OperationReport object
  * (cli/report/model.ts); `--html` a self-contained file, whose path is printed.
  */
-export async function reportCommand(ctx: CliContext, flags: ReportFlags): Promise<void> {
+export async function reportCommand(ctx: CommandContext, flags: ReportFlags): Promise<void> {
   const file = flags.html === undefined ? undefined : htmlTarget(flags);
   const report = await collectOperationReport({ registry: ctx.registry(), client: await ctx.client(), onProgress: ctx.progress });
   if (flags.json) {
     ctx.out(JSON.stringify(report, null, 2));
   } else if (file) {
-    await writeFile(file, renderHtml(report), 'utf8');
+    ctx.deliver({ path: file, content: renderHtml(report) });
     ctx.out(file);
   } else {
     for (const line of formatOperationReport(report)) ctx.out(line);
   }
 }
 
-/** Checked before the counting starts, which can take a while on a large operation. */
+/** Checked before the counting starts, which can take a while on a large operation; the CLI has checked the folder on its machine. */
 function htmlTarget(flags: ReportFlags): string {
   const problem = (message: string) => new UnusableArgumentsError('report', [{ field: '--html', message }]);
   if (flags.json) throw problem('give either --json or --html <file>, not both');
   if (!flags.html?.trim()) throw problem('name the file to write, e.g. --html report.html');
-  const file = resolve(flags.html);
-  const folder = dirname(file);
-  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw problem(`the folder ${folder} does not exist`);
-  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw problem(`${file} is a folder; name a file`);
-  return file;
+  return flags.html;
 }

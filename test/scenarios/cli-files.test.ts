@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { seedPerson } from '../helpers/fixtures';
-import { cliEnv, runCli, type Run } from '../helpers/cli';
+import { TestService, type Run } from '../helpers/cli';
 import { connectClient, openDatabases, policyIn, uniqueId, type Databases } from '../helpers/services';
 import { bundleWorkflows, realPurgeRunActivities, withWorker } from '../helpers/worker';
 
@@ -11,21 +11,23 @@ import { bundleWorkflows, realPurgeRunActivities, withWorker } from '../helpers/
 describe('erasure CLI - files as coordinators bring them, against the test services', () => {
   let dir: string;
   let dbs: Databases;
+  let service: TestService;
   let bundle: WorkflowBundleWithSourceMap;
   const taskQueue = uniqueId('tq-cli-files');
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'erasure-cli-files-'));
     dbs = openDatabases();
     bundle = await bundleWorkflows();
+    service = new TestService(taskQueue, { ERASURE_REPORTS_DIR: join(dir, 'reports') });
+    await service.start();
   });
   afterAll(async () => {
+    await service?.stop();
     await dbs.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cliWith = (extra: Record<string, string>, ...args: string[]): Promise<Run> =>
-    runCli(args, cliEnv(taskQueue, { ERASURE_REPORTS_DIR: join(dir, 'reports'), ...extra }));
-  const cli = (...args: string[]) => cliWith({}, ...args);
+  const cli = (...args: string[]): Promise<Run> => service.run(args);
   const write = (name: string, text: string) => {
     const file = join(dir, name);
     writeFileSync(file, text);
@@ -74,9 +76,9 @@ describe('erasure CLI - files as coordinators bring them, against the test servi
       if (i % 3 === 1) return `${dossier}-R${i},${dossier},${good.personId},case-admin:persons/${dossier}-nobody-${i}`;
       return `${dossier}-R${i - 1},${dossier},${good.personId},case-admin:persons/${good.personId}`;
     });
-    const reports = join(dir, `reports-${uniqueId('r')}`);
-    const run = await cliWith(
-      { ERASURE_REPORTS_DIR: reports },
+    // The service writes the full list into its reports folder (ERASURE_REPORTS_DIR).
+    const reports = join(dir, 'reports');
+    const run = await cli(
       'import',
       write('many-wrong.csv', ['record_id,dossier,subject_ref,locations', ...rows].join('\n')),
       '--policy',
@@ -114,7 +116,7 @@ describe('erasure CLI - files as coordinators bring them, against the test servi
     const registered = await withWorker(
       bundle,
       realPurgeRunActivities(dbs, dir),
-      () => cli('inquiry', 'register', write('inquiry-bom.json', `\uFEFF${JSON.stringify(inquiry, null, 2)}\r\n`), '--policy', policy.version, '--as', 'cora'),
+      () => cli('inquiry', 'register', write('inquiry-bom.json', `\uFEFF${JSON.stringify(inquiry, null, 2)}\r\n`), '--policy', policy.version),
       undefined,
       taskQueue,
     );
@@ -128,8 +130,6 @@ describe('erasure CLI - files as coordinators bring them, against the test servi
       write('subject-bom.json', `\uFEFF${JSON.stringify({ name, residence: 'Utrecht' })}`),
       '--purpose',
       'question from the requester',
-      '--as',
-      'cora',
     );
     expect(lookup).toMatchObject({ code: 0, stdout: expect.stringContaining('No record matches this name') });
     const inquiryId = /Inquiry (\S+) registered/.exec(registered.stdout)?.[1] ?? '';
@@ -150,7 +150,7 @@ describe('erasure CLI - files as coordinators bring them, against the test servi
     );
     const file = join(dir, 'inquiry-latin1.json');
     writeFileSync(file, latin1);
-    const run = await cli('inquiry', 'register', file, '--policy', policy.version, '--as', 'cora');
+    const run = await cli('inquiry', 'register', file, '--policy', policy.version);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('line 1, column 11, (encoding): is not valid UTF-8 here: the bytes look like Latin-1 or Windows-1252');
     expect(run.stderr).toContain('save the file as UTF-8');
@@ -160,11 +160,9 @@ describe('erasure CLI - files as coordinators bring them, against the test servi
       write('inquiry-comma.json', `{\n  "name": "Omer Yilmaz",\n  "email": "${email}"\n  "residence": "Utrecht"\n}`),
       '--policy',
       policy.version,
-      '--as',
-      'cora',
     );
     expect(broken.stderr).toContain('line 4, column 3, (json): not valid JSON: a comma (or a closing bracket) is missing before this');
-    const empty = await cli('inquiry', 'register', write('inquiry-empty.json', ''), '--policy', policy.version, '--as', 'cora');
+    const empty = await cli('inquiry', 'register', write('inquiry-empty.json', ''), '--policy', policy.version);
     expect(empty.stderr).toContain('line 1, (json): the file is empty');
     for (const output of [run.stderr, broken.stderr, empty.stderr]) {
       for (const personal of ['mer Yilmaz', 'Utrecht', email]) expect(output).not.toContain(personal);

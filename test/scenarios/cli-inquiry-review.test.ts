@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { cliEnv, runCli, storageFolders, type Run } from '../helpers/cli';
+import { TestService, storageFolders, type Run } from '../helpers/cli';
 import { seedPerson } from '../helpers/fixtures';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
 import { openDatabases, policyIn, uniqueId, type Databases } from '../helpers/services';
@@ -11,6 +11,7 @@ import { bundleWorkflows, realPurgeRunActivities, withWorker } from '../helpers/
 describe('erasure inquiry review - candidates and "no match" as a coordinator and a screened reviewer run them', () => {
   let dir: string;
   let dbs: Databases;
+  let service: TestService;
   let bundle: WorkflowBundleWithSourceMap;
   let mail: TestMailServer;
   const taskQueue = uniqueId('tq-cli-review');
@@ -20,14 +21,18 @@ describe('erasure inquiry review - candidates and "no match" as a coordinator an
     dbs = openDatabases();
     bundle = await bundleWorkflows();
     mail = await startTestMailServer();
+    service = new TestService(taskQueue, { ...storageFolders(dir), SMTP_URL: mail.url });
+    await service.start();
   });
   afterAll(async () => {
+    await service?.stop();
     await mail.stop();
     await dbs.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cli = (...args: string[]): Promise<Run> => runCli(args, cliEnv(taskQueue, { ...storageFolders(dir), SMTP_URL: mail.url }));
+  const cli = (...args: string[]): Promise<Run> => service.run(args);
+  const cliAs = (as: string, ...args: string[]): Promise<Run> => service.run(args, as);
   const write = (name: string, text: string) => {
     const file = join(dir, name);
     writeFileSync(file, text);
@@ -66,8 +71,6 @@ describe('erasure inquiry review - candidates and "no match" as a coordinator an
           write('candidate.json', JSON.stringify(inquiry('Mohammed Amrani', town))),
           '--policy',
           policy.version,
-          '--as',
-          'cora',
         );
         expect(registered.stdout).toContain('0 linked record(s), 1 candidate(s)');
         expect(registered.stdout).toContain(`candidate ${recordId} (sounds-alike): awaiting a screened reviewer`);
@@ -76,15 +79,15 @@ describe('erasure inquiry review - candidates and "no match" as a coordinator an
         // The coordinator's terminal shows ids and reasons, never the name.
         expect(registered.stdout + registered.stderr).not.toContain('Amrani');
 
-        expect((await cli('inquiry', 'confirm', inquiryId, '--record', recordId, '--as', 'cora')).stderr).toContain(
+        expect((await cliAs('cora', 'inquiry', 'confirm', inquiryId, '--record', recordId)).stderr).toContain(
           'cora is coordinator; confirming a candidate is for the role screened-reviewer',
         );
-        expect((await cli('inquiry', 'confirm', inquiryId, '--record', recordId, '--as', 'rev')).stderr).toContain(`rev has not reviewed inquiry ${inquiryId}`);
-        const review = await cli('inquiry', 'review', inquiryId, '--purpose', 'matching the inquiry', '--as', 'rev');
+        expect((await cliAs('rev', 'inquiry', 'confirm', inquiryId, '--record', recordId)).stderr).toContain(`rev has not reviewed inquiry ${inquiryId}`);
+        const review = await cliAs('rev', 'inquiry', 'review', inquiryId, '--purpose', 'matching the inquiry');
         expect(review.stdout).toContain('The requester gave: name "Mohammed Amrani"');
         expect(review.stdout).toContain(`candidate ${recordId}`);
         expect(review.stdout).toContain(`case-admin persons/${person.personId}: name "Muhammad Amrani", residence "${town}"`);
-        const confirmed = await cli('inquiry', 'confirm', inquiryId, '--record', recordId, '--as', 'rev');
+        const confirmed = await cliAs('rev', 'inquiry', 'confirm', inquiryId, '--record', recordId);
         expect(confirmed.stdout).toContain(`record ${recordId} (confirmed-candidate): the inquiry is registered on its lifecycle`);
         expect((await cli('status', recordId)).stdout).toContain('phase: awaiting-consent');
         expect((await cli('inquiry', 'status', inquiryId)).stdout).toMatch(new RegExp(`rev \\(screened-reviewer\\)\\s+candidate ${recordId} confirmed`));
@@ -96,17 +99,15 @@ describe('erasure inquiry review - candidates and "no match" as a coordinator an
           write('nobody.json', JSON.stringify(inquiry('Niet Bestaand', `Nergensdorp ${uniqueId('t')}`))),
           '--policy',
           policy.version,
-          '--as',
-          'cora',
         );
         const nobodyId = inquiryIdIn(nobody.stdout);
         expect(nobody.stdout).toContain('0 linked record(s), 0 candidate(s)');
         expect(nobody.stdout).toContain('The requester is not answered until a screened reviewer has checked:');
-        expect((await cli('inquiry', 'no-match', nobodyId, '--as', 'rev')).stderr).toContain(`rev has not reviewed inquiry ${nobodyId}`);
-        expect((await cli('inquiry', 'review', nobodyId, '--purpose', 'matching the inquiry', '--as', 'rev')).stdout).toContain('No candidates');
-        const answered = await cli('inquiry', 'no-match', nobodyId, '--as', 'rev');
+        expect((await cliAs('rev', 'inquiry', 'no-match', nobodyId)).stderr).toContain(`rev has not reviewed inquiry ${nobodyId}`);
+        expect((await cliAs('rev', 'inquiry', 'review', nobodyId, '--purpose', 'matching the inquiry')).stdout).toContain('No candidates');
+        const answered = await cliAs('rev', 'inquiry', 'no-match', nobodyId);
         expect(answered.stdout).toContain('answered: no-data letter');
-        expect((await cli('inquiry', 'no-match', nobodyId, '--as', 'rev')).stderr).toContain('no match was confirmed by rev (screened-reviewer)');
+        expect((await cliAs('rev', 'inquiry', 'no-match', nobodyId)).stderr).toContain('no match was confirmed by rev (screened-reviewer)');
         expect((await cli('inquiry', 'status', 'not-an-id')).stderr).toContain('"not-an-id" is not an inquiry id');
       },
       undefined,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { seedPerson } from '../helpers/fixtures';
-import { cliEnv, runCli, type Run } from '../helpers/cli';
+import { TestService, type Run } from '../helpers/cli';
 import { connectClient, openDatabases, testServices, uniqueId, type Databases } from '../helpers/services';
 import { bundleWorkflows, realActivities, withWorker } from '../helpers/worker';
 
@@ -14,19 +14,24 @@ const REFUSAL = /refused|nothing was changed/;
 describe('erasure CLI - policies in a time zone, and what read-only commands say when they cannot answer', () => {
   let dir: string;
   let dbs: Databases;
+  let service: TestService;
   let bundle: WorkflowBundleWithSourceMap;
   const taskQueue = uniqueId('tq-cli-messages');
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'erasure-cli-messages-'));
     dbs = openDatabases();
     bundle = await bundleWorkflows();
+    service = new TestService(taskQueue);
+    await service.start();
   });
   afterAll(async () => {
+    await service?.stop();
     await dbs.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cli = (...args: string[]): Promise<Run> => runCli(args, cliEnv(taskQueue));
+  const cli = (...args: string[]): Promise<Run> => service.run(args);
+  const cliAs = (as: string, ...args: string[]): Promise<Run> => service.run(args, as);
   const write = (name: string, content: unknown) => {
     const file = join(dir, name);
     writeFileSync(file, JSON.stringify(content));

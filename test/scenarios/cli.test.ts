@@ -6,13 +6,14 @@ import { subjectHmac } from '../../activities/crypto';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { seedPerson } from '../helpers/fixtures';
 import { startTestMailServer } from '../helpers/mail';
-import { cliEnv, runCli, storageFolders, type Run } from '../helpers/cli';
+import { TestService, storageFolders, type Run } from '../helpers/cli';
 import { connectClient, eventually, openDatabases, policyIn, testKeyEnv, testServices, uniqueId, type Databases } from '../helpers/services';
 import { bundleWorkflows, realActivities, realPurgeRunActivities, withWorker } from '../helpers/worker';
 
 describe('erasure CLI - as a coordinator runs it, against the test services', () => {
   let dir: string;
   let dbs: Databases;
+  let service: TestService;
   let bundle: WorkflowBundleWithSourceMap;
   const taskQueue = uniqueId('tq-cli');
   beforeAll(async () => {
@@ -20,13 +21,17 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(dir, 'maildir', sub), { recursive: true });
     dbs = openDatabases();
     bundle = await bundleWorkflows();
+    service = new TestService(taskQueue, storageFolders(dir));
+    await service.start();
   });
   afterAll(async () => {
+    await service?.stop();
     await dbs.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cli = (...args: string[]): Promise<Run> => runCli(args, cliEnv(taskQueue, storageFolders(dir)));
+  const cli = (...args: string[]): Promise<Run> => service.run(args);
+  const cliAs = (as: string, ...args: string[]): Promise<Run> => service.run(args, as);
   const write = (name: string, text: string) => {
     const file = join(dir, name);
     writeFileSync(file, text);
@@ -125,33 +130,33 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
         realPurgeRunActivities(dbs, dir, mail.url),
         async () => {
           await cli('start', '--dossier', dossier);
-          const tooLate = await cli('inquiry', 'register', write('late.json', JSON.stringify(late)), '--policy', policy.version, '--as', 'cora');
+          const tooLate = await cli('inquiry', 'register', write('late.json', JSON.stringify(late)), '--policy', policy.version);
           expect(tooLate).toMatchObject({ code: 1, stderr: expect.stringContaining(`after the inquiry cutoff ${policy.inquiryCutoff}`) });
           const future = { ...inquiry, receivedAt: new Date(Date.now() + 30 * 60_000).toISOString() };
-          expect((await cli('inquiry', 'register', write('future.json', JSON.stringify(future)), '--policy', policy.version, '--as', 'cora')).stderr).toContain(
+          expect((await cli('inquiry', 'register', write('future.json', JSON.stringify(future)), '--policy', policy.version)).stderr).toContain(
             'is in the future; give the moment the inquiry e-mail arrived',
           );
 
-          const registered = await cli('inquiry', 'register', write('inq.json', JSON.stringify(inquiry)), '--policy', policy.version, '--as', 'cora');
+          const registered = await cli('inquiry', 'register', write('inq.json', JSON.stringify(inquiry)), '--policy', policy.version);
           expect(registered.stdout).toContain(`record ${recordId} (exact-match): the inquiry is registered on its lifecycle`);
           expect(registered.stdout).toContain(`Next: erasure consent ${recordId} --given|--refused`);
           expect((await cli('status', recordId)).stdout).toContain('phase: awaiting-consent');
-          expect((await cli('consent', recordId, '--given', '--as', 'rev')).stderr).toContain('rev is screened-reviewer; consent is for the role coordinator');
-          expect((await cli('consent', recordId, '--given', '--as', 'cora')).stdout).toContain(`record ${recordId}: identity-check`);
-          const early = await cli('consult', recordId, '--purpose', 'explanation', '--as', 'rev');
+          expect((await cliAs('rev', 'consent', recordId, '--given')).stderr).toContain('rev is screened-reviewer; consent is for the role coordinator');
+          expect((await cliAs('cora', 'consent', recordId, '--given')).stdout).toContain(`record ${recordId}: identity-check`);
+          const early = await cliAs('rev', 'consult', recordId, '--purpose', 'explanation');
           expect(early.stderr).toContain('is identity-check; a consultation needs');
-          expect((await cli('identity', recordId, '--as', 'cora')).stdout).toContain('consultation');
-          expect((await cli('consult', recordId, '--purpose', 'explanation', '--as', 'cora')).stderr).toContain(
+          expect((await cliAs('cora', 'identity', recordId)).stdout).toContain('consultation');
+          expect((await cliAs('cora', 'consult', recordId, '--purpose', 'explanation')).stderr).toContain(
             'a consultation is for the role screened-reviewer',
           );
 
-          const consulted = await cli('consult', recordId, '--purpose', 'explanation to requester', '--as', 'rev');
+          const consulted = await cliAs('rev', 'consult', recordId, '--purpose', 'explanation to requester');
           expect(consulted.stdout).toContain(`name=${person.fullName}`);
           expect(consulted.stdout).toContain('text=first fixture note');
           const log = await cli('access-log', '--record', recordId);
           expect(log.stdout).toMatch(new RegExp(`${recordId}\\s+consult\\s+rev \\(screened-reviewer\\)\\s+explanation to requester`));
 
-          const explained = await cli('explain', recordId, '--language', 'en', '--as', 'rev');
+          const explained = await cliAs('rev', 'explain', recordId, '--language', 'en');
           expect(explained.stdout).toContain(`record ${recordId}: explanation-sent`);
           await mail.waitFor(email, /what was processed about you/);
           const status = await cli('status', recordId);
@@ -194,12 +199,12 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
         const runId = started.stdout.trim();
         expect(runId).toMatch(/^purge-run-manual-/);
         await eventually('the run waits for approval', async () => ((await cli('purge', 'status', runId)).stdout.includes('wave 1 awaits') ? true : undefined));
-        const refused = await cli('purge', 'approve', runId, '--wave', '1', '--as', 'cora');
+        const refused = await cliAs('cora', 'purge', 'approve', runId, '--wave', '1');
         expect(refused).toMatchObject({
           code: 1,
           stderr: expect.stringContaining('cora is coordinator; approving a purge wave is for the role privacy-officer'),
         });
-        expect((await cli('purge', 'approve', runId, '--wave', '1', '--as', 'otto')).stdout).toContain(`wave 1 of ${runId} approved by otto`);
+        expect((await cliAs('otto', 'purge', 'approve', runId, '--wave', '1')).stdout).toContain(`wave 1 of ${runId} approved by otto`);
         const report = await eventually('the run report', async () => {
           const status = await cli('purge', 'status', runId);
           return status.stdout.includes('erased and certified') ? status.stdout : undefined;
@@ -220,10 +225,10 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
           stdout: expect.stringMatching(/^Ledger intact: \d+ certificate\(s\), each chained to the one before; \d+ signed \(Ed25519/),
         });
         const subject = write('subject.json', JSON.stringify({ name: persons[0]!.fullName, residence: persons[0]!.residence }));
-        expect((await cli('certificates', 'lookup', subject, '--purpose', 'question from the requester', '--as', 'rev')).stderr).toContain(
+        expect((await cliAs('rev', 'certificates', 'lookup', subject, '--purpose', 'question from the requester')).stderr).toContain(
           'looking up a person is for the role coordinator or privacy-officer',
         );
-        const lookup = await cli('certificates', 'lookup', subject, '--purpose', 'question from the requester', '--as', 'otto');
+        const lookup = await cliAs('otto', 'certificates', 'lookup', subject, '--purpose', 'question from the requester');
         expect(lookup.stdout).toMatch(
           new RegExp(`${dossier}-R1\\s+dossier ${dossier}\\s+destroyed \\S+\\s+certificate [0-9a-f-]{36} \\(ledger entry #\\d+\\)`),
         );
@@ -276,28 +281,26 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     const check = await cli('backup', 'check');
     expect(check).toMatchObject({ code: 1, stdout: expect.stringContaining(`persons/${personId}  erased `) });
     expect(check.stderr).toContain('erase them with `erasure backup check --erase --as <privacy-officer>`');
-    expect((await cli('backup', 'check', '--erase', '--as', 'cora')).stderr).toContain('erasing suppressed persons is for the role privacy-officer');
-    expect((await cli('backup', 'check', '--erase', '--as', 'otto')).stdout).toContain('erased again by otto: ');
+    expect((await cliAs('cora', 'backup', 'check', '--erase')).stderr).toContain('erasing suppressed persons is for the role privacy-officer');
+    expect((await cliAs('otto', 'backup', 'check', '--erase')).stdout).toContain('erased again by otto: ');
     expect((await dbs.caseAdmin.query('SELECT 1 FROM persons WHERE id = $1', [personId])).rowCount).toBe(0);
     expect(await cli('backup', 'check')).toMatchObject({ code: 0, stdout: 'suppression check: no erased person is in the case administration\n' });
   });
 
-  it('erasure codec token and access-log --export - a token only for a screened reviewer; the export only for the privacy officer, logged itself', async () => {
-    const token = await cli('codec', 'token', '--as', 'rev', '--hours', '2');
-    expect(token).toMatchObject({ code: 0, stdout: expect.stringMatching(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n$/) });
-    expect(token.stderr).toContain('token for rev (screened-reviewer), valid until');
-    expect((await cli('codec', 'token', '--as', 'cora')).stderr).toContain('cora is coordinator; decoding Temporal payloads is for the role screened-reviewer');
-    expect((await cli('codec', 'token', '--as', 'rev', '--hours', '48')).stderr).toContain('a token is valid for 1 to 24 hours');
+  it('erasure whoami and access-log --export - the session is the one identity; the export only for the privacy officer, logged itself', async () => {
+    const who = await cliAs('rev', 'whoami', '--token');
+    expect(who).toMatchObject({ code: 0, stdout: expect.stringContaining(`${service.account('rev').id} (screened-reviewer), signed in by password and second factor`) });
+    expect(who.stdout.trimEnd().split('\n').at(-1)).toMatch(/^[A-Za-z0-9_-]{40,}$/);
 
     const file = join(dir, `access-${uniqueId('log')}.csv`);
-    expect((await cli('access-log', '--export', file, '--as', 'rev')).stderr).toContain('exporting the access log is for the role privacy-officer');
-    const exported = await cli('access-log', '--export', file, '--as', 'otto');
+    expect((await cliAs('rev', 'access-log', '--export', file)).stderr).toContain('exporting the access log is for the role privacy-officer');
+    const exported = await cliAs('otto', 'access-log', '--export', file);
     expect(exported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+ access\(es\) exported to .*\.csv \(the export itself is logged\)\n$/) });
     const csv = readFileSync(file, 'utf8').trimEnd().split('\n');
     expect(csv[0]).toBe('id,at,actor,record_id,inquiry_id,action,purpose');
     expect(csv.slice(1).every((line) => /^\d+,\d{4}-\d\d-\d\dT[^,]+Z,/.test(line))).toBe(true);
     expect((await cli('access-log')).stdout).toMatch(/-\s+export\s+otto \(privacy-officer\)\s+access log exported \(\d+ entries\) to access-log-/);
-    expect((await cli('access-log', '--export', file, '--as', 'otto')).stderr).toContain('exists; an export never overwrites one made before');
+    expect((await cliAs('otto', 'access-log', '--export', file)).stderr).toContain('exists; an export never overwrites one made before');
   });
 
   it('erasure - wrong usage - prints what is wrong and the usage, exit code 2', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonFile } from '../../cli/json-file';
+import { localFile } from '../../cli/text-file';
 import { InvalidInputError, type InputProblem } from '../../schemas/errors';
 
 const inquirySchema = z.strictObject({ name: z.string(), residence: z.string(), email: z.string() });
@@ -22,7 +23,7 @@ describe('readJsonFile - syntax errors by line and column, never quoting the fil
     writeFileSync(file, text);
     let error: unknown;
     try {
-      readJsonFile(file, inquirySchema);
+      readJsonFile(localFile(file), inquirySchema);
     } catch (err) {
       error = err;
     }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { keyId } from '../../activities/crypto';
-import { checkCodecToken, issueCodecToken } from '../../infra/codec-token';
 import { ENCRYPTED_ENCODING, EncryptionCodec } from '../../infra/payload-codec';
 
 const text = (b: Uint8Array | null | undefined) => Buffer.from(b ?? []).toString('utf8');
@@ -41,21 +40,5 @@ describe('payload codec - AES-256-GCM with the key id in the metadata', () => {
     data[20] = (data[20] ?? 0) ^ 1;
     await expect(codec.decode([{ ...sealed!, data }])).rejects.toThrow('does not authenticate: it was altered after it was sealed');
     await expect(codec.decode([payload])).resolves.toEqual([payload]);
-  });
-});
-
-describe('codec tokens - who may ask the codec server to decode', () => {
-  const keys = { current: randomBytes(32), previous: [] };
-  it('a token - checked - gives its user; expired, forged or from another key - refused with the reason', () => {
-    const { token } = issueCodecToken(keys, 'rev', 60_000);
-    expect(checkCodecToken(keys, token)).toEqual({ claims: { u: 'rev', exp: expect.any(Number) } });
-    expect(checkCodecToken(keys, token, Date.now() + 120_000)).toEqual({ problem: expect.stringContaining('the token expired at') });
-    const [v, , mac] = token.split('.');
-    const forged = `${v}.${Buffer.from(JSON.stringify({ u: 'otto', exp: 9_999_999_999 })).toString('base64url')}.${mac}`;
-    expect(checkCodecToken(keys, forged)).toEqual({ problem: 'the token was not issued here (or the payload key changed since)' });
-    expect(checkCodecToken({ current: randomBytes(32), previous: [] }, token)).toEqual({
-      problem: 'the token was not issued here (or the payload key changed since)',
-    });
-    expect(checkCodecToken(keys, 'hello')).toEqual({ problem: expect.stringContaining('not a codec token') });
   });
 });

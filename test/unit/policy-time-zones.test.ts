@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJsonFile } from '../../cli/json-file';
+import { localFile } from '../../cli/text-file';
 import { InvalidInputError } from '../../schemas/errors';
 import { policySchema } from '../../schemas/policy';
 import { policyFileSchema } from '../../schemas/policy-file';
@@ -19,7 +20,7 @@ function problems(input: unknown): Record<string, string> {
 
 describe('policy file - time zones', () => {
   it('the source-case example - local times in Europe/Amsterdam - are stored with CEST, the offset of that night', () => {
-    const policy = readJsonFile(join(__dirname, '..', '..', 'examples', 'policy-source-case-2024.json'), policyFileSchema);
+    const policy = readJsonFile(localFile(join(__dirname, '..', '..', 'examples', 'policy-source-case-2024.json')), policyFileSchema);
     expect(policy).toMatchObject({ timeZone: 'Europe/Amsterdam', inquiryCutoff: '2024-03-31T23:59:59.999+02:00', purgeStart: '2024-04-01T00:00:00+02:00' });
     expect(new Date(policy.inquiryCutoff).toISOString()).toBe('2024-03-31T21:59:59.999Z');
     // The stored form is what the lifecycle parses in its sandbox, unchanged.
@@ -103,7 +104,7 @@ describe('policy file - time zones', () => {
     writeFileSync(file, JSON.stringify({ ...base, version: 'with spaces', inquiryCutoff: '2024-03-31T23:59:59+01:00' }));
     let error: unknown;
     try {
-      readJsonFile(file, policyFileSchema);
+      readJsonFile(localFile(file), policyFileSchema);
     } catch (err) {
       error = err;
     } finally {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { reportCommand } from '../../cli/commands/report';
-import type { CliContext } from '../../cli/context';
+import type { CommandContext } from '../../service/command-context';
 import { assembleReport, collectOperationReport } from '../../cli/report/collect';
 import { renderHtml } from '../../cli/report/html';
 import { escapeHtml } from '../../cli/report/markup';
@@ -467,7 +467,7 @@ describe('erasure report - collection from registry and visibility', () => {
       client: () => Promise.reject(new Error('connected')),
       out: () => undefined,
       progress: () => undefined,
-    } as unknown as CliContext;
+    } as unknown as CommandContext;
     await expect(reportCommand(ctx, { json: true, html: 'r.html' })).rejects.toThrow(/--html.*either --json or --html/s);
     await expect(reportCommand(ctx, { json: false, html: '/no/such/folder/r.html' })).rejects.toThrow(/the folder \/no\/such\/folder does not exist/);
   });
@@ -479,7 +479,7 @@ describe('erasure report - collection from registry and visibility', () => {
       client: () => Promise.resolve(fakeClient(workflows, statuses).client),
       out: (l: string) => out.push(l),
       progress: () => undefined,
-    } as unknown as CliContext;
+    } as unknown as CommandContext;
     const folder = mkdtempSync(join(tmpdir(), 'report-'));
     const file = join(folder, 'report.html');
     try {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonFile } from '../../cli/json-file';
-import { TextDecoding, readTextFile } from '../../cli/text-file';
+import { TextDecoding, localFile, readTextFile } from '../../cli/text-file';
 import { InvalidInputError } from '../../schemas/errors';
 
 const subjectSchema = z.strictObject({ name: z.string(), residence: z.string(), email: z.string().optional() });
@@ -39,7 +39,7 @@ describe('text files - every file the product reads', () => {
 
   it('readJsonFile - a Latin-1 inquiry file - is refused naming the encoding, its line and column and "save the file as UTF-8", never its text', () => {
     const latin1 = Buffer.from('{"name": "\xD6mer Yilmaz",\n "residence": "Utrecht", "email": "omer@example.org"}', 'latin1');
-    const error = refusal(() => readJsonFile(file('inquiry-latin1.json', latin1), subjectSchema));
+    const error = refusal(() => readJsonFile(localFile(file('inquiry-latin1.json', latin1)), subjectSchema));
     expect(error.problems).toEqual([
       { line: 1, column: 11, field: '(encoding)', message: expect.stringContaining('not valid UTF-8 here: the bytes look like Latin-1 or Windows-1252') },
     ]);
@@ -50,10 +50,10 @@ describe('text files - every file the product reads', () => {
   it('readJsonFile - UTF-8 with a BOM (Windows Notepad), UTF-16 LE and BE with a BOM - are read as the same text', () => {
     const text = '{"name": "Ömer Yılmaz", "residence": "’s-Hertogenbosch"}';
     const expected = { name: 'Ömer Yılmaz', residence: '’s-Hertogenbosch' };
-    expect(readJsonFile(file('bom.json', Buffer.from(`\uFEFF${text}`)), subjectSchema)).toEqual(expected);
-    expect(readJsonFile(file('le.json', utf16(text, 'le')), subjectSchema)).toEqual(expected);
-    expect(readJsonFile(file('be.json', utf16(text, 'be')), subjectSchema)).toEqual(expected);
-    expect(readTextFile(file('bom2.json', Buffer.from(`\uFEFF${text}`))).encoding).toBe('UTF-8 with BOM');
+    expect(readJsonFile(localFile(file('bom.json', Buffer.from(`\uFEFF${text}`))), subjectSchema)).toEqual(expected);
+    expect(readJsonFile(localFile(file('le.json', utf16(text, 'le'))), subjectSchema)).toEqual(expected);
+    expect(readJsonFile(localFile(file('be.json', utf16(text, 'be'))), subjectSchema)).toEqual(expected);
+    expect(readTextFile(localFile(file('bom2.json', Buffer.from(`\uFEFF${text}`)))).encoding).toBe('UTF-8 with BOM');
   });
 
   it.each([
@@ -65,19 +65,19 @@ describe('text files - every file the product reads', () => {
     ['UTF-32 with its byte-order mark', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.from('{\0\0\0}\0\0\0')]), 'is UTF-32'],
     ['an Excel workbook', Buffer.from('PK\x03\x04 xl/workbook.xml Jan Jansen', 'latin1'), 'is a ZIP archive (an Excel .xlsx workbook is one)'],
   ])('readTextFile - %s - is refused by name', (_what, bytes, says) => {
-    const error = refusal(() => readTextFile(file('other.json', bytes)));
+    const error = refusal(() => readTextFile(localFile(file('other.json', bytes))));
     expect(error.problems).toEqual([{ line: 1, column: 1, field: '(encoding)', message: expect.stringContaining(says) }]);
     expect(error.message).not.toContain('Jan Jansen');
   });
 
   it('readTextFile - a replacement character already in the file (a lossy conversion earlier) - is refused with its position', () => {
-    const error = refusal(() => readTextFile(file('fffd.json', Buffer.from('{\n  "name": "\uFFFDmer Yilmaz"\n}'))));
+    const error = refusal(() => readTextFile(localFile(file('fffd.json', Buffer.from('{\n  "name": "\uFFFDmer Yilmaz"\n}')))));
     expect(error.problems).toEqual([{ line: 2, column: 12, field: '(encoding)', message: expect.stringContaining('holds a replacement character (U+FFFD)') }]);
   });
 
   it('readTextFile - UTF-8 cut short in the middle of a character - is refused saying so', () => {
     const bytes = Buffer.from('{"name": "€"}');
-    const error = refusal(() => readTextFile(file('cut.json', bytes.subarray(0, 12))));
+    const error = refusal(() => readTextFile(localFile(file('cut.json', bytes.subarray(0, 12)))));
     expect(error.problems[0]).toMatchObject({ line: 1, column: 11, message: expect.stringContaining('ends in the middle of a UTF-8 character') });
   });
 

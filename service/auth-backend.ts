@@ -1,0 +1,35 @@
+import type { AccountRole } from '../schemas/roles';
+
+/** A signed-in person's session, as the service checks it on every request. */
+export interface SessionView {
+  readonly accountId: string;
+  readonly role: AccountRole;
+  readonly method: 'password' | 'sso';
+  readonly expiresAt: Date;
+  readonly stepUpAt: Date | null;
+}
+
+export type SignInResult = { ok: true; account: { id: string; role: AccountRole } } | { ok: false; message: string; retryAfterSeconds?: number };
+
+/**
+ * What the HTTP layer needs of accounts, sessions and the security log (service/auth holds
+ * them in PostgreSQL). An interface, so that the route table can be built and checked
+ * without a database.
+ */
+export interface AuthBackend {
+  signIn(id: string, password: string, code: string, from: string): Promise<SignInResult>;
+  verifyStepUp(id: string, code: string, from: string): Promise<boolean>;
+  upsertSsoAccount(id: string, role: AccountRole): Promise<void>;
+  createSession(account: { id: string; role: AccountRole }, method: 'password' | 'sso', from: string): Promise<{ token: string; expiresAt: Date }>;
+  checkSession(token: string): Promise<{ ok: true; session: SessionView } | { ok: false; message: string }>;
+  stepUp(token: string): Promise<void>;
+  endSession(token: string): Promise<void>;
+  log(event: 'forbidden' | 'sso-login' | 'sso-failed', accountId: string | null, from: string | null, detail: string): Promise<void>;
+}
+
+/** Single sign-on through an OpenID provider (service/auth/oidc.ts), when one is configured. */
+export interface SsoBackend {
+  start(): { loginId: string; url: string };
+  finish(callbackUrl: URL): Promise<{ loginId: string; accountId: string; role: AccountRole }>;
+  poll(loginId: string): 'pending' | { accountId: string; role: AccountRole } | { problem: string };
+}

@@ -1,0 +1,102 @@
+import type { FastifyInstance } from 'fastify';
+import { parseConfig } from '../../schemas/config';
+import { accountRoles, type AccountRole } from '../../schemas/roles';
+import { buildService } from '../../service/app';
+import { authBackend, accountsCommands } from '../../service/auth-wiring';
+import { Accounts } from '../../service/auth/accounts';
+import { Sessions } from '../../service/auth/sessions';
+import { ServiceConnections } from '../../service/connections';
+import { rolesOf, type ServiceRoute } from '../../service/routes';
+import { openDatabases, testKeyEnv, testServices, uniqueId, type Databases } from '../helpers/services';
+
+/**
+ * The route table, enumerated: every route the service serves is declared with its access,
+ * refuses anonymous callers (401) and every role it does not name (403), and lets the roles
+ * it names through the gate (to the body check, 400, which runs nothing).
+ */
+describe('erasure service - route table', () => {
+  let dbs: Databases;
+  let app: FastifyInstance;
+  let routes: ServiceRoute[];
+  let registered: string[];
+  let connections: ServiceConnections;
+  const tokens = new Map<AccountRole, string>();
+  let stepUpToken = '';
+
+  beforeAll(async () => {
+    dbs = openDatabases();
+    const services = testServices();
+    const config = parseConfig({ ...testKeyEnv, TEMPORAL_ADDRESS: services.temporalAddress, DATABASE_URL: services.databases.registry });
+    connections = new ServiceConnections(config);
+    const accounts = new Accounts(dbs.registry);
+    const sessions = new Sessions(dbs.registry);
+    ({ app, routes, registered } = await buildService({
+      config,
+      connections,
+      auth: authBackend(dbs.registry, accounts, sessions),
+      accounts: accountsCommands(dbs.registry, accounts),
+    }));
+    for (const role of accountRoles) {
+      const created = await accounts.add(uniqueId(role.slice(0, 8)), role, null);
+      tokens.set(role, (await sessions.create({ id: created.id, role }, 'password', '127.0.0.1')).token);
+    }
+    const reviewer = await accounts.add(uniqueId('stepped'), 'screened-reviewer', null);
+    stepUpToken = (await sessions.create({ id: reviewer.id, role: 'screened-reviewer' }, 'password', '127.0.0.1')).token;
+    await sessions.stepUp(stepUpToken);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await connections?.close();
+    await dbs?.close();
+  });
+
+  it('every route Fastify serves is a declared route (a route added without a declaration fails here)', () => {
+    const declared = routes.map((r) => `${r.method} ${r.url}`).sort();
+    expect([...registered].sort()).toEqual(declared);
+    for (const r of routes) expect(r.access).toBeDefined();
+  });
+
+  it('every role-restricted route - refuses anonymous callers (401) and every role it does not name (403); admits the roles it names', async () => {
+    const checked: string[] = [];
+    const bad = { args: 'not a list' };
+    for (const route of routes) {
+      const roles = rolesOf(route.access);
+      if (!roles) continue;
+      const call = (token?: string) =>
+        app.inject({ method: route.method, url: route.url, payload: bad, headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const anonymous = await call();
+      expect({ route: route.url, status: anonymous.statusCode }).toEqual({ route: route.url, status: 401 });
+      const forged = await call('not-a-session-token-at-all-0000000000');
+      expect({ route: route.url, status: forged.statusCode }).toEqual({ route: route.url, status: 401 });
+      for (const role of accountRoles) {
+        const token = role === 'screened-reviewer' && 'stepUp' in route.access ? stepUpToken : (tokens.get(role) as string);
+        const answer = await call(token);
+        const expected = roles.includes(role) ? 400 : 403;
+        expect({ route: route.url, role, status: answer.statusCode }).toEqual({ route: route.url, role, status: expected });
+        if (expected === 403) expect(answer.json()).toEqual({ error: { code: 'FORBIDDEN', message: expect.stringContaining(`this is for the role ${roles.join(' or ')}`) } });
+        checked.push(`${route.url} ${role}`);
+      }
+    }
+    console.log(`route table: ${routes.filter((r) => rolesOf(r.access)).length} role-restricted routes × ${accountRoles.length} roles = ${checked.length} checks, plus 2 anonymous/forged checks each`);
+    expect(checked.length).toBe(routes.filter((r) => rolesOf(r.access)).length * accountRoles.length);
+  });
+
+  it('a route that shows personal data - refuses a screened reviewer without a recent second factor (403 STEP_UP_REQUIRED)', async () => {
+    const stepped = routes.filter((r) => 'stepUp' in r.access);
+    expect(stepped.map((r) => r.url).sort()).toEqual(['/api/consult', '/api/inquiry/review']);
+    for (const route of stepped) {
+      const answer = await app.inject({ method: 'POST', url: route.url, payload: {}, headers: { authorization: `Bearer ${tokens.get('screened-reviewer')}` } });
+      expect(answer.statusCode).toBe(403);
+      expect(answer.json().error.code).toBe('STEP_UP_REQUIRED');
+    }
+  });
+
+  it('every answer - carries the security headers; an unknown route says how to find the commands', async () => {
+    const answer = await app.inject({ method: 'GET', url: '/api/nothing-here' });
+    expect(answer.statusCode).toBe(404);
+    expect(answer.headers['cache-control']).toBe('no-store');
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    expect(answer.headers['x-frame-options']).toBe('DENY');
+    expect(answer.json().error.message).toContain('`erasure --help` lists the commands');
+  });
+});
