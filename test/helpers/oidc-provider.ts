@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../infra/paths';
 import { freePort } from '../../infra/free-port';
@@ -25,11 +26,26 @@ export interface TestProvider {
 const MAIN = join(projectRoot(), 'dist', 'test', 'helpers', 'oidc-provider-main.js');
 
 /**
+ * These helpers run compiled code in child processes: a source newer than its build would
+ * test yesterday's code, so that is refused (`sources` relative to the project root).
+ */
+export function assertBuilt(sources: readonly string[]): void {
+  const root = projectRoot();
+  for (const source of sources) {
+    const built = join(root, 'dist', source.replace(/\.ts$/, '.js'));
+    if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(root, source)).mtimeMs) {
+      throw new Error(`${built} is missing or older than ${source}: run \`npx tsc -p .\` first`);
+    }
+  }
+}
+
+/**
  * A real OpenID provider (oidc-provider, ESM only) in a child process, since jest's
  * CommonJS process cannot load it: real HTTP, real signed ID tokens, PKCE required.
  * Needs the build (`npx tsc -p .`).
  */
 export async function startTestProvider(options: TestProviderOptions): Promise<TestProvider> {
+  assertBuilt(['test/helpers/oidc-provider-main.ts']);
   const setup: ProviderSetup = {
     port: await freePort(),
     client: { ...options.client },
