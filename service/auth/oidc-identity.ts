@@ -71,12 +71,19 @@ export function roleFromGroups(groups: readonly string[], config: Pick<OidcConfi
 /**
  * The account id: `preferred_username`, else `sub`, lower-cased; with `sso-` in front when
  * it does not start with a letter. Nothing else is rewritten: replacing characters could
- * give two people one account (`a@b.c` and `a.b.c`).
+ * give two people one account (`a@b.c` and `a.b.c`). For the same reason a name that looks
+ * prefixed already (`sso-42`, which `42` becomes) is refused rather than taken as it is.
  */
 export function accountIdFromClaims(claims: Readonly<Record<string, unknown>>): string {
   const name = typeof claims.preferred_username === 'string' && claims.preferred_username !== '' ? 'preferred_username' : 'sub';
   const raw = claims[name];
   const value = typeof raw === 'string' ? raw.toLowerCase() : '';
+  if (value.startsWith(SSO_PREFIX) && !/^[a-z]/.test(value.slice(SSO_PREFIX.length))) {
+    throw new SsoRefusedError(
+      'no-account-id',
+      `the identity provider's "${name}" claim starts with "${SSO_PREFIX}" and a character other than a letter, which is how names that start with a digit are written here: two people could get one account; ask the provider's administrator to rename the user`,
+    );
+  }
   for (const candidate of [value, `${SSO_PREFIX}${value}`]) {
     if (value !== '' && accountIdSchema.safeParse(candidate).success) return candidate;
   }
