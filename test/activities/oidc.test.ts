@@ -1,5 +1,6 @@
 import { InvalidConfigError } from '../../schemas/errors';
 import { parseOidcConfig } from '../../service/auth/oidc-config';
+import { accountIdFromClaims, readGroups } from '../../service/auth/oidc-identity';
 import type { SsoIdentity, SsoPoll } from '../../service/auth/oidc';
 import { startLoginsProcess, type Answer, type LoginsProcess } from '../helpers/oidc-logins';
 import { startTestProvider, type TestProvider } from '../helpers/oidc-provider';
@@ -196,5 +197,43 @@ describe('parseOidcConfig - the ERASURE_OIDC_* variables', () => {
     const withGroups = (groups: string) => problems({ ...env('https://login.example.org'), ERASURE_OIDC_ROLE_GROUPS: groups });
     expect(withGroups('reviewer=erasure-reviewers')).toEqual([expect.stringContaining('"reviewer" is not a role; use coordinator, screened-reviewer')]);
     expect(withGroups('coordinator=staff;privacy-officer=staff')).toEqual([expect.stringContaining('"staff" grants both coordinator and privacy-officer')]);
+  });
+});
+
+describe('accountIdFromClaims and readGroups - what the provider sends, made an account and groups', () => {
+  const id = (claims: Record<string, unknown>) => {
+    try {
+      return accountIdFromClaims(claims);
+    } catch (error) {
+      return `refused: ${(error as { reason?: string }).reason}`;
+    }
+  };
+
+  it('account id - preferred_username lower-cased, else sub; sso- before a digit; refused where it cannot be one id of one person', () => {
+    expect(id({ sub: 'f3a9', preferred_username: 'Cora.Smith' })).toBe('cora.smith');
+    expect(id({ sub: 'cora' })).toBe('cora');
+    expect(id({ sub: '0f3a9-77' })).toBe('sso-0f3a9-77');
+    expect(id({ sub: 'x', preferred_username: 'cora@example.org' })).toBe('refused: no-account-id');
+    expect(id({ sub: 'x', preferred_username: 'c'.repeat(65) })).toBe('refused: no-account-id');
+    expect(id({ sub: 'x', preferred_username: '4'.repeat(61) })).toBe('refused: no-account-id');
+    // "sso-42" as it is would be the account of the person called "42".
+    expect(id({ sub: 'x', preferred_username: 'sso-42' })).toBe('refused: no-account-id');
+    expect(id({ sub: 'x', preferred_username: 'sso-team' })).toBe('sso-team');
+  });
+
+  it('groups - a list, a single string, a namespaced claim, a nested path; absent is undefined; a number is refused', () => {
+    expect(readGroups({ groups: ['a', 'b'] }, 'groups')).toEqual(['a', 'b']);
+    expect(readGroups({ groups: 'a' }, 'groups')).toEqual(['a']);
+    expect(readGroups({ 'https://example.org/groups': ['a'] }, 'https://example.org/groups')).toEqual(['a']);
+    expect(readGroups({ realm_access: { roles: ['a'] } }, 'realm_access.roles')).toEqual(['a']);
+    expect(readGroups({ sub: 'x' }, 'groups')).toBeUndefined();
+    const refusal = (() => {
+      try {
+        return readGroups({ groups: 7 }, 'groups');
+      } catch (error) {
+        return (error as { reason?: string }).reason;
+      }
+    })();
+    expect(refusal).toBe('no-groups-claim');
   });
 });
