@@ -18,9 +18,9 @@ export interface OidcConfig {
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)$/i;
 
 /** https, or http to this machine only: codes, tokens and the client secret cross this connection. */
-const secureUrl = (name: string, example: string) =>
+const secureUrl = (name: string, example: string, what: string) =>
   z
-    .url({ message: `${name} must be a URL such as ${example}` })
+    .url({ error: (issue) => (issue.input === undefined ? `${name} is missing: set ${what}, e.g. ${example}` : `${name} must be a URL such as ${example}`) })
     .refine((v) => {
       const u = URL.parse(v);
       return !u || u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.test(u.hostname));
@@ -31,12 +31,16 @@ const secureUrl = (name: string, example: string) =>
     }, `${name} must have no query, fragment or user name`);
 
 const envSchema = z.object({
-  ERASURE_OIDC_ISSUER: secureUrl('ERASURE_OIDC_ISSUER', 'https://login.example.org/realms/staff (the issuer, without /.well-known/…)'),
+  ERASURE_OIDC_ISSUER: secureUrl('ERASURE_OIDC_ISSUER', 'https://login.example.org/realms/staff', "the identity provider's issuer (without /.well-known/…)"),
   ERASURE_OIDC_CLIENT_ID: z.string({ message: 'ERASURE_OIDC_CLIENT_ID is missing: set the client id registered for this service at the identity provider' }),
   ERASURE_OIDC_CLIENT_SECRET: z.string({
     message: "ERASURE_OIDC_CLIENT_SECRET is missing: set the client's secret from the identity provider (the service is a confidential client)",
   }),
-  ERASURE_OIDC_REDIRECT_URI: secureUrl('ERASURE_OIDC_REDIRECT_URI', 'https://erasure.example.org/api/auth/sso/callback'),
+  ERASURE_OIDC_REDIRECT_URI: secureUrl(
+    'ERASURE_OIDC_REDIRECT_URI',
+    'https://erasure.example.org/api/auth/sso/callback',
+    "this service's callback URL, exactly as registered for the client at the identity provider",
+  ),
   ERASURE_OIDC_ROLES_CLAIM: z.string().default('groups'),
   ERASURE_OIDC_ROLE_GROUPS: z.string({
     message: `ERASURE_OIDC_ROLE_GROUPS is missing: say which groups grant which role, e.g. coordinator=erasure-coordinators;screened-reviewer=erasure-reviewers;privacy-officer=erasure-privacy-officers;administrator=erasure-admins`,

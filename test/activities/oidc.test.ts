@@ -188,6 +188,9 @@ describe('parseOidcConfig - the ERASURE_OIDC_* variables', () => {
     expect(problems({ ...env('https://login.example.org'), ERASURE_OIDC_CLIENT_SECRET: '' })).toEqual([
       expect.stringMatching(/^ERASURE_OIDC_CLIENT_SECRET: .*confidential client/),
     ]);
+    expect(problems({ ...env('https://login.example.org'), ERASURE_OIDC_REDIRECT_URI: '' })).toEqual([
+      expect.stringMatching(/^ERASURE_OIDC_REDIRECT_URI: ERASURE_OIDC_REDIRECT_URI is missing: set this service's callback URL/),
+    ]);
     expect(problems(env('http://login.example.org'))).toEqual([
       expect.stringMatching(/^ERASURE_OIDC_ISSUER: .*must use https:\/\/ unless the host is this machine/),
     ]);
