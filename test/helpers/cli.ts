@@ -87,10 +87,11 @@ export class TestService {
   constructor(
     readonly taskQueue: string,
     readonly extra: Record<string, string> = {},
+    private readonly port?: number,
   ) {}
 
   async start(): Promise<void> {
-    const port = await freePort();
+    const port = this.port ?? (await freePort());
     this.url = `http://127.0.0.1:${port}`;
     const dbs = openDatabases();
     try {
