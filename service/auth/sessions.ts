@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { AccountRole } from '../../schemas/roles';
-import type { SignInMethod } from './accounts';
+import type { SignInMethod } from './account-info';
 import { appendSecurityLog } from './security-log';
 
 /** A session as a route sees it. */
