@@ -248,7 +248,13 @@ export class Accounts {
     const outcome = await this.throttle.fail(name, nowMs);
     await this.log(this.pool, { event, accountId, from, detail: why });
     if (!outcome.locked) return undefined;
-    await this.log(this.pool, { event: 'lockout', accountId, from, detail: `${this.maxFailures} failed attempts; locked for ${outcome.retryAfterSeconds} s` });
+    if (outcome.lockedNow)
+      await this.log(this.pool, {
+        event: 'lockout',
+        accountId,
+        from,
+        detail: `${this.maxFailures} failed attempts; locked for ${outcome.retryAfterSeconds} s`,
+      });
     return outcome.retryAfterSeconds;
   }
 

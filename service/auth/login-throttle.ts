@@ -10,8 +10,8 @@ export interface ThrottleOptions {
   readonly baseLockMs: number;
 }
 
-/** A failure as counted: whether it locked the name now, and for how long. */
-export type FailureOutcome = { readonly locked: false } | { readonly locked: true; readonly retryAfterSeconds: number };
+/** A failure as counted: whether the name is locked now, and whether this failure locked it (the one to log as `lockout`). */
+export type FailureOutcome = { readonly locked: false } | { readonly locked: true; readonly retryAfterSeconds: number; readonly lockedNow: boolean };
 
 /**
  * Counts failed sign-ins and second-factor entries per NAME TRIED (see the accounts
@@ -27,34 +27,46 @@ export class LoginThrottle {
   /** Seconds until `name` may try again, or undefined when it is not locked. */
   async lockedFor(name: string, nowMs: number): Promise<number | undefined> {
     const { rows } = await this.db.query<{ locked_until: Date | null }>('SELECT locked_until FROM login_failures WHERE name = $1', [name]);
-    const until = rows[0]?.locked_until?.getTime();
-    return until !== undefined && until > nowMs ? Math.ceil((until - nowMs) / 1000) : undefined;
+    return this.remaining(rows[0]?.locked_until, nowMs);
+  }
+
+  private remaining(until: Date | null | undefined, nowMs: number): number | undefined {
+    return until && until.getTime() > nowMs ? Math.ceil((until.getTime() - nowMs) / 1000) : undefined;
   }
 
   /**
-   * Counts one failure of `name`; the `maxFailures`-th since the last lock locks it. The
-   * locking UPDATE matches only while the count is at the limit, so of two concurrent
-   * failures exactly one locks (and the caller logs one `lockout`).
+   * Counts one failure of `name`; the `maxFailures`-th since the last lock locks it. A
+   * failure while locked (an attempt already past the lock check when the lock came) is
+   * not counted, so it cannot lock again. The locking UPDATE matches only an unlocked row
+   * at the limit, so of concurrent failures exactly one locks.
    */
   async fail(name: string, nowMs: number): Promise<FailureOutcome> {
     const now = new Date(nowMs);
-    const counted = await this.db.query<{ failures: number }>(
+    const counted = await this.db.query<{ failures: number; locked_until: Date | null }>(
       `INSERT INTO login_failures (name, failures, last_failure_at) VALUES ($1, 1, $2)
-       ON CONFLICT (name) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = $2
-       RETURNING failures`,
+       ON CONFLICT (name) DO UPDATE
+         SET failures = CASE WHEN login_failures.locked_until > $2 THEN login_failures.failures ELSE login_failures.failures + 1 END,
+             last_failure_at = $2
+       RETURNING failures, locked_until`,
       [name, now],
     );
-    if ((counted.rows[0]?.failures ?? 0) < this.options.maxFailures) return { locked: false };
+    const row = counted.rows[0];
+    const already = this.remaining(row?.locked_until, nowMs);
+    if (already !== undefined) return { locked: true, retryAfterSeconds: already, lockedNow: false };
+    if ((row?.failures ?? 0) < this.options.maxFailures) return { locked: false };
     const locked = await this.db.query<{ locked_until: Date }>(
       `UPDATE login_failures
           SET failures = 0, lockouts = lockouts + 1,
               locked_until = $2::timestamptz + make_interval(secs => LEAST($4::float8 * power(2, lockouts), $5::float8) / 1000)
-        WHERE name = $1 AND failures >= $3
+        WHERE name = $1 AND failures >= $3 AND (locked_until IS NULL OR locked_until <= $2)
         RETURNING locked_until`,
       [name, now, this.options.maxFailures, this.options.baseLockMs, MAX_LOCK_MS],
     );
     const until = locked.rows[0]?.locked_until;
-    return until ? { locked: true, retryAfterSeconds: Math.ceil((until.getTime() - nowMs) / 1000) } : { locked: false };
+    if (until) return { locked: true, retryAfterSeconds: this.remaining(until, nowMs) ?? 0, lockedNow: true };
+    // Another failure locked it between the two statements.
+    const lockedFor = await this.lockedFor(name, nowMs);
+    return lockedFor === undefined ? { locked: false } : { locked: true, retryAfterSeconds: lockedFor, lockedNow: false };
   }
 
   /** A success forgets the name's failures and its back-off. */

@@ -168,6 +168,27 @@ describe('accounts - passwords, TOTP, lockout and the security log, on real Post
     await expect(failOnce()).resolves.toMatchObject({ retryAfterSeconds: 60 });
   });
 
+  it('signIn - the same code twice at once - exactly one succeeds (the step is stored compare-and-set)', async () => {
+    const c = clock();
+    const accounts = new Accounts(pool, { now: c.now });
+    const user = await accounts.add(newId('race'), 'coordinator', 'admin');
+    const code = await currentTotpCode(user.totpSecret, c.now());
+    const results = await Promise.all(Array.from({ length: 4 }, () => accounts.signIn(user.id, user.password, code, null)));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok)).toEqual(Array.from({ length: 3 }, () => ({ ok: false, message: SIGN_IN_REFUSED })));
+  });
+
+  it('signIn - twenty failures of one name at once - one lockout of the base time, logged once', async () => {
+    const c = clock();
+    const accounts = new Accounts(pool, { now: c.now });
+    const from = uniqueId('ip');
+    const name = newId('ghost');
+    await Promise.all(Array.from({ length: 20 }, () => accounts.signIn(name, 'x', '123456', from)));
+    const log = await logFrom(from);
+    expect(log.filter((r) => r.event === 'lockout').map((r) => r.detail)).toEqual(['5 failed attempts; locked for 60 s']);
+    await expect(accounts.signIn(name, 'x', '123456', from)).resolves.toMatchObject({ retryAfterSeconds: 60 });
+  });
+
   it('signIn - back-off - stops growing at one hour', async () => {
     const c = clock();
     const accounts = new Accounts(pool, { now: c.now, maxFailures: 1, baseLockMs: 20 * 60_000 });
