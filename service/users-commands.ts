@@ -8,7 +8,7 @@ export interface AccountsCommands {
     add(id: string, role: AccountRole, by: string | null): Promise<{ id: string; role: AccountRole; password: string; totpSecret: string; otpauthUri: string }>;
     disable(id: string, by: string | null): Promise<void>;
     resetSecondFactor(id: string, by: string | null): Promise<{ totpSecret: string; otpauthUri: string }>;
-    list(): Promise<readonly { id: string; role: AccountRole; disabled: boolean; createdAt: Date }[]>;
+    list(): Promise<readonly { id: string; role: AccountRole; method: string; disabledAt: Date | null; createdAt: Date }[]>;
   };
   readSecurityLog(filter: { accountId?: string; limit?: number }): Promise<readonly { at: Date; event: string; accountId: string | null; from: string | null; detail: string }[]>;
 }
@@ -24,7 +24,8 @@ export async function usersCommand(
   const by = ctx.actorAccount();
   if (what === 'list') {
     const all = await store.accounts.list();
-    for (const a of all) ctx.out(`${a.id.padEnd(24)} ${a.role.padEnd(18)} ${a.disabled ? 'disabled' : 'active'}   since ${a.createdAt.toISOString()}`);
+    for (const a of all)
+      ctx.out(`${a.id.padEnd(24)} ${a.role.padEnd(18)} ${a.method.padEnd(9)} ${a.disabledAt ? `disabled ${a.disabledAt.toISOString()}` : 'active'}   since ${a.createdAt.toISOString()}`);
     ctx.out(`${all.length} account(s)`);
     return;
   }

@@ -4,8 +4,21 @@ import type { PoolClient } from 'pg';
 export const NOT_BACKED_UP: Readonly<Record<'case-admin' | 'registry', readonly string[]>> = {
   'case-admin': ['pgmigrations'],
   // The key store must never be in a backup (that would undo every crypto-shredding), and
-  // an inquiry's contact data is destroyed with the inquiry: backups would keep it.
-  registry: ['pgmigrations', 'backup_keys', 'inquiries', 'inquiry_records', 'inquiry_keys', 'inquiry_candidates', 'notifications'],
+  // an inquiry's contact data is destroyed with the inquiry: backups would keep it. The
+  // erasure service's accounts (password hashes, second-factor secrets), sessions and the
+  // names tried at sign-in are no backup's business: a restore would bring back old sessions.
+  registry: [
+    'pgmigrations',
+    'backup_keys',
+    'inquiries',
+    'inquiry_records',
+    'inquiry_keys',
+    'inquiry_candidates',
+    'notifications',
+    'accounts',
+    'sessions',
+    'login_failures',
+  ],
 };
 
 /** The base tables of the connection's schema, minus those excluded. */

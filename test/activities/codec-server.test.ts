@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { startCodecServer, type RunningCodecServer } from '../../infra/codec-server';
-import { issueCodecToken } from '../../infra/codec-token';
 import { EncryptionCodec } from '../../infra/payload-codec';
 import { freePort } from '../../infra/free-port';
-import { parseRoles } from '../../schemas/roles';
-import { openDatabases, type Databases } from '../helpers/services';
+import { parseConfig } from '../../schemas/config';
+import type { AccountRole } from '../../schemas/roles';
+import { Accounts } from '../../service/auth/accounts';
+import { Sessions } from '../../service/auth/sessions';
+import { sessionChecker } from '../../service/auth-wiring';
+import { openDatabases, uniqueId, type Databases } from '../helpers/services';
 
 const UI = 'http://localhost:8233';
 
@@ -31,13 +34,39 @@ describe('codec server - the Web UI protocol, for screened reviewers only, every
       headers: { 'Content-Type': 'application/json', Origin: UI, 'X-Namespace': 'default', ...headers },
       body: JSON.stringify(body),
     });
-  const bearer = (user: string) => ({ Authorization: `Bearer ${issueCodecToken(keys, user, 60_000).token}` });
+  /** The erasure service's sessions: the codec server accepts the same ones (one identity). */
+  const tokens = new Map<string, string>();
+  const ids = new Map<string, string>();
+  const bearer = (user: string) => ({ Authorization: `Bearer ${tokens.get(user) ?? 'no-such-session-token-0000000000000000'}` });
   const decodes = async () => (await dbs.registry.query<{ n: number }>("SELECT count(*)::int AS n FROM access_log WHERE action = 'decode'")).rows[0]?.n ?? 0;
 
   beforeAll(async () => {
     dbs = openDatabases();
-    const { roles } = parseRoles('coordinator=cora;screened-reviewer=rev;privacy-officer=otto');
-    server = await startCodecServer({ port: await freePort(), payloadKeys: keys, roles, registry: dbs.registry, allowedOrigins: [UI] });
+    const accounts = new Accounts(dbs.registry);
+    const sessions = new Sessions(dbs.registry);
+    const people: [string, AccountRole][] = [
+      ['cora', 'coordinator'],
+      ['rev', 'screened-reviewer'],
+      ['otto', 'privacy-officer'],
+    ];
+    for (const [name, role] of people) {
+      const created = await accounts.add(uniqueId(name), role, null);
+      ids.set(name, created.id);
+      tokens.set(name, (await sessions.create({ id: created.id, role }, 'password', '127.0.0.1')).token);
+    }
+    // A reviewer's session that began nine hours ago (past the 8 h limit), and one signed out.
+    const old = new Sessions(dbs.registry, { now: () => Date.now() - 9 * 3_600_000 });
+    tokens.set('rev-expired', (await old.create({ id: ids.get('rev') as string, role: 'screened-reviewer' }, 'password', '127.0.0.1')).token);
+    const ended = (await sessions.create({ id: ids.get('rev') as string, role: 'screened-reviewer' }, 'password', '127.0.0.1')).token;
+    await sessions.end(ended);
+    tokens.set('rev-ended', ended);
+    server = await startCodecServer({
+      port: await freePort(),
+      payloadKeys: keys,
+      checkSession: sessionChecker(dbs.registry, parseConfig({})),
+      registry: dbs.registry,
+      allowedOrigins: [UI],
+    });
   });
   afterAll(async () => {
     await server.stop();
@@ -57,21 +86,24 @@ describe('codec server - the Web UI protocol, for screened reviewers only, every
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it("decode - without a token 401, with a coordinator's or privacy officer's 403, with a reviewer's 200 and logged; a forged or expired token 401", async () => {
+  it("decode - without a session 401, with a coordinator's or privacy officer's 403, with a reviewer's 200 and logged; a forged, expired or ended session 401", async () => {
     const body = await wire({ recordId: 'R-17' });
     const before = await decodes();
 
     const none = await post('/decode', body);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toContain('Bearer');
-    expect(await none.json()).toEqual({ error: expect.stringContaining('erasure codec token --as <reviewer>') });
+    expect(await none.json()).toEqual({ error: expect.stringContaining('sign in with `erasure login`, then send `erasure whoami --token`') });
     const coordinator = await post('/decode', body, bearer('cora'));
     expect(coordinator.status).toBe(403);
-    expect(await coordinator.json()).toEqual({ error: 'cora is coordinator; decoding Temporal payloads is for screened reviewers' });
+    expect(await coordinator.json()).toEqual({ error: `${ids.get('cora')} is signed in as coordinator; decoding Temporal payloads is for screened reviewers` });
     expect((await post('/decode', body, bearer('otto'))).status).toBe(403);
-    expect((await post('/decode', body, bearer('mallory'))).status).toBe(403);
+    expect((await post('/decode', body, bearer('mallory'))).status).toBe(401);
     expect((await post('/decode', body, { Authorization: 'Bearer v1.e30.AAAA' })).status).toBe(401);
-    expect((await post('/decode', body, { Authorization: `Bearer ${issueCodecToken(keys, 'rev', -1_000).token}` })).status).toBe(401);
+    const expired = await post('/decode', body, bearer('rev-expired'));
+    expect(expired.status).toBe(401);
+    expect(await expired.json()).toEqual({ error: expect.stringContaining('sign in again with `erasure login`') });
+    expect((await post('/decode', body, bearer('rev-ended'))).status).toBe(401);
     expect(await decodes()).toBe(before); // nothing decoded, nothing logged
 
     const reviewer = await post('/decode', body, bearer('rev'));
@@ -83,7 +115,7 @@ describe('codec server - the Web UI protocol, for screened reviewers only, every
     const { rows } = await dbs.registry.query<{ actor: string; record_id: string | null; purpose: string }>(
       "SELECT actor, record_id, purpose FROM access_log WHERE action = 'decode' ORDER BY id DESC LIMIT 1",
     );
-    expect(rows[0]).toEqual({ actor: 'rev (screened-reviewer)', record_id: null, purpose: 'Temporal Web UI: 1 payload(s) decoded, namespace default' });
+    expect(rows[0]).toEqual({ actor: `${ids.get('rev')} (screened-reviewer)`, record_id: null, purpose: 'Temporal Web UI: 1 payload(s) decoded, namespace default' });
     expect(await decodes()).toBe(before + 1);
   });
 
@@ -100,7 +132,7 @@ describe('codec server - the Web UI protocol, for screened reviewers only, every
     const login = await fetch(`${server.url}/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `token=${encodeURIComponent(issueCodecToken(keys, 'rev', 60_000).token)}`,
+      body: `token=${encodeURIComponent(tokens.get('rev') as string)}`,
     });
     expect(login.status).toBe(200);
     const cookie = login.headers.get('set-cookie') ?? '';

@@ -7,7 +7,8 @@ import { currentTotpCode } from '../../service/auth/totp';
 import { COMMAND_ACCESS, type ServiceCommand } from '../../service/command-table';
 import { parseCommandLine } from '../../cli/options';
 import type { AccountRole } from '../../schemas/roles';
-import { freePort, openDatabases, testKeyEnv, testServices, uniqueId } from './services';
+import { freePort } from '../../infra/free-port';
+import { openDatabases, testKeyEnv, testServices, uniqueId } from './services';
 
 export interface Run {
   code: number;

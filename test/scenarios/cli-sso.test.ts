@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestService, runCli } from '../helpers/cli';
 import { startTestProvider, type TestProvider } from '../helpers/oidc-provider';
-import { freePort, uniqueId } from '../helpers/services';
+import { freePort } from '../../infra/free-port';
+import { uniqueId } from '../helpers/services';
 
 /**
  * `erasure login --sso` end to end: the erasure service (its own process) signs people in
