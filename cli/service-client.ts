@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { COMMAND_FILES, commandPath, type ServiceCommand } from '../service/command-table';
 import type { CommandEvent } from '../service/command-route';
+import { InvalidInputError, UnusableArgumentsError } from '../schemas/errors';
 import { UsageError } from './options';
 import { readSession, type SavedSession } from './session-file';
 import { localFile } from './text-file';
@@ -65,7 +66,7 @@ export function signedIn(env: Env): SavedSession {
 
 /** Checks, on this machine and before the service does any work, where a command's output files go. */
 function checkTargets(command: ServiceCommand, values: Record<string, unknown>): void {
-  const problem = (option: string, message: string) => new UsageError(`\`erasure ${command}\`: ${option} ${message}`);
+  const problem = (option: string, message: string) => new UnusableArgumentsError(command, [{ field: option, message }]);
   const folderOf = (file: string) => statSync(dirname(resolve(file)), { throwIfNoEntry: false })?.isDirectory();
   if (command === 'access-log' && typeof values.export === 'string') {
     if (existsSync(values.export)) throw problem('--export', `${values.export} exists; an export never overwrites one made before: name a new file`);
@@ -84,8 +85,17 @@ function checkTargets(command: ServiceCommand, values: Record<string, unknown>):
 /** The files the command reads, read here and sent along: the service never sees the person's disk. */
 function filesOf(command: ServiceCommand, args: readonly string[], values: Record<string, unknown>) {
   const spec = COMMAND_FILES[command];
-  const paths = spec?.arg ? args.slice(0, 1) : spec?.option ? ((values[spec.option] as string[] | undefined) ?? []) : [];
-  return paths.map((path) => ({ name: path, base64: Buffer.from(localFile(path).bytes).toString('base64') }));
+  if (spec?.option) {
+    const option = spec.option;
+    return ((values[option] as string[] | undefined) ?? []).map((path) => {
+      try {
+        return { name: path, base64: Buffer.from(localFile(path).bytes).toString('base64') };
+      } catch (err) {
+        throw new UnusableArgumentsError(command, [{ field: `--${option}`, message: `${path}: ${(err as InvalidInputError).problems?.[0]?.message ?? (err as Error).message}` }]);
+      }
+    });
+  }
+  return (spec?.arg ? args.slice(0, 1) : []).map((path) => ({ name: path, base64: Buffer.from(localFile(path).bytes).toString('base64') }));
 }
 
 /**

@@ -43,17 +43,17 @@ Backups (each person's rows sealed under their own key; erasure destroys the key
   erasure backup check [--into <postgres url>] [--erase]
                                                      finds erased persons (suppression list) in a case administration
 
-Inquiries (every action names who acts:, checked against ERASURE_ROLES)
+Inquiries (each action is the signed-in account's; the service signs it for the lifecycle)
   erasure inquiry register <inquiry.json> --policy <version>
                                                      links exact matches; other likely records become candidates
   erasure inquiry status <inquiryId> [--json]        links, candidates, decisions, the answer
-  erasure inquiry review <inquiryId> --purpose <text>
+  erasure inquiry review <inquiryId> --purpose <text>  (asks for the second factor again)
                                                      the requester's name beside each candidate's (logged)
   erasure inquiry confirm|reject <inquiryId> --record <recordId> [--reason <text>]
   erasure inquiry no-match <inquiryId>
                                                      none is the requester: only then is "no data found" sent
   erasure consent <recordId> --given|--refused
-  erasure identity <recordId>     the requester's identity is confirmed
+  erasure identity <recordId>                        the requester's identity is confirmed
   erasure consult <recordId> --purpose <text>
   erasure explain <recordId> [--language nl|en]
   erasure object <recordId> --reference <id>
@@ -65,8 +65,14 @@ Inquiries (every action names who acts:, checked against ERASURE_ROLES)
                                                      consultations, lookups and Web UI decodes; the export is logged too
 
 Temporal payloads are encrypted (AES-256-GCM, ERASURE_PAYLOAD_KEY)
-  erasure codec token [--hours N]
-                                                     a bearer token for the Web UI's codec server
-  erasure codec serve                                the codec server on its own (npm start runs one)
+  erasure codec serve                                the codec server on its own (npm start runs one); it accepts
+                                                     a screened reviewer's session (erasure whoami --token)
+
+Accounts and security (administrator; the security log also for the privacy officer)
+  erasure users add <id> --role <role>               prints the new account's password and second-factor secret once
+  erasure users disable <id>                         ends its sessions; it cannot sign in again
+  erasure users reset-2fa <id>                       a new second-factor secret
+  erasure users list
+  erasure security-log [--account <id>] [--json]     sign-ins, failures, lockouts, sign-outs, refusals
 
 The CLI needs only the service's address: ERASURE_SERVICE_URL (the local service unless set); see README.md.`;
