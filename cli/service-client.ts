@@ -85,6 +85,7 @@ function checkTargets(command: ServiceCommand, values: Record<string, unknown>):
 /** The files the command reads, read here and sent along: the service never sees the person's disk. */
 function filesOf(command: ServiceCommand, args: readonly string[], values: Record<string, unknown>) {
   const spec = COMMAND_FILES[command];
+  for (const [option, usage] of Object.entries(spec?.needs ?? {})) if (!values[option]) throw new UsageError(usage);
   if (spec?.option) {
     const option = spec.option;
     return ((values[option] as string[] | undefined) ?? []).map((path) => {

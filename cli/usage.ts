@@ -1,5 +1,6 @@
 /** What `erasure --help` prints, and every usage error after its message. */
-export const USAGE = `erasure — the deletion coordinators' command line (a client of the erasure service)
+export const USAGE = `erasure — the deletion coordinators' command line
+A client of the erasure service: every command runs there, as the account signed in.
 
 Signing in (every command below acts as the account signed in, in its role)
   erasure login --account <id>                       password and second-factor code are asked for

@@ -23,6 +23,7 @@ export function serviceRoutes(deps: ServiceDeps): ServiceRoute[] {
       method: 'POST',
       url: commandPath(command),
       access: COMMAND_ACCESS[command],
+      what: `\`erasure ${command}\``,
       handle: (request, reply, caller) => runCommand(command, request, reply, caller as Caller, deps),
     }),
   );
@@ -35,7 +36,7 @@ const bearer = (request: FastifyRequest): string | undefined => {
 };
 
 /** The gate in front of every route: 401 without a valid session, 403 for a role the route does not declare, or without a recent second factor. */
-async function admit(deps: ServiceDeps, access: RouteAccess, request: FastifyRequest, route: string): Promise<Caller | undefined> {
+async function admit(deps: ServiceDeps, access: RouteAccess, request: FastifyRequest, route: string, what: string): Promise<Caller | undefined> {
   if ('public' in access) return undefined;
   const token = bearer(request);
   if (!token) throw new HttpRefusal(401, 'SIGNED_OUT', 'sign in first: `erasure login --account <id>` (or `erasure login --sso`)');
@@ -46,7 +47,7 @@ async function admit(deps: ServiceDeps, access: RouteAccess, request: FastifyReq
   const { session } = checked;
   if (!access.roles.includes(session.role)) {
     await deps.auth.log('forbidden', session.accountId, request.ip, `${route} refused to role ${session.role}`);
-    throw new HttpRefusal(403, 'FORBIDDEN', `this is for the role ${access.roles.join(' or ')}; you are signed in as ${session.accountId} (${session.role})`);
+    throw new HttpRefusal(403, 'FORBIDDEN', `${what} is for the role ${access.roles.join(' or ')}; you are signed in as ${session.accountId} (${session.role})`);
   }
   if (access.stepUp) {
     const within = deps.config.ERASURE_STEP_UP_MINUTES * 60_000;
@@ -107,7 +108,7 @@ export async function buildService(deps: ServiceDeps): Promise<{ app: FastifyIns
       method: route.method,
       url: route.url,
       handler: async (request, reply) => {
-        const caller = await admit(deps, route.access, request, `${route.method} ${route.url}`);
+        const caller = await admit(deps, route.access, request, `${route.method} ${route.url}`, route.what ?? `${route.method} ${route.url}`);
         return route.handle(request, reply, caller);
       },
     });

@@ -64,11 +64,19 @@ export const COMMAND_ACCESS: { readonly [C in ServiceCommand]: { readonly roles:
   'users list': { roles: ['administrator'] },
 };
 
-/** The files a command reads, sent by the CLI from the person's machine: an argument's position or an option's name. */
-export const COMMAND_FILES: { readonly [C in ServiceCommand]?: { readonly arg?: true; readonly option?: string } } = {
+export const NEEDS_POLICY = {
+  import: '`erasure import` needs --policy <version> (add one with `erasure policy add`)',
+  'inquiry register': '`erasure inquiry register` needs --policy <version>: its cutoff decides whether the inquiry is in time',
+} as const;
+
+/**
+ * The files a command reads, sent by the CLI from the person's machine: its argument or an
+ * option's values; `needs`: options without which the command is refused before any file is read.
+ */
+export const COMMAND_FILES: { readonly [C in ServiceCommand]?: { readonly arg?: true; readonly option?: string; readonly needs?: Readonly<Record<string, string>> } } = {
   'policy add': { arg: true },
-  import: { arg: true },
-  'inquiry register': { arg: true },
+  import: { arg: true, needs: { policy: NEEDS_POLICY.import } },
+  'inquiry register': { arg: true, needs: { policy: NEEDS_POLICY['inquiry register'] } },
   'certificates lookup': { arg: true },
   'certificates verify': { option: 'public-key' },
 };

@@ -13,7 +13,7 @@ import { reportCommand } from '../cli/commands/report';
 import { backupCheckCommand, backupCreateCommand, backupListCommand, backupRestoreCommand } from '../cli/commands/backup';
 import { certificatesExportCommand, certificatesLookupCommand, certificatesPublicKeyCommand, certificatesVerifyCommand } from '../cli/commands/certificates';
 import type { CommandContext } from './command-context';
-import type { ServiceCommand } from './command-table';
+import { NEEDS_POLICY, type ServiceCommand } from './command-table';
 import { securityLogCommand, usersCommand, type AccountsCommands } from './users-commands';
 
 export type Input<C extends CommandName> = Extract<CommandLine, { kind: 'command'; command: C }> & {
@@ -52,7 +52,7 @@ const schedule = (ctx: CommandContext, sub: string, flags: Partial<ScheduleFlags
 export const COMMAND_HANDLERS: Handlers = {
   'policy add': (i, ctx) => policyAddCommand(ctx, fileOf(i, POLICY_USE)),
   import: (i, ctx) => {
-    if (!i.values.policy) throw new UsageError('`erasure import` needs --policy <version> (add one with `erasure policy add`)');
+    if (!i.values.policy) throw new UsageError(NEEDS_POLICY.import);
     return importCommand(ctx, { file: fileOf(i, '`erasure import` needs an inventory file'), policy: i.values.policy, format: i.values.format, delimiter: i.values.delimiter });
   },
   start: ({ values: v }, ctx) => startCommand(ctx, v.dossier),
@@ -61,7 +61,7 @@ export const COMMAND_HANDLERS: Handlers = {
   reconcile: ({ values: v }, ctx) => reconcileCommand(ctx, v.dossier),
   'inquiry register': (i, ctx) => {
     const file = fileOf(i, INQUIRY_USE);
-    if (!i.values.policy) throw new UsageError('`erasure inquiry register` needs --policy <version>: its cutoff decides whether the inquiry is in time');
+    if (!i.values.policy) throw new UsageError(NEEDS_POLICY['inquiry register']);
     return registerInquiryCommand(ctx, file, i.values.policy);
   },
   'inquiry status': (i, ctx) => inquiryStatusCommand(ctx, argOr(i, INQUIRY_USE), i.values.json),

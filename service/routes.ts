@@ -18,6 +18,8 @@ export interface ServiceRoute {
   readonly method: 'GET' | 'POST';
   readonly url: string;
   readonly access: RouteAccess;
+  /** What the route does, as a refusal names it: "`erasure consent`". */
+  readonly what?: string;
   /** `caller` is undefined only on public routes. */
   readonly handle: (request: FastifyRequest, reply: FastifyReply, caller: Caller | undefined) => Promise<unknown>;
 }

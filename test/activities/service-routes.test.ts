@@ -83,7 +83,7 @@ describe('erasure service - route table', () => {
         const answer = await call(token);
         const expected = roles.includes(role) ? 400 : 403;
         expect({ route: route.url, role, status: answer.statusCode }).toEqual({ route: route.url, role, status: expected });
-        if (expected === 403) expect(answer.body).toEqual({ error: { code: 'FORBIDDEN', message: expect.stringContaining(`this is for the role ${roles.join(' or ')}`) } });
+        if (expected === 403) expect(answer.body).toEqual({ error: { code: 'FORBIDDEN', message: expect.stringContaining(` is for the role ${roles.join(' or ')}; you are signed in as `) } });
         checked.push(`${route.url} ${role}`);
       }
     }

@@ -77,7 +77,7 @@ describe('erasure login --sso - single sign-on through a real OpenID provider', 
     expect(who).toMatchObject({ code: 0, stdout: expect.stringContaining(`${coordinator} (coordinator), signed in by single sign-on`) });
     // The role from the provider's groups is enforced like a local account's.
     expect((await runCli(['purge', 'approve', 'purge-run-x', '--wave', '1'], env)).stderr).toContain(
-      `this is for the role privacy-officer; you are signed in as ${coordinator} (coordinator)`,
+      `\`erasure purge approve\` is for the role privacy-officer; you are signed in as ${coordinator} (coordinator)`,
     );
     expect((await runCli(['logout'], env)).stdout).toContain(`signed out (${coordinator})`);
     expect((await runCli(['whoami'], env)).stderr).toContain('not signed in');

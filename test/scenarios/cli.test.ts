@@ -141,20 +141,22 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
           expect(registered.stdout).toContain(`record ${recordId} (exact-match): the inquiry is registered on its lifecycle`);
           expect(registered.stdout).toContain(`Next: erasure consent ${recordId} --given|--refused`);
           expect((await cli('status', recordId)).stdout).toContain('phase: awaiting-consent');
-          expect((await cliAs('rev', 'consent', recordId, '--given')).stderr).toContain('rev is screened-reviewer; consent is for the role coordinator');
+          expect((await cliAs('rev', 'consent', recordId, '--given')).stderr).toContain(
+            `\`erasure consent\` is for the role coordinator; you are signed in as ${service.account('rev').id} (screened-reviewer)`,
+          );
           expect((await cliAs('cora', 'consent', recordId, '--given')).stdout).toContain(`record ${recordId}: identity-check`);
           const early = await cliAs('rev', 'consult', recordId, '--purpose', 'explanation');
           expect(early.stderr).toContain('is identity-check; a consultation needs');
           expect((await cliAs('cora', 'identity', recordId)).stdout).toContain('consultation');
           expect((await cliAs('cora', 'consult', recordId, '--purpose', 'explanation')).stderr).toContain(
-            'a consultation is for the role screened-reviewer',
+            '`erasure consult` is for the role screened-reviewer',
           );
 
           const consulted = await cliAs('rev', 'consult', recordId, '--purpose', 'explanation to requester');
           expect(consulted.stdout).toContain(`name=${person.fullName}`);
           expect(consulted.stdout).toContain('text=first fixture note');
           const log = await cli('access-log', '--record', recordId);
-          expect(log.stdout).toMatch(new RegExp(`${recordId}\\s+consult\\s+rev \\(screened-reviewer\\)\\s+explanation to requester`));
+          expect(log.stdout).toMatch(new RegExp(`${recordId}\\s+consult\\s+rev-[0-9a-f]{8} \\(screened-reviewer\\)\\s+explanation to requester`));
 
           const explained = await cliAs('rev', 'explain', recordId, '--language', 'en');
           expect(explained.stdout).toContain(`record ${recordId}: explanation-sent`);
@@ -202,7 +204,7 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
         const refused = await cliAs('cora', 'purge', 'approve', runId, '--wave', '1');
         expect(refused).toMatchObject({
           code: 1,
-          stderr: expect.stringContaining('cora is coordinator; approving a purge wave is for the role privacy-officer'),
+          stderr: expect.stringContaining(`\`erasure purge approve\` is for the role privacy-officer; you are signed in as ${service.account('cora').id} (coordinator)`),
         });
         expect((await cliAs('otto', 'purge', 'approve', runId, '--wave', '1')).stdout).toContain(`wave 1 of ${runId} approved by otto`);
         const report = await eventually('the run report', async () => {
@@ -226,14 +228,14 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
         });
         const subject = write('subject.json', JSON.stringify({ name: persons[0]!.fullName, residence: persons[0]!.residence }));
         expect((await cliAs('rev', 'certificates', 'lookup', subject, '--purpose', 'question from the requester')).stderr).toContain(
-          'looking up a person is for the role coordinator or privacy-officer',
+          '`erasure certificates lookup` is for the role coordinator or privacy-officer',
         );
         const lookup = await cliAs('otto', 'certificates', 'lookup', subject, '--purpose', 'question from the requester');
         expect(lookup.stdout).toMatch(
           new RegExp(`${dossier}-R1\\s+dossier ${dossier}\\s+destroyed \\S+\\s+certificate [0-9a-f-]{36} \\(ledger entry #\\d+\\)`),
         );
         expect(lookup.stdout).not.toContain(persons[0]!.fullName);
-        expect((await cli('access-log', '--record', `${dossier}-R1`)).stdout).toMatch(/lookup\s+otto \(privacy-officer\)\s+question from the requester/);
+        expect((await cli('access-log', '--record', `${dossier}-R1`)).stdout).toMatch(/lookup\s+otto-[0-9a-f]{8} \(privacy-officer\)\s+question from the requester/);
 
         expect((await cli('certificates', 'export', '--record', `${dossier}-R1`, '--out', dir)).stdout).toContain('1 certificate(s) exported');
         const exported = JSON.parse(readFileSync(join(dir, `${dossier}-R1.certificate.json`), 'utf8')) as {
@@ -280,9 +282,9 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     await dbs.caseAdmin.query("INSERT INTO persons (id, full_name, residence) VALUES ($1, $2, 'RETURNED town')", [personId, `back again ${personId}`]);
     const check = await cli('backup', 'check');
     expect(check).toMatchObject({ code: 1, stdout: expect.stringContaining(`persons/${personId}  erased `) });
-    expect(check.stderr).toContain('erase them with `erasure backup check --erase --as <privacy-officer>`');
+    expect(check.stderr).toContain('erase them with `erasure backup check --erase` (a privacy officer)');
     expect((await cliAs('cora', 'backup', 'check', '--erase')).stderr).toContain('erasing suppressed persons is for the role privacy-officer');
-    expect((await cliAs('otto', 'backup', 'check', '--erase')).stdout).toContain('erased again by otto: ');
+    expect((await cliAs('otto', 'backup', 'check', '--erase')).stdout).toContain(`erased again by ${service.account('otto').id}: `);
     expect((await dbs.caseAdmin.query('SELECT 1 FROM persons WHERE id = $1', [personId])).rowCount).toBe(0);
     expect(await cli('backup', 'check')).toMatchObject({ code: 0, stdout: 'suppression check: no erased person is in the case administration\n' });
   });
@@ -293,13 +295,13 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
     expect(who.stdout.trimEnd().split('\n').at(-1)).toMatch(/^[A-Za-z0-9_-]{40,}$/);
 
     const file = join(dir, `access-${uniqueId('log')}.csv`);
-    expect((await cliAs('rev', 'access-log', '--export', file)).stderr).toContain('exporting the access log is for the role privacy-officer');
+    expect((await cliAs('rev', 'access-log', '--export', file)).stderr).toContain('`erasure access-log` is for the role privacy-officer');
     const exported = await cliAs('otto', 'access-log', '--export', file);
     expect(exported).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+ access\(es\) exported to .*\.csv \(the export itself is logged\)\n$/) });
     const csv = readFileSync(file, 'utf8').trimEnd().split('\n');
     expect(csv[0]).toBe('id,at,actor,record_id,inquiry_id,action,purpose');
     expect(csv.slice(1).every((line) => /^\d+,\d{4}-\d\d-\d\dT[^,]+Z,/.test(line))).toBe(true);
-    expect((await cli('access-log')).stdout).toMatch(/-\s+export\s+otto \(privacy-officer\)\s+access log exported \(\d+ entries\) to access-log-/);
+    expect((await cli('access-log')).stdout).toMatch(/-\s+export\s+otto-[0-9a-f]{8} \(privacy-officer\)\s+access log exported \(\d+ entries\) to access-log-/);
     expect((await cliAs('otto', 'access-log', '--export', file)).stderr).toContain('exists; an export never overwrites one made before');
   });
 
