@@ -16,7 +16,14 @@ interface SessionAnswer {
 }
 
 function keep(env: Env, service: string, answer: SessionAnswer): void {
-  const file = saveSession(env, { service, token: answer.token, account: answer.account, role: answer.role, method: answer.method, expiresAt: answer.expiresAt });
+  const file = saveSession(env, {
+    service,
+    token: answer.token,
+    account: answer.account,
+    role: answer.role,
+    method: answer.method,
+    expiresAt: answer.expiresAt,
+  });
   console.log(
     `signed in as ${answer.account} (${answer.role}) at ${service}; the session ends after ${answer.idleMinutes} min without use, at ${answer.expiresAt} at the latest`,
   );
@@ -42,7 +49,9 @@ export async function loginCommand(env: Env, options: { account?: string | undef
   console.error(`Open this address in your browser and sign in; this command waits (10 min at most):\n  ${started.url}`);
   const deadline = Date.now() + 10 * 60_000;
   while (Date.now() < deadline) {
-    const { status, body } = await callService<SessionAnswer | { pending: true }>(service, 'POST', '/api/auth/sso/poll', { body: { loginId: started.loginId } });
+    const { status, body } = await callService<SessionAnswer | { pending: true }>(service, 'POST', '/api/auth/sso/poll', {
+      body: { loginId: started.loginId },
+    });
     if (status === 200 && 'token' in body) {
       keep(env, service, body);
       return;

@@ -11,7 +11,8 @@ const GROUP_USE: Record<string, string> = {
   policy: 'use `erasure policy add <policy.json>`',
   inquiry: 'use `erasure inquiry register <inquiry.json> ...` or `erasure inquiry status|review|confirm|reject|no-match <inquiryId> ...`',
   purge: 'use `erasure purge run|approve|status|schedule ...`',
-  certificates: 'use `erasure certificates verify [--public-key <key.pem>]`, `erasure certificates public-key` or `erasure certificates lookup <subject.json> --purpose <text>`',
+  certificates:
+    'use `erasure certificates verify [--public-key <key.pem>]`, `erasure certificates public-key` or `erasure certificates lookup <subject.json> --purpose <text>`',
   backup: 'use `erasure backup create|list|restore <file>|check`',
   codec: 'use `erasure codec serve`; the codec server accepts your session (`erasure whoami --token`)',
   users: 'use `erasure users add <id> --role <role>`, `erasure users disable|reset-2fa <id>` or `erasure users list`',
@@ -20,7 +21,8 @@ const SCHEDULE_USE = 'use `erasure purge schedule create|describe|pause|unpause|
 
 /** Words that name no command: what their group offers. */
 function unknownCommand([command, sub, target]: readonly string[]): never {
-  if (command === 'purge' && sub === 'schedule') throw new ErasureError('INVALID_INPUT', `${target ? `unknown schedule command "${target}": ` : ''}${SCHEDULE_USE}`);
+  if (command === 'purge' && sub === 'schedule')
+    throw new ErasureError('INVALID_INPUT', `${target ? `unknown schedule command "${target}": ` : ''}${SCHEDULE_USE}`);
   if (command === 'inquiry' && sub && target) throw new UsageError(`unknown inquiry command "${sub}"`);
   const use = command ? GROUP_USE[command] : undefined;
   throw new UsageError(use ?? `unknown command "${command ?? ''}"`);

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { COMMAND_FILES, commandPath, type ServiceCommand } from '../service/command-table';
 import type { CommandEvent } from '../service/command-route';
-import { InvalidInputError, UnusableArgumentsError } from '../schemas/errors';
+import { type InvalidInputError, UnusableArgumentsError } from '../schemas/errors';
 import { UsageError } from './options';
 import { readSession, type SavedSession } from './session-file';
 import { localFile } from './text-file';
@@ -31,16 +31,28 @@ export class ServiceRefusal extends Error {
 }
 
 /** One JSON request to the service; a refusal becomes a ServiceRefusal with the service's own message. */
-export async function callService<T>(base: string, method: 'GET' | 'POST', path: string, options: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: T }> {
+export async function callService<T>(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  options: { token?: string; body?: unknown } = {},
+): Promise<{ status: number; body: T }> {
   let response: Response;
   try {
     response = await fetch(`${base}${path}`, {
       method,
-      headers: { ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}) },
+      headers: {
+        ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+        ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
+      },
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
     });
   } catch (err) {
-    throw new ServiceRefusal(0, 'UNREACHABLE', `cannot reach the erasure service at ${base} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): is \`npm start\` (or \`npm run service\`) running, or ERASURE_SERVICE_URL right?`);
+    throw new ServiceRefusal(
+      0,
+      'UNREACHABLE',
+      `cannot reach the erasure service at ${base} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): is \`npm start\` (or \`npm run service\`) running, or ERASURE_SERVICE_URL right?`,
+    );
   }
   if (response.status >= 400) throw await refusalOf(response);
   return { status: response.status, body: (await response.json()) as T };
@@ -92,7 +104,9 @@ function filesOf(command: ServiceCommand, args: readonly string[], values: Recor
       try {
         return { name: path, base64: Buffer.from(localFile(path).bytes).toString('base64') };
       } catch (err) {
-        throw new UnusableArgumentsError(command, [{ field: `--${option}`, message: `${path}: ${(err as InvalidInputError).problems?.[0]?.message ?? (err as Error).message}` }]);
+        throw new UnusableArgumentsError(command, [
+          { field: `--${option}`, message: `${path}: ${(err as InvalidInputError).problems?.[0]?.message ?? (err as Error).message}` },
+        ]);
       }
     });
   }
@@ -114,7 +128,11 @@ export async function runOnService(env: Env, command: ServiceCommand, args: read
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${session.token}` },
       body,
     }).catch((err: Error & { cause?: Error }) => {
-      throw new ServiceRefusal(0, 'UNREACHABLE', `cannot reach the erasure service at ${session.service} (${err.cause?.message ?? err.message}): is \`npm start\` running?`);
+      throw new ServiceRefusal(
+        0,
+        'UNREACHABLE',
+        `cannot reach the erasure service at ${session.service} (${err.cause?.message ?? err.message}): is \`npm start\` running?`,
+      );
     });
   let response = await send();
   if (response.status === 403) {

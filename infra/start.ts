@@ -115,7 +115,14 @@ async function main(): Promise<void> {
     log(`Worker: polling task queue "${config.TEMPORAL_TASK_QUEUE}"`);
 
     // The service holds the credentials; the CLI signs in to it. The stack's databases are its own unless configured.
-    service = await startService(parseConfig({ ...process.env, DATABASE_URL: stack.databases.registry, CASE_DATABASE_URL: stack.databases.caseAdmin, TEMPORAL_ADDRESS: stack.target.connection.address }));
+    service = await startService(
+      parseConfig({
+        ...process.env,
+        DATABASE_URL: stack.databases.registry,
+        CASE_DATABASE_URL: stack.databases.caseAdmin,
+        TEMPORAL_ADDRESS: stack.target.connection.address,
+      }),
+    );
     log(`Erasure service: ${service.url} (every person's command goes through it; sign in with \`npm run cli -- login --account <id>\`)`);
     const accountsFile = join(stack.dataDir, 'demo-accounts.txt');
     const demoAccounts = await ensureDemoAccounts(service.accounts, accountsFile);

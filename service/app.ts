@@ -18,15 +18,13 @@ export interface ServiceDeps {
 
 /** Every route of the service, each with its declared access: the auth routes, then one per command. */
 export function serviceRoutes(deps: ServiceDeps): ServiceRoute[] {
-  const commands = (Object.keys(COMMAND_ACCESS) as ServiceCommand[]).map(
-    (command): ServiceRoute => ({
-      method: 'POST',
-      url: commandPath(command),
-      access: COMMAND_ACCESS[command],
-      what: `\`erasure ${command}\``,
-      handle: (request, reply, caller) => runCommand(command, request, reply, caller as Caller, deps),
-    }),
-  );
+  const commands = (Object.keys(COMMAND_ACCESS) as ServiceCommand[]).map((command): ServiceRoute => ({
+    method: 'POST',
+    url: commandPath(command),
+    access: COMMAND_ACCESS[command],
+    what: `\`erasure ${command}\``,
+    handle: (request, reply, caller) => runCommand(command, request, reply, caller as Caller, deps),
+  }));
   return [...authRoutes(deps), ...commands];
 }
 
@@ -47,7 +45,11 @@ async function admit(deps: ServiceDeps, access: RouteAccess, request: FastifyReq
   const { session } = checked;
   if (!access.roles.includes(session.role)) {
     await deps.auth.log('forbidden', session.accountId, request.ip, `${route} refused to role ${session.role}`);
-    throw new HttpRefusal(403, 'FORBIDDEN', `${what} is for the role ${access.roles.join(' or ')}; you are signed in as ${session.accountId} (${session.role})`);
+    throw new HttpRefusal(
+      403,
+      'FORBIDDEN',
+      `${what} is for the role ${access.roles.join(' or ')}; you are signed in as ${session.accountId} (${session.role})`,
+    );
   }
   if (access.stepUp) {
     const within = deps.config.ERASURE_STEP_UP_MINUTES * 60_000;
@@ -100,7 +102,9 @@ export async function buildService(deps: ServiceDeps): Promise<{ app: FastifyIns
     return reply.status(500).send({ error: { code: 'INTERNAL', message: 'the erasure service failed; its log says why' } });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}; \`erasure --help\` lists the commands` } }),
+    reply
+      .status(404)
+      .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}; \`erasure --help\` lists the commands` } }),
   );
   const routes = serviceRoutes(deps);
   for (const route of routes) {

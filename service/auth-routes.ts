@@ -33,7 +33,12 @@ export function authRoutes(deps: ServiceDeps): ServiceRoute[] {
     idleMinutes: deps.config.ERASURE_SESSION_IDLE_MINUTES,
   });
   const sso = () => {
-    if (!deps.sso) throw new HttpRefusal(404, 'SSO_OFF', 'single sign-on is not configured on this service (ERASURE_OIDC_ISSUER); sign in with `erasure login --account <id>`');
+    if (!deps.sso)
+      throw new HttpRefusal(
+        404,
+        'SSO_OFF',
+        'single sign-on is not configured on this service (ERASURE_OIDC_ISSUER); sign in with `erasure login --account <id>`',
+      );
     return deps.sso;
   };
   return [

@@ -20,7 +20,11 @@ function bodySchema(command: ServiceCommand) {
   const values = Object.fromEntries(
     Object.entries(options).map(([name, spec]) => [
       name,
-      spec.value === undefined ? z.boolean().default(false) : spec.multiple ? z.array(z.string().max(4096)).max(100).default([]) : z.string().max(4096).optional(),
+      spec.value === undefined
+        ? z.boolean().default(false)
+        : spec.multiple
+          ? z.array(z.string().max(4096)).max(100).default([])
+          : z.string().max(4096).optional(),
     ]),
   );
   return z.strictObject({
@@ -74,7 +78,11 @@ export async function runCommand(
   const parsed = bodySchema(command).safeParse(request.body ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new HttpRefusal(400, 'BAD_REQUEST', `the request for \`erasure ${command}\` is not usable: ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`);
+    throw new HttpRefusal(
+      400,
+      'BAD_REQUEST',
+      `the request for \`erasure ${command}\` is not usable: ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   const { args, values, files } = parsed.data;
   reply.hijack();
@@ -90,15 +98,20 @@ export async function runCommand(
     client: () => deps.connections.client(),
     actor: (needs: readonly Role[], what: string): Actor => {
       const role = needs.find((r) => r === session.role);
-      if (!role) throw new ErasureError('FORBIDDEN', `${what} is for the role ${needs.join(' or ')}; you are signed in as ${session.accountId} (${session.role})`);
+      if (!role)
+        throw new ErasureError('FORBIDDEN', `${what} is for the role ${needs.join(' or ')}; you are signed in as ${session.accountId} (${session.role})`);
       return { user: session.accountId, role };
     },
     actorAccount: () => session.accountId,
     deliver: (file) => send({ t: 'file', ...file }),
   };
-  const input = { kind: 'command', command, args, values, files: files.map((f) => ({ name: f.name, bytes: Buffer.from(f.base64, 'base64') })) } as unknown as Input<
-    typeof command
-  >;
+  const input = {
+    kind: 'command',
+    command,
+    args,
+    values,
+    files: files.map((f) => ({ name: f.name, bytes: Buffer.from(f.base64, 'base64') })),
+  } as unknown as Input<typeof command>;
   try {
     await (COMMAND_HANDLERS[command] as (i: typeof input, c: CommandContext, a: AccountsCommands) => Promise<void> | void)(input, ctx, deps.accounts);
     send({ t: 'end' });

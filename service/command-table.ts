@@ -73,7 +73,9 @@ export const NEEDS_POLICY = {
  * The files a command reads, sent by the CLI from the person's machine: its argument or an
  * option's values; `needs`: options without which the command is refused before any file is read.
  */
-export const COMMAND_FILES: { readonly [C in ServiceCommand]?: { readonly arg?: true; readonly option?: string; readonly needs?: Readonly<Record<string, string>> } } = {
+export const COMMAND_FILES: {
+  readonly [C in ServiceCommand]?: { readonly arg?: true; readonly option?: string; readonly needs?: Readonly<Record<string, string>> };
+} = {
   'policy add': { arg: true },
   import: { arg: true, needs: { policy: NEEDS_POLICY.import } },
   'inquiry register': { arg: true, needs: { policy: NEEDS_POLICY['inquiry register'] } },
@@ -83,4 +85,3 @@ export const COMMAND_FILES: { readonly [C in ServiceCommand]?: { readonly arg?: 
 
 /** The path in the service's API of a command: `/api/purge/schedule/create`. */
 export const commandPath = (command: string) => `/api/${command.replace(/ /g, '/')}`;
-

@@ -53,7 +53,12 @@ export const COMMAND_HANDLERS: Handlers = {
   'policy add': (i, ctx) => policyAddCommand(ctx, fileOf(i, POLICY_USE)),
   import: (i, ctx) => {
     if (!i.values.policy) throw new UsageError(NEEDS_POLICY.import);
-    return importCommand(ctx, { file: fileOf(i, '`erasure import` needs an inventory file'), policy: i.values.policy, format: i.values.format, delimiter: i.values.delimiter });
+    return importCommand(ctx, {
+      file: fileOf(i, '`erasure import` needs an inventory file'),
+      policy: i.values.policy,
+      format: i.values.format,
+      delimiter: i.values.delimiter,
+    });
   },
   start: ({ values: v }, ctx) => startCommand(ctx, v.dossier),
   status: (i, ctx) => statusCommand(ctx, arg(i, 'a record id'), i.values.json),
@@ -102,7 +107,14 @@ export const COMMAND_HANDLERS: Handlers = {
   'purge approve': (i, ctx) => purgeApproveCommand(ctx, argOr(i, 'use `erasure purge approve <runId> --wave N`'), i.values.wave),
   'purge status': (i, ctx) => purgeStatusCommand(ctx, i.args[0], i.values.json),
   'purge schedule create': ({ values: v }, ctx) =>
-    schedule(ctx, 'create', { policy: v.policy, cron: v.cron, every: v.every, waveSize: v['wave-size'], approval: v.approval, reconcileSample: v['reconcile-sample'] }),
+    schedule(ctx, 'create', {
+      policy: v.policy,
+      cron: v.cron,
+      every: v.every,
+      waveSize: v['wave-size'],
+      approval: v.approval,
+      reconcileSample: v['reconcile-sample'],
+    }),
   'purge schedule describe': (_, ctx) => schedule(ctx, 'describe'),
   'purge schedule pause': ({ values: v }, ctx) => schedule(ctx, 'pause', { note: v.note }),
   'purge schedule unpause': ({ values: v }, ctx) => schedule(ctx, 'unpause', { note: v.note }),
@@ -112,11 +124,13 @@ export const COMMAND_HANDLERS: Handlers = {
   report: ({ values: v }, ctx) => reportCommand(ctx, { json: v.json, html: v.html }),
   'certificates verify': (i, ctx) => certificatesVerifyCommand(ctx, i.files),
   'certificates public-key': (_, ctx) => certificatesPublicKeyCommand(ctx),
-  'certificates lookup': (i, ctx) => certificatesLookupCommand(ctx, fileOf(i, 'use `erasure certificates lookup <subject.json> --purpose <text>`'), i.values.purpose),
+  'certificates lookup': (i, ctx) =>
+    certificatesLookupCommand(ctx, fileOf(i, 'use `erasure certificates lookup <subject.json> --purpose <text>`'), i.values.purpose),
   'certificates export': ({ values: v }, ctx) => certificatesExportCommand(ctx, { record: v.record, run: v.run, out: v.out }),
   'backup create': ({ values: v }, ctx) => backupCreateCommand(ctx, v.out),
   'backup list': (_, ctx) => backupListCommand(ctx),
-  'backup restore': (i, ctx) => backupRestoreCommand(ctx, argOr(i, 'use `erasure backup restore <file>`'), { into: i.values.into, registry: i.values.registry }),
+  'backup restore': (i, ctx) =>
+    backupRestoreCommand(ctx, argOr(i, 'use `erasure backup restore <file>`'), { into: i.values.into, registry: i.values.registry }),
   'backup check': ({ values: v }, ctx) => backupCheckCommand(ctx, { into: v.into, erase: v.erase }),
   'access-log': ({ values: v }, ctx) => accessLogCommand(ctx, { record: v.record, export: v.export }),
   'security-log': ({ values: v }, ctx, accounts) => securityLogCommand(ctx, accounts, { account: v.account, json: v.json }),
@@ -125,4 +139,3 @@ export const COMMAND_HANDLERS: Handlers = {
   'users reset-2fa': (i, ctx, accounts) => usersCommand(ctx, accounts, 'reset-2fa', arg(i, 'an account id')),
   'users list': (_, ctx, accounts) => usersCommand(ctx, accounts, 'list'),
 };
-

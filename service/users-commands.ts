@@ -10,7 +10,10 @@ export interface AccountsCommands {
     resetSecondFactor(id: string, by: string | null): Promise<{ totpSecret: string; otpauthUri: string }>;
     list(): Promise<readonly { id: string; role: AccountRole; method: string; disabledAt: Date | null; createdAt: Date }[]>;
   };
-  readSecurityLog(filter: { accountId?: string; limit?: number }): Promise<readonly { at: Date; event: string; accountId: string | null; from: string | null; detail: string }[]>;
+  readSecurityLog(filter: {
+    accountId?: string;
+    limit?: number;
+  }): Promise<readonly { at: Date; event: string; accountId: string | null; from: string | null; detail: string }[]>;
 }
 
 /** `erasure users add|disable|reset-2fa|list` (administrator): a new secret is printed once, here, and stored nowhere else in clear. */
@@ -25,7 +28,9 @@ export async function usersCommand(
   if (what === 'list') {
     const all = await store.accounts.list();
     for (const a of all)
-      ctx.out(`${a.id.padEnd(24)} ${a.role.padEnd(18)} ${a.method.padEnd(9)} ${a.disabledAt ? `disabled ${a.disabledAt.toISOString()}` : 'active'}   since ${a.createdAt.toISOString()}`);
+      ctx.out(
+        `${a.id.padEnd(24)} ${a.role.padEnd(18)} ${a.method.padEnd(9)} ${a.disabledAt ? `disabled ${a.disabledAt.toISOString()}` : 'active'}   since ${a.createdAt.toISOString()}`,
+      );
     ctx.out(`${all.length} account(s)`);
     return;
   }
@@ -52,7 +57,11 @@ export async function usersCommand(
 }
 
 /** `erasure security-log [--account <id>] [--json]`: sign-ins, failures, lockouts, sign-outs and refusals, oldest first. */
-export async function securityLogCommand(ctx: CommandContext, store: AccountsCommands, options: { account?: string | undefined; json: boolean }): Promise<void> {
+export async function securityLogCommand(
+  ctx: CommandContext,
+  store: AccountsCommands,
+  options: { account?: string | undefined; json: boolean },
+): Promise<void> {
   const rows = await store.readSecurityLog({ ...(options.account ? { accountId: options.account } : {}), limit: 10_000 });
   if (options.json) {
     ctx.out(JSON.stringify(rows, null, 2));

@@ -64,11 +64,7 @@ export async function backupListCommand(ctx: CommandContext): Promise<void> {
  * `erasure backup restore <file> [--into <url>] [--registry]` (a privacy officer):
  * restores into an empty database, then runs the post-restore check on it.
  */
-export async function backupRestoreCommand(
-  ctx: CommandContext,
-  file: string,
-  options: { into: string | undefined; registry: boolean },
-): Promise<void> {
+export async function backupRestoreCommand(ctx: CommandContext, file: string, options: { into: string | undefined; registry: boolean }): Promise<void> {
   const actor = ctx.actor(['privacy-officer'], 'restoring a backup');
   const url = caseAdminUrl(ctx, options.into, 'backup restore', true);
   const hmacKey = loadKeys(ctx.config).hmacKey;

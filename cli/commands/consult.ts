@@ -74,10 +74,7 @@ const csvCell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/
  * who looked at what, when, and why (consultations, lookups, Web UI decodes). The export
  * is for the privacy officer, and is itself logged.
  */
-export async function accessLogCommand(
-  ctx: CommandContext,
-  options: { record?: string | undefined; export?: string | undefined },
-): Promise<void> {
+export async function accessLogCommand(ctx: CommandContext, options: { record?: string | undefined; export?: string | undefined }): Promise<void> {
   const actor = options.export ? ctx.actor(['privacy-officer'], 'exporting the access log') : undefined;
   if (options.export && !/\.(csv|json)$/.test(options.export)) {
     throw new InvalidInputError('access-log', [{ field: '--export', message: 'name a .csv or .json file, e.g. --export access-log-2024-q1.csv' }]);

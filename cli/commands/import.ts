@@ -46,9 +46,7 @@ export async function importCommand(ctx: CommandContext, options: ImportOptions)
   const file = options.file.name;
   const format = detectFormat(file, options.format);
   if (!format) {
-    throw new InvalidInputError(file, [
-      { field: '--format', message: 'cannot tell the format; name the file .csv or .json, or pass --format csv|json' },
-    ]);
+    throw new InvalidInputError(file, [{ field: '--format', message: 'cannot tell the format; name the file .csv or .json, or pass --format csv|json' }]);
   }
   const delimiter = options.delimiter === undefined ? undefined : DELIMITERS[options.delimiter.toLowerCase()];
   if (options.delimiter !== undefined && (!delimiter || format !== 'csv')) {

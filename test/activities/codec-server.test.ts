@@ -115,7 +115,11 @@ describe('codec server - the Web UI protocol, for screened reviewers only, every
     const { rows } = await dbs.registry.query<{ actor: string; record_id: string | null; purpose: string }>(
       "SELECT actor, record_id, purpose FROM access_log WHERE action = 'decode' ORDER BY id DESC LIMIT 1",
     );
-    expect(rows[0]).toEqual({ actor: `${ids.get('rev')} (screened-reviewer)`, record_id: null, purpose: 'Temporal Web UI: 1 payload(s) decoded, namespace default' });
+    expect(rows[0]).toEqual({
+      actor: `${ids.get('rev')} (screened-reviewer)`,
+      record_id: null,
+      purpose: 'Temporal Web UI: 1 payload(s) decoded, namespace default',
+    });
     expect(await decodes()).toBe(before + 1);
   });
 

@@ -30,7 +30,11 @@ describe('erasure service - route table', () => {
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
       ...(method === 'POST' ? { body: JSON.stringify(payload) } : {}),
     });
-    return { statusCode: response.status, headers: Object.fromEntries(response.headers), body: (await response.json()) as { error: { code: string; message: string } } };
+    return {
+      statusCode: response.status,
+      headers: Object.fromEntries(response.headers),
+      body: (await response.json()) as { error: { code: string; message: string } },
+    };
   };
 
   beforeAll(async () => {
@@ -83,11 +87,16 @@ describe('erasure service - route table', () => {
         const answer = await call(token);
         const expected = roles.includes(role) ? 400 : 403;
         expect({ route: route.url, role, status: answer.statusCode }).toEqual({ route: route.url, role, status: expected });
-        if (expected === 403) expect(answer.body).toEqual({ error: { code: 'FORBIDDEN', message: expect.stringContaining(` is for the role ${roles.join(' or ')}; you are signed in as `) } });
+        if (expected === 403)
+          expect(answer.body).toEqual({
+            error: { code: 'FORBIDDEN', message: expect.stringContaining(` is for the role ${roles.join(' or ')}; you are signed in as `) },
+          });
         checked.push(`${route.url} ${role}`);
       }
     }
-    console.log(`route table: ${routes.filter((r) => rolesOf(r.access)).length} role-restricted routes × ${accountRoles.length} roles = ${checked.length} checks, plus 2 anonymous/forged checks each`);
+    console.log(
+      `route table: ${routes.filter((r) => rolesOf(r.access)).length} role-restricted routes × ${accountRoles.length} roles = ${checked.length} checks, plus 2 anonymous/forged checks each`,
+    );
     expect(checked.length).toBe(routes.filter((r) => rolesOf(r.access)).length * accountRoles.length);
   });
 

@@ -78,12 +78,7 @@ describe('erasure CLI - files as coordinators bring them, against the test servi
     });
     // The service writes the full list into its reports folder (ERASURE_REPORTS_DIR).
     const reports = join(dir, 'reports');
-    const run = await cli(
-      'import',
-      write('many-wrong.csv', ['record_id,dossier,subject_ref,locations', ...rows].join('\n')),
-      '--policy',
-      policy.version,
-    );
+    const run = await cli('import', write('many-wrong.csv', ['record_id,dossier,subject_ref,locations', ...rows].join('\n')), '--policy', policy.version);
     expect(run.code).toBe(1);
     const lines = run.stderr.trimEnd().split('\n');
     expect(lines.filter((l) => l.startsWith('  - line'))).toHaveLength(100);

@@ -82,7 +82,9 @@ describe('erasure inquiry review - candidates and "no match" as a coordinator an
         expect((await cliAs('cora', 'inquiry', 'confirm', inquiryId, '--record', recordId)).stderr).toContain(
           `\`erasure inquiry confirm\` is for the role screened-reviewer; you are signed in as ${service.account('cora').id} (coordinator)`,
         );
-        expect((await cliAs('rev', 'inquiry', 'confirm', inquiryId, '--record', recordId)).stderr).toContain(`${service.account('rev').id} has not reviewed inquiry ${inquiryId}`);
+        expect((await cliAs('rev', 'inquiry', 'confirm', inquiryId, '--record', recordId)).stderr).toContain(
+          `${service.account('rev').id} has not reviewed inquiry ${inquiryId}`,
+        );
         const review = await cliAs('rev', 'inquiry', 'review', inquiryId, '--purpose', 'matching the inquiry');
         expect(review.stdout).toContain('The requester gave: name "Mohammed Amrani"');
         expect(review.stdout).toContain(`candidate ${recordId}`);
@@ -90,7 +92,9 @@ describe('erasure inquiry review - candidates and "no match" as a coordinator an
         const confirmed = await cliAs('rev', 'inquiry', 'confirm', inquiryId, '--record', recordId);
         expect(confirmed.stdout).toContain(`record ${recordId} (confirmed-candidate): the inquiry is registered on its lifecycle`);
         expect((await cli('status', recordId)).stdout).toContain('phase: awaiting-consent');
-        expect((await cli('inquiry', 'status', inquiryId)).stdout).toMatch(new RegExp(`rev-[0-9a-f]{8} \\(screened-reviewer\\)\\s+candidate ${recordId} confirmed`));
+        expect((await cli('inquiry', 'status', inquiryId)).stdout).toMatch(
+          new RegExp(`rev-[0-9a-f]{8} \\(screened-reviewer\\)\\s+candidate ${recordId} confirmed`),
+        );
         expect((await cli('access-log', '--record', recordId)).stdout).toMatch(/candidate-confirmed/);
 
         const nobody = await cli(
@@ -107,7 +111,9 @@ describe('erasure inquiry review - candidates and "no match" as a coordinator an
         expect((await cliAs('rev', 'inquiry', 'review', nobodyId, '--purpose', 'matching the inquiry')).stdout).toContain('No candidates');
         const answered = await cliAs('rev', 'inquiry', 'no-match', nobodyId);
         expect(answered.stdout).toContain('answered: no-data letter');
-        expect((await cliAs('rev', 'inquiry', 'no-match', nobodyId)).stderr).toContain(`no match was confirmed by ${service.account('rev').id} (screened-reviewer)`);
+        expect((await cliAs('rev', 'inquiry', 'no-match', nobodyId)).stderr).toContain(
+          `no match was confirmed by ${service.account('rev').id} (screened-reviewer)`,
+        );
         expect((await cli('inquiry', 'status', 'not-an-id')).stderr).toContain('"not-an-id" is not an inquiry id');
       },
       undefined,

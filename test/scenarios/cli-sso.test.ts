@@ -50,7 +50,10 @@ describe('erasure login --sso - single sign-on through a real OpenID provider', 
 
   /** Runs `erasure login --sso`, signs in at the provider as `login` once the CLI prints the address, and follows the redirect to the service. */
   async function ssoLogin(login: string, env: Record<string, string>) {
-    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'main.js'), 'login', '--sso'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'main.js'), 'login', '--sso'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -68,7 +71,7 @@ describe('erasure login --sso - single sign-on through a real OpenID provider', 
     return { code, stdout, stderr, page: { status: page.status, text: await page.text() } };
   }
 
-  it('a coordinator in the provider\'s coordinator group - signs in, gets the coordinator role, and acts as that account', async () => {
+  it("a coordinator in the provider's coordinator group - signs in, gets the coordinator role, and acts as that account", async () => {
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ERASURE_CONFIG_DIR: join(dir, 'cora'), ERASURE_SERVICE_URL: service.url };
     const login = await ssoLogin(coordinator, env);
     expect(login.page).toEqual({ status: 200, text: expect.stringContaining(`Signed in as ${coordinator} (coordinator)`) });

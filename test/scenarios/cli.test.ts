@@ -204,7 +204,9 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
         const refused = await cliAs('cora', 'purge', 'approve', runId, '--wave', '1');
         expect(refused).toMatchObject({
           code: 1,
-          stderr: expect.stringContaining(`\`erasure purge approve\` is for the role privacy-officer; you are signed in as ${service.account('cora').id} (coordinator)`),
+          stderr: expect.stringContaining(
+            `\`erasure purge approve\` is for the role privacy-officer; you are signed in as ${service.account('cora').id} (coordinator)`,
+          ),
         });
         expect((await cliAs('otto', 'purge', 'approve', runId, '--wave', '1')).stdout).toContain(`wave 1 of ${runId} approved by otto`);
         const report = await eventually('the run report', async () => {
@@ -235,7 +237,9 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
           new RegExp(`${dossier}-R1\\s+dossier ${dossier}\\s+destroyed \\S+\\s+certificate [0-9a-f-]{36} \\(ledger entry #\\d+\\)`),
         );
         expect(lookup.stdout).not.toContain(persons[0]!.fullName);
-        expect((await cli('access-log', '--record', `${dossier}-R1`)).stdout).toMatch(/lookup\s+otto-[0-9a-f]{8} \(privacy-officer\)\s+question from the requester/);
+        expect((await cli('access-log', '--record', `${dossier}-R1`)).stdout).toMatch(
+          /lookup\s+otto-[0-9a-f]{8} \(privacy-officer\)\s+question from the requester/,
+        );
 
         expect((await cli('certificates', 'export', '--record', `${dossier}-R1`, '--out', dir)).stdout).toContain('1 certificate(s) exported');
         const exported = JSON.parse(readFileSync(join(dir, `${dossier}-R1.certificate.json`), 'utf8')) as {
@@ -291,7 +295,10 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
 
   it('erasure whoami and access-log --export - the session is the one identity; the export only for the privacy officer, logged itself', async () => {
     const who = await cliAs('rev', 'whoami', '--token');
-    expect(who).toMatchObject({ code: 0, stdout: expect.stringContaining(`${service.account('rev').id} (screened-reviewer), signed in by password and second factor`) });
+    expect(who).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`${service.account('rev').id} (screened-reviewer), signed in by password and second factor`),
+    });
     expect(who.stdout.trimEnd().split('\n').at(-1)).toMatch(/^[A-Za-z0-9_-]{40,}$/);
 
     const file = join(dir, `access-${uniqueId('log')}.csv`);
