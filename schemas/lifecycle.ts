@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { policySchema } from './policy';
 import { storageSystemSchema } from './inventory';
+import { actionKeySchema } from './signed-action';
 
 /** Every phase of the record lifecycle (docs/ARCHITECTURE.md, "The record lifecycle"). */
 export const lifecyclePhases = [
@@ -34,6 +35,8 @@ export const recordLifecycleInputSchema = z.strictObject({
   dossier: z.string().min(1),
   systems: z.array(storageSystemSchema).min(1),
   policy: policySchema,
+  /** The erasure service's public keys (base64url): actions are believed only when one of them signed. */
+  actionKeys: z.array(actionKeySchema).max(16),
 });
 export type RecordLifecycleInput = z.input<typeof recordLifecycleInputSchema>;
 

@@ -4,6 +4,7 @@ import { ErasureError, InvalidInputError } from '../../schemas/errors';
 import { recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
 import { actionUpdates } from '../../workflows';
 import { actorForAction } from '../actors';
+import { ActionSigner } from '../../service/action-signer';
 import type { CliContext } from '../context';
 
 const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
@@ -24,7 +25,9 @@ export async function sendAction<A extends ActionName>(
   const client = await ctx.client();
   try {
     const update = actionUpdates[name];
-    return await client.workflow.getHandle(recordWorkflowId(recordId)).executeUpdate(update, { args: [{ ...payload, actor } as ActionInput<A>] });
+    const workflowId = recordWorkflowId(recordId);
+    const signed = ActionSigner.fromConfig(ctx.config).sign(workflowId, update.name, { ...payload, actor } as ActionInput<A>);
+    return await client.workflow.getHandle(workflowId).executeUpdate(update, { args: [signed] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       // The validator's message already says what was refused, why, and what is allowed.

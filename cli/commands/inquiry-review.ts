@@ -1,3 +1,4 @@
+import { ActionSigner } from '../../service/action-signer';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { appendAccessLog, requesterStatement } from '../../activities/registry/inquiries';
 import { inquirySnapshot } from '../../activities/registry/inquiry-matching';
@@ -113,15 +114,16 @@ export async function inquiryDecideCommand(
       { field: '--record', message: 'name the candidate: --record <recordId> (see `erasure inquiry review`)' },
     ]);
   const recordId = options.record;
-  await update(ctx, inquiryId, (h) =>
-    h.executeUpdate(decideCandidateUpdate, { args: [{ actor, recordId, outcome, ...(options.reason ? { reason: options.reason } : {}) }] }),
-  );
+  const signer = ActionSigner.fromConfig(ctx.config);
+  const decision = { actor, recordId, outcome, ...(options.reason ? { reason: options.reason } : {}) };
+  await update(ctx, inquiryId, (h) => h.executeUpdate(decideCandidateUpdate, { args: [signer.sign(h.workflowId, decideCandidateUpdate.name, decision)] }));
   await report(ctx, inquiryId, (s) => !s.links.some((l) => l.recordId === recordId && l.state === 'registering'));
 }
 
 /** `erasure inquiry no-match <inquiryId> --as <screened-reviewer>`: only then does the "no data found" letter go out. */
 export async function inquiryNoMatchCommand(ctx: CliContext, inquiryId: string, user: string | undefined): Promise<void> {
   const actor = actorFor(ctx.roles(), user, ['screened-reviewer'], 'confirming that no record matches');
-  await update(ctx, inquiryId, (h) => h.executeUpdate(confirmNoMatchUpdate, { args: [{ actor }] }));
+  const signer = ActionSigner.fromConfig(ctx.config);
+  await update(ctx, inquiryId, (h) => h.executeUpdate(confirmNoMatchUpdate, { args: [signer.sign(h.workflowId, confirmNoMatchUpdate.name, { actor })] }));
   await report(ctx, inquiryId, (s) => s.letter !== undefined);
 }

@@ -1,3 +1,4 @@
+import { ActionSigner } from '../../service/action-signer';
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
@@ -116,7 +117,9 @@ export async function registerInquiryCommand(ctx: CliContext, file: string, poli
 
   // The inquiry's review registers it on the linked records and holds the candidates.
   const client = await ctx.client();
-  await notifyInquiryReview(client, ctx.registry(), ctx.config.TEMPORAL_TASK_QUEUE, inquiryId);
+  const signer = ActionSigner.fromConfig(ctx.config);
+  const registration = signer.signInquiryRegistration(actor, inquiryId, inquiry.receivedAt);
+  await notifyInquiryReview(client, ctx.registry(), ctx.config.TEMPORAL_TASK_QUEUE, inquiryId, signer.publicKeys, registration);
   const { status, settled } = await reviewStatus(client, inquiryId, (s) => !registering(s));
   const registered = status.links.filter((l) => l.state !== 'being-destroyed').length;
   ctx.out(

@@ -1,3 +1,4 @@
+import { actionPublicKeys } from '../../infra/keys';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { getPolicy } from '../../activities/registry/policies';
 import { ErasureError, NotFoundError, UnusableArgumentsError } from '../../schemas/errors';
@@ -19,6 +20,7 @@ export async function startCommand(ctx: CliContext, dossier?: string): Promise<v
     client,
     registry: ctx.registry(),
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+    actionKeys: actionPublicKeys(ctx.config),
     dossier,
     onProgress: (s) => {
       if (s.started + s.alreadyPresent >= 1000) ctx.progress(`  ${s.started} started, ${s.alreadyPresent} already present`);

@@ -14,6 +14,14 @@ import {
 import type { purgeRun } from '../../workflows';
 import { approveWaveUpdate, purgeProgressQuery, workflowTypes } from '../../workflows/definitions';
 import { actorFor } from '../actors';
+import { ActionSigner } from '../../service/action-signer';
+import type { Actor } from '../../schemas/roles';
+
+/**
+ * Until the CLI goes through the erasure service, runs and schedules it starts are signed
+ * as this account (the service names the authenticated user instead).
+ */
+const CLI_STARTER: Actor = { user: 'erasure-cli', role: 'coordinator' };
 import type { CliContext } from '../context';
 import { ProgressBar } from '../progress';
 
@@ -125,10 +133,12 @@ export async function purgeRunCommand(ctx: CliContext, flags: PurgeRunFlags): Pr
   const settings = await settingsFrom(ctx, flags);
   const client = await ctx.client();
   const workflowId = purgeRunWorkflowId(`${flags.dryRun ? 'dry' : 'manual'}-${new Date().toISOString().replace(/[:.]/g, '')}`);
+  const signer = ActionSigner.fromConfig(ctx.config);
+  const startedBy = signer.signPurgeStart(CLI_STARTER, { workflowId });
   await client.workflow.start<typeof purgeRun>(workflowTypes.purgeRun, {
     workflowId,
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-    args: [{ dryRun: flags.dryRun, settings, ...(flags.dossier ? { dossier: flags.dossier } : {}) }],
+    args: [{ dryRun: flags.dryRun, settings, actionKeys: signer.publicKeys, startedBy, ...(flags.dossier ? { dossier: flags.dossier } : {}) }],
     staticSummary: flags.dryRun ? 'purge dry run: nothing is changed' : 'manual purge run',
   });
   ctx.progress(`started ${workflowId}${flags.dryRun ? ' (dry run: nothing is changed)' : ''}`);
@@ -146,7 +156,8 @@ export async function purgeApproveCommand(ctx: CliContext, runId: string, wave: 
     throw new InvalidInputError('purge approve', [{ field: '--wave', message: 'give the wave number the run waits for (see `erasure purge status <run>`)' }]);
   const client = await ctx.client();
   try {
-    const answer = await client.workflow.getHandle(runId).executeUpdate(approveWaveUpdate, { args: [{ actor, wave: n }] });
+    const approval = ActionSigner.fromConfig(ctx.config).sign(runId, approveWaveUpdate.name, { actor, wave: n });
+    const answer = await client.workflow.getHandle(runId).executeUpdate(approveWaveUpdate, { args: [approval] });
     ctx.out(`wave ${answer.wave} of ${runId} approved by ${answer.approvedBy}`);
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new ErasureError('INVALID_INPUT', err.cause?.message ?? err.message);
@@ -234,7 +245,10 @@ export async function purgeScheduleCommand(ctx: CliContext, sub: string | undefi
         ...(flags.approval ? { approvalRequired: true } : {}),
         ...(flags.reconcileSample !== undefined ? { reconcileSample: overrides.reconcileSample } : {}),
       };
+      const signer = ActionSigner.fromConfig(ctx.config);
       const { created, settings } = await upsertPurgeSchedule(client, {
+        actionKeys: signer.publicKeys,
+        startedBy: signer.signPurgeStart(CLI_STARTER, { scheduleId: PURGE_SCHEDULE_ID }),
         policy,
         taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
         cron: flags.cron,
