@@ -38,7 +38,13 @@ export async function notifyInquiryReview(
 }
 
 /** Every open inquiry with links not yet on a lifecycle or undecided candidates (in the dossier, or anywhere): their reviews are told. */
-export async function notifyAwaitingReviews(client: Client, registry: Pool, taskQueue: string, actionKeys: readonly string[], dossier?: string): Promise<number> {
+export async function notifyAwaitingReviews(
+  client: Client,
+  registry: Pool,
+  taskQueue: string,
+  actionKeys: readonly string[],
+  dossier?: string,
+): Promise<number> {
   let told = 0;
   for (const inquiryId of await inquiriesAwaitingReview(registry, dossier)) {
     if (await notifyInquiryReview(client, registry, taskQueue, inquiryId, actionKeys)) told += 1;

@@ -107,7 +107,10 @@ const rawPublicKey = (key: KeyObject): string => {
 export function loadActionKey(config: Config, options: { create?: boolean } = {}): ActionKey {
   const text = config.ERASURE_ACTION_KEY ?? storedKeys(config, options).actionKey;
   if (!text) {
-    throw new ErasureError('INVALID_CONFIG', `no action key: set ERASURE_ACTION_KEY (Ed25519, PKCS#8 DER, base64), or run \`npm start\` once so that ${keysFile(config)} has one`);
+    throw new ErasureError(
+      'INVALID_CONFIG',
+      `no action key: set ERASURE_ACTION_KEY (Ed25519, PKCS#8 DER, base64), or run \`npm start\` once so that ${keysFile(config)} has one`,
+    );
   }
   try {
     const privateKey = createPrivateKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'pkcs8' });

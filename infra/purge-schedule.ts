@@ -82,7 +82,9 @@ export async function upsertPurgeSchedule(client: Client, options: PurgeSchedule
   const spec = purgeScheduleSpec(options);
   const scheduleId = options.scheduleId ?? PURGE_SCHEDULE_ID;
   if (options.startedBy.scheduleId !== scheduleId) {
-    throw new InvalidInputError('purge schedule', [{ field: 'startedBy', message: `the start is signed for schedule ${options.startedBy.scheduleId ?? '(none)'}, not ${scheduleId}` }]);
+    throw new InvalidInputError('purge schedule', [
+      { field: 'startedBy', message: `the start is signed for schedule ${options.startedBy.scheduleId ?? '(none)'}, not ${scheduleId}` },
+    ]);
   }
   const args: [PurgeRunInput] = [
     { scheduleId, settings, actionKeys: [...options.actionKeys], startedBy: options.startedBy, ...(options.dossier ? { dossier: options.dossier } : {}) },

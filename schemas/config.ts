@@ -124,7 +124,10 @@ export const configSchema = z.object({
   /** More public keys whose signed actions the workflows accept (rotated or other services' keys): comma-separated, 32 bytes base64url each. */
   ERASURE_ACTION_PUBLIC_KEYS: z
     .string()
-    .regex(/^\s*[A-Za-z0-9_-]{43}\s*(,\s*[A-Za-z0-9_-]{43}\s*)*$/, 'ERASURE_ACTION_PUBLIC_KEYS must be comma-separated Ed25519 public keys, 32 bytes base64url (43 characters) each')
+    .regex(
+      /^\s*[A-Za-z0-9_-]{43}\s*(,\s*[A-Za-z0-9_-]{43}\s*)*$/,
+      'ERASURE_ACTION_PUBLIC_KEYS must be comma-separated Ed25519 public keys, 32 bytes base64url (43 characters) each',
+    )
     .optional(),
   /** Where mail goes. Unset: the local mail sink that `npm start` runs on SMTP_SINK_PORT. */
   SMTP_URL: z

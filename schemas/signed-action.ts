@@ -88,4 +88,3 @@ export interface SignedDecision {
   readonly body: Readonly<Record<string, unknown>>;
   readonly proof: Proof;
 }
-

@@ -41,7 +41,9 @@ export class ActionSigner {
    * (`actionUpdates.placeHold.name`), or for a signed start `signedStarts.*`.
    */
   sign<T extends object>(workflowId: string, update: string, body: T, now: Date = new Date()): Signed<T> {
-    const { proof: _old, ...fields } = body as T & { proof?: unknown };
+    // A proof the body already carries is replaced, never signed over.
+    const fields: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+    delete fields.proof;
     const unsigned = { keyId: this.key.keyId, at: now.toISOString(), nonce: randomBytes(16).toString('base64url') };
     const message = actionMessage(workflowId, update, { ...fields, proof: unsigned });
     const signature = sign(null, Buffer.from(message, 'utf8'), this.key.privateKey).toString('base64url');
@@ -53,7 +55,8 @@ export class ActionSigner {
    * for `schedule:<id>` (each of its runs carries it). The run refuses to start without it.
    */
   signPurgeStart(actor: Actor, target: { workflowId: string } | { scheduleId: string }, now?: Date): PurgeStart {
-    if ('scheduleId' in target) return this.sign(purgeStartSubject('', target.scheduleId), signedStarts.purgeRun, { actor, scheduleId: target.scheduleId }, now);
+    if ('scheduleId' in target)
+      return this.sign(purgeStartSubject('', target.scheduleId), signedStarts.purgeRun, { actor, scheduleId: target.scheduleId }, now);
     return this.sign(purgeStartSubject(target.workflowId, undefined), signedStarts.purgeRun, { actor }, now);
   }
 

@@ -53,13 +53,19 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
       if (decision.proof) usedNonces.add(decision.proof.nonce);
       review.beginDecision(decision.recordId);
       try {
-        const { proof: _proof, ...recorded } = decision;
-        await deciding.recordCandidateDecision({ inquiryId: input.inquiryId, ...recorded });
+        // The registry keeps the decision; its proof travels on to the record as the warrant.
+        await deciding.recordCandidateDecision({
+          inquiryId: input.inquiryId,
+          recordId: decision.recordId,
+          outcome: decision.outcome,
+          actor: decision.actor,
+          ...(decision.reason ? { reason: decision.reason } : {}),
+        });
       } catch (err) {
         review.abortDecision(decision.recordId);
         throw ApplicationFailure.nonRetryable(`${decision.outcome} refused: ${rootCause(err)}`, 'DECISION_NOT_RECORDED');
       }
-      if (decision.outcome === 'confirm') confirmations.set(decision.recordId, { workflowId, update: decideCandidateUpdate.name, body: raw as Record<string, unknown> });
+      if (decision.outcome === 'confirm') confirmations.set(decision.recordId, { workflowId, update: decideCandidateUpdate.name, body: raw });
       review.decide(decision, new Date());
       return review.status();
     },

@@ -79,7 +79,12 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
  * queue (one activity instead of one per system and step keeps a record's history short).
  * A failure leaves the record in `erasure-failed`, visible and retryable.
  */
-async function erase(machine: RecordMachine, ledger: ActionLedger, input: Input, publisher: SearchAttributePublisher): Promise<RecordLifecycleResult | undefined> {
+async function erase(
+  machine: RecordMachine,
+  ledger: ActionLedger,
+  input: Input,
+  publisher: SearchAttributePublisher,
+): Promise<RecordLifecycleResult | undefined> {
   const info = workflowInfo();
   const erasureStartedAt = new Date().toISOString();
   machine.beginErasure(input.systems, Date.now());

@@ -58,7 +58,8 @@ export function signatureProblem(o: VerifyOptions): string | undefined {
     valid = false;
   }
   // One answer for a forged actor, role or field and for a proof made for another workflow or update: the signature does not cover this.
-  if (!valid) return `its signature does not match this action on ${o.workflowId} (${o.update}): the actor, role, a field, the workflow or the action differ from what was signed`;
+  if (!valid)
+    return `its signature does not match this action on ${o.workflowId} (${o.update}): the actor, role, a field, the workflow or the action differ from what was signed`;
   if (o.now !== undefined) {
     const at = Date.parse(proof.at);
     if (at < o.now - PROOF_MAX_AGE_MS) return `it was signed at ${proof.at}, more than ${PROOF_MAX_AGE_MS / 60_000} minutes ago`;

@@ -27,7 +27,8 @@ describe('erasure scenario - real activities, real PostgreSQL, real dev server',
   });
 
   const phaseOf = async (recordId: string) => (await temporal.client.workflow.getHandle(recordWorkflowId(recordId)).query(statusQuery)).phase;
-  const start = (taskQueue: string, dossier: string) => startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, actionKeys: testActionKeys, dossier });
+  const start = (taskQueue: string, dossier: string) =>
+    startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, actionKeys: testActionKeys, dossier });
 
   it('startLifecycles - run twice - starts each record once', async () => {
     const records = await seedRecords(dbs, policyIn(3_600_000, 7_200_000), 3);

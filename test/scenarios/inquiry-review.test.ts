@@ -15,7 +15,18 @@ import { confirmNoMatchUpdate, decideCandidateUpdate, inquiryStatusQuery, status
 import { seedRecords, type Identity } from '../helpers/fixtures';
 import { decisions } from '../helpers/history';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
-import { connectClient, eventually, openDatabases, policyIn, testKeys, uniqueId, type Databases, testActionKeys, testActionSigner, signed } from '../helpers/services';
+import {
+  connectClient,
+  eventually,
+  openDatabases,
+  policyIn,
+  testKeys,
+  uniqueId,
+  type Databases,
+  testActionKeys,
+  testActionSigner,
+  signed,
+} from '../helpers/services';
 import { searchTemporalFor } from '../helpers/personal-data';
 import { bundleWorkflows, COORDINATORS, realPurgeRunActivities, withWorker } from '../helpers/worker';
 
@@ -110,10 +121,12 @@ describe('inquiryReview - matching that never turns a requester away, with real 
       expect(decisions(await review.fetchHistory())).not.toContain('activity:sendNoDataFound');
       expect(mailsTo(email)).toHaveLength(0);
 
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: COORDINATOR })] }))).toContain(
-        'it is for the role screened-reviewer, not coordinator',
-      );
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: REVIEWER })] }))).toContain(`rev has not reviewed inquiry ${inquiryId}`);
+      expect(
+        await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: COORDINATOR })] })),
+      ).toContain('it is for the role screened-reviewer, not coordinator');
+      expect(
+        await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: REVIEWER })] })),
+      ).toContain(`rev has not reviewed inquiry ${inquiryId}`);
       await reviewed(inquiryId);
       await review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: REVIEWER })] });
       const letter = await mail.waitFor(email, /geen gegevens gevonden/);
@@ -155,9 +168,9 @@ describe('inquiryReview - matching that never turns a requester away, with real 
       expect(await refusal(decide(review, { recordId: muhammad!.recordId, outcome: 'reject' }))).toContain(
         `record ${muhammad!.recordId} was already confirmed by rev (screened-reviewer)`,
       );
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: REVIEWER })] }))).toContain(
-        `decide on the candidates first (confirm or reject): ${mohamed!.recordId}`,
-      );
+      expect(
+        await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: REVIEWER })] })),
+      ).toContain(`decide on the candidates first (confirm or reject): ${mohamed!.recordId}`);
       await decide(review, { recordId: mohamed!.recordId, outcome: 'reject', reason: 'another person, other date of birth' });
 
       await expect(review.result()).resolves.toEqual({ outcome: 'linked', destroyed: [] });
@@ -223,7 +236,13 @@ describe('inquiryReview - matching that never turns a requester away, with real 
       await settled(inquiryId, (s) => s.stage === 'awaiting-review' && s.links.length === 0);
       // Imported later, spelled without the Turkish letters: the exact key still matches.
       const [later] = await seedRecords(dbs, policy, 1, [{ fullName: 'Omer Yilmaz', residence: town }]);
-      const summary = await startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue: tq, actionKeys: testActionKeys, dossier: later!.dossier });
+      const summary = await startLifecycles({
+        client: temporal.client,
+        registry: dbs.registry,
+        taskQueue: tq,
+        actionKeys: testActionKeys,
+        dossier: later!.dossier,
+      });
       expect(summary.inquiriesNotified).toBe(1);
       const status = await settled(inquiryId, (s) => s.links.some((l) => l.recordId === later!.recordId && l.state === 'registered'));
       expect(status.stage).toBe('linked');

@@ -14,7 +14,18 @@ import { actionUpdates, statusQuery, type recordLifecycle } from '../../workflow
 import { notifyInquiryReview } from '../../cli/inquiry-reviews';
 import { certificatesFor, personRows, seedRecords, type SeededPerson } from '../helpers/fixtures';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
-import { connectClient, eventually, openDatabases, policyIn, testKeys, uniqueId, type Databases, testActionKeys, testActionSigner, signed } from '../helpers/services';
+import {
+  connectClient,
+  eventually,
+  openDatabases,
+  policyIn,
+  testKeys,
+  uniqueId,
+  type Databases,
+  testActionKeys,
+  testActionSigner,
+  signed,
+} from '../helpers/services';
 import { bundleWorkflows, COORDINATORS, realPurgeRunActivities, withWorker } from '../helpers/worker';
 import { runPurge } from '../helpers/purge';
 import { historyText } from '../helpers/history';

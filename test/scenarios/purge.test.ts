@@ -36,7 +36,8 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
   });
 
   const activities = () => realPurgeRunActivities(dbs, reportsDir);
-  const start = (taskQueue: string, dossier: string) => startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, actionKeys: testActionKeys, dossier });
+  const start = (taskQueue: string, dossier: string) =>
+    startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, actionKeys: testActionKeys, dossier });
   const certificates = async (dossier: string) =>
     Number(
       (
@@ -94,7 +95,9 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
     await withWorker(bundle, activities(), async (tq) => {
       await start(tq, dossier);
       for (const r of records) await waitForPhase(r.recordId, 'due');
-      await handleOf(held!.recordId).executeUpdate(actionUpdates.placeHold, { args: [signed(recordWorkflowId(held!.recordId), actionUpdates.placeHold, { actor: OFFICER, reference: 'COURT-2024-9', reason: 'court order' })] });
+      await handleOf(held!.recordId).executeUpdate(actionUpdates.placeHold, {
+        args: [signed(recordWorkflowId(held!.recordId), actionUpdates.placeHold, { actor: OFFICER, reference: 'COURT-2024-9', reason: 'court order' })],
+      });
 
       const dry = await runPurge(temporal.client, tq, { dossier, dryRun: true });
       expect(dry).toMatchObject({ dryRun: true, candidates: 3, released: 2, restarted: 0, erased: 0, skipped: { 'legal-hold': 1 } });
@@ -123,7 +126,9 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       expect((await personRows(dbs.caseAdmin, held!.person.personId)).persons).toBe(1);
       expect((await handleOf(held!.recordId).query(statusQuery)).phase).toBe('on-hold');
 
-      await handleOf(held!.recordId).executeUpdate(actionUpdates.releaseHold, { args: [signed(recordWorkflowId(held!.recordId), actionUpdates.releaseHold, { actor: OFFICER, reference: 'COURT-2024-9' })] });
+      await handleOf(held!.recordId).executeUpdate(actionUpdates.releaseHold, {
+        args: [signed(recordWorkflowId(held!.recordId), actionUpdates.releaseHold, { actor: OFFICER, reference: 'COURT-2024-9' })],
+      });
       const later = await runPurge(temporal.client, tq, { dossier });
       expect(later).toMatchObject({ candidates: 1, released: 1, erased: 1, skipped: {} });
     });
@@ -143,10 +148,14 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
           return p.stage === 'awaiting-approval' && p.awaitingApprovalOfWave === wave ? p : undefined;
         });
       await awaiting(1);
-      const refused = await run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: COORDINATOR, wave: 1 })] }).catch((err: unknown) => err);
+      const refused = await run
+        .executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: COORDINATOR, wave: 1 })] })
+        .catch((err: unknown) => err);
       expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
       expect((refused as WorkflowUpdateFailedError).cause?.message).toContain('for the role privacy-officer, not coordinator (cora)');
-      const wrongWave = await run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 2 })] }).catch((err: unknown) => err);
+      const wrongWave = await run
+        .executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 2 })] })
+        .catch((err: unknown) => err);
       expect((wrongWave as WorkflowUpdateFailedError).cause?.message).toContain('waits for the approval of wave 1, not wave 2');
       // Held: the progress, answered after the refusals, still waits for wave 1 (an accepted
       // approval would have had the run release in that same workflow task), the run's history
@@ -156,7 +165,10 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       for (const r of records) expect(await releaseEvents(r.recordId)).toBe(0);
       expect(await certificates(dossier)).toBe(0);
 
-      await expect(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 1 })] })).resolves.toEqual({ wave: 1, approvedBy: 'otto' });
+      await expect(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 1 })] })).resolves.toEqual({
+        wave: 1,
+        approvedBy: 'otto',
+      });
       await awaiting(2);
       expect((await run.query(purgeProgressQuery)).totals).toMatchObject({ released: 2, waves: 1 });
       await run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 2 })] });
@@ -243,7 +255,14 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       const signedBy = (id: string) => ({ actionKeys: testActionKeys, startedBy: testActionSigner.signPurgeStart(TEST_STARTER, { scheduleId: id }) });
       await upsertPurgeSchedule(temporal.client, { policy, taskQueue: tq, every: '2s', scheduleId, dossier, ...signedBy(scheduleId) });
       // The same spec, never paused: its actions show when the paused schedule's times have come.
-      await upsertPurgeSchedule(temporal.client, { policy, taskQueue: tq, every: '2s', scheduleId: controlId, dossier: uniqueId('D-empty'), ...signedBy(controlId) });
+      await upsertPurgeSchedule(temporal.client, {
+        policy,
+        taskQueue: tq,
+        every: '2s',
+        scheduleId: controlId,
+        dossier: uniqueId('D-empty'),
+        ...signedBy(controlId),
+      });
       const schedule = temporal.client.schedule.getHandle(scheduleId);
       const control = temporal.client.schedule.getHandle(controlId);
       /** Times the control has acted on: it started a run, or skipped one because its last run still went on. */
@@ -263,7 +282,10 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
         expect(after.info.numActionsTaken).toBe(taken);
 
         const purge = createPurgeActivities({ registry: dbs.registry, client: temporal.client, taskQueue: tq, reportsDir });
-        await expect(purge.releasePage({ runRef: 'paused-check', limit: 10, dossier, scheduleId, actionKeys: testActionKeys })).resolves.toMatchObject({ paused: true, released: 0 });
+        await expect(purge.releasePage({ runRef: 'paused-check', limit: 10, dossier, scheduleId, actionKeys: testActionKeys })).resolves.toMatchObject({
+          paused: true,
+          released: 0,
+        });
       } finally {
         await Promise.all([schedule.delete(), control.delete()]);
       }

@@ -12,8 +12,16 @@ import { signed, testActionKeys } from '../helpers/services';
 /** Signs what the fuzzer made, as the service would sign whatever it was handed: the validators still judge the content. */
 const signedIfObject = (workflowId: string, update: string, raw: unknown) =>
   raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? signed(workflowId, update, raw) : raw;
-const approvalState = { runRef: 'purge-run-fuzz', stage: 'release', waves: 0, awaitingWave: 1, keys: testActionKeys, startedBy: { actor: { user: 'alice', role: 'coordinator' as const } } };
-const approve = (raw: unknown) => validateApproval(signedIfObject('purge-run-fuzz', 'approveWave', raw), { ...approvalState, now: Date.now(), usedNonces: new Set() });
+const approvalState = {
+  runRef: 'purge-run-fuzz',
+  stage: 'release',
+  waves: 0,
+  awaitingWave: 1,
+  keys: testActionKeys,
+  startedBy: { actor: { user: 'alice', role: 'coordinator' as const } },
+};
+const approve = (raw: unknown) =>
+  validateApproval(signedIfObject('purge-run-fuzz', 'approveWave', raw), { ...approvalState, now: Date.now(), usedNonces: new Set() });
 
 const HOUR = 3_600_000;
 const WEEK = 7 * 24 * HOUR;
@@ -38,7 +46,8 @@ const HOLD = 'HOLD-2024-017';
 function lifecycle(policy = policyFrom(HOUR, 2 * HOUR)) {
   const machine = new RecordMachine({ recordId: 'R-fuzz-1', dossier: 'D-fuzz', policy }, Date.now());
   const ledger = new ActionLedger(testActionKeys, 'record-R-fuzz-1', 'R-fuzz-1');
-  const check = <A extends ActionName>(name: A, raw: unknown, now: number) => validateAction(machine, ledger, name, signedIfObject('record-R-fuzz-1', name, raw), now);
+  const check = <A extends ActionName>(name: A, raw: unknown, now: number) =>
+    validateAction(machine, ledger, name, signedIfObject('record-R-fuzz-1', name, raw), now);
   const validator = (update: string) => (raw: unknown) =>
     void (update === 'releaseForErasure' ? validateRelease(machine, raw, Date.now()) : check(update as ActionName, raw, Date.now()));
   const take = async (name: ActionName, raw: Record<string, unknown>) => {

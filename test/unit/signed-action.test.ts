@@ -16,12 +16,24 @@ const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
 const hold = { actor: OFFICER, reference: 'HOLD-1', reason: 'court order pending' };
 const at = (ms: number) => new Date(ms);
 const verify = (body: unknown, o: { workflowId?: string; update?: string; now?: number; used?: Set<string>; keys?: string[] } = {}) =>
-  signatureProblem({ keys: o.keys ?? testActionKeys, workflowId: o.workflowId ?? WF, update: o.update ?? 'placeHold', body, now: o.now ?? NOW, usedNonces: o.used ?? new Set() });
+  signatureProblem({
+    keys: o.keys ?? testActionKeys,
+    workflowId: o.workflowId ?? WF,
+    update: o.update ?? 'placeHold',
+    body,
+    now: o.now ?? NOW,
+    usedNonces: o.used ?? new Set(),
+  });
 
 describe('signed actions - the verifier the workflows run', () => {
   it('signatureProblem - an action the service signed for this workflow and update, now - is authentic', () => {
     const body = signed(WF, 'placeHold', hold, at(NOW));
-    expect(body.proof).toEqual({ keyId: testActionKeys[0], at: at(NOW).toISOString(), nonce: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), signature: expect.any(String) });
+    expect(body.proof).toEqual({
+      keyId: testActionKeys[0],
+      at: at(NOW).toISOString(),
+      nonce: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      signature: expect.any(String),
+    });
     expect(verify(body)).toBeUndefined();
   });
 
@@ -74,14 +86,24 @@ describe('signed actions - the verifier the workflows run', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const keyId = publicKey.export({ format: 'jwk' }).x!;
     const proof: Omit<Proof, 'signature'> = { keyId, at: at(NOW).toISOString(), nonce: 'AAAAAAAAAAAAAAAAAAAAAA' };
-    const own = { ...hold, proof: { ...proof, signature: sign(null, Buffer.from(actionMessage(WF, 'placeHold', { ...hold, proof })), privateKey).toString('base64url') } };
+    const own = {
+      ...hold,
+      proof: { ...proof, signature: sign(null, Buffer.from(actionMessage(WF, 'placeHold', { ...hold, proof })), privateKey).toString('base64url') },
+    };
     expect(verify(own, { keys: [keyId] })).toBeUndefined();
     expect(signature).toHaveLength(86);
   });
 });
 
 describe('signed actions - the record validators', () => {
-  const policy = { version: 'sig', inquiryCutoff: at(NOW - 1000).toISOString(), purgeStart: at(NOW + 1e9).toISOString(), objectionPeriod: '6w', responseDeadline: '30d', retentionReview: '26w' };
+  const policy = {
+    version: 'sig',
+    inquiryCutoff: at(NOW - 1000).toISOString(),
+    purgeStart: at(NOW + 1e9).toISOString(),
+    objectionPeriod: '6w',
+    responseDeadline: '30d',
+    retentionReview: '26w',
+  };
   const fresh = () => {
     const machine = new RecordMachine({ recordId: 'R-sig', dossier: 'D', policy }, NOW);
     return { machine, ledger: new ActionLedger(testActionKeys, WF, 'R-sig') };
@@ -111,18 +133,32 @@ describe('signed actions - the record validators', () => {
     ledger.accepted('placeHold', body, action, at(NOW).toISOString());
     machine.apply('placeHold', action, NOW);
     expect(refusedAs(() => validateAction(machine, ledger, 'placeHold', body, NOW))?.message).toMatch(/was used before in record-R-sig \(a replay\)/);
-    expect(ledger.decisions()).toEqual([expect.objectContaining({ action: 'placeHold', actor: OFFICER, workflowId: WF, update: 'placeHold', proof: body.proof })]);
+    expect(ledger.decisions()).toEqual([
+      expect.objectContaining({ action: 'placeHold', actor: OFFICER, workflowId: WF, update: 'placeHold', proof: body.proof }),
+    ]);
   });
 
   it('validateAction - four eyes - a privacy officer who filed the objection may not decide to proceed; another may, and the filer may retain', () => {
     const { ledger } = fresh();
     const filer = { user: 'pat', role: 'coordinator' as const };
-    ledger.accepted('fileObjection', signed(WF, 'fileObjection', { actor: filer, reference: 'BEZW-1' }), { actor: filer, reference: 'BEZW-1' }, at(NOW).toISOString());
-    expect(ledger.fourEyesProblem('decideObjection', { actor: { user: 'pat', role: 'privacy-officer' }, outcome: 'proceed', reason: 'unfounded', decisionRef: 'B-1' })).toBe(
-      'a decision to proceed needs a privacy officer other than pat, who filed the objection',
+    ledger.accepted(
+      'fileObjection',
+      signed(WF, 'fileObjection', { actor: filer, reference: 'BEZW-1' }),
+      { actor: filer, reference: 'BEZW-1' },
+      at(NOW).toISOString(),
     );
+    expect(
+      ledger.fourEyesProblem('decideObjection', {
+        actor: { user: 'pat', role: 'privacy-officer' },
+        outcome: 'proceed',
+        reason: 'unfounded',
+        decisionRef: 'B-1',
+      }),
+    ).toBe('a decision to proceed needs a privacy officer other than pat, who filed the objection');
     expect(ledger.fourEyesProblem('decideObjection', { actor: OFFICER, outcome: 'proceed', reason: 'unfounded', decisionRef: 'B-1' })).toBeUndefined();
-    expect(ledger.fourEyesProblem('decideObjection', { actor: { user: 'pat', role: 'privacy-officer' }, outcome: 'retain', reason: 'founded', decisionRef: 'B-1' })).toBeUndefined();
+    expect(
+      ledger.fourEyesProblem('decideObjection', { actor: { user: 'pat', role: 'privacy-officer' }, outcome: 'retain', reason: 'founded', decisionRef: 'B-1' }),
+    ).toBeUndefined();
   });
 });
 
@@ -131,8 +167,13 @@ describe('signed actions - registerInquiry, warranted by what the service signed
   const REVIEWER = { user: 'rev', role: 'screened-reviewer' as const };
   const receivedAt = new Date(NOW - 86_400_000).toISOString();
   const ledger = () => new ActionLedger(testActionKeys, WF, 'R-sig');
-  const register = (actor: typeof COORDINATOR | typeof REVIEWER, warrant?: object) => ({ actor, inquiryId: INQUIRY, receivedAt, ...(warrant ? { warrant } : {}) });
-  const problem = (l: ActionLedger, raw: ReturnType<typeof register>) => l.authenticityProblem('registerInquiry', raw, raw as never, NOW);
+  const register = (actor: typeof COORDINATOR | typeof REVIEWER, warrant?: object) => ({
+    actor,
+    inquiryId: INQUIRY,
+    receivedAt,
+    ...(warrant ? { warrant } : {}),
+  });
+  const problem = (l: ActionLedger, raw: ReturnType<typeof register>) => l.authenticityProblem('registerInquiry', raw, raw, NOW);
   const confirmation = (recordId: string, actor = REVIEWER, outcome = 'confirm') => ({
     workflowId: `inquiry-${INQUIRY}`,
     update: 'decideCandidate',
@@ -160,7 +201,9 @@ describe('signed actions - registerInquiry, warranted by what the service signed
 
   it('authenticityProblem - no proof and no warrant, or a warrant of another kind - is refused', () => {
     expect(problem(ledger(), register(COORDINATOR))).toBe('it carries no proof');
-    expect(problem(ledger(), register(REVIEWER, { ...confirmation('R-sig'), update: 'confirmNoMatch' }))).toBe('a confirmNoMatch does not warrant registering an inquiry');
+    expect(problem(ledger(), register(REVIEWER, { ...confirmation('R-sig'), update: 'confirmNoMatch' }))).toBe(
+      'a confirmNoMatch does not warrant registering an inquiry',
+    );
   });
 });
 
@@ -191,7 +234,9 @@ describe('signed actions - the purge run', () => {
       `approval refused: the action is not signed by the erasure service (it carries no proof): send it through the service (\`erasure purge approve ${RUN} --wave 1\`)`,
     );
     const good = signed(RUN, 'approveWave', { actor: OFFICER, wave: 1 });
-    expect(message(() => validateApproval({ ...good, actor: { user: 'olga', role: 'privacy-officer' }, wave: 2 }, state()))).toMatch(/signature does not match/);
+    expect(message(() => validateApproval({ ...good, actor: { user: 'olga', role: 'privacy-officer' }, wave: 2 }, state()))).toMatch(
+      /signature does not match/,
+    );
     expect(message(() => validateApproval(signed('purge-run-other', 'approveWave', { actor: OFFICER, wave: 1 }), state()))).toMatch(/signature does not match/);
     expect(message(() => validateApproval(good, state(new Set([good.proof.nonce]))))).toMatch(/\(a replay\)/);
     expect(validateApproval(good, state())).toMatchObject({ actor: OFFICER, wave: 1 });

@@ -126,7 +126,9 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
   const stageIs = (review: Review, stage: InquiryReviewStatus['stage'], also: (s: InquiryReviewStatus) => boolean = () => true) =>
     until(`the review in stage ${stage}`, () => statusOf(review), { accept: (s: InquiryReviewStatus) => s.stage === stage && also(s) });
   const decide = (review: Review, actor: Actor, recordId: string, outcome: 'confirm' | 'reject', reason?: string) =>
-    review.executeUpdate(decideCandidateUpdate, { args: [signed(review.workflowId, decideCandidateUpdate, { actor, recordId, outcome, ...(reason ? { reason } : {}) })] });
+    review.executeUpdate(decideCandidateUpdate, {
+      args: [signed(review.workflowId, decideCandidateUpdate, { actor, recordId, outcome, ...(reason ? { reason } : {}) })],
+    });
 
   it("inquiryReview - exact matches - registers the inquiry on each linked record not yet carrying it, in the registering coordinator's name, and ends linked without a letter", async () => {
     const [x, y] = [uniqueId('R'), uniqueId('R')];
@@ -254,9 +256,9 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
       // (Whether a timer came first depends on how soon the worker ran: the deadline is 2 s.)
       expect(decisions(await review.fetchHistory()).filter((d) => d !== 'timer')).toEqual(['activity:loadInquiryReview', 'activity:notifyCoordinators']);
 
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: COORDINATOR })] }))).toBe(
-        'no-match refused: it is for the role screened-reviewer, not coordinator (cora)',
-      );
+      expect(
+        await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: COORDINATOR })] })),
+      ).toBe('no-match refused: it is for the role screened-reviewer, not coordinator (cora)');
       await review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: REVIEWER })] });
       const answered = await until('the letter', () => statusOf(review), { accept: (s: InquiryReviewStatus) => s.letter !== undefined });
       expect(answered).toMatchObject({

@@ -272,13 +272,18 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
       expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 2 })] }))).toBe(
         `approval refused: run ${runRef} waits for the approval of wave 1, not wave 2`,
       );
-      expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 0 })] }))).toContain('waves are numbered from 1');
+      expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 0 })] }))).toContain(
+        'waves are numbered from 1',
+      );
       // Answered after the refusals: had one been taken, the run would be releasing (the same workflow task).
       expect(await progressOf(run)).toMatchObject({ stage: 'awaiting-approval', awaitingApprovalOfWave: 1, totals: { released: 0, waves: 0 } });
       expect(decisions(await run.fetchHistory())).toEqual(['activity:beginPurgeRun', 'activity:countDue']);
       expect(stand.of('releasePage')).toEqual([]);
 
-      await expect(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 1 })] })).resolves.toEqual({ wave: 1, approvedBy: 'otto' });
+      await expect(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 1 })] })).resolves.toEqual({
+        wave: 1,
+        approvedBy: 'otto',
+      });
       // Exactly the approved wave: the run waits again before the next.
       await expect(awaitingWave(run, 2)).resolves.toMatchObject({ wave: 1, totals: { released: 2, waves: 1 } });
       expect(stand.of('releasePage').map((c) => c.input)).toEqual([{ runRef, limit: 2, dossier: DOSSIER }]);

@@ -71,7 +71,15 @@ export class ActionLedger {
   /** A wave's approval that reached the record with its release (signed for the purge run's `approveWave`). */
   approval(runRef: string, approvedBy: { actor: Actor; wave: number; proof: Proof }, at: string): void {
     if (this.#decisions.some((d) => d.update === 'approveWave' && d.workflowId === runRef)) return; // the same run asking again
-    this.#decisions.push({ action: 'approveWave', actor: approvedBy.actor, at, workflowId: runRef, update: 'approveWave', body: { ...approvedBy }, proof: approvedBy.proof });
+    this.#decisions.push({
+      action: 'approveWave',
+      actor: approvedBy.actor,
+      at,
+      workflowId: runRef,
+      update: 'approveWave',
+      body: { ...approvedBy },
+      proof: approvedBy.proof,
+    });
   }
 
   decisions(): SignedDecision[] {
@@ -80,7 +88,8 @@ export class ActionLedger {
 
   #warrantProblem(action: Action<'registerInquiry'>, warrant: Warrant): string | undefined {
     const b = warrant.body;
-    if (warrant.workflowId !== inquiryWorkflowId(action.inquiryId)) return `its warrant was signed for ${warrant.workflowId}, not for inquiry ${action.inquiryId}`;
+    if (warrant.workflowId !== inquiryWorkflowId(action.inquiryId))
+      return `its warrant was signed for ${warrant.workflowId}, not for inquiry ${action.inquiryId}`;
     if (!sameActor(b.actor, action.actor)) return `its warrant was signed for another account than ${action.actor.user} (${action.actor.role})`;
     if (warrant.update === 'decideCandidate') {
       if (b.recordId !== this.recordId || b.outcome !== 'confirm') return `its warrant is not a confirmation of record ${this.recordId}`;
