@@ -1,7 +1,7 @@
 import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, rootCause, setHandler, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type * as inquiryActivities from '../activities/inquiry';
-import { candidateDecisionSchema, noMatchSchema, type InquiryReviewInput } from '../schemas/inquiry-review';
+import { candidateDecisionSchema, inquiryWorkflowId, noMatchSchema, type InquiryReviewInput } from '../schemas/inquiry-review';
 import { refusalText } from '../schemas/zod-problems';
 import { activityOptions } from './activity-options';
 import { confirmNoMatchUpdate, decideCandidateUpdate, inquiryStatusQuery, refusal, registryChangedSignal, type RefusalKind } from './definitions';
@@ -32,7 +32,7 @@ const refused = (kind: RefusalKind, label: string, why: string) => refusal(kind,
 export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryReviewResult> {
   const review = new InquiryReview(input);
   let reloadWanted = true;
-  const workflowId = workflowInfo().workflowId;
+  const workflowId = inquiryWorkflowId(input.inquiryId);
   const usedNonces = new Set<string>();
   /** The reviewer's signed confirmations, forwarded to the records they name as the warrant of `registerInquiry` (workflows/record/authenticity.ts). */
   const confirmations = new Map<string, Warrant>((input.warrants ?? []).map((w) => [String(w.body.recordId), w]));

@@ -33,6 +33,17 @@ export function validateApproval(raw: unknown, run: ApprovalState): ApproveWave 
   if (forged) {
     throw refusal('unsigned', notAuthenticText('approval', forged, `purge approve ${run.runRef} --wave ${wave}`), { action: 'approve' });
   }
+  // Judged here, not when the run starts: only approvals rest on who started it, and a validator runs once, never on replay.
+  const unsignedStart = startProblem(run.startedBy, run.keys, run.runRef);
+  if (unsignedStart) {
+    throw refusal(
+      'unsigned',
+      `approval refused: run ${run.runRef} was not started through the erasure service (${unsignedStart}), so no wave of it can be approved`,
+      {
+        action: 'approve',
+      },
+    );
+  }
   if (actor.role !== 'privacy-officer') throw refused('role', `approving a wave is for the role privacy-officer, not ${actor.role} (${actor.user})`);
   if (actor.user === run.startedBy.actor.user) {
     const what = run.startedBy.scheduleId ? `created the purge schedule ${run.startedBy.scheduleId}` : `started run ${run.runRef}`;
@@ -47,7 +58,8 @@ export function validateApproval(raw: unknown, run: ApprovalState): ApproveWave 
 /**
  * Why the run's `startedBy` is not the service's word, or undefined. No freshness window: a
  * schedule starts runs months after it was created. Without it the four-eyes rule could be
- * dodged by naming someone else as the starter.
+ * dodged by naming someone else as the starter. `runRef` is the run's first workflow id (its
+ * runs after continue-as-new keep it).
  */
 export function startProblem(raw: unknown, keys: readonly string[], runWorkflowId: string): string | undefined {
   const parsed = purgeStartSchema.safeParse(raw);

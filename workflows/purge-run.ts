@@ -14,7 +14,7 @@ import type { PurgeActivities, ReleasePageResult } from '../activities/purge';
 import { durationMs } from '../schemas/duration';
 import { activityOptions } from './activity-options';
 import { approveWaveUpdate, purgeProgressQuery } from './definitions';
-import { startProblem, validateApproval } from './purge-approval';
+import { validateApproval } from './purge-approval';
 import {
   approveWaveSchema,
   purgeRunInputSchema,
@@ -41,8 +41,6 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
   const parsed = purgeRunInputSchema.safeParse(rawInput);
   if (!parsed.success) throw ApplicationFailure.nonRetryable(`purgeRun input refused: ${parsed.error.message}`, 'INVALID_INPUT');
   const input = parsed.data;
-  const unsigned = startProblem(input.startedBy, input.actionKeys, workflowInfo().workflowId);
-  if (unsigned) throw ApplicationFailure.nonRetryable(`purgeRun refused: its start is not signed by the erasure service (${unsigned})`, 'NOT_AUTHENTIC');
   const { settings, dryRun } = input;
   const run = input.carried ?? {
     runRef: workflowInfo().workflowId,

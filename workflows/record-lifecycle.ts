@@ -2,7 +2,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, allHandlersFinished, condition, isCancellation, proxyActivities, rootCause, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { actionSchemas, type Action, type ActionName } from '../schemas/actions';
-import { recordLifecycleInputSchema, type RecordLifecycleInput, type RecordStatus } from '../schemas/lifecycle';
+import { recordLifecycleInputSchema, recordWorkflowId, type RecordLifecycleInput, type RecordStatus } from '../schemas/lifecycle';
 import type { z } from 'zod';
 import { releaseRequestSchema } from '../schemas/purge';
 import { activityOptions } from './activity-options';
@@ -36,7 +36,7 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
   const input = parsed.data;
   const machine = new RecordMachine(input, Date.now());
   const publisher = new SearchAttributePublisher();
-  const ledger = new ActionLedger(input.actionKeys, workflowInfo().workflowId, input.recordId);
+  const ledger = new ActionLedger(input.actionKeys, recordWorkflowId(input.recordId), input.recordId);
 
   // Handlers first, main logic below.
   setHandler(statusQuery, () => machine.status(Date.now()));

@@ -7,7 +7,7 @@ import { RecordMachine } from '../../workflows/record/machine';
 import { validateAction, validateRelease } from '../../workflows/record/validate';
 import { fuzzSettings, hostileText, unclearProblem, unknownFieldName, wrongType, type Hostile } from '../helpers/hostile';
 import { ActionLedger } from '../../workflows/record/authenticity';
-import { signed, testActionKeys } from '../helpers/services';
+import { signed, testActionKeys, testActionSigner } from '../helpers/services';
 
 /** Signs what the fuzzer made, as the service would sign whatever it was handed: the validators still judge the content. */
 const signedIfObject = (workflowId: string, update: string, raw: unknown) =>
@@ -18,7 +18,7 @@ const approvalState = {
   waves: 0,
   awaitingWave: 1,
   keys: testActionKeys,
-  startedBy: { actor: { user: 'alice', role: 'coordinator' as const } },
+  startedBy: testActionSigner.signPurgeStart({ user: 'alice', role: 'coordinator' }, { workflowId: 'purge-run-fuzz' }),
 };
 const approve = (raw: unknown) =>
   validateApproval(signedIfObject('purge-run-fuzz', 'approveWave', raw), { ...approvalState, now: Date.now(), usedNonces: new Set() });

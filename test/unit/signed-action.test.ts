@@ -240,6 +240,10 @@ describe('signed actions - the purge run', () => {
     expect(message(() => validateApproval(signed('purge-run-other', 'approveWave', { actor: OFFICER, wave: 1 }), state()))).toMatch(/signature does not match/);
     expect(message(() => validateApproval(good, state(new Set([good.proof.nonce]))))).toMatch(/\(a replay\)/);
     expect(validateApproval(good, state())).toMatchObject({ actor: OFFICER, wave: 1 });
+    // A run some client started without the service: its starter is not believed, so none of its waves can be approved.
+    expect(message(() => validateApproval(good, { ...state(), startedBy: { actor: starter } }))).toBe(
+      `approval refused: run ${RUN} was not started through the erasure service (it carries no proof), so no wave of it can be approved`,
+    );
   });
 
   it('validateApproval - four eyes - the privacy officer who started the run, or created its schedule, may not approve its waves', () => {
