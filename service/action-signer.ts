@@ -6,6 +6,9 @@ import type { Actor } from '../schemas/roles';
 import { actionMessage, purgeStartSubject, signedStarts, type Proof, type Warrant } from '../schemas/signed-action';
 import { actionPublicKeys, loadActionKey, type ActionKey } from '../infra/keys';
 
+/** PKCS#8 DER of an Ed25519 private key, up to its 32-byte seed (RFC 8410). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
 export type Signed<T extends object> = T & { proof: Proof };
 
 /**
@@ -25,9 +28,14 @@ export class ActionSigner {
     return new ActionSigner(loadActionKey(config, options), actionPublicKeys(config, options));
   }
 
-  /** A signer with a fresh key (tests and benchmarks); `pkcs8` is the key as ERASURE_ACTION_KEY would hold it. */
-  static generate(): { signer: ActionSigner; pkcs8: string } {
-    const pkcs8 = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+  /**
+   * A signer with a fresh key, or the key of a 32-byte seed (tests and benchmarks); `pkcs8`
+   * is the key as ERASURE_ACTION_KEY would hold it.
+   */
+  static generate(seed?: Buffer): { signer: ActionSigner; pkcs8: string } {
+    const pkcs8 = seed
+      ? Buffer.concat([ED25519_PKCS8_PREFIX, seed]).toString('base64')
+      : generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
     return { signer: ActionSigner.fromConfig(parseConfig({ ERASURE_ACTION_KEY: pkcs8 })), pkcs8 };
   }
 

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { signingKeyFrom, type Keys, type SigningKey } from '../../activities/crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
@@ -21,8 +21,12 @@ export const testKeys: Keys & { signing: SigningKey } = { contactKey: randomByte
 /** The payload codec's keys of this test run: the workers and every client share them. */
 export const testPayloadKeys: PayloadKeys = { current: randomBytes(32), previous: [] };
 export const testDataConverter = dataConverter(testPayloadKeys);
-/** The erasure service's action key of this test run: every update a test sends is signed with it, as the service would. */
-const testAction = ActionSigner.generate();
+/**
+ * The erasure service's action key of the tests: every update a test sends is signed with
+ * it, as the service would. One key for every suite (from a fixed seed, unlike the other
+ * keys): the suites share one registry, whose certificates keep signed decisions.
+ */
+const testAction = ActionSigner.generate(createHash('sha256').update('erasure-orchestrator test action key').digest());
 export const testActionSigner = testAction.signer;
 /** The public keys every workflow of a test is started with (`actionKeys`). */
 export const testActionKeys: string[] = testActionSigner.publicKeys;

@@ -5,6 +5,9 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createPurgeActivities } from '../../activities/purge';
+import { decisionProblem } from '../../activities/registry/decision-proofs';
+import { verifyLedger } from '../../activities/registry/ledger-verify';
+import type { SignedDecision } from '../../schemas/signed-action';
 import { upsertPurgeSchedule } from '../../infra/purge-schedule';
 import { startLifecycles } from '../../cli/start-lifecycles';
 import { recordWorkflowId } from '../../schemas/lifecycle';
@@ -38,6 +41,10 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
   const activities = () => realPurgeRunActivities(dbs, reportsDir);
   const start = (taskQueue: string, dossier: string) =>
     startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, actionKeys: testActionKeys, dossier });
+  const certificateDecisions = async (recordId: string): Promise<SignedDecision[]> => {
+    const { rows } = await dbs.registry.query<{ body: { decisions?: SignedDecision[] } }>('SELECT body FROM certificates WHERE record_id = $1', [recordId]);
+    return rows[0]?.body.decisions ?? [];
+  };
   const certificates = async (dossier: string) =>
     Number(
       (
@@ -133,6 +140,13 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       expect(later).toMatchObject({ candidates: 1, released: 1, erased: 1, skipped: {} });
     });
     expect(await certificates(dossier)).toBe(3);
+    // The held record's certificate keeps who placed and released the hold, as the service signed it.
+    const kept = await certificateDecisions(held!.recordId);
+    expect(kept.map((d) => [d.action, d.actor.user])).toEqual([
+      ['placeHold', 'otto'],
+      ['releaseHold', 'otto'],
+    ]);
+    for (const d of kept) expect(decisionProblem(d, testActionKeys)).toBeUndefined();
   }, 120_000);
 
   it('purgeRun - approval gate - holds each wave until a privacy officer approves it and refuses anyone else', async () => {
@@ -173,6 +187,22 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       expect((await run.query(purgeProgressQuery)).totals).toMatchObject({ released: 2, waves: 1 });
       await run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 2 })] });
       await expect(run.result()).resolves.toMatchObject({ released: 3, erased: 3, waves: 2 });
+      // Each certificate names the approval that released its record, with the service's signature an auditor checks offline.
+      for (const [i, r] of records.entries()) {
+        const kept = await certificateDecisions(r.recordId);
+        expect(kept).toEqual([
+          expect.objectContaining({
+            action: 'approveWave',
+            actor: OFFICER,
+            workflowId: run.workflowId,
+            body: expect.objectContaining({ wave: i < 2 ? 1 : 2 }),
+          }),
+        ]);
+        expect(decisionProblem(kept[0]!, testActionKeys)).toBeUndefined();
+        expect(decisionProblem({ ...kept[0]!, body: { ...kept[0]!.body, wave: 9 } }, testActionKeys)).toMatch(/does not verify$/);
+      }
+      expect(await verifyLedger(dbs.registry, undefined, undefined, testActionKeys)).toMatchObject({ signedDecisions: expect.any(Number) });
+      expect((await verifyLedger(dbs.registry, undefined, undefined, testActionKeys)).firstProblem).toBeUndefined();
     });
   }, 120_000);
 
