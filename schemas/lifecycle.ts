@@ -48,6 +48,8 @@ export interface LifecycleEvent {
   readonly by: string;
   /** The action taken, when a person took one. */
   readonly action?: string;
+  /** The nonce of the erasure service's proof of that action: its signature is in the deletion certificate (decisions) and the service's log. */
+  readonly nonce?: string;
   readonly note: string;
 }
 

@@ -88,7 +88,8 @@ describe('signed actions - a raw Temporal client on a real dev server', () => {
       // Only the genuine update is in the history.
       expect(await acceptedUpdateIds(handle)).toEqual(['genuine']);
       const status = await handle.query(statusQuery);
-      expect(status.history.filter((e) => e.action === 'hold').map((e) => e.by)).toEqual(['olga (privacy-officer)']);
+      // The event names who acted and the nonce of the service's proof.
+      expect(status.history.filter((e) => e.action === 'hold').map((e) => [e.by, e.nonce])).toEqual([['olga (privacy-officer)', genuine.proof.nonce]]);
       await handle.terminate('test done');
     });
   });
