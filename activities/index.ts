@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { SystemErasure, SystemVerification } from '../schemas/erasure';
 import { ErasureError } from '../schemas/errors';
 import type { StorageSystem } from '../schemas/inventory';
+import type { SignedDecision } from '../schemas/signed-action';
 import { withErrorBoundary } from './error-boundary';
 import { letterActivities, sendDestructionConfirmation, type LetterDeps } from './letters';
 import type { AdapterRegistry, DataCategory } from './storage/adapter';
@@ -43,6 +44,8 @@ export interface EraseRecordInput {
   readonly erasureStartedAt: string;
   readonly inquiryId?: string;
   readonly decisionRefs: readonly string[];
+  /** The decisions and approvals as the erasure service signed them: kept in the certificate for an auditor. */
+  readonly decisions?: readonly SignedDecision[];
 }
 
 export interface RecordErasureResult {
@@ -142,6 +145,7 @@ export function createActivities(deps: ActivityDeps) {
         verifications,
         ...(inquiry ? { inquiry } : {}),
         decisionRefs: input.decisionRefs,
+        ...(input.decisions?.length ? { decisions: input.decisions } : {}),
         categories: erasures.flatMap((e) =>
           adapterFor(e.system)
             .categories(e.found)

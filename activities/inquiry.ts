@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { InquiryReviewSnapshot } from '../schemas/inquiry-review';
 import { recordWorkflowId, type RecordStatus } from '../schemas/lifecycle';
 import type { Actor } from '../schemas/roles';
+import type { Warrant } from '../schemas/signed-action';
 import { actionUpdates, statusQuery } from '../workflows/definitions';
 import { ERASURE_PHASES } from '../schemas/lifecycle';
 import type { Registration } from '../workflows/inquiry-review-state';
@@ -43,7 +44,7 @@ export function createInquiryActivities(deps: InquiryActivityDeps) {
      * registered. A record whose erasure has begun is unlinked (the requester is told
      * the data is being destroyed); one that refuses for another reason is asked again.
      */
-    async registerInquiryOnRecord(input: { inquiryId: string; recordId: string; receivedAt: string; actor: Actor }): Promise<Registration> {
+    async registerInquiryOnRecord(input: { inquiryId: string; recordId: string; receivedAt: string; actor: Actor; warrant?: Warrant }): Promise<Registration> {
       if (!(await inquiryExists(deps.registry, input.inquiryId))) return { result: 'inquiry-gone' };
       const status = await lifecycleStatus(input.recordId);
       if (!status) return { result: 'no-lifecycle' };
@@ -58,7 +59,8 @@ export function createInquiryActivities(deps: InquiryActivityDeps) {
       }
       try {
         await deps.client.workflow.getHandle(recordWorkflowId(input.recordId)).executeUpdate(actionUpdates.registerInquiry, {
-          args: [{ actor: input.actor, inquiryId: input.inquiryId, receivedAt: input.receivedAt }],
+          // The warrant is the service-signed registration or confirmation that makes the record believe this actor.
+          args: [{ actor: input.actor, inquiryId: input.inquiryId, receivedAt: input.receivedAt, ...(input.warrant ? { warrant: input.warrant } : {}) }],
           updateId: `register-inquiry-${input.inquiryId}`,
         });
         return await registered();

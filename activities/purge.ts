@@ -8,7 +8,7 @@ import { recordWorkflowId } from '../schemas/lifecycle';
 import { recordStartOptions } from '../schemas/lifecycle-start';
 import type { Policy } from '../schemas/policy';
 import { releasableQuery, releaseRefusalOf, releaseSignal, releaseUpdate, workflowTypes } from '../workflows/definitions';
-import { type PurgeReport, type PurgeRunSettings, type PurgeTotals, type Releasability, type SkipReason } from '../schemas/purge';
+import { type PurgeReport, type PurgeRunSettings, type PurgeTotals, type Releasability, type ReleaseRequest, type SkipReason } from '../schemas/purge';
 import { withErrorBoundary } from './error-boundary';
 import { getPolicy } from './registry/policies';
 import {
@@ -52,6 +52,15 @@ export interface ReleasePageResult {
   /** The schedule was paused: nothing was released, the run stops after the wave before. */
   readonly paused?: boolean;
 }
+
+/** What a wave's release carries: the run, the service's keys (for lifecycles started again) and the wave's signed approval. */
+export interface Release {
+  readonly runRef: string;
+  readonly actionKeys: readonly string[];
+  readonly approvedBy?: ReleaseRequest['approvedBy'];
+}
+
+const releaseArgs = (release: Release): ReleaseRequest => ({ runRef: release.runRef, ...(release.approvedBy ? { approvedBy: release.approvedBy } : {}) });
 
 type Outcome = { kind: 'released' | 'restarted' } | { kind: 'skipped'; reason: SkipReason };
 
@@ -97,12 +106,12 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
   };
 
   /** A lifecycle that is missing, or closed without erasing, is started again with the release as its first signal. */
-  const restart = async (record: DueCandidate, runRef: string): Promise<Outcome> => {
+  const restart = async (record: DueCandidate, release: Release): Promise<Outcome> => {
     try {
       await deps.client.workflow.signalWithStart(workflowTypes.recordLifecycle, {
-        ...recordStartOptions(record, await policyOf(record.policyVersion), deps.taskQueue),
+        ...recordStartOptions(record, await policyOf(record.policyVersion), deps.taskQueue, release.actionKeys),
         signal: releaseSignal,
-        signalArgs: [{ runRef }],
+        signalArgs: [releaseArgs(release)],
       });
       return { kind: 'restarted' };
     } catch (err) {
@@ -113,18 +122,19 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     }
   };
 
-  const releaseOne = async (record: DueCandidate, runRef: string): Promise<Outcome> => {
-    if (!record.started) return restart(record, runRef);
+  const releaseOne = async (record: DueCandidate, release: Release): Promise<Outcome> => {
+    const { runRef } = release;
+    if (!record.started) return restart(record, release);
     const handle = deps.client.workflow.getHandle(recordWorkflowId(record.recordId));
     try {
       // The update id makes a retried activity's second release of a record a no-op.
-      await handle.executeUpdate(releaseUpdate, { args: [{ runRef }], updateId: `release-${runRef}` });
+      await handle.executeUpdate(releaseUpdate, { args: [releaseArgs(release)], updateId: `release-${runRef}` });
       return { kind: 'released' };
     } catch (err) {
       const refused = releaseRefusalOf(err);
       if (refused) return { kind: 'skipped', reason: refused.reason };
       // Closed (the server answers an update to a closed workflow with NOT_FOUND): start it again.
-      if (err instanceof WorkflowNotFoundError) return restart(record, runRef);
+      if (err instanceof WorkflowNotFoundError) return restart(record, release);
       throw err;
     }
   };
@@ -179,12 +189,12 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     },
 
     /** Releases one wave: each due record's lifecycle gets the release update (or is restarted). */
-    async releasePage(request: PageRequest & { scheduleId?: string }): Promise<ReleasePageResult> {
+    async releasePage(request: PageRequest & Release & { scheduleId?: string }): Promise<ReleasePageResult> {
       if (request.scheduleId && (await schedulePaused(request.scheduleId))) return { scanned: 0, released: 0, restarted: 0, skipped: {}, paused: true };
       const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit, request.dossier);
       const outcomes = await eachWithHeartbeat(page, async (record) => {
         await noteRelease(deps.registry, request.runRef, record.recordId);
-        const outcome = await releaseOne(record, request.runRef);
+        const outcome = await releaseOne(record, request);
         if (outcome.kind === 'skipped') await forgetRelease(deps.registry, request.runRef, record.recordId);
         return outcome;
       });

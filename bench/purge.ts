@@ -19,6 +19,10 @@ import { workflowTypes } from '../workflows/definitions';
 import { generateCaseData, plainDelete } from './case-data';
 import { startChild } from './child';
 import { dataConverter } from '../infra/payload-codec';
+import { ActionSigner } from '../service/action-signer';
+
+/** Signs the run's start as the erasure service would. */
+const { signer } = ActionSigner.generate();
 
 const seconds = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e9;
 
@@ -94,13 +98,19 @@ async function main(): Promise<void> {
     });
     const imported = seconds(t0);
     const tStart = process.hrtime.bigint();
-    await startLifecycles({ client, registry, taskQueue: 'erasure' });
+    await startLifecycles({ client, registry, taskQueue: 'erasure', actionKeys: signer.publicKeys });
     const started = seconds(tStart);
     const tPurge = process.hrtime.bigint();
     const run = await client.workflow.start<typeof purgeRun>(workflowTypes.purgeRun, {
       workflowId: 'purge-run-bench',
       taskQueue: 'erasure',
-      args: [{ settings: { waveSize: Number(values['wave-size']), reconcileSample: 0 } }],
+      args: [
+        {
+          settings: { waveSize: Number(values['wave-size']), reconcileSample: 0 },
+          actionKeys: signer.publicKeys,
+          startedBy: signer.signPurgeStart({ user: 'coordinator', role: 'coordinator' }, { workflowId: 'purge-run-bench' }),
+        },
+      ],
     });
     const report: PurgeReport = await run.result();
     const purged = seconds(tPurge);

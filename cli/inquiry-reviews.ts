@@ -3,7 +3,8 @@ import type { Pool } from 'pg';
 import { inquiryReviewInput } from '../activities/registry/inquiries';
 import { inquiriesAwaitingReview } from '../activities/registry/inquiry-matching';
 import { ErasureError } from '../schemas/errors';
-import { inquiryWorkflowId, type InquiryReviewStatus } from '../schemas/inquiry-review';
+import { inquiryWorkflowId, type InquiryReviewInput, type InquiryReviewStatus } from '../schemas/inquiry-review';
+import type { Warrant } from '../schemas/signed-action';
 import type { inquiryReview } from '../workflows';
 import { inquiryStatusQuery, registryChangedSignal, workflowTypes } from '../workflows/definitions';
 
@@ -12,9 +13,19 @@ import { inquiryStatusQuery, registryChangedSignal, workflowTypes } from '../wor
  * imported, lifecycles started), starting the review if it is not running. False when the
  * inquiry is no longer in the registry.
  */
-export async function notifyInquiryReview(client: Client, registry: Pool, taskQueue: string, inquiryId: string): Promise<boolean> {
-  const input = await inquiryReviewInput(registry, inquiryId);
-  if (!input) return false;
+export async function notifyInquiryReview(
+  client: Client,
+  registry: Pool,
+  taskQueue: string,
+  inquiryId: string,
+  /** The erasure service's public keys (`actionPublicKeys(config)`): the review believes only decisions they signed. */
+  actionKeys: readonly string[],
+  /** The coordinator's registration as the service signed it (`registerInquiry` on `inquiry-<id>`): the warrant for exact matches. */
+  registration?: Warrant,
+): Promise<boolean> {
+  const stored = await inquiryReviewInput(registry, inquiryId);
+  if (!stored) return false;
+  const input: InquiryReviewInput = { ...stored, actionKeys: [...actionKeys], ...(registration ? { registration } : {}) };
   await client.workflow.signalWithStart<typeof inquiryReview>(workflowTypes.inquiryReview, {
     workflowId: inquiryWorkflowId(inquiryId),
     taskQueue,
@@ -27,10 +38,16 @@ export async function notifyInquiryReview(client: Client, registry: Pool, taskQu
 }
 
 /** Every open inquiry with links not yet on a lifecycle or undecided candidates (in the dossier, or anywhere): their reviews are told. */
-export async function notifyAwaitingReviews(client: Client, registry: Pool, taskQueue: string, dossier?: string): Promise<number> {
+export async function notifyAwaitingReviews(
+  client: Client,
+  registry: Pool,
+  taskQueue: string,
+  actionKeys: readonly string[],
+  dossier?: string,
+): Promise<number> {
   let told = 0;
   for (const inquiryId of await inquiriesAwaitingReview(registry, dossier)) {
-    if (await notifyInquiryReview(client, registry, taskQueue, inquiryId)) told += 1;
+    if (await notifyInquiryReview(client, registry, taskQueue, inquiryId, actionKeys)) told += 1;
   }
   return told;
 }

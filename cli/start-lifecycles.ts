@@ -18,10 +18,10 @@ export interface StartSummary {
 const PAGE = 500;
 const PARALLEL = 20;
 
-async function startOne(client: Client, taskQueue: string, record: RecordSummary, policy: Policy): Promise<boolean> {
+async function startOne(client: Client, taskQueue: string, record: RecordSummary, policy: Policy, actionKeys: readonly string[]): Promise<boolean> {
   try {
     await client.workflow.start<typeof recordLifecycle>(workflowTypes.recordLifecycle, {
-      ...recordStartOptions(record, policy, taskQueue),
+      ...recordStartOptions(record, policy, taskQueue, actionKeys),
       workflowIdConflictPolicy: 'FAIL',
     });
     return true;
@@ -39,6 +39,8 @@ export async function startLifecycles(options: {
   client: Client;
   registry: Pool;
   taskQueue: string;
+  /** The erasure service's public keys (`actionPublicKeys(config)`), given to every lifecycle. */
+  actionKeys: readonly string[];
   dossier?: string;
   onProgress?: (summary: StartSummary) => void;
 }): Promise<StartSummary> {
@@ -58,7 +60,7 @@ export async function startLifecycles(options: {
             policy = await getPolicy(options.registry, record.policyVersion);
             policies.set(record.policyVersion, policy);
           }
-          return startOne(options.client, options.taskQueue, record, policy);
+          return startOne(options.client, options.taskQueue, record, policy, options.actionKeys);
         }),
       );
       started += outcomes.filter(Boolean).length;
@@ -72,6 +74,6 @@ export async function startLifecycles(options: {
     afterId = page[page.length - 1]?.recordId;
   }
   // Records imported after an inquiry may be linked to it: their lifecycles exist now.
-  const inquiriesNotified = await notifyAwaitingReviews(options.client, options.registry, options.taskQueue, options.dossier);
+  const inquiriesNotified = await notifyAwaitingReviews(options.client, options.registry, options.taskQueue, options.actionKeys, options.dossier);
   return { started, alreadyPresent, inquiriesNotified };
 }

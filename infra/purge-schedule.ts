@@ -10,7 +10,7 @@ import {
 import { durationMs, durationSchema } from '../schemas/duration';
 import { InvalidInputError } from '../schemas/errors';
 import type { Policy } from '../schemas/policy';
-import { PURGE_SCHEDULE_ID, purgeRunSettingsSchema, type PurgeRunInput, type PurgeRunSettings } from '../schemas/purge';
+import { PURGE_SCHEDULE_ID, purgeRunSettingsSchema, type PurgeRunInput, type PurgeRunSettings, type PurgeStart } from '../schemas/purge';
 import { workflowTypes } from '../workflows/definitions';
 
 export const DEFAULT_PURGE_CRON = '0 2 * * *';
@@ -28,6 +28,10 @@ export interface PurgeScheduleOptions {
   /** Only this dossier's records (tests, or a dossier destroyed on its own rhythm). */
   readonly dossier?: string;
   readonly scheduleId?: string;
+  /** The erasure service's public keys (`actionPublicKeys(config)`), given to every run. */
+  readonly actionKeys: readonly string[];
+  /** Who creates the schedule, signed by the service for `schedule:<id>` (`ActionSigner.signPurgeStart`): the four-eyes rule keeps them from approving. */
+  readonly startedBy: PurgeStart;
 }
 
 /** The first run exactly at the purge start, then nightly (or every interval), never before the purge start. */
@@ -77,7 +81,14 @@ export async function upsertPurgeSchedule(client: Client, options: PurgeSchedule
   const settings = runSettings(options);
   const spec = purgeScheduleSpec(options);
   const scheduleId = options.scheduleId ?? PURGE_SCHEDULE_ID;
-  const args: [PurgeRunInput] = [{ scheduleId, settings, ...(options.dossier ? { dossier: options.dossier } : {}) }];
+  if (options.startedBy.scheduleId !== scheduleId) {
+    throw new InvalidInputError('purge schedule', [
+      { field: 'startedBy', message: `the start is signed for schedule ${options.startedBy.scheduleId ?? '(none)'}, not ${scheduleId}` },
+    ]);
+  }
+  const args: [PurgeRunInput] = [
+    { scheduleId, settings, actionKeys: [...options.actionKeys], startedBy: options.startedBy, ...(options.dossier ? { dossier: options.dossier } : {}) },
+  ];
   const action = {
     type: 'startWorkflow' as const,
     workflowType: workflowTypes.purgeRun,

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { backupsDir } from './paths';
 import { demoStoragePaths, storageOptions } from './storage-options';
 import { loadKeys, loadPayloadKeys } from './keys';
+import { ActionSigner } from '../service/action-signer';
 import { dataConverter } from './payload-codec';
 import { codecOrigins, startCodecServer, type RunningCodecServer } from './codec-server';
 import { sessionChecker } from '../service/auth-wiring';
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
     stack = await startStack(config, log, { uiCodecEndpoint: codecEndpoint });
     const keys = loadKeys(config, { create: true });
     const payloadKeys = loadPayloadKeys(config, { create: true });
+    const signer = ActionSigner.fromConfig(config, { create: true });
     codecRegistry = createPool(stack.databases.registry, 2);
     codecServer = await startCodecServer({
       port: config.ERASURE_CODEC_PORT,
@@ -157,12 +159,19 @@ async function main(): Promise<void> {
     connection = await Connection.connect(stack.target.connection);
     const client = new Client({ connection, namespace: stack.target.namespace, dataConverter: dataConverter(payloadKeys) });
     for (const d of dossiers) {
-      const started = await startLifecycles({ client, registry, taskQueue: config.TEMPORAL_TASK_QUEUE, dossier: d.dossier });
+      const started = await startLifecycles({ client, registry, taskQueue: config.TEMPORAL_TASK_QUEUE, actionKeys: signer.publicKeys, dossier: d.dossier });
       log(`Lifecycles ${d.dossier}: ${started.started} started, ${started.alreadyPresent} already present`);
     }
     const [demo, inquiryDemo] = dossiers as [(typeof dossiers)[number], (typeof dossiers)[number]];
     // The demo's schedule runs every minute from the purge start; in production the default is nightly.
-    const schedule = await upsertPurgeSchedule(client, { policy: demo.policy, taskQueue: config.TEMPORAL_TASK_QUEUE, every: '1m' });
+    const schedule = await upsertPurgeSchedule(client, {
+      policy: demo.policy,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      every: '1m',
+      actionKeys: signer.publicKeys,
+      // The demo's schedule is created by the demo coordinator account.
+      startedBy: signer.signPurgeStart({ user: 'coordinator', role: 'coordinator' }, { scheduleId: PURGE_SCHEDULE_ID }),
+    });
     log(`Purge schedule ${PURGE_SCHEDULE_ID}: ${schedule.created ? 'created' : 'updated'}; first run at ${demo.policy.purgeStart}, then every minute (demo)`);
     const inquiryFile = writeDemoInquiry(join(stack.dataDir, 'demo'), inquiryDemo.persons[0]!, new Date(), files?.maildir);
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { actorSchema, type Role } from './roles';
+import { proofSchema, warrantSchema } from './signed-action';
 
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset' });
 /** References are ids of documents kept elsewhere (a decision letter, a court order), never their text. */
@@ -18,16 +19,19 @@ export const languageSchema = z.enum(['nl', 'en']);
 export type Language = z.infer<typeof languageSchema>;
 
 /** The payload of each coordinator action (a Workflow Update). Ids and metadata only. */
+// `proof` is optional in the shape so that a missing one is refused as unsigned (NotAuthentic), not as malformed.
+const proof = proofSchema.optional();
 export const actionSchemas = {
-  registerInquiry: z.strictObject({ actor: actorSchema, inquiryId: z.uuid(), receivedAt: instant }),
-  recordConsent: z.strictObject({ actor: actorSchema, given: z.boolean() }),
-  confirmIdentity: z.strictObject({ actor: actorSchema }),
-  sendExplanation: z.strictObject({ actor: actorSchema, language: languageSchema.default('nl') }),
-  fileObjection: z.strictObject({ actor: actorSchema, reference: referenceSchema }),
-  decideObjection: z.strictObject({ actor: actorSchema, outcome: z.enum(['proceed', 'retain']), reason: reasonSchema, decisionRef: referenceSchema }),
-  placeHold: z.strictObject({ actor: actorSchema, reference: referenceSchema, reason: reasonSchema }),
-  releaseHold: z.strictObject({ actor: actorSchema, reference: referenceSchema }),
-  retryErasure: z.strictObject({ actor: actorSchema, reason: reasonSchema }),
+  // Sent by the inquiry's review, not by the service: it carries the service-signed action that warrants it (workflows/record/authenticity.ts).
+  registerInquiry: z.strictObject({ actor: actorSchema, inquiryId: z.uuid(), receivedAt: instant, proof, warrant: warrantSchema.optional() }),
+  recordConsent: z.strictObject({ actor: actorSchema, proof, given: z.boolean() }),
+  confirmIdentity: z.strictObject({ actor: actorSchema, proof }),
+  sendExplanation: z.strictObject({ actor: actorSchema, proof, language: languageSchema.default('nl') }),
+  fileObjection: z.strictObject({ actor: actorSchema, proof, reference: referenceSchema }),
+  decideObjection: z.strictObject({ actor: actorSchema, proof, outcome: z.enum(['proceed', 'retain']), reason: reasonSchema, decisionRef: referenceSchema }),
+  placeHold: z.strictObject({ actor: actorSchema, proof, reference: referenceSchema, reason: reasonSchema }),
+  releaseHold: z.strictObject({ actor: actorSchema, proof, reference: referenceSchema }),
+  retryErasure: z.strictObject({ actor: actorSchema, proof, reason: reasonSchema }),
 } as const;
 
 export type ActionName = keyof typeof actionSchemas;

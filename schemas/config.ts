@@ -129,6 +129,19 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]+=*$/, 'ERASURE_SIGNING_KEY must be base64 (an Ed25519 private key, PKCS#8 DER)')
     .optional(),
+  /** Ed25519 private key with which the erasure service signs people's actions: PKCS#8 DER, base64. Unset: generated once into keys.json. */
+  ERASURE_ACTION_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]+=*$/, 'ERASURE_ACTION_KEY must be base64 (an Ed25519 private key, PKCS#8 DER)')
+    .optional(),
+  /** More public keys whose signed actions the workflows accept (rotated or other services' keys): comma-separated, 32 bytes base64url each. */
+  ERASURE_ACTION_PUBLIC_KEYS: z
+    .string()
+    .regex(
+      /^\s*[A-Za-z0-9_-]{43}\s*(,\s*[A-Za-z0-9_-]{43}\s*)*$/,
+      'ERASURE_ACTION_PUBLIC_KEYS must be comma-separated Ed25519 public keys, 32 bytes base64url (43 characters) each',
+    )
+    .optional(),
   /** Where mail goes. Unset: the local mail sink that `npm start` runs on SMTP_SINK_PORT. */
   SMTP_URL: z
     .string()

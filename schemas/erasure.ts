@@ -1,3 +1,4 @@
+import type { SignedDecision } from './signed-action';
 import type { StorageSystem } from './inventory';
 
 /**
@@ -46,6 +47,8 @@ export interface IssueCertificateInput {
   readonly inquiry?: { readonly inquiryId: string; readonly destroyed: readonly string[]; readonly remainingRecords: number };
   /** References of the decisions that led here (objection decisions), never their text. */
   readonly decisionRefs?: readonly string[];
+  /** The decisions and approvals with the erasure service's signatures (schemas/signed-action.ts): an auditor verifies them offline. */
+  readonly decisions?: readonly SignedDecision[];
   /** What was held, as categories a reader understands, with counts (no content). */
   readonly categories?: readonly { readonly system: StorageSystem; readonly category: string; readonly count: number }[];
   /** Who did it: the worker process, and the activity attempt that erased and then verified. */

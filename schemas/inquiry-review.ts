@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { reasonSchema } from './actions';
 import { actorSchema, type Actor } from './roles';
+import { proofSchema, type Warrant } from './signed-action';
 
 /**
  * Why a record became a candidate for an inquiry (README, "Matching inquiries to
@@ -20,11 +21,12 @@ export const candidateDecisionSchema = z.strictObject({
   recordId,
   outcome: z.enum(['confirm', 'reject']),
   reason: reasonSchema.optional(),
+  proof: proofSchema.optional(),
 });
 export type CandidateDecisionInput = z.input<typeof candidateDecisionSchema>;
 
 /** A screened reviewer's confirmation that no record is the requester's. */
-export const noMatchSchema = z.strictObject({ actor: actorSchema });
+export const noMatchSchema = z.strictObject({ actor: actorSchema, proof: proofSchema.optional() });
 export type NoMatchInput = z.input<typeof noMatchSchema>;
 
 /** Records found for an inquiry after it was registered (an import), sent to its review. */
@@ -58,6 +60,12 @@ export interface InquiryReviewInput {
   readonly responseDue: string;
   /** The coordinator who registered the inquiry: exact matches are registered on the records in their name. */
   readonly registeredBy: Actor;
+  /** The erasure service's public keys (base64url): decisions are believed only when one of them signed. */
+  readonly actionKeys: readonly string[];
+  /** The coordinator's registration as the service signed it: warrants registering the inquiry on exactly matching records. */
+  readonly registration?: Warrant;
+  /** Set by the review itself when it continues as new: the signed confirmations whose registrations are still to do. */
+  readonly warrants?: readonly Warrant[];
 }
 
 export type LinkState = 'registering' | 'waiting-for-lifecycle' | 'registered' | 'being-destroyed' | 'refused';

@@ -8,8 +8,14 @@ import { searchAttributes } from './search-attributes';
  * How a record's lifecycle is started, by `erasure start` or by a purge run that finds it
  * missing (signal-with-start): the same id, input, search attributes and reuse policy.
  */
-export function recordStartOptions(record: { recordId: string; dossier: string; systems: StorageSystem[] }, policy: Policy, taskQueue: string) {
-  const args: [RecordLifecycleInput] = [{ recordId: record.recordId, dossier: record.dossier, systems: record.systems, policy }];
+export function recordStartOptions(
+  record: { recordId: string; dossier: string; systems: StorageSystem[] },
+  policy: Policy,
+  taskQueue: string,
+  /** The erasure service's public keys (`actionPublicKeys(config)`): the lifecycle believes only actions they signed. */
+  actionKeys: readonly string[],
+) {
+  const args: [RecordLifecycleInput] = [{ recordId: record.recordId, dossier: record.dossier, systems: record.systems, policy, actionKeys: [...actionKeys] }];
   // The phase the lifecycle enters in its first task, so that it has nothing to publish then.
   const phase = Date.now() >= Date.parse(policy.inquiryCutoff) ? 'due' : 'awaiting-cutoff';
   return {

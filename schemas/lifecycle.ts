@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { policySchema } from './policy';
 import { storageSystemSchema } from './inventory';
+import { actionKeySchema } from './signed-action';
 
 /** Every phase of the record lifecycle (docs/ARCHITECTURE.md, "The record lifecycle"). */
 export const lifecyclePhases = [
@@ -34,6 +35,8 @@ export const recordLifecycleInputSchema = z.strictObject({
   dossier: z.string().min(1),
   systems: z.array(storageSystemSchema).min(1),
   policy: policySchema,
+  /** The erasure service's public keys (base64url): actions are believed only when one of them signed. */
+  actionKeys: z.array(actionKeySchema).max(16),
 });
 export type RecordLifecycleInput = z.input<typeof recordLifecycleInputSchema>;
 
@@ -45,6 +48,8 @@ export interface LifecycleEvent {
   readonly by: string;
   /** The action taken, when a person took one. */
   readonly action?: string;
+  /** The nonce of the erasure service's proof of that action: its signature is in the deletion certificate (decisions) and the service's log. */
+  readonly nonce?: string;
   readonly note: string;
 }
 

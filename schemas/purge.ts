@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { durationSchema } from './duration';
 import { actorSchema } from './roles';
+import { actionKeySchema, proofSchema } from './signed-action';
 
 /** The request a purge run sends a due record (update, or signal with signal-with-start). */
 export const releaseRequestSchema = z.strictObject({
   /** The run that releases the record (its workflow id), kept in the record history. */
   runRef: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'a run reference is an id (a letter or digit, then letters, digits, . _ : -)'),
+  /** The privacy officer's signed approval of the wave that released the record, for its certificate. */
+  approvedBy: z.strictObject({ actor: actorSchema, wave: z.int().min(1), proof: proofSchema }).optional(),
 });
 export type ReleaseRequest = z.infer<typeof releaseRequestSchema>;
 
@@ -62,8 +65,15 @@ export type PurgeTotals = z.output<typeof purgeTotalsSchema>;
 
 export const purgeStages = ['release', 'reconcile', 'settle'] as const;
 
+/** Who started a run (or created its schedule), as the service signed it: the four-eyes rule keeps them from approving its waves. */
+export const purgeStartSchema = z.strictObject({ actor: actorSchema, scheduleId: z.string().min(1).max(200).optional(), proof: proofSchema.optional() });
+export type PurgeStart = z.infer<typeof purgeStartSchema>;
+
 export const purgeRunInputSchema = z.strictObject({
   dryRun: z.boolean().default(false),
+  /** The erasure service's public keys (base64url): approvals are believed only when one of them signed. */
+  actionKeys: z.array(actionKeySchema).max(16),
+  startedBy: purgeStartSchema,
   /** Only this dossier (a coordinator may destroy one dossier first); unset: every dossier. */
   dossier: z
     .string()
@@ -92,6 +102,7 @@ export type PurgeRunInput = z.input<typeof purgeRunInputSchema>;
 export const approveWaveSchema = z.strictObject({
   actor: actorSchema,
   wave: z.int().min(1, 'waves are numbered from 1'),
+  proof: proofSchema.optional(),
 });
 export type ApproveWave = z.infer<typeof approveWaveSchema>;
 

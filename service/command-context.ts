@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { Config } from '../schemas/config';
 import type { Actor, Role } from '../schemas/roles';
+import type { ActionSigner } from './action-signer';
 
 /** A file the service hands to the person's own machine: the CLI writes it there (docs/ARCHITECTURE.md, "The erasure service"). */
 export interface DeliveredFile {
@@ -32,4 +33,6 @@ export interface CommandContext {
   /** The signed-in account's id, whatever its role (the administrator acts on accounts, not on records). */
   actorAccount(): string;
   deliver(file: DeliveredFile): void;
+  /** The service's own key: it signs every action it sends to a workflow (docs/ARCHITECTURE.md, "Signed actions"). */
+  readonly signer: ActionSigner;
 }

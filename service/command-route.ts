@@ -104,6 +104,9 @@ export async function runCommand(
     },
     actorAccount: () => session.accountId,
     deliver: (file) => send({ t: 'file', ...file }),
+    get signer() {
+      return deps.connections.signer();
+    },
   };
   const input = {
     kind: 'command',

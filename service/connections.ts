@@ -6,17 +6,26 @@ import { databaseUrls } from '../infra/database-urls';
 import { temporalTarget } from '../infra/temporal-connection';
 import { loadPayloadKeys } from '../infra/keys';
 import { dataConverter } from '../infra/payload-codec';
+import { ActionSigner } from './action-signer';
 
 /**
- * The credentials the erasure service alone holds: the registry's pool and the Temporal
- * client for people's actions, opened once and shared by every request.
+ * The credentials the erasure service alone holds: the registry's pool, the Temporal client
+ * and the key that signs people's actions, opened once and shared by every request.
  */
 export class ServiceConnections {
   private pool?: Pool;
   private connecting?: Promise<Client>;
   private connection?: Connection;
 
+  private actionSigner?: ActionSigner;
+
   constructor(readonly config: Config) {}
+
+  /** The service's action key (ERASURE_ACTION_KEY or keys.json): only this process signs people's actions. */
+  signer(): ActionSigner {
+    this.actionSigner ??= ActionSigner.fromConfig(this.config);
+    return this.actionSigner;
+  }
 
   registry(): Pool {
     this.pool ??= createPool(databaseUrls(this.config).registry, 8);

@@ -79,6 +79,10 @@ export const refusalTypes = {
   role: 'RoleNotAllowed',
   /** The action is not allowed in the record's (or run's, or review's) state now. */
   state: 'NotAllowedNow',
+  /** The erasure service did not sign this action (no proof, unknown key, forged, for another workflow or action, stale or replayed). */
+  unsigned: 'NotAuthentic',
+  /** The same account may not take both sides of a decision (four eyes). */
+  fourEyes: 'FourEyesRequired',
 } as const;
 export type RefusalKind = keyof typeof refusalTypes;
 

@@ -1,11 +1,13 @@
 import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, rootCause, setHandler, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type * as inquiryActivities from '../activities/inquiry';
-import { candidateDecisionSchema, noMatchSchema, type InquiryReviewInput } from '../schemas/inquiry-review';
+import { candidateDecisionSchema, inquiryWorkflowId, noMatchSchema, type InquiryReviewInput } from '../schemas/inquiry-review';
 import { refusalText } from '../schemas/zod-problems';
 import { activityOptions } from './activity-options';
 import { confirmNoMatchUpdate, decideCandidateUpdate, inquiryStatusQuery, refusal, registryChangedSignal, type RefusalKind } from './definitions';
 import { InquiryReview } from './inquiry-review-state';
+import { notAuthenticText, signatureProblem } from './signed-action';
+import type { Warrant } from '../schemas/signed-action';
 
 type Activities = ReturnType<typeof activities.createActivities> & ReturnType<typeof inquiryActivities.createInquiryActivities>;
 
@@ -30,6 +32,14 @@ const refused = (kind: RefusalKind, label: string, why: string) => refusal(kind,
 export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryReviewResult> {
   const review = new InquiryReview(input);
   let reloadWanted = true;
+  const workflowId = inquiryWorkflowId(input.inquiryId);
+  const usedNonces = new Set<string>();
+  /** The reviewer's signed confirmations, forwarded to the records they name as the warrant of `registerInquiry` (workflows/record/authenticity.ts). */
+  const confirmations = new Map<string, Warrant>((input.warrants ?? []).map((w) => [String(w.body.recordId), w]));
+  const unsigned = (label: string, update: string, raw: unknown, command: string) => {
+    const why = signatureProblem({ keys: input.actionKeys, workflowId, update, body: raw, now: Date.now(), usedNonces });
+    if (why) throw refusal('unsigned', notAuthenticText(label, why, command), { action: label });
+  };
 
   // Handlers first, main logic below.
   setHandler(inquiryStatusQuery, () => review.status());
@@ -40,13 +50,22 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
     decideCandidateUpdate,
     async (raw) => {
       const decision = candidateDecisionSchema.parse(raw);
+      if (decision.proof) usedNonces.add(decision.proof.nonce);
       review.beginDecision(decision.recordId);
       try {
-        await deciding.recordCandidateDecision({ inquiryId: input.inquiryId, ...decision });
+        // The registry keeps the decision; its proof travels on to the record as the warrant.
+        await deciding.recordCandidateDecision({
+          inquiryId: input.inquiryId,
+          recordId: decision.recordId,
+          outcome: decision.outcome,
+          actor: decision.actor,
+          ...(decision.reason ? { reason: decision.reason } : {}),
+        });
       } catch (err) {
         review.abortDecision(decision.recordId);
         throw ApplicationFailure.nonRetryable(`${decision.outcome} refused: ${rootCause(err)}`, 'DECISION_NOT_RECORDED');
       }
+      if (decision.outcome === 'confirm') confirmations.set(decision.recordId, { workflowId, update: decideCandidateUpdate.name, body: raw });
       review.decide(decision, new Date());
       return review.status();
     },
@@ -55,6 +74,7 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
         const parsed = candidateDecisionSchema.safeParse(raw);
         const label = (raw as { outcome?: unknown } | undefined)?.outcome === 'reject' ? 'reject' : 'confirm';
         if (!parsed.success) throw refused('invalid', label, refusalText(parsed.error, '(decision)'));
+        unsigned(label, decideCandidateUpdate.name, raw, `inquiry ${label} ${input.inquiryId} ${parsed.data.recordId}`);
         const why = review.decisionRefusal(parsed.data);
         if (why) throw refused('state', label, why);
       },
@@ -64,6 +84,7 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
     confirmNoMatchUpdate,
     async (raw) => {
       const action = noMatchSchema.parse(raw);
+      if (action.proof) usedNonces.add(action.proof.nonce);
       review.beginNoMatch();
       try {
         await deciding.recordNoMatch({ inquiryId: input.inquiryId, actor: action.actor });
@@ -78,11 +99,17 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
       validator: (raw) => {
         const parsed = noMatchSchema.safeParse(raw);
         if (!parsed.success) throw refused('invalid', 'no-match', refusalText(parsed.error, '(action)'));
+        unsigned('no-match', confirmNoMatchUpdate.name, raw, `inquiry no-match ${input.inquiryId}`);
         const why = review.noMatchRefusal(parsed.data);
         if (why) throw refused('state', 'no-match', why);
       },
     },
   );
+
+  const warrantFor = (recordId: string): { warrant?: Warrant } => {
+    const warrant = confirmations.get(recordId) ?? input.registration;
+    return warrant ? { warrant } : {};
+  };
 
   for (;;) {
     if (reloadWanted) {
@@ -95,6 +122,7 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
         recordId: link.recordId,
         receivedAt: input.receivedAt,
         actor: link.actor,
+        ...warrantFor(link.recordId),
       });
       review.registration(link.recordId, outcome, new Date());
     }
@@ -124,7 +152,7 @@ export async function inquiryReview(input: InquiryReviewInput): Promise<InquiryR
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       // The registry holds everything the review knows: the next run reads it again.
-      return continueAsNew<typeof inquiryReview>(input);
+      return continueAsNew<typeof inquiryReview>({ ...input, warrants: [...confirmations.values()] });
     }
     const seen = review.changes;
     const deadline = review.nextDeadline(new Date());

@@ -18,6 +18,7 @@ import { validateApproval } from './purge-approval';
 import {
   approveWaveSchema,
   purgeRunInputSchema,
+  type ApproveWave,
   purgeTotalsSchema,
   type PurgeProgress,
   type PurgeReport,
@@ -51,6 +52,10 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
   let { stage, cursor, stoppedBecause } = { stage: run.stage, cursor: run.cursor, stoppedBecause: input.carried?.stoppedBecause };
   const only = input.dossier ? { dossier: input.dossier } : {};
   let approvedWave = 0;
+  /** The approval of the wave being released: it travels with the release into each record's certificate. */
+  let approval: ApproveWave | undefined;
+  // Approvals are taken one per wave, so a nonce need only be remembered within a run.
+  const usedNonces = new Set<string>();
   let awaitingWave: number | undefined;
   let settled: PurgeProgress['settled'];
 
@@ -66,11 +71,24 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
   setHandler(
     approveWaveUpdate,
     (raw) => {
-      const approval = approveWaveSchema.parse(raw);
+      approval = approveWaveSchema.parse(raw);
+      if (approval.proof) usedNonces.add(approval.proof.nonce);
       approvedWave = approval.wave;
       return { wave: approval.wave, approvedBy: approval.actor.user };
     },
-    { validator: (raw) => void validateApproval(raw, { runRef: run.runRef, stage, waves: totals.waves, awaitingWave }) },
+    {
+      validator: (raw) =>
+        void validateApproval(raw, {
+          runRef: run.runRef,
+          stage,
+          waves: totals.waves,
+          awaitingWave,
+          keys: input.actionKeys,
+          startedBy: input.startedBy,
+          now: Date.now(),
+          usedNonces,
+        }),
+    },
   );
 
   if (!input.carried) {
@@ -116,9 +134,15 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
       `${dryRun ? 'Dry run: looking at' : 'Releasing'} wave ${wave} (${totals.released + totals.restarted} released so far of ${totals.candidates} candidates)`,
     );
     const request = { runRef: run.runRef, limit: settings.waveSize, ...only, ...(cursor ? { afterRecordId: cursor } : {}) };
+    const approvedBy = approval?.proof && approval.wave === wave ? { actor: approval.actor, wave, proof: approval.proof } : undefined;
     const page: ReleasePageResult = dryRun
       ? await purge.dryRunPage({ ...request, wave })
-      : await purge.releasePage({ ...request, ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}) });
+      : await purge.releasePage({
+          ...request,
+          actionKeys: input.actionKeys,
+          ...(approvedBy ? { approvedBy } : {}),
+          ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
+        });
     if (page.paused) {
       stoppedBecause = 'the purge schedule was paused: no further waves; the remaining due records wait for the next run';
       stage = 'settle';

@@ -2,11 +2,12 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, allHandlersFinished, condition, isCancellation, proxyActivities, rootCause, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { actionSchemas, type Action, type ActionName } from '../schemas/actions';
-import { recordLifecycleInputSchema, type RecordLifecycleInput, type RecordStatus } from '../schemas/lifecycle';
+import { recordLifecycleInputSchema, recordWorkflowId, type RecordLifecycleInput, type RecordStatus } from '../schemas/lifecycle';
 import type { z } from 'zod';
 import { releaseRequestSchema } from '../schemas/purge';
 import { activityOptions } from './activity-options';
 import { actionUpdates, releasableQuery, releaseSignal, releaseUpdate, statusQuery, storageTaskQueue } from './definitions';
+import { ActionLedger } from './record/authenticity';
 import { RecordMachine } from './record/machine';
 import { validateAction, validateRelease } from './record/validate';
 import { SearchAttributePublisher } from './search-attribute-publisher';
@@ -35,11 +36,12 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
   const input = parsed.data;
   const machine = new RecordMachine(input, Date.now());
   const publisher = new SearchAttributePublisher();
+  const ledger = new ActionLedger(input.actionKeys, recordWorkflowId(input.recordId), input.recordId);
 
   // Handlers first, main logic below.
   setHandler(statusQuery, () => machine.status(Date.now()));
-  registerActions(machine, input);
-  registerRelease(machine);
+  registerActions(machine, ledger, input);
+  registerRelease(machine, ledger);
 
   // Alerts run beside the loop, so a mail outage delays no deadline.
   const pendingAlerts: Promise<void>[] = [];
@@ -55,7 +57,7 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
       );
     }
     if (machine.erasureMayStart) {
-      const result = await erase(machine, input, publisher);
+      const result = await erase(machine, ledger, input, publisher);
       if (result) {
         await Promise.all(pendingAlerts);
         await condition(allHandlersFinished);
@@ -77,7 +79,12 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
  * queue (one activity instead of one per system and step keeps a record's history short).
  * A failure leaves the record in `erasure-failed`, visible and retryable.
  */
-async function erase(machine: RecordMachine, input: Input, publisher: SearchAttributePublisher): Promise<RecordLifecycleResult | undefined> {
+async function erase(
+  machine: RecordMachine,
+  ledger: ActionLedger,
+  input: Input,
+  publisher: SearchAttributePublisher,
+): Promise<RecordLifecycleResult | undefined> {
   const info = workflowInfo();
   const erasureStartedAt = new Date().toISOString();
   machine.beginErasure(input.systems, Date.now());
@@ -92,6 +99,7 @@ async function erase(machine: RecordMachine, input: Input, publisher: SearchAttr
       erasureStartedAt,
       ...(machine.inquiryId ? { inquiryId: machine.inquiryId } : {}),
       decisionRefs: machine.decisionRefs(),
+      decisions: ledger.decisions(),
     });
     machine.erased(report);
     publisher.set('erased', machine.flags(), new Date(report.issuedAt));
@@ -110,15 +118,18 @@ async function erase(machine: RecordMachine, input: Input, publisher: SearchAttr
 }
 
 /** Each coordinator action: a validated update; a refused one never enters history. */
-function registerActions(machine: RecordMachine, input: Input): void {
+function registerActions(machine: RecordMachine, ledger: ActionLedger, input: Input): void {
   const on = <A extends ActionName>(name: A, handle: (action: Action<A>) => Promise<void> | void) => {
     setHandler(
       actionUpdates[name] as unknown as UpdateDefinition<RecordStatus, [unknown]>,
       async (raw: unknown) => {
-        await handle(actionSchemas[name].parse(raw) as Action<A>);
+        const action = actionSchemas[name].parse(raw) as Action<A>;
+        // Its nonce is spent before the first await: a replay that arrives while the explanation is sent is refused too.
+        ledger.accepted(name, raw, action, new Date().toISOString());
+        await handle(action);
         return machine.status(Date.now());
       },
-      { validator: (raw: unknown) => void validateAction(machine, name, raw, Date.now()) },
+      { validator: (raw: unknown) => void validateAction(machine, ledger, name, raw, Date.now()) },
     );
   };
   for (const name of Object.keys(actionUpdates) as ActionName[]) {
@@ -148,12 +159,13 @@ function registerActions(machine: RecordMachine, input: Input): void {
 }
 
 /** The purge run's release: an update with a validator, the same as a signal, and a query for dry runs. */
-function registerRelease(machine: RecordMachine): void {
+function registerRelease(machine: RecordMachine, ledger: ActionLedger): void {
   setHandler(releasableQuery, () => machine.releasability(Date.now(), ''));
   setHandler(
     releaseUpdate,
     (raw) => {
-      const { runRef } = releaseRequestSchema.parse(raw);
+      const { runRef, approvedBy } = releaseRequestSchema.parse(raw);
+      if (approvedBy) ledger.approval(runRef, approvedBy, new Date().toISOString());
       machine.release(runRef, Date.now());
       return { recordId: machine.recordId, releasedBy: runRef };
     },
@@ -161,6 +173,8 @@ function registerRelease(machine: RecordMachine): void {
   );
   setHandler(releaseSignal, (raw) => {
     const parsed = releaseRequestSchema.safeParse(raw);
-    if (parsed.success) machine.requestRelease(parsed.data.runRef); // a malformed signal changes nothing
+    if (!parsed.success) return; // a malformed signal changes nothing
+    if (parsed.data.approvedBy) ledger.approval(parsed.data.runRef, parsed.data.approvedBy, new Date().toISOString());
+    machine.requestRelease(parsed.data.runRef);
   });
 }

@@ -73,6 +73,8 @@ export async function issueCertificate(
       }),
       inquiry: input.inquiry ?? null,
       decisionRefs: input.decisionRefs ?? [],
+      // Who decided, with the erasure service's signature over what they sent: verifiable offline with the service's public key.
+      ...(input.decisions?.length ? { decisions: input.decisions.map((d) => ({ ...d })) } : {}),
       ...(input.categories ? { categories: input.categories } : {}),
       ...(input.performedBy ? { performedBy: input.performedBy } : {}),
       previousHash: previous.rows[0]?.body_sha256 ?? null,

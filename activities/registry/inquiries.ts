@@ -255,7 +255,10 @@ export async function appendAccessLog(
 }
 
 /** What an inquiry's review workflow is started with, from the registry; undefined once the inquiry is destroyed. */
-export async function inquiryReviewInput(db: Pool | PoolClient, inquiryId: string): Promise<InquiryReviewInput | undefined> {
+/** The review's input as the registry holds it; the starter adds the service's public keys (and the signed registration, when it has it). */
+export type StoredReviewInput = Omit<InquiryReviewInput, 'actionKeys' | 'registration' | 'warrants'>;
+
+export async function inquiryReviewInput(db: Pool | PoolClient, inquiryId: string): Promise<StoredReviewInput | undefined> {
   const { rows } = await db.query<{ received_at: Date; registered_by: string; registered_role: Role; policy_version: string }>(
     'SELECT received_at, registered_by, registered_role, policy_version FROM inquiries WHERE inquiry_id = $1',
     [inquiryId],

@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import { verifyText } from '../crypto';
+import type { SignedDecision } from '../../schemas/signed-action';
 import { canonicalJson, sha256Hex } from './canonical-json';
+import { decisionProblem } from './decision-proofs';
 
 export interface LedgerProblem {
   readonly sequence: number;
@@ -15,6 +17,8 @@ export interface LedgerVerification {
   /** Entries written before certificates were signed: chained and hashed, but without a signature. */
   readonly unsigned: number;
   readonly keyIds: readonly string[];
+  /** Decisions and approvals in the certificates whose erasure-service signature verified. */
+  readonly signedDecisions?: number;
   /** The first entry that does not hold up, if any (everything after it is suspect too). */
   readonly firstProblem?: LedgerProblem;
   readonly lastHash?: string;
@@ -36,16 +40,23 @@ const PAGE = 1000;
 /**
  * Walks the whole ledger in order and checks each entry: its body against its hash, its
  * link to the entry before, and its Ed25519 signature against the public key (the one
- * stored in the registry, or `pinnedKeys` that an auditor brings along). Stops at the
- * first entry that fails and names it.
+ * stored in the registry, or `pinnedKeys` that an auditor brings along), and the erasure
+ * service's signature on every decision it keeps (against `actionKeys` when given). Stops at
+ * the first entry that fails and names it.
  */
-export async function verifyLedger(db: Pool, pinnedKeys?: ReadonlyMap<string, string>, onProgress?: (checked: number) => void): Promise<LedgerVerification> {
+export async function verifyLedger(
+  db: Pool,
+  pinnedKeys?: ReadonlyMap<string, string>,
+  onProgress?: (checked: number) => void,
+  actionKeys?: readonly string[],
+): Promise<LedgerVerification> {
   const stored = await db.query<{ key_id: string; public_key: string }>('SELECT key_id, public_key FROM signing_keys');
   const keys = pinnedKeys ?? new Map(stored.rows.map((r) => [r.key_id, r.public_key]));
   let previous: string | null = null;
   let entries = 0;
   let signed = 0;
   let unsigned = 0;
+  let signedDecisions = 0;
   const used = new Set<string>();
   let after = 0;
   for (;;) {
@@ -59,6 +70,7 @@ export async function verifyLedger(db: Pool, pinnedKeys?: ReadonlyMap<string, st
         signed,
         unsigned,
         keyIds: [...used],
+        signedDecisions,
         firstProblem: { sequence: Number(row.sequence), certificateId: row.certificate_id, recordId: row.record_id, problem },
         ...(previous ? { lastHash: previous } : {}),
       });
@@ -80,6 +92,11 @@ export async function verifyLedger(db: Pool, pinnedKeys?: ReadonlyMap<string, st
       } else {
         unsigned += 1;
       }
+      for (const decision of (row.body.decisions ?? []) as SignedDecision[]) {
+        const problem = decisionProblem(decision, actionKeys);
+        if (problem) return fail(problem);
+        signedDecisions += 1;
+      }
       entries += 1;
       previous = row.body_sha256;
     }
@@ -87,5 +104,5 @@ export async function verifyLedger(db: Pool, pinnedKeys?: ReadonlyMap<string, st
     if (rows.length < PAGE) break;
     after = Number(rows[rows.length - 1]?.sequence);
   }
-  return { entries, signed, unsigned, keyIds: [...used], ...(previous ? { lastHash: previous } : {}) };
+  return { entries, signed, unsigned, keyIds: [...used], signedDecisions, ...(previous ? { lastHash: previous } : {}) };
 }

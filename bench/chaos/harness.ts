@@ -1,3 +1,4 @@
+import { ActionSigner } from '../../service/action-signer';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,9 @@ export async function withTimeout<T>(work: Promise<T>, ms: number, what: () => s
  * the scenario left it in.
  */
 export class ChaosEnvironment {
+  /** Signs the actions and the run's start as the erasure service would. */
+  readonly signer = ActionSigner.generate().signer;
+
   readonly workers: WorkerProcess[] = [];
   records: readonly SeededRecord[] = [];
   private restartedServer: TemporalDevServer | undefined;
@@ -146,7 +150,7 @@ export class ChaosEnvironment {
     } finally {
       await storage.close();
     }
-    await startLifecycles({ client: this.client, registry: this.registry, taskQueue: TASK_QUEUE });
+    await startLifecycles({ client: this.client, registry: this.registry, taskQueue: TASK_QUEUE, actionKeys: this.signer.publicKeys });
   }
 
   /** The purge run's id and every record lifecycle's id (for history and pending-activity reads). */
@@ -158,7 +162,14 @@ export class ChaosEnvironment {
     return this.client.workflow.start<typeof purgeRun>(workflowTypes.purgeRun, {
       workflowId: PURGE_RUN_ID,
       taskQueue: TASK_QUEUE,
-      args: [{ dossier: DOSSIER, settings: { waveSize, reconcileSample: 0 } }],
+      args: [
+        {
+          dossier: DOSSIER,
+          settings: { waveSize, reconcileSample: 0 },
+          actionKeys: this.signer.publicKeys,
+          startedBy: this.signer.signPurgeStart({ user: 'coordinator', role: 'coordinator' }, { workflowId: PURGE_RUN_ID }),
+        },
+      ],
     });
   }
 

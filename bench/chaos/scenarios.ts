@@ -180,7 +180,9 @@ async function retryFailed(env: ChaosEnvironment, timeoutMs: number): Promise<{ 
   for (const recordId of retried) {
     const handle = env.client.workflow.getHandle<typeof recordLifecycle>(recordWorkflowId(recordId));
     try {
-      await handle.executeUpdate(actionUpdates.retryErasure, { args: [{ actor, reason: 'chaos: the fault is over' }] });
+      await handle.executeUpdate(actionUpdates.retryErasure, {
+        args: [env.signer.sign(handle.workflowId, actionUpdates.retryErasure.name, { actor, reason: 'chaos: the fault is over' })],
+      });
     } catch (err) {
       if (!(err instanceof WorkflowUpdateFailedError)) throw err;
     }

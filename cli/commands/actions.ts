@@ -22,7 +22,10 @@ export async function sendAction<A extends ActionName>(
   const client = await ctx.client();
   try {
     const update = actionUpdates[name];
-    return await client.workflow.getHandle(recordWorkflowId(recordId)).executeUpdate(update, { args: [{ ...payload, actor } as ActionInput<A>] });
+    const workflowId = recordWorkflowId(recordId);
+    // Signed by the service for this record, this update and this moment: the validator believes nothing else.
+    const signed = ctx.signer.sign(workflowId, update.name, { ...payload, actor } as ActionInput<A>);
+    return await client.workflow.getHandle(workflowId).executeUpdate(update, { args: [signed] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       // The validator's message already says what was refused, why, and what is allowed.

@@ -112,15 +112,14 @@ export async function inquiryDecideCommand(
       { field: '--record', message: 'name the candidate: --record <recordId> (see `erasure inquiry review`)' },
     ]);
   const recordId = options.record;
-  await update(ctx, inquiryId, (h) =>
-    h.executeUpdate(decideCandidateUpdate, { args: [{ actor, recordId, outcome, ...(options.reason ? { reason: options.reason } : {}) }] }),
-  );
+  const decision = { actor, recordId, outcome, ...(options.reason ? { reason: options.reason } : {}) };
+  await update(ctx, inquiryId, (h) => h.executeUpdate(decideCandidateUpdate, { args: [ctx.signer.sign(h.workflowId, decideCandidateUpdate.name, decision)] }));
   await report(ctx, inquiryId, (s) => !s.links.some((l) => l.recordId === recordId && l.state === 'registering'));
 }
 
 /** `erasure inquiry no-match <inquiryId> --as <screened-reviewer>`: only then does the "no data found" letter go out. */
 export async function inquiryNoMatchCommand(ctx: CommandContext, inquiryId: string): Promise<void> {
   const actor = ctx.actor(['screened-reviewer'], 'confirming that no record matches');
-  await update(ctx, inquiryId, (h) => h.executeUpdate(confirmNoMatchUpdate, { args: [{ actor }] }));
+  await update(ctx, inquiryId, (h) => h.executeUpdate(confirmNoMatchUpdate, { args: [ctx.signer.sign(h.workflowId, confirmNoMatchUpdate.name, { actor })] }));
   await report(ctx, inquiryId, (s) => s.letter !== undefined);
 }

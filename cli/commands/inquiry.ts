@@ -117,7 +117,8 @@ export async function registerInquiryCommand(ctx: CommandContext, source: FileSo
 
   // The inquiry's review registers it on the linked records and holds the candidates.
   const client = await ctx.client();
-  await notifyInquiryReview(client, ctx.registry(), ctx.config.TEMPORAL_TASK_QUEUE, inquiryId);
+  const registration = ctx.signer.signInquiryRegistration(actor, inquiryId, inquiry.receivedAt);
+  await notifyInquiryReview(client, ctx.registry(), ctx.config.TEMPORAL_TASK_QUEUE, inquiryId, ctx.signer.publicKeys, registration);
   const { status, settled } = await reviewStatus(client, inquiryId, (s) => !registering(s));
   const registered = status.links.filter((l) => l.state !== 'being-destroyed').length;
   ctx.out(

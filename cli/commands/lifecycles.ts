@@ -19,6 +19,7 @@ export async function startCommand(ctx: CommandContext, dossier?: string): Promi
     client,
     registry: ctx.registry(),
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+    actionKeys: ctx.signer.publicKeys,
     dossier,
     onProgress: (s) => {
       if (s.started + s.alreadyPresent >= 1000) ctx.progress(`  ${s.started} started, ${s.alreadyPresent} already present`);

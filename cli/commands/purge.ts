@@ -124,10 +124,12 @@ export async function purgeRunCommand(ctx: CommandContext, flags: PurgeRunFlags)
   const settings = await settingsFrom(ctx, flags);
   const client = await ctx.client();
   const workflowId = purgeRunWorkflowId(`${flags.dryRun ? 'dry' : 'manual'}-${new Date().toISOString().replace(/[:.]/g, '')}`);
+  // Who started the run, signed: its waves need the approval of another privacy officer (four eyes).
+  const startedBy = ctx.signer.signPurgeStart(ctx.actor(['coordinator', 'privacy-officer'], 'starting a purge run'), { workflowId });
   await client.workflow.start<typeof purgeRun>(workflowTypes.purgeRun, {
     workflowId,
     taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-    args: [{ dryRun: flags.dryRun, settings, ...(flags.dossier ? { dossier: flags.dossier } : {}) }],
+    args: [{ dryRun: flags.dryRun, settings, actionKeys: ctx.signer.publicKeys, startedBy, ...(flags.dossier ? { dossier: flags.dossier } : {}) }],
     staticSummary: flags.dryRun ? 'purge dry run: nothing is changed' : 'manual purge run',
   });
   ctx.progress(`started ${workflowId}${flags.dryRun ? ' (dry run: nothing is changed)' : ''}`);
@@ -145,7 +147,8 @@ export async function purgeApproveCommand(ctx: CommandContext, runId: string, wa
     throw new InvalidInputError('purge approve', [{ field: '--wave', message: 'give the wave number the run waits for (see `erasure purge status <run>`)' }]);
   const client = await ctx.client();
   try {
-    const answer = await client.workflow.getHandle(runId).executeUpdate(approveWaveUpdate, { args: [{ actor, wave: n }] });
+    const approval = ctx.signer.sign(runId, approveWaveUpdate.name, { actor, wave: n });
+    const answer = await client.workflow.getHandle(runId).executeUpdate(approveWaveUpdate, { args: [approval] });
     ctx.out(`wave ${answer.wave} of ${runId} approved by ${answer.approvedBy}`);
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new ErasureError('INVALID_INPUT', err.cause?.message ?? err.message);
@@ -234,6 +237,8 @@ export async function purgeScheduleCommand(ctx: CommandContext, sub: string | un
         ...(flags.reconcileSample !== undefined ? { reconcileSample: overrides.reconcileSample } : {}),
       };
       const { created, settings } = await upsertPurgeSchedule(client, {
+        actionKeys: ctx.signer.publicKeys,
+        startedBy: ctx.signer.signPurgeStart(ctx.actor(['coordinator', 'privacy-officer'], 'scheduling purge runs'), { scheduleId: PURGE_SCHEDULE_ID }),
         policy,
         taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
         cron: flags.cron,

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { signingKeyFrom, type Keys, type SigningKey } from '../../activities/crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
@@ -7,6 +7,7 @@ import { createPool } from '../../activities/pg-pool';
 import type { Policy } from '../../schemas/policy';
 import type { TestServices } from '../global-setup';
 import { dataConverter, type PayloadKeys } from '../../infra/payload-codec';
+import { ActionSigner } from '../../service/action-signer';
 
 export function testServices(): TestServices {
   const file = process.env.ERASURE_TEST_SERVICES;
@@ -20,7 +21,20 @@ export const testKeys: Keys & { signing: SigningKey } = { contactKey: randomByte
 /** The payload codec's keys of this test run: the workers and every client share them. */
 export const testPayloadKeys: PayloadKeys = { current: randomBytes(32), previous: [] };
 export const testDataConverter = dataConverter(testPayloadKeys);
+/**
+ * The erasure service's action key of the tests: every update a test sends is signed with
+ * it, as the service would. One key for every suite (from a fixed seed, unlike the other
+ * keys): the suites share one registry, whose certificates keep signed decisions.
+ */
+const testAction = ActionSigner.generate(createHash('sha256').update('erasure-orchestrator test action key').digest());
+export const testActionSigner = testAction.signer;
+/** The public keys every workflow of a test is started with (`actionKeys`). */
+export const testActionKeys: string[] = testActionSigner.publicKeys;
+/** A payload signed for `update` (an update definition or its name) on `workflowId`, as the service would send it. */
+export const signed = <T extends object>(workflowId: string, update: string | { name: string }, body: T, now?: Date) =>
+  testActionSigner.sign(workflowId, typeof update === 'string' ? update : update.name, body, now);
 export const testKeyEnv = {
+  ERASURE_ACTION_KEY: testAction.pkcs8,
   ERASURE_PAYLOAD_KEY: testPayloadKeys.current.toString('base64'),
   ERASURE_CONTACT_KEY: testKeys.contactKey.toString('base64'),
   ERASURE_HMAC_KEY: testKeys.hmacKey.toString('base64'),

@@ -7,7 +7,7 @@ import { searchAttributes } from '../../schemas/search-attributes';
 import { startLifecycles } from '../../cli/start-lifecycles';
 import { statusQuery, type recordLifecycle } from '../../workflows';
 import { certificatesFor, personRows, seedRecords } from '../helpers/fixtures';
-import { connectClient, eventually, openDatabases, policyIn, type Databases } from '../helpers/services';
+import { connectClient, eventually, openDatabases, policyIn, type Databases, testActionKeys } from '../helpers/services';
 import { bundleWorkflows, realActivities, realPurgeRunActivities, withWorker } from '../helpers/worker';
 import { runPurge } from '../helpers/purge';
 import { historyText } from '../helpers/history';
@@ -27,7 +27,8 @@ describe('erasure scenario - real activities, real PostgreSQL, real dev server',
   });
 
   const phaseOf = async (recordId: string) => (await temporal.client.workflow.getHandle(recordWorkflowId(recordId)).query(statusQuery)).phase;
-  const start = (taskQueue: string, dossier: string) => startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, dossier });
+  const start = (taskQueue: string, dossier: string) =>
+    startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, actionKeys: testActionKeys, dossier });
 
   it('startLifecycles - run twice - starts each record once', async () => {
     const records = await seedRecords(dbs, policyIn(3_600_000, 7_200_000), 3);

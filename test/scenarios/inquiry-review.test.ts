@@ -15,7 +15,18 @@ import { confirmNoMatchUpdate, decideCandidateUpdate, inquiryStatusQuery, status
 import { seedRecords, type Identity } from '../helpers/fixtures';
 import { decisions } from '../helpers/history';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
-import { connectClient, eventually, openDatabases, policyIn, testKeys, uniqueId, type Databases } from '../helpers/services';
+import {
+  connectClient,
+  eventually,
+  openDatabases,
+  policyIn,
+  testKeys,
+  uniqueId,
+  type Databases,
+  testActionKeys,
+  testActionSigner,
+  signed,
+} from '../helpers/services';
 import { searchTemporalFor } from '../helpers/personal-data';
 import { bundleWorkflows, COORDINATORS, realPurgeRunActivities, withWorker } from '../helpers/worker';
 
@@ -52,7 +63,7 @@ describe('inquiryReview - matching that never turns a requester away, with real 
   async function recordsOf(taskQueue: string, policy: Policy, identities: Identity[]) {
     for (const i of identities) needles.push(['name', i.fullName], ['residence', i.residence]);
     const records = await seedRecords(dbs, policy, identities.length, identities);
-    await startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, dossier: records[0]!.dossier });
+    await startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, actionKeys: testActionKeys, dossier: records[0]!.dossier });
     return records;
   }
 
@@ -63,9 +74,10 @@ describe('inquiryReview - matching that never turns a requester away, with real 
     const email = `${uniqueId('requester')}@test.invalid`;
     needles.push(['name', name], ['residence', residence], ['e-mail address', email]);
     writeFileSync(mailFile(inquiryId), `Message-ID: <${inquiryId}@mail.test.invalid>\r\nFrom: ${email}\r\n\r\nWhich data do you hold about me?\r\n`);
+    const receivedAt = new Date().toISOString();
     const stored = await storeInquiry(dbs.registry, testKeys, {
       inquiryId,
-      receivedAt: new Date().toISOString(),
+      receivedAt,
       policyVersion: policy.version,
       language: 'nl',
       name,
@@ -74,7 +86,9 @@ describe('inquiryReview - matching that never turns a requester away, with real 
       mailRef: `message-id:${inquiryId}@mail.test.invalid`,
       registeredBy: COORDINATOR,
     });
-    await notifyInquiryReview(temporal.client, dbs.registry, taskQueue, inquiryId);
+    // As the service does: the coordinator's registration, signed, warrants registering the inquiry on the exact matches.
+    const registration = testActionSigner.signInquiryRegistration(COORDINATOR, inquiryId, receivedAt);
+    await notifyInquiryReview(temporal.client, dbs.registry, taskQueue, inquiryId, testActionKeys, registration);
     const review: Review = temporal.client.workflow.getHandle(inquiryWorkflowId(inquiryId));
     return { inquiryId, email, stored, review };
   }
@@ -88,7 +102,7 @@ describe('inquiryReview - matching that never turns a requester away, with real 
   const reviewed = (inquiryId: string) =>
     appendAccessLog(dbs.registry, { actor: 'rev (screened-reviewer)', recordId: null, inquiryId, action: 'inquiry-review', purpose: 'matching' });
   const decide = (review: Review, decision: Omit<CandidateDecisionInput, 'actor'>) =>
-    review.executeUpdate(decideCandidateUpdate, { args: [{ actor: REVIEWER, ...decision }] });
+    review.executeUpdate(decideCandidateUpdate, { args: [signed(review.workflowId, decideCandidateUpdate, { actor: REVIEWER, ...decision })] });
   const refusal = async (work: Promise<unknown>) => {
     const error = await work.catch((err: unknown) => err);
     expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
@@ -107,12 +121,14 @@ describe('inquiryReview - matching that never turns a requester away, with real 
       expect(decisions(await review.fetchHistory())).not.toContain('activity:sendNoDataFound');
       expect(mailsTo(email)).toHaveLength(0);
 
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: COORDINATOR }] }))).toContain(
-        'it is for the role screened-reviewer, not coordinator',
-      );
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: REVIEWER }] }))).toContain(`rev has not reviewed inquiry ${inquiryId}`);
+      expect(
+        await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: COORDINATOR })] })),
+      ).toContain('it is for the role screened-reviewer, not coordinator');
+      expect(
+        await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: REVIEWER })] })),
+      ).toContain(`rev has not reviewed inquiry ${inquiryId}`);
       await reviewed(inquiryId);
-      await review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: REVIEWER }] });
+      await review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: REVIEWER })] });
       const letter = await mail.waitFor(email, /geen gegevens gevonden/);
       expect(letter.text).toContain(inquiryId);
       // One letter, and only after the confirmation that was taken (the attempt before it failed in the registry).
@@ -152,9 +168,9 @@ describe('inquiryReview - matching that never turns a requester away, with real 
       expect(await refusal(decide(review, { recordId: muhammad!.recordId, outcome: 'reject' }))).toContain(
         `record ${muhammad!.recordId} was already confirmed by rev (screened-reviewer)`,
       );
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: REVIEWER }] }))).toContain(
-        `decide on the candidates first (confirm or reject): ${mohamed!.recordId}`,
-      );
+      expect(
+        await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: REVIEWER })] })),
+      ).toContain(`decide on the candidates first (confirm or reject): ${mohamed!.recordId}`);
       await decide(review, { recordId: mohamed!.recordId, outcome: 'reject', reason: 'another person, other date of birth' });
 
       await expect(review.result()).resolves.toEqual({ outcome: 'linked', destroyed: [] });
@@ -220,7 +236,13 @@ describe('inquiryReview - matching that never turns a requester away, with real 
       await settled(inquiryId, (s) => s.stage === 'awaiting-review' && s.links.length === 0);
       // Imported later, spelled without the Turkish letters: the exact key still matches.
       const [later] = await seedRecords(dbs, policy, 1, [{ fullName: 'Omer Yilmaz', residence: town }]);
-      const summary = await startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue: tq, dossier: later!.dossier });
+      const summary = await startLifecycles({
+        client: temporal.client,
+        registry: dbs.registry,
+        taskQueue: tq,
+        actionKeys: testActionKeys,
+        dossier: later!.dossier,
+      });
       expect(summary.inquiriesNotified).toBe(1);
       const status = await settled(inquiryId, (s) => s.links.some((l) => l.recordId === later!.recordId && l.state === 'registered'));
       expect(status.stage).toBe('linked');

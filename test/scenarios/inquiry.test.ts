@@ -14,7 +14,18 @@ import { actionUpdates, statusQuery, type recordLifecycle } from '../../workflow
 import { notifyInquiryReview } from '../../cli/inquiry-reviews';
 import { certificatesFor, personRows, seedRecords, type SeededPerson } from '../helpers/fixtures';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
-import { connectClient, eventually, openDatabases, policyIn, testKeys, uniqueId, type Databases } from '../helpers/services';
+import {
+  connectClient,
+  eventually,
+  openDatabases,
+  policyIn,
+  testKeys,
+  uniqueId,
+  type Databases,
+  testActionKeys,
+  testActionSigner,
+  signed,
+} from '../helpers/services';
 import { bundleWorkflows, COORDINATORS, realPurgeRunActivities, withWorker } from '../helpers/worker';
 import { runPurge } from '../helpers/purge';
 import { historyText } from '../helpers/history';
@@ -60,7 +71,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
   async function startRecord(taskQueue: string, policy: Policy): Promise<{ recordId: string; dossier: string; person: SeededPerson; handle: Handle }> {
     const [record] = await seedRecords(dbs, policy);
     subjects.push({ name: record!.person.fullName, residence: record!.person.residence });
-    await startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, dossier: record!.dossier });
+    await startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, actionKeys: testActionKeys, dossier: record!.dossier });
     return {
       recordId: record!.recordId,
       dossier: record!.dossier,
@@ -91,7 +102,9 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
       registeredBy: COORDINATOR,
     });
     const taskQueue = (await handle.describe()).taskQueue;
-    await notifyInquiryReview(temporal.client, dbs.registry, taskQueue, inquiryId);
+    // As the service does: the coordinator's registration, signed, warrants registering the inquiry on the exact match.
+    const registration = testActionSigner.signInquiryRegistration(COORDINATOR, inquiryId, receivedAt);
+    await notifyInquiryReview(temporal.client, dbs.registry, taskQueue, inquiryId, testActionKeys, registration);
     await eventually('the inquiry registered on the record', async () =>
       (await handle.query(statusQuery)).inquiry?.inquiryId === inquiryId ? true : undefined,
     );
@@ -120,7 +133,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
   const untilPast = (instant: string) => new Promise((r) => setTimeout(r, Math.max(0, Date.parse(instant) - Date.now() + 500)));
 
   const act = <A extends ActionName>(handle: Handle, name: A, payload: ActionInput<A>): Promise<RecordStatus> =>
-    handle.executeUpdate(actionUpdates[name], { args: [payload] });
+    handle.executeUpdate(actionUpdates[name], { args: [signed(handle.workflowId, name, payload)] });
   const refusal = async <A extends ActionName>(handle: Handle, name: A, payload: ActionInput<A>): Promise<string> => {
     const error = await act(handle, name, payload).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(WorkflowUpdateFailedError);

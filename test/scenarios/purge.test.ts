@@ -5,6 +5,9 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createPurgeActivities } from '../../activities/purge';
+import { decisionProblem } from '../../activities/registry/decision-proofs';
+import { verifyLedger } from '../../activities/registry/ledger-verify';
+import type { SignedDecision } from '../../schemas/signed-action';
 import { upsertPurgeSchedule } from '../../infra/purge-schedule';
 import { startLifecycles } from '../../cli/start-lifecycles';
 import { recordWorkflowId } from '../../schemas/lifecycle';
@@ -12,8 +15,8 @@ import { actionUpdates, approveWaveUpdate, purgeProgressQuery, statusQuery } fro
 import { personRows, seedBulk, seedRecords } from '../helpers/fixtures';
 import { decisions, decodedText } from '../helpers/history';
 import { until } from '../helpers/poll';
-import { runPurge, startPurge } from '../helpers/purge';
-import { connectClient, eventually, openDatabases, policyIn, uniqueId, type Databases } from '../helpers/services';
+import { runPurge, startPurge, TEST_STARTER } from '../helpers/purge';
+import { connectClient, eventually, openDatabases, policyIn, uniqueId, type Databases, testActionKeys, signed, testActionSigner } from '../helpers/services';
 import { bundleWorkflows, realPurgeRunActivities, withWorker } from '../helpers/worker';
 
 const OFFICER = { user: 'otto', role: 'privacy-officer' as const };
@@ -36,7 +39,12 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
   });
 
   const activities = () => realPurgeRunActivities(dbs, reportsDir);
-  const start = (taskQueue: string, dossier: string) => startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, dossier });
+  const start = (taskQueue: string, dossier: string) =>
+    startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, actionKeys: testActionKeys, dossier });
+  const certificateDecisions = async (recordId: string): Promise<SignedDecision[]> => {
+    const { rows } = await dbs.registry.query<{ body: { decisions?: SignedDecision[] } }>('SELECT body FROM certificates WHERE record_id = $1', [recordId]);
+    return rows[0]?.body.decisions ?? [];
+  };
   const certificates = async (dossier: string) =>
     Number(
       (
@@ -94,7 +102,9 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
     await withWorker(bundle, activities(), async (tq) => {
       await start(tq, dossier);
       for (const r of records) await waitForPhase(r.recordId, 'due');
-      await handleOf(held!.recordId).executeUpdate(actionUpdates.placeHold, { args: [{ actor: OFFICER, reference: 'COURT-2024-9', reason: 'court order' }] });
+      await handleOf(held!.recordId).executeUpdate(actionUpdates.placeHold, {
+        args: [signed(recordWorkflowId(held!.recordId), actionUpdates.placeHold, { actor: OFFICER, reference: 'COURT-2024-9', reason: 'court order' })],
+      });
 
       const dry = await runPurge(temporal.client, tq, { dossier, dryRun: true });
       expect(dry).toMatchObject({ dryRun: true, candidates: 3, released: 2, restarted: 0, erased: 0, skipped: { 'legal-hold': 1 } });
@@ -123,11 +133,20 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       expect((await personRows(dbs.caseAdmin, held!.person.personId)).persons).toBe(1);
       expect((await handleOf(held!.recordId).query(statusQuery)).phase).toBe('on-hold');
 
-      await handleOf(held!.recordId).executeUpdate(actionUpdates.releaseHold, { args: [{ actor: OFFICER, reference: 'COURT-2024-9' }] });
+      await handleOf(held!.recordId).executeUpdate(actionUpdates.releaseHold, {
+        args: [signed(recordWorkflowId(held!.recordId), actionUpdates.releaseHold, { actor: OFFICER, reference: 'COURT-2024-9' })],
+      });
       const later = await runPurge(temporal.client, tq, { dossier });
       expect(later).toMatchObject({ candidates: 1, released: 1, erased: 1, skipped: {} });
     });
     expect(await certificates(dossier)).toBe(3);
+    // The held record's certificate keeps who placed and released the hold, as the service signed it.
+    const kept = await certificateDecisions(held!.recordId);
+    expect(kept.map((d) => [d.action, d.actor.user])).toEqual([
+      ['placeHold', 'otto'],
+      ['releaseHold', 'otto'],
+    ]);
+    for (const d of kept) expect(decisionProblem(d, testActionKeys)).toBeUndefined();
   }, 120_000);
 
   it('purgeRun - approval gate - holds each wave until a privacy officer approves it and refuses anyone else', async () => {
@@ -143,10 +162,14 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
           return p.stage === 'awaiting-approval' && p.awaitingApprovalOfWave === wave ? p : undefined;
         });
       await awaiting(1);
-      const refused = await run.executeUpdate(approveWaveUpdate, { args: [{ actor: COORDINATOR, wave: 1 }] }).catch((err: unknown) => err);
+      const refused = await run
+        .executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: COORDINATOR, wave: 1 })] })
+        .catch((err: unknown) => err);
       expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
       expect((refused as WorkflowUpdateFailedError).cause?.message).toContain('for the role privacy-officer, not coordinator (cora)');
-      const wrongWave = await run.executeUpdate(approveWaveUpdate, { args: [{ actor: OFFICER, wave: 2 }] }).catch((err: unknown) => err);
+      const wrongWave = await run
+        .executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 2 })] })
+        .catch((err: unknown) => err);
       expect((wrongWave as WorkflowUpdateFailedError).cause?.message).toContain('waits for the approval of wave 1, not wave 2');
       // Held: the progress, answered after the refusals, still waits for wave 1 (an accepted
       // approval would have had the run release in that same workflow task), the run's history
@@ -156,11 +179,30 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
       for (const r of records) expect(await releaseEvents(r.recordId)).toBe(0);
       expect(await certificates(dossier)).toBe(0);
 
-      await expect(run.executeUpdate(approveWaveUpdate, { args: [{ actor: OFFICER, wave: 1 }] })).resolves.toEqual({ wave: 1, approvedBy: 'otto' });
+      await expect(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 1 })] })).resolves.toEqual({
+        wave: 1,
+        approvedBy: 'otto',
+      });
       await awaiting(2);
       expect((await run.query(purgeProgressQuery)).totals).toMatchObject({ released: 2, waves: 1 });
-      await run.executeUpdate(approveWaveUpdate, { args: [{ actor: OFFICER, wave: 2 }] });
+      await run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 2 })] });
       await expect(run.result()).resolves.toMatchObject({ released: 3, erased: 3, waves: 2 });
+      // Each certificate names the approval that released its record, with the service's signature an auditor checks offline.
+      for (const [i, r] of records.entries()) {
+        const kept = await certificateDecisions(r.recordId);
+        expect(kept).toEqual([
+          expect.objectContaining({
+            action: 'approveWave',
+            actor: OFFICER,
+            workflowId: run.workflowId,
+            body: expect.objectContaining({ wave: i < 2 ? 1 : 2 }),
+          }),
+        ]);
+        expect(decisionProblem(kept[0]!, testActionKeys)).toBeUndefined();
+        expect(decisionProblem({ ...kept[0]!, body: { ...kept[0]!.body, wave: 9 } }, testActionKeys)).toMatch(/does not verify$/);
+      }
+      expect(await verifyLedger(dbs.registry, undefined, undefined, testActionKeys)).toMatchObject({ signedDecisions: expect.any(Number) });
+      expect((await verifyLedger(dbs.registry, undefined, undefined, testActionKeys)).firstProblem).toBeUndefined();
     });
   }, 120_000);
 
@@ -240,9 +282,17 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
     const dossier = uniqueId('D-empty');
     const policy = policyIn(-2_000, -1_000);
     await withWorker(bundle, activities(), async (tq) => {
-      await upsertPurgeSchedule(temporal.client, { policy, taskQueue: tq, every: '2s', scheduleId, dossier });
+      const signedBy = (id: string) => ({ actionKeys: testActionKeys, startedBy: testActionSigner.signPurgeStart(TEST_STARTER, { scheduleId: id }) });
+      await upsertPurgeSchedule(temporal.client, { policy, taskQueue: tq, every: '2s', scheduleId, dossier, ...signedBy(scheduleId) });
       // The same spec, never paused: its actions show when the paused schedule's times have come.
-      await upsertPurgeSchedule(temporal.client, { policy, taskQueue: tq, every: '2s', scheduleId: controlId, dossier: uniqueId('D-empty') });
+      await upsertPurgeSchedule(temporal.client, {
+        policy,
+        taskQueue: tq,
+        every: '2s',
+        scheduleId: controlId,
+        dossier: uniqueId('D-empty'),
+        ...signedBy(controlId),
+      });
       const schedule = temporal.client.schedule.getHandle(scheduleId);
       const control = temporal.client.schedule.getHandle(controlId);
       /** Times the control has acted on: it started a run, or skipped one because its last run still went on. */
@@ -262,7 +312,10 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
         expect(after.info.numActionsTaken).toBe(taken);
 
         const purge = createPurgeActivities({ registry: dbs.registry, client: temporal.client, taskQueue: tq, reportsDir });
-        await expect(purge.releasePage({ runRef: 'paused-check', limit: 10, dossier, scheduleId })).resolves.toMatchObject({ paused: true, released: 0 });
+        await expect(purge.releasePage({ runRef: 'paused-check', limit: 10, dossier, scheduleId, actionKeys: testActionKeys })).resolves.toMatchObject({
+          paused: true,
+          released: 0,
+        });
       } finally {
         await Promise.all([schedule.delete(), control.delete()]);
       }

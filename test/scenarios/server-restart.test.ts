@@ -9,7 +9,7 @@ import { recordWorkflowId } from '../../schemas/lifecycle';
 import { statusQuery, type recordLifecycle } from '../../workflows';
 import { freePort } from '../global-setup';
 import { certificatesFor, personRows, seedRecords } from '../helpers/fixtures';
-import { connectClient, eventually, openDatabases, policyIn, uniqueId, type Databases } from '../helpers/services';
+import { connectClient, eventually, openDatabases, policyIn, uniqueId, type Databases, testActionKeys } from '../helpers/services';
 import { bundleWorkflows, realActivities, realPurgeRunActivities, withWorker } from '../helpers/worker';
 import { runPurge } from '../helpers/purge';
 
@@ -45,7 +45,7 @@ describe('durability - a dev server of its own, stopped and started on the same 
         bundle,
         realActivities(dbs),
         async () => {
-          await startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, dossier: record!.dossier });
+          await startLifecycles({ client: temporal.client, registry: dbs.registry, taskQueue, actionKeys: testActionKeys, dossier: record!.dossier });
           await eventually('awaiting-cutoff', async () =>
             (await temporal.client.workflow.getHandle(workflowId).query(statusQuery)).phase === 'awaiting-cutoff' ? true : undefined,
           );

@@ -6,6 +6,22 @@ import { validateApproval } from '../../workflows/purge-approval';
 import { RecordMachine } from '../../workflows/record/machine';
 import { validateAction, validateRelease } from '../../workflows/record/validate';
 import { fuzzSettings, hostileText, unclearProblem, unknownFieldName, wrongType, type Hostile } from '../helpers/hostile';
+import { ActionLedger } from '../../workflows/record/authenticity';
+import { signed, testActionKeys, testActionSigner } from '../helpers/services';
+
+/** Signs what the fuzzer made, as the service would sign whatever it was handed: the validators still judge the content. */
+const signedIfObject = (workflowId: string, update: string, raw: unknown) =>
+  raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? signed(workflowId, update, raw) : raw;
+const approvalState = {
+  runRef: 'purge-run-fuzz',
+  stage: 'release',
+  waves: 0,
+  awaitingWave: 1,
+  keys: testActionKeys,
+  startedBy: testActionSigner.signPurgeStart({ user: 'alice', role: 'coordinator' }, { workflowId: 'purge-run-fuzz' }),
+};
+const approve = (raw: unknown) =>
+  validateApproval(signedIfObject('purge-run-fuzz', 'approveWave', raw), { ...approvalState, now: Date.now(), usedNonces: new Set() });
 
 const HOUR = 3_600_000;
 const WEEK = 7 * 24 * HOUR;
@@ -29,12 +45,15 @@ const HOLD = 'HOLD-2024-017';
 /** A record's machine and its validators, as `recordLifecycle` calls them: validator first, then the change. */
 function lifecycle(policy = policyFrom(HOUR, 2 * HOUR)) {
   const machine = new RecordMachine({ recordId: 'R-fuzz-1', dossier: 'D-fuzz', policy }, Date.now());
+  const ledger = new ActionLedger(testActionKeys, 'record-R-fuzz-1', 'R-fuzz-1');
+  const check = <A extends ActionName>(name: A, raw: unknown, now: number) =>
+    validateAction(machine, ledger, name, signedIfObject('record-R-fuzz-1', name, raw), now);
   const validator = (update: string) => (raw: unknown) =>
-    void (update === 'releaseForErasure' ? validateRelease(machine, raw, Date.now()) : validateAction(machine, update as ActionName, raw, Date.now()));
+    void (update === 'releaseForErasure' ? validateRelease(machine, raw, Date.now()) : check(update as ActionName, raw, Date.now()));
   const take = async (name: ActionName, raw: Record<string, unknown>) => {
     const now = Date.now();
-    if (name !== 'sendExplanation') return machine.apply(name, validateAction(machine, name, raw, now), now);
-    const action = validateAction(machine, 'sendExplanation', raw, now);
+    if (name !== 'sendExplanation') return machine.apply(name, check(name, raw, now), now);
+    const action = check('sendExplanation', raw, now);
     machine.beginExplanation();
     machine.explanationSent(action, { messageId: '<fuzz@example.org>', sentAt: iso(now), objectionPeriodEnds: iso(now + 6 * WEEK) }, now);
   };
@@ -297,7 +316,7 @@ describe('update validators - hostile payloads (property-based)', () => {
 
   it('approveWave - refuses every hostile approval with a message naming the field, and accepts the awaited wave', async () => {
     // A run waiting for the approval of its first wave.
-    const validate = (raw: unknown) => void validateApproval(raw, { runRef: 'purge-run-fuzz', stage: 'release', waves: 0, awaitingWave: 1 });
+    const validate = (raw: unknown) => void approve(raw);
     const valid = { actor: actors['privacy-officer'], wave: 1 };
     expect(() => validate(valid)).not.toThrow();
     const mutation = fc.oneof(
@@ -367,6 +386,6 @@ describe('update validators - defects found by fuzzing, fixed', () => {
   });
 
   it('approveWave - a payload that is not an object - is refused naming the whole approval', async () => {
-    expect(() => validateApproval(null, { runRef: 'purge-run-fuzz', stage: 'release', waves: 0, awaitingWave: 1 })).toThrow(/^approval refused: \(/);
+    expect(() => approve(null)).toThrow(/^approval refused: \(/);
   });
 });

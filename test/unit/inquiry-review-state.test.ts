@@ -11,6 +11,7 @@ const input = {
   inquiryCutoff: '2024-03-31T21:59:59.000Z',
   responseDue: '2024-03-31T10:00:00.000Z',
   registeredBy: COORDINATOR,
+  actionKeys: [],
 };
 const snapshot = (part: Partial<InquiryReviewSnapshot> = {}): InquiryReviewSnapshot => ({ exists: true, links: [], candidates: [], ...part });
 const candidate = (recordId: string) => ({ recordId, reasons: ['sounds-alike' as const], foundAt: t0.toISOString() });

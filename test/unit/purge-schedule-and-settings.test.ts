@@ -53,7 +53,10 @@ describe('purge run settings and input', () => {
 
   it('purgeRunInputSchema - a dossier id with a quote - is refused', () => {
     expect(purgeRunInputSchema.safeParse({ dossier: "D' OR 1=1" }).success).toBe(false);
-    expect(purgeRunInputSchema.parse({ dossier: 'D-2024-01' })).toMatchObject({ dryRun: false, settings: { waveSize: 500 } });
+    expect(purgeRunInputSchema.parse({ dossier: 'D-2024-01', actionKeys: [], startedBy: { actor: { user: 'cora', role: 'coordinator' } } })).toMatchObject({
+      dryRun: false,
+      settings: { waveSize: 500 },
+    });
   });
 
   it('release refusals - a failure type per reason - carry the reason to the releasing activity, as the failure or as its cause', () => {

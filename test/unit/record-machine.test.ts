@@ -7,6 +7,8 @@ import { RecordMachine } from '../../workflows/record/machine';
 import { notReleasableIn, timers } from '../../workflows/record/rules';
 import { validateAction, validateRelease } from '../../workflows/record/validate';
 import { fuzzSettings } from '../helpers/hostile';
+import { ActionLedger } from '../../workflows/record/authenticity';
+import { signed, testActionKeys } from '../helpers/services';
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
 const SECOND = 1_000;
@@ -43,11 +45,21 @@ const payloads: { [A in ActionName]: Action<A> } = {
 };
 const names = Object.keys(payloads) as ActionName[];
 
+/** The validators as the workflow calls them, with the payload signed by the service at `at`. */
+const ledgers = new WeakMap<RecordMachine, ActionLedger>();
+function ledgerOf(machine: RecordMachine): ActionLedger {
+  if (!ledgers.has(machine)) ledgers.set(machine, new ActionLedger(testActionKeys, 'record-R-1', 'R-1'));
+  return ledgers.get(machine)!;
+}
+const check = <A extends ActionName>(machine: RecordMachine, name: A, payload: object, at: number): Action<A> =>
+  validateAction(machine, ledgerOf(machine), name, signed('record-R-1', name, payload, new Date(at)), at);
+
 /** A machine driven as the workflow drives it: validated, then applied; the explanation "sent" at once. */
 function driven(now = T0) {
   const machine = new RecordMachine({ recordId: 'R-1', dossier: 'D-1', policy }, now);
   const take = <A extends ActionName>(name: A, at: number, payload: Action<A> = payloads[name]) => {
-    const action = validateAction(machine, name, payload, at);
+    const action = check(machine, name, payload, at);
+    ledgerOf(machine).accepted(name, payload, action, iso(at));
     if (name !== 'sendExplanation') return machine.apply(name, action, at);
     machine.beginExplanation();
     machine.explanationSent(
@@ -184,17 +196,15 @@ describe('RecordMachine - refusals and allowed actions', () => {
   it('refusals - name why and what is allowed now; nothing is changed', () => {
     const d = driven();
     const before = d.machine.changes;
-    expect(() => validateAction(d.machine, 'retryErasure', payloads.retryErasure, T0)).toThrow(
+    expect(() => check(d.machine, 'retryErasure', payloads.retryErasure, T0)).toThrow(
       `retry refused: record R-1 is in awaiting-cutoff until ${policy.inquiryCutoff}; only a record in erasure-failed can be retried. Allowed now: inquiry, hold`,
     );
-    expect(() => validateAction(d.machine, 'registerInquiry', { ...payloads.registerInquiry, receivedAt: iso(T0 + 3 * WEEK) }, T0)).toThrow(
-      /after the inquiry cutoff/,
-    );
-    expect(() => validateAction(d.machine, 'placeHold', { ...payloads.placeHold, actor: actors.coordinator }, T0)).toThrow(
+    expect(() => check(d.machine, 'registerInquiry', { ...payloads.registerInquiry, receivedAt: iso(T0 + 3 * WEEK) }, T0)).toThrow(/after the inquiry cutoff/);
+    expect(() => check(d.machine, 'placeHold', { ...payloads.placeHold, actor: actors.coordinator }, T0)).toThrow(
       'hold refused: it is for the role privacy-officer, not coordinator (cora)',
     );
     to['on-hold (legal hold)']!(d);
-    expect(() => validateAction(d.machine, 'releaseHold', { ...payloads.releaseHold, reference: 'HOLD-2' }, T0 + HOUR)).toThrow(
+    expect(() => check(d.machine, 'releaseHold', { ...payloads.releaseHold, reference: 'HOLD-2' }, T0 + HOUR)).toThrow(
       'the record is held under HOLD-1, not HOLD-2',
     );
     expect(d.machine.changes).toBe(before + 1);
@@ -224,7 +234,7 @@ describe('RecordMachine - refusals and allowed actions', () => {
     const d = driven();
     for (const name of names) {
       for (const role of roles.filter((r) => !actionRoles[name].includes(r))) {
-        expect(() => validateAction(d.machine, name, { ...payloads[name], actor: { user: 'x', role } }, T0)).toThrow(`it is for the role`);
+        expect(() => check(d.machine, name, { ...payloads[name], actor: { user: 'x', role } }, T0)).toThrow(`it is for the role`);
       }
     }
   });

@@ -8,7 +8,7 @@ import { confirmNoMatchUpdate, decideCandidateUpdate, inquiryStatusQuery, regist
 import { decisions } from '../helpers/history';
 import { until } from '../helpers/poll';
 import { saveHistory } from '../helpers/record-history';
-import { uniqueId } from '../helpers/services';
+import { uniqueId, signed, testActionKeys, testActionSigner } from '../helpers/services';
 import { useWorkflowLayer, withWorker, type AllActivities } from '../helpers/worker';
 
 const COORDINATOR: Actor = { user: 'cora', role: 'coordinator' };
@@ -32,6 +32,7 @@ type Snapshot = {
  */
 function reviewStandIns(registry: Snapshot, options: { lifecycle?: (recordId: string) => Registration; failDecisions?: number } = {}) {
   const calls: Call[] = [];
+  const warrants: { recordId: string; update: string; by: unknown }[] = [];
   let failDecisions = options.failDecisions ?? 0;
   let letters = 0;
   const record = (name: string, input: object) => calls.push({ name, input: { ...input }, at: Date.now() });
@@ -40,8 +41,10 @@ function reviewStandIns(registry: Snapshot, options: { lifecycle?: (recordId: st
       record('loadInquiryReview', input);
       return structuredClone(registry);
     },
-    async registerInquiryOnRecord(input) {
+    async registerInquiryOnRecord({ warrant, ...input }) {
+      // The warrant (what the service signed) is recorded apart: the assertions below read the ids and the actor.
       record('registerInquiryOnRecord', input);
+      if (warrant) warrants.push({ recordId: input.recordId, update: warrant.update, by: warrant.body.actor });
       const outcome = options.lifecycle?.(input.recordId) ?? { result: 'registered' };
       if (outcome.result === 'registered') {
         registry.links = registry.links.map((l) => (l.recordId === input.recordId ? { ...l, registeredAt: new Date().toISOString() } : l));
@@ -80,7 +83,7 @@ function reviewStandIns(registry: Snapshot, options: { lifecycle?: (recordId: st
       return { inquiryId: input.inquiryId, destroyed: DESTROYED, remainingRecords: 0 };
     },
   };
-  return { activities, calls, of: (name: string) => calls.filter((c) => c.name === name), names: () => calls.map((c) => c.name) };
+  return { activities, calls, warrants, of: (name: string) => calls.filter((c) => c.name === name), names: () => calls.map((c) => c.name) };
 }
 
 const emptyRegistry = (): Snapshot => ({ exists: true, links: [], candidates: [] });
@@ -94,6 +97,7 @@ function inquiry(cutoffInMs: number, responseDueInMs: number): InquiryReviewInpu
     inquiryCutoff: new Date(now + cutoffInMs).toISOString(),
     responseDue: new Date(now + responseDueInMs).toISOString(),
     registeredBy: COORDINATOR,
+    actionKeys: testActionKeys,
   };
 }
 
@@ -111,13 +115,20 @@ const refusal = async (work: Promise<unknown>): Promise<string> => {
 describe('inquiryReview - with stand-in activities on a real dev server', () => {
   const layer = useWorkflowLayer();
 
+  /** Started as the service would: with its keys and the coordinator's signed registration. */
   const start = (tq: string, input: InquiryReviewInput): Promise<Review> =>
-    layer.client.workflow.start<typeof inquiryReview>('inquiryReview', { workflowId: inquiryWorkflowId(input.inquiryId), taskQueue: tq, args: [input] });
+    layer.client.workflow.start<typeof inquiryReview>('inquiryReview', {
+      workflowId: inquiryWorkflowId(input.inquiryId),
+      taskQueue: tq,
+      args: [{ ...input, registration: testActionSigner.signInquiryRegistration(input.registeredBy, input.inquiryId, input.receivedAt) }],
+    });
   const statusOf = (review: Review) => review.query(inquiryStatusQuery);
   const stageIs = (review: Review, stage: InquiryReviewStatus['stage'], also: (s: InquiryReviewStatus) => boolean = () => true) =>
     until(`the review in stage ${stage}`, () => statusOf(review), { accept: (s: InquiryReviewStatus) => s.stage === stage && also(s) });
   const decide = (review: Review, actor: Actor, recordId: string, outcome: 'confirm' | 'reject', reason?: string) =>
-    review.executeUpdate(decideCandidateUpdate, { args: [{ actor, recordId, outcome, ...(reason ? { reason } : {}) }] });
+    review.executeUpdate(decideCandidateUpdate, {
+      args: [signed(review.workflowId, decideCandidateUpdate, { actor, recordId, outcome, ...(reason ? { reason } : {}) })],
+    });
 
   it("inquiryReview - exact matches - registers the inquiry on each linked record not yet carrying it, in the registering coordinator's name, and ends linked without a letter", async () => {
     const [x, y] = [uniqueId('R'), uniqueId('R')];
@@ -157,7 +168,7 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
       const review = await start(tq, input);
       const status = await stageIs(review, 'registering', (s) => s.links[0]?.state === 'waiting-for-lifecycle');
       expect(status.allowedActions).toEqual([]);
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: REVIEWER }] }))).toBe(
+      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: REVIEWER })] }))).toBe(
         `no-match refused: the inquiry has linked records (${x}): it is answered from them`,
       );
       expect(decisions(await review.fetchHistory())).toEqual(['activity:loadInquiryReview', 'activity:registerInquiryOnRecord', 'timer']);
@@ -185,7 +196,7 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
       expect(await refusal(decide(review, REVIEWER, 'R-NOT-A-CANDIDATE', 'reject'))).toBe(
         `reject refused: record R-NOT-A-CANDIDATE is not a candidate of inquiry ${input.inquiryId}; undecided candidates: ${a}, ${b}`,
       );
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: REVIEWER }] }))).toBe(
+      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: REVIEWER })] }))).toBe(
         `no-match refused: decide on the candidates first (confirm or reject): ${a}, ${b}`,
       );
       // Only the timer of the response deadline: the refusals left no event.
@@ -245,10 +256,10 @@ describe('inquiryReview - with stand-in activities on a real dev server', () => 
       // (Whether a timer came first depends on how soon the worker ran: the deadline is 2 s.)
       expect(decisions(await review.fetchHistory()).filter((d) => d !== 'timer')).toEqual(['activity:loadInquiryReview', 'activity:notifyCoordinators']);
 
-      expect(await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: COORDINATOR }] }))).toBe(
-        'no-match refused: it is for the role screened-reviewer, not coordinator (cora)',
-      );
-      await review.executeUpdate(confirmNoMatchUpdate, { args: [{ actor: REVIEWER }] });
+      expect(
+        await refusal(review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: COORDINATOR })] })),
+      ).toBe('no-match refused: it is for the role screened-reviewer, not coordinator (cora)');
+      await review.executeUpdate(confirmNoMatchUpdate, { args: [signed(review.workflowId, confirmNoMatchUpdate, { actor: REVIEWER })] });
       const answered = await until('the letter', () => statusOf(review), { accept: (s: InquiryReviewStatus) => s.letter !== undefined });
       expect(answered).toMatchObject({
         noMatch: { by: 'rev (screened-reviewer)' },

@@ -7,9 +7,9 @@ import type { PurgeProgress, PurgeReport, PurgeRunInput, PurgeTotals, SkipReason
 import { approveWaveUpdate, purgeProgressQuery, type purgeRun } from '../../workflows';
 import { decisions, decodedValues, historyText } from '../helpers/history';
 import { until } from '../helpers/poll';
-import { startPurge } from '../helpers/purge';
+import { startPurge, type TestPurgeInput } from '../helpers/purge';
 import { saveHistory } from '../helpers/record-history';
-import { uniqueId } from '../helpers/services';
+import { signed, uniqueId } from '../helpers/services';
 import { useWorkflowLayer, withWorker, type AllActivities } from '../helpers/worker';
 
 const OFFICER = { user: 'otto', role: 'privacy-officer' as const };
@@ -43,6 +43,7 @@ interface StandInOptions {
  */
 function purgeStandIns(options: StandInOptions) {
   const calls: Call[] = [];
+  const releases: { actionKeys: readonly string[]; approvedBy?: unknown }[] = [];
   /** Every record a releasePage looked at, in order (a record twice is a bug). */
   const lookedAt: string[] = [];
   const released: string[] = [];
@@ -75,8 +76,10 @@ function purgeStandIns(options: StandInOptions) {
       record('countDue', input);
       return after(input.afterRecordId).length;
     },
-    async releasePage(input) {
+    async releasePage({ actionKeys, approvedBy, ...input }) {
+      // The keys and the wave's signed approval are recorded apart: the assertions below read the page request.
       record('releasePage', input);
+      releases.push({ actionKeys, ...(approvedBy ? { approvedBy } : {}) });
       if (options.pausedFromCall !== undefined && calls.filter((c) => c.name === 'releasePage').length >= options.pausedFromCall) {
         return { scanned: 0, released: 0, restarted: 0, skipped: {}, paused: true };
       }
@@ -129,7 +132,7 @@ function purgeStandIns(options: StandInOptions) {
     },
   };
   const of = (name: string) => calls.filter((c) => c.name === name);
-  return { activities, calls, of, lookedAt, released };
+  return { activities, calls, of, lookedAt, released, releases };
 }
 
 /** Record ids that sort in the order given, distinct per test. */
@@ -154,7 +157,7 @@ const awaitingWave = (run: Run, wave: number) =>
 describe('purgeRun - with stand-in activities on a real dev server', () => {
   const layer = useWorkflowLayer();
 
-  const start = (tq: string, input: PurgeRunInput) => startPurge(layer.client, tq, { dossier: DOSSIER, ...input });
+  const start = (tq: string, input: TestPurgeInput) => startPurge(layer.client, tq, { dossier: DOSSIER, ...input });
 
   it('purgeRun - 5 due records in waves of 2 - pages by cursor, looks at each record once, re-checks page by page, settles and reports the sums', async () => {
     const ids = recordIds(5);
@@ -263,28 +266,33 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
         `Waiting for a privacy officer to approve wave 1: up to 2 of 3 record(s) still to look at. Approve with \`erasure purge approve ${runRef} --wave 1 --as <privacy officer>\``,
       );
 
-      expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [{ actor: COORDINATOR, wave: 1 }] }))).toBe(
+      expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: COORDINATOR, wave: 1 })] }))).toBe(
         'approval refused: approving a wave is for the role privacy-officer, not coordinator (cora)',
       );
-      expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [{ actor: OFFICER, wave: 2 }] }))).toBe(
+      expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 2 })] }))).toBe(
         `approval refused: run ${runRef} waits for the approval of wave 1, not wave 2`,
       );
-      expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [{ actor: OFFICER, wave: 0 }] }))).toContain('waves are numbered from 1');
+      expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 0 })] }))).toContain(
+        'waves are numbered from 1',
+      );
       // Answered after the refusals: had one been taken, the run would be releasing (the same workflow task).
       expect(await progressOf(run)).toMatchObject({ stage: 'awaiting-approval', awaitingApprovalOfWave: 1, totals: { released: 0, waves: 0 } });
       expect(decisions(await run.fetchHistory())).toEqual(['activity:beginPurgeRun', 'activity:countDue']);
       expect(stand.of('releasePage')).toEqual([]);
 
-      await expect(run.executeUpdate(approveWaveUpdate, { args: [{ actor: OFFICER, wave: 1 }] })).resolves.toEqual({ wave: 1, approvedBy: 'otto' });
+      await expect(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 1 })] })).resolves.toEqual({
+        wave: 1,
+        approvedBy: 'otto',
+      });
       // Exactly the approved wave: the run waits again before the next.
       await expect(awaitingWave(run, 2)).resolves.toMatchObject({ wave: 1, totals: { released: 2, waves: 1 } });
       expect(stand.of('releasePage').map((c) => c.input)).toEqual([{ runRef, limit: 2, dossier: DOSSIER }]);
       expect(stand.released).toEqual(ids.slice(0, 2));
       expect(stand.of('countDue').map((c) => c.input)).toEqual([{ dossier: DOSSIER }, { dossier: DOSSIER, afterRecordId: b }]);
 
-      await run.executeUpdate(approveWaveUpdate, { args: [{ actor: OFFICER, wave: 2 }] });
+      await run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 2 })] });
       await until('the run to settle', () => progressOf(run), { accept: (p: PurgeProgress) => p.stage === 'settle' && p.settled?.pending === 1 });
-      expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [{ actor: OFFICER, wave: 3 }] }))).toBe(
+      expect(await refusal(run.executeUpdate(approveWaveUpdate, { args: [signed(run.workflowId, approveWaveUpdate, { actor: OFFICER, wave: 3 })] }))).toBe(
         `approval refused: run ${runRef} is not waiting for an approval (stage settle, 2 wave(s) released)`,
       );
       settling = false;

@@ -6,7 +6,7 @@ import { recordWorkflowId, type LifecyclePhase, type RecordStatus } from '../../
 import type { Policy } from '../../schemas/policy';
 import { actionUpdates, refusalTypes, releaseRefusalOf, releaseSignal, releaseUpdate, statusQuery, workflowTypes, type recordLifecycle } from '../../workflows';
 import { saveHistory } from '../helpers/record-history';
-import { eventually, policyIn, uniqueId } from '../helpers/services';
+import { eventually, policyIn, signed, testActionKeys, uniqueId } from '../helpers/services';
 import { useWorkflowLayer, withWorker } from '../helpers/worker';
 
 const COORDINATOR = { user: 'cora', role: 'coordinator' as const };
@@ -52,7 +52,7 @@ const phaseOf = async (handle: WorkflowHandle) => (await handle.query(statusQuer
 const until = (handle: WorkflowHandle, phase: LifecyclePhase) => eventually(phase, async () => ((await phaseOf(handle)) === phase ? true : undefined));
 const release = (handle: WorkflowHandle, runRef = 'purge-run-test') => handle.executeUpdate(releaseUpdate, { args: [{ runRef }] });
 const act = <A extends ActionName>(handle: WorkflowHandle, name: A, payload: ActionInput<A>): Promise<RecordStatus> =>
-  handle.executeUpdate(actionUpdates[name], { args: [payload] });
+  handle.executeUpdate(actionUpdates[name], { args: [signed(handle.workflowId, name, payload)] });
 const refusedWith = async (work: Promise<unknown>) => {
   const error = await work.then(
     () => undefined,
@@ -75,7 +75,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
     layer.client.workflow.start<typeof recordLifecycle>(workflowTypes.recordLifecycle, {
       workflowId: recordWorkflowId(recordId),
       taskQueue,
-      args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy }],
+      args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy, actionKeys: testActionKeys }],
     });
 
   it('recordLifecycle - due record released by a purge run - erases, verifies, certifies in one activity and returns ids only', async () => {
@@ -230,7 +230,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
       const handle = await layer.client.workflow.signalWithStart<typeof recordLifecycle, [{ runRef: string }]>(workflowTypes.recordLifecycle, {
         workflowId: recordWorkflowId(recordId),
         taskQueue: tq,
-        args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy: policyIn(-1_000, -1_000) }],
+        args: [{ recordId, dossier: 'D-WF', systems: ['case-admin'], policy: policyIn(-1_000, -1_000), actionKeys: testActionKeys }],
         signal: releaseSignal,
         signalArgs: [{ runRef: 'purge-run-restart' }],
       });

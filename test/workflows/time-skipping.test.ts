@@ -9,7 +9,7 @@ import type { ActionInput, ActionName } from '../../schemas/actions';
 import { recordWorkflowId, type LifecyclePhase, type RecordStatus } from '../../schemas/lifecycle';
 import { searchAttributes } from '../../schemas/search-attributes';
 import { actionUpdates, statusQuery, type recordLifecycle } from '../../workflows';
-import { eventually, policyIn, testDataConverter, uniqueId } from '../helpers/services';
+import { eventually, policyIn, testDataConverter, uniqueId, signed, testActionKeys } from '../helpers/services';
 import { bundleWorkflows, withWorker } from '../helpers/worker';
 
 // Weeks-long timers are the subject here: on Temporal's time-skipping test server (the
@@ -58,10 +58,11 @@ describe('recordLifecycle - deadlines of weeks - on the time-skipping test serve
     const handle = await env.client.workflow.start<typeof recordLifecycle>('recordLifecycle', {
       workflowId: recordWorkflowId(recordId),
       taskQueue,
-      args: [{ recordId, dossier: 'D-TS', systems: ['case-admin'], policy }],
+      args: [{ recordId, dossier: 'D-TS', systems: ['case-admin'], policy, actionKeys: testActionKeys }],
     });
-    const act = <A extends ActionName>(name: A, payload: ActionInput<A>): Promise<RecordStatus> =>
-      handle.executeUpdate(actionUpdates[name], { args: [payload] });
+    // Signed at the server's time: the workflow judges a proof's age by its own clock.
+    const act = async <A extends ActionName>(name: A, payload: ActionInput<A>): Promise<RecordStatus> =>
+      handle.executeUpdate(actionUpdates[name], { args: [signed(handle.workflowId, name, payload, new Date(await now()))] });
     // An inquiry is taken once the lifecycle has left `registered` (its first workflow task).
     await reaches(handle, 'awaiting-cutoff');
     return { recordId, policy, handle, act };

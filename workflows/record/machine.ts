@@ -133,6 +133,7 @@ export class RecordMachine {
     const effect = (actionEffects[name] as ActionEffect<A>)(this.#s, action, iso(now));
     if (effect.enter) this.#enter(effect.enter, now, by(action), effect.note, actionLabels[name]);
     else this.#note(now, by(action), effect.note, actionLabels[name]);
+    this.#signedBy(action);
   }
 
   /** The explanation is being sent: no second one, and no hold, until it is out. */
@@ -157,6 +158,7 @@ export class RecordMachine {
       `explanation sent (${action.language}, message ${sent.messageId}); objection period until ${sent.objectionPeriodEnds}`,
       'explain',
     );
+    this.#signedBy(action);
   }
 
   /** The mail could not be sent: the record stays in consultation and the action can be taken again. */
@@ -302,6 +304,12 @@ export class RecordMachine {
 
   #enter(next: LifecyclePhase, now: number, by: string, note: string, action?: string): void {
     this.#step(next, iso(now), note, by, action);
+  }
+
+  /** Ties the event a person's action just added to the service's proof of it. */
+  #signedBy(action: { proof?: { nonce: string } }): void {
+    const last = this.#s.history.at(-1);
+    if (last && action.proof) this.#s.history[this.#s.history.length - 1] = { ...last, nonce: action.proof.nonce };
   }
 
   #step(phase: LifecyclePhase, at: string, note: string, by = 'system', action?: string): void {
