@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { ErasureError } from '../schemas/errors';
-import { LOCAL_COMMANDS, type ServiceCommand } from '../service/command-table';
 import { UsageError, parseCommandLine } from './options';
 import { USAGE } from './usage';
 import { closePrompt } from './prompt';
@@ -55,8 +54,7 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      if ((LOCAL_COMMANDS as readonly string[]).includes(line.command)) throw new UsageError(`\`erasure ${line.command}\` runs locally`);
-      return runOnService(env, line.command as ServiceCommand, line.args, line.values);
+      return runOnService(env, line.command, line.args, line.values);
   }
 }
 

@@ -218,7 +218,7 @@ export function readTextFile(file: FileSource): { text: string; encoding: TextEn
 }
 
 /** A large text file as decoded chunks, read as they are consumed. */
-export async function* textChunks(bytes: AsyncIterable<Uint8Array>, decoding: TextDecoding): AsyncGenerator<string> {
+export async function* textChunks(bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, decoding: TextDecoding): AsyncGenerator<string> {
   for await (const chunk of bytes) {
     const text = decoding.write(chunk);
     if (text) yield text;
@@ -228,7 +228,7 @@ export async function* textChunks(bytes: AsyncIterable<Uint8Array>, decoding: Te
 }
 
 /** The file's bytes in 64 KiB chunks, so that a large inventory is parsed as it is consumed. */
-export async function* fileBytes(file: FileSource, onChunk?: (bytes: Uint8Array) => void): AsyncGenerator<Uint8Array> {
+export function* fileBytes(file: FileSource, onChunk?: (bytes: Uint8Array) => void): Generator<Uint8Array> {
   for (let at = 0; at < file.bytes.length; at += 1 << 16) {
     const chunk = file.bytes.subarray(at, at + (1 << 16));
     onChunk?.(chunk);

@@ -11,7 +11,12 @@ const port = (name: string, fallback: number) =>
 
 /** A whole, positive number of minutes (or hours: the name says which). */
 const minutes = (name: string, fallback: number) =>
-  z.coerce.number({ message: `${name} must be a number` }).int(`${name} must be a whole number`).min(1, `${name} must be at least 1`).max(10_000).default(fallback);
+  z.coerce
+    .number({ message: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(1, `${name} must be at least 1`)
+    .max(10_000)
+    .default(fallback);
 
 const key = (name: string) =>
   z.string().refine((v) => Buffer.from(v, 'base64').length === 32, `${name} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`)`);

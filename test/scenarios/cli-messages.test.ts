@@ -31,7 +31,6 @@ describe('erasure CLI - policies in a time zone, and what read-only commands say
   });
 
   const cli = (...args: string[]): Promise<Run> => service.run(args);
-  const cliAs = (as: string, ...args: string[]): Promise<Run> => service.run(args, as);
   const write = (name: string, content: unknown) => {
     const file = join(dir, name);
     writeFileSync(file, JSON.stringify(content));
