@@ -197,7 +197,8 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
         expect(readFileSync(file, 'utf8')).toContain(`"recordId":"${dossier}-R1"`);
 
         expect((await cli('purge', 'run', '--wave-size', 'many')).stderr).toContain('--wave-size: "many" is not a number');
-        const started = await cli('purge', 'run', '--approval', '--dossier', dossier, '--no-wait');
+        // Started by a privacy officer: she may not approve her own run's waves (four eyes); another may.
+        const started = await cliAs('otto', 'purge', 'run', '--approval', '--dossier', dossier, '--no-wait');
         const runId = started.stdout.trim();
         expect(runId).toMatch(/^purge-run-manual-/);
         await eventually('the run waits for approval', async () => ((await cli('purge', 'status', runId)).stdout.includes('wave 1 awaits') ? true : undefined));
@@ -208,7 +209,13 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
             `\`erasure purge approve\` is for the role privacy-officer; you are signed in as ${service.account('cora').id} (coordinator)`,
           ),
         });
-        expect((await cliAs('otto', 'purge', 'approve', runId, '--wave', '1')).stdout).toContain(`wave 1 of ${runId} approved by otto`);
+        const own = await cliAs('otto', 'purge', 'approve', runId, '--wave', '1');
+        expect(own).toMatchObject({ code: 1, stderr: expect.stringContaining('approval refused') });
+        expect(own.stderr).toContain(service.account('otto').id);
+        console.log(`four eyes: ${own.stderr.trim()}`);
+        expect((await cliAs('olga', 'purge', 'approve', runId, '--wave', '1')).stdout).toContain(
+          `wave 1 of ${runId} approved by ${service.account('olga').id}`,
+        );
         const report = await eventually('the run report', async () => {
           const status = await cli('purge', 'status', runId);
           return status.stdout.includes('erased and certified') ? status.stdout : undefined;

@@ -1,10 +1,7 @@
 import type { Client } from '@temporalio/client';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { reportCommand } from '../../cli/commands/report';
-import type { CommandContext } from '../../service/command-context';
+import type { CommandContext, DeliveredFile } from '../../service/command-context';
 import { assembleReport, collectOperationReport } from '../../cli/report/collect';
 import { renderHtml } from '../../cli/report/html';
 import { escapeHtml } from '../../cli/report/markup';
@@ -459,7 +456,7 @@ describe('erasure report - collection from registry and visibility', () => {
     expect(sent.filter((q) => q.includes("Dossier = 'D-2'")).length).toBeLessThan(lifecyclePhases.length);
   });
 
-  it('refuses --json with --html, and a folder that does not exist, before connecting to anything', async () => {
+  it('refuses --json with --html before connecting to anything (the CLI checks the folder on its own machine)', async () => {
     const ctx = {
       registry: () => {
         throw new Error('connected');
@@ -469,25 +466,21 @@ describe('erasure report - collection from registry and visibility', () => {
       progress: () => undefined,
     } as unknown as CommandContext;
     await expect(reportCommand(ctx, { json: true, html: 'r.html' })).rejects.toThrow(/--html.*either --json or --html/s);
-    await expect(reportCommand(ctx, { json: false, html: '/no/such/folder/r.html' })).rejects.toThrow(/the folder \/no\/such\/folder does not exist/);
+    await expect(reportCommand(ctx, { json: false, html: ' ' })).rejects.toThrow(/name the file to write/);
   });
 
-  it('writes the HTML file and prints its path', async () => {
+  it("hands the HTML file to the person's machine and prints its path", async () => {
     const out: string[] = [];
+    const delivered: DeliveredFile[] = [];
     const ctx = {
       registry: () => registry,
       client: () => Promise.resolve(fakeClient(workflows, statuses).client),
       out: (l: string) => out.push(l),
       progress: () => undefined,
+      deliver: (f: DeliveredFile) => delivered.push(f),
     } as unknown as CommandContext;
-    const folder = mkdtempSync(join(tmpdir(), 'report-'));
-    const file = join(folder, 'report.html');
-    try {
-      await reportCommand(ctx, { json: false, html: file });
-      expect(out).toEqual([file]);
-      expect(readFileSync(file, 'utf8')).toContain('<rect class="bar"');
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
+    await reportCommand(ctx, { json: false, html: 'reports/report.html' });
+    expect(out).toEqual(['reports/report.html']);
+    expect(delivered).toEqual([{ path: 'reports/report.html', content: expect.stringContaining('<rect class="bar"') }]);
   });
 });
