@@ -1,16 +1,8 @@
 import { createHash } from 'node:crypto';
 
-/** JSON with object keys sorted, so that equal content always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+/** JSON with object keys sorted, so that equal content always hashes the same: one definition, also signed actions' (schemas/signed-action.ts). */
+import { canonicalJson } from '../../schemas/signed-action';
+export { canonicalJson };
 
 export function sha256Hex(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
