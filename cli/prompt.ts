@@ -3,6 +3,7 @@ import { createInterface, type Interface } from 'node:readline';
 let lines: AsyncIterator<string> | undefined;
 let reader: Interface | undefined;
 let muted = false;
+let currentPrompt = '';
 
 /**
  * Asks for one line on stdin: on a terminal with the prompt on stderr and, for a secret,
@@ -27,7 +28,6 @@ export async function ask(prompt: string, options: { secret?: boolean } = {}): P
   if (next.done) throw new Error(`no answer to "${prompt.trim()}": stdin ended`);
   return next.value.trim();
 }
-let currentPrompt = '';
 
 /** Lets the process end once nothing more is asked. */
 export function closePrompt(): void {

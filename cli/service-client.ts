@@ -30,6 +30,20 @@ export class ServiceRefusal extends Error {
   }
 }
 
+/** A request to the service; a service that does not answer is said so, with what to check. */
+async function reach(base: string, path: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(`${base}${path}`, init);
+  } catch (err) {
+    const why = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+    throw new ServiceRefusal(
+      0,
+      'UNREACHABLE',
+      `cannot reach the erasure service at ${base} (${why}): is \`npm start\` (or \`npm run service\`) running, or ERASURE_SERVICE_URL right?`,
+    );
+  }
+}
+
 /** One JSON request to the service; a refusal becomes a ServiceRefusal with the service's own message. */
 export async function callService<T>(
   base: string,
@@ -37,23 +51,14 @@ export async function callService<T>(
   path: string,
   options: { token?: string; body?: unknown } = {},
 ): Promise<{ status: number; body: T }> {
-  let response: Response;
-  try {
-    response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-        ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
-      },
-      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    });
-  } catch (err) {
-    throw new ServiceRefusal(
-      0,
-      'UNREACHABLE',
-      `cannot reach the erasure service at ${base} (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}): is \`npm start\` (or \`npm run service\`) running, or ERASURE_SERVICE_URL right?`,
-    );
-  }
+  const response = await reach(base, path, {
+    method,
+    headers: {
+      ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}),
+    },
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+  });
   if (response.status >= 400) throw await refusalOf(response);
   return { status: response.status, body: (await response.json()) as T };
 }
@@ -123,16 +128,10 @@ export async function runOnService(env: Env, command: ServiceCommand, args: read
   checkTargets(command, values);
   const body = JSON.stringify({ args, values, files: filesOf(command, args, values) });
   const send = () =>
-    fetch(`${session.service}${commandPath(command)}`, {
+    reach(session.service, commandPath(command), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${session.token}` },
       body,
-    }).catch((err: Error & { cause?: Error }) => {
-      throw new ServiceRefusal(
-        0,
-        'UNREACHABLE',
-        `cannot reach the erasure service at ${session.service} (${err.cause?.message ?? err.message}): is \`npm start\` running?`,
-      );
     });
   let response = await send();
   if (response.status === 403) {

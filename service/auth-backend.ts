@@ -1,15 +1,9 @@
 import type { AccountRole } from '../schemas/roles';
+import type { SignInResult } from './auth/account-info';
+import type { Session } from './auth/sessions';
 
-/** A signed-in person's session, as the service checks it on every request. */
-export interface SessionView {
-  readonly accountId: string;
-  readonly role: AccountRole;
-  readonly method: 'password' | 'sso';
-  readonly expiresAt: Date;
-  readonly stepUpAt: Date | null;
-}
-
-export type SignInResult = { ok: true; account: { id: string; role: AccountRole } } | { ok: false; message: string; retryAfterSeconds?: number };
+/** A signed-in person's session, as the service checks it on every request (service/auth's own). */
+export type SessionView = Session;
 
 /**
  * What the HTTP layer needs of accounts, sessions and the security log (service/auth holds

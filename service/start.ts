@@ -3,7 +3,7 @@ import { buildService } from './app';
 import { ServiceConnections } from './connections';
 import { Accounts } from './auth/accounts';
 import { Sessions } from './auth/sessions';
-import { accountsCommands, authBackend, sessionChecker } from './auth-wiring';
+import { accountsCommands, authBackend } from './auth-wiring';
 import { configuredSso } from './sso-wiring';
 
 export interface RunningService {
@@ -34,5 +34,3 @@ export async function startService(config: Config, env: Readonly<Record<string, 
     },
   };
 }
-
-export { sessionChecker };
