@@ -21,6 +21,24 @@ export default tseslint.config(
     },
   },
   {
+    // The console's one browser script: plain JavaScript, run in the page (no type information).
+    files: ['console/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'script',
+      parserOptions: { projectService: false, project: null },
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        DOMParser: 'readonly',
+        setTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+      },
+    },
+  },
+  {
     // The determinism boundary: workflow code is replayed, so it may not touch the
     // outside world. Activities cross only as types.
     files: ['workflows/**/*.ts'],

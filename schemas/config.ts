@@ -58,6 +58,25 @@ export const configSchema = z.object({
   ERASURE_SESSION_MAX_HOURS: minutes('ERASURE_SESSION_MAX_HOURS', 8),
   /** A consultation shows personal data only if the reviewer re-entered the second factor within this many minutes. */
   ERASURE_STEP_UP_MINUTES: minutes('ERASURE_STEP_UP_MINUTES', 5),
+  /** The console shows times in this zone (an IANA name). */
+  ERASURE_CONSOLE_TIME_ZONE: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time-zone name such as "Europe/Amsterdam"')
+    .default('Europe/Amsterdam'),
+  /** A consultation page shows the data this many seconds, then nothing (the reviewer opens it again, logged again). */
+  ERASURE_CONSULTATION_VIEW_SECONDS: z.coerce
+    .number({ message: 'ERASURE_CONSULTATION_VIEW_SECONDS must be a number of seconds' })
+    .int('ERASURE_CONSULTATION_VIEW_SECONDS must be a whole number of seconds')
+    .min(10, 'ERASURE_CONSULTATION_VIEW_SECONDS must be at least 10')
+    .max(3600, 'ERASURE_CONSULTATION_VIEW_SECONDS must be at most 3600')
+    .default(300),
   /**
    * Erasure activities run on their own task queue (`<TEMPORAL_TASK_QUEUE>-storage`), at
    * most this many started per second across all workers, so that the source systems are

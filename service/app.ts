@@ -7,6 +7,9 @@ import type { ServiceConnections } from './connections';
 import type { AccountsCommands } from './users-commands';
 import { authRoutes } from './auth-routes';
 import { HttpRefusal, type Caller, type RouteAccess, type ServiceRoute } from './routes';
+import formbody from '@fastify/formbody';
+import { consoleRoutes } from '../console/routes';
+import { consoleNotFound } from '../console/gate';
 
 export interface ServiceDeps {
   readonly config: Config;
@@ -25,7 +28,7 @@ export function serviceRoutes(deps: ServiceDeps): ServiceRoute[] {
     what: `\`erasure ${command}\``,
     handle: (request, reply, caller) => runCommand(command, request, reply, caller as Caller, deps),
   }));
-  return [...authRoutes(deps), ...commands];
+  return [...authRoutes(deps), ...commands, ...consoleRoutes(deps)];
 }
 
 const bearer = (request: FastifyRequest): string | undefined => {
@@ -101,10 +104,14 @@ export async function buildService(deps: ServiceDeps): Promise<{ app: FastifyIns
     request.log.error({ err: error.message }, 'request failed');
     return reply.status(500).send({ error: { code: 'INTERNAL', message: 'the erasure service failed; its log says why' } });
   });
+  // The console's forms post as application/x-www-form-urlencoded (fields of 4 KiB at most).
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}; \`erasure --help\` lists the commands` } }),
+    !request.url.startsWith('/api/')
+      ? consoleNotFound(request, reply, deps)
+      : reply
+          .status(404)
+          .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}; \`erasure --help\` lists the commands` } }),
   );
   const routes = serviceRoutes(deps);
   for (const route of routes) {
@@ -112,6 +119,7 @@ export async function buildService(deps: ServiceDeps): Promise<{ app: FastifyIns
       method: route.method,
       url: route.url,
       handler: async (request, reply) => {
+        if (route.ownGate) return route.handle(request, reply, undefined);
         const caller = await admit(deps, route.access, request, `${route.method} ${route.url}`, route.what ?? `${route.method} ${route.url}`);
         return route.handle(request, reply, caller);
       },

@@ -1,6 +1,7 @@
 import type { AccountRole } from '../schemas/roles';
 import type { SignInResult } from './auth/account-info';
 import type { Session } from './auth/sessions';
+import type { ConsoleLanguage } from '../console/i18n';
 
 /** A signed-in person's session, as the service checks it on every request (service/auth's own). */
 export type SessionView = Session;
@@ -18,6 +19,7 @@ export interface AuthBackend {
   checkSession(token: string): Promise<{ ok: true; session: SessionView } | { ok: false; message: string }>;
   stepUp(token: string): Promise<void>;
   endSession(token: string): Promise<void>;
+  setLanguage(accountId: string, language: ConsoleLanguage): Promise<void>;
   log(event: 'forbidden' | 'sso-login' | 'sso-failed', accountId: string | null, from: string | null, detail: string): Promise<void>;
 }
 

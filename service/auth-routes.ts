@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ServiceDeps } from './app';
 import { HttpRefusal, type ServiceRoute } from './routes';
+import { finishConsoleSso } from '../console/pages/sign-in';
 
 const loginBody = z.strictObject({
   account: z.string().min(1, 'give your account id').max(64),
@@ -112,6 +113,9 @@ export function authRoutes(deps: ServiceDeps): ServiceRoute[] {
         reply.type('text/html; charset=utf-8');
         try {
           const done = await sso().finish(new URL(request.url, `http://${request.headers.host ?? 'localhost'}`));
+          // Started from the console (its cookie names this login): the console's session begins here.
+          const consolePage = await finishConsoleSso(request, reply, deps, done);
+          if (consolePage) return consolePage;
           return page('Signed in', `Signed in as ${done.accountId} (${done.role}). Return to your terminal; you can close this page.`);
         } catch (err) {
           await deps.auth.log('sso-failed', null, request.ip, (err as Error).message.slice(0, 200));

@@ -19,6 +19,7 @@ export function authBackend(pool: Pool, accounts: Accounts, sessions: Sessions):
     },
     stepUp: async (token) => void (await sessions.stepUp(token)),
     endSession: async (token) => void (await sessions.end(token)),
+    setLanguage: (accountId, language) => accounts.setLanguage(accountId, language),
     log: (event, accountId, from, detail) => appendSecurityLog(pool, { event, accountId, from, detail }),
   };
 }

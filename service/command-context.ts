@@ -3,6 +3,9 @@ import type { Pool } from 'pg';
 import type { Config } from '../schemas/config';
 import type { Actor, Role } from '../schemas/roles';
 import type { ActionSigner } from './action-signer';
+import type { SessionView } from './auth-backend';
+import type { ServiceConnections } from './connections';
+import { ErasureError } from '../schemas/errors';
 
 /** A file the service hands to the person's own machine: the CLI writes it there (docs/ARCHITECTURE.md, "The erasure service"). */
 export interface DeliveredFile {
@@ -35,4 +38,31 @@ export interface CommandContext {
   deliver(file: DeliveredFile): void;
   /** The service's own key: it signs every action it sends to a workflow (docs/ARCHITECTURE.md, "Signed actions"). */
   readonly signer: ActionSigner;
+}
+
+/** Where a command's lines and files go: the API streams them, the console shows them. */
+export interface CommandSink {
+  readonly out: (line: string) => void;
+  readonly progress: (line: string) => void;
+  readonly deliver: (file: DeliveredFile) => void;
+}
+
+/** The context of a command run for the signed-in `session` on the service's own connections. */
+export function commandContextFor(session: SessionView, deps: { config: Config; connections: ServiceConnections }, sink: CommandSink): CommandContext {
+  return {
+    config: deps.config,
+    ...sink,
+    registry: () => deps.connections.registry(),
+    client: () => deps.connections.client(),
+    actor: (needs: readonly Role[], what: string): Actor => {
+      const role = needs.find((r) => r === session.role);
+      if (!role)
+        throw new ErasureError('FORBIDDEN', `${what} is for the role ${needs.join(' or ')}; you are signed in as ${session.accountId} (${session.role})`);
+      return { user: session.accountId, role };
+    },
+    actorAccount: () => session.accountId,
+    get signer() {
+      return deps.connections.signer();
+    },
+  };
 }

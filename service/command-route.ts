@@ -6,16 +6,16 @@ import { ErasureError, InvalidInputError, SHOWN_PROBLEMS, formatProblems } from 
 import { reportsDir } from '../infra/paths';
 import { ProblemFile } from '../cli/problem-file';
 import type { Config } from '../schemas/config';
-import type { Actor, Role } from '../schemas/roles';
 import { COMMAND_HANDLERS, type Input } from './commands';
 import type { ServiceCommand } from './command-table';
-import type { CommandContext, DeliveredFile } from './command-context';
+import { commandContextFor, type CommandContext, type DeliveredFile } from './command-context';
+import type { FileSource } from '../cli/text-file';
 import type { ServiceConnections } from './connections';
 import type { AccountsCommands } from './users-commands';
 import { HttpRefusal, type Caller } from './routes';
 
 /** The body of a command request: the arguments and options as the CLI parsed them, and the files it read. */
-function bodySchema(command: ServiceCommand) {
+export function bodySchema(command: ServiceCommand) {
   const options = COMMAND_OPTIONS[command] as CommandOptions;
   const values = Object.fromEntries(
     Object.entries(options).map(([name, spec]) => [
@@ -63,6 +63,38 @@ async function refusalText(error: ErasureError, config: Config): Promise<string>
   return formatProblems(error.source, error.problems, { total: error.total, ...(path ? { file: path } : {}) });
 }
 
+/** How a command ended: done, or refused (usage, a refusal of the procedure) or failed, with the message for the person. */
+export type CommandOutcome = { ok: true } | { ok: false; kind: 'usage' | 'refused' | 'failed'; message: string };
+
+/** What a command is given: its arguments, its options' values, and the files the person sent. */
+export interface CommandRequest {
+  readonly args: readonly string[];
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly files: readonly FileSource[];
+}
+
+/**
+ * Runs one command in `ctx` and says how it ended; the API streams it, the console
+ * renders it (docs/ARCHITECTURE.md, "The console"). Nothing is thrown for a refusal.
+ */
+export async function executeCommand(
+  command: ServiceCommand,
+  request: CommandRequest,
+  ctx: CommandContext,
+  deps: { config: Config; accounts: AccountsCommands },
+): Promise<CommandOutcome> {
+  const input = { kind: 'command', command, ...request } as unknown as Input<typeof command>;
+  try {
+    await (COMMAND_HANDLERS[command] as (i: typeof input, c: CommandContext, a: AccountsCommands) => Promise<void> | void)(input, ctx, deps.accounts);
+    return { ok: true };
+  } catch (err) {
+    const error = err as Error & { code?: unknown };
+    if (error instanceof UsageError) return { ok: false, kind: 'usage', message: error.message };
+    if (error instanceof ErasureError) return { ok: false, kind: 'refused', message: await refusalText(error, deps.config) };
+    return { ok: false, kind: 'failed', message: `${error.message}${hint(error)}` };
+  }
+}
+
 /**
  * Runs one command for the signed-in caller, streaming what it prints. Refusals of the
  * request itself (its body) are HTTP 400 before anything runs; once the command runs,
@@ -89,42 +121,22 @@ export async function runCommand(
   const raw = reply.raw;
   raw.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
   const send = (event: CommandEvent) => raw.write(`${JSON.stringify(event)}\n`);
-  const { session } = caller;
-  const ctx: CommandContext = {
-    config: deps.config,
+  const ctx = commandContextFor(caller.session, deps, {
     out: (line) => send({ t: 'out', line }),
     progress: (line) => send({ t: 'progress', line }),
-    registry: () => deps.connections.registry(),
-    client: () => deps.connections.client(),
-    actor: (needs: readonly Role[], what: string): Actor => {
-      const role = needs.find((r) => r === session.role);
-      if (!role)
-        throw new ErasureError('FORBIDDEN', `${what} is for the role ${needs.join(' or ')}; you are signed in as ${session.accountId} (${session.role})`);
-      return { user: session.accountId, role };
-    },
-    actorAccount: () => session.accountId,
     deliver: (file) => send({ t: 'file', ...file }),
-    get signer() {
-      return deps.connections.signer();
-    },
-  };
-  const input = {
-    kind: 'command',
-    command,
-    args,
-    values,
-    files: files.map((f) => ({ name: f.name, bytes: Buffer.from(f.base64, 'base64') })),
-  } as unknown as Input<typeof command>;
+  });
   try {
-    await (COMMAND_HANDLERS[command] as (i: typeof input, c: CommandContext, a: AccountsCommands) => Promise<void> | void)(input, ctx, deps.accounts);
-    send({ t: 'end' });
-  } catch (err) {
-    const error = err as Error & { code?: unknown };
-    if (error instanceof UsageError) send({ t: 'error', kind: 'usage', message: error.message });
-    else if (error instanceof ErasureError) send({ t: 'error', kind: 'refused', message: await refusalText(error, deps.config) });
+    const outcome = await executeCommand(
+      command,
+      { args, values, files: files.map((f) => ({ name: f.name, bytes: Buffer.from(f.base64, 'base64') })) },
+      ctx,
+      deps,
+    );
+    if (outcome.ok) send({ t: 'end' });
     else {
-      request.log.error({ command, err: error.message }, 'command failed');
-      send({ t: 'error', kind: 'failed', message: `${error.message}${hint(error)}` });
+      if (outcome.kind === 'failed') request.log.error({ command, err: outcome.message }, 'command failed');
+      send({ t: 'error', kind: outcome.kind, message: outcome.message });
     }
   } finally {
     raw.end();

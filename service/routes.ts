@@ -20,6 +20,8 @@ export interface ServiceRoute {
   readonly access: RouteAccess;
   /** What the route does, as a refusal names it: "`erasure consent`". */
   readonly what?: string;
+  /** The console's pages check their access themselves (session cookie, anti-forgery token): console/gate.ts. */
+  readonly ownGate?: true;
   /** `caller` is undefined only on public routes. */
   readonly handle: (request: FastifyRequest, reply: FastifyReply, caller: Caller | undefined) => Promise<unknown>;
 }

@@ -1,3 +1,4 @@
+import type { ConsoleLanguage } from '../../console/i18n';
 import type { Pool } from 'pg';
 import { inTransaction } from '../../activities/pg-pool';
 import { InvalidInputError } from '../../schemas/errors';
@@ -118,6 +119,11 @@ export class Accounts {
       await this.log(db, { event: 'second-factor-reset', accountId: id, detail: `reset by ${by}` });
     });
     return { totpSecret, otpauthUri: totpUri(id, totpSecret) };
+  }
+
+  /** The language the account reads the console in (its own choice). */
+  async setLanguage(id: string, language: ConsoleLanguage): Promise<void> {
+    await this.pool.query('UPDATE accounts SET language = $2 WHERE id = $1', [id, language]);
   }
 
   async list(): Promise<AccountInfo[]> {

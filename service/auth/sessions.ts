@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { AccountRole } from '../../schemas/roles';
 import type { SignInMethod } from './account-info';
 import { appendSecurityLog } from './security-log';
+import type { ConsoleLanguage } from '../../console/i18n';
 
 /** A session as a route sees it. */
 export interface Session {
@@ -14,6 +15,8 @@ export interface Session {
   /** The earlier of the idle and the absolute limit, from the last use. */
   readonly expiresAt: Date;
   readonly stepUpAt: Date | null;
+  /** The account's own language for the console. */
+  readonly language: ConsoleLanguage;
 }
 
 export type SessionRefusal = 'unknown' | 'expired' | 'ended' | 'disabled';
@@ -53,6 +56,7 @@ interface SessionRow {
   from_address: string | null;
   account_role: AccountRole;
   disabled_at: Date | null;
+  language: ConsoleLanguage;
 }
 
 /**
@@ -92,7 +96,7 @@ export class Sessions {
     const hash = tokenHash(token);
     const { rows } = await this.pool.query<SessionRow>(
       `SELECT s.account_id, s.role, s.method, s.created_at, s.last_seen_at, s.step_up_at, s.ended_at, s.end_reason, s.from_address,
-              a.role AS account_role, a.disabled_at
+              a.role AS account_role, a.disabled_at, a.language
          FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1`,
       [hash],
     );
@@ -137,6 +141,7 @@ export class Sessions {
           lastSeenAt: seen,
           expiresAt: this.expiry(row.created_at, seen),
           stepUpAt: row.step_up_at,
+          language: row.language,
         },
       };
     }
