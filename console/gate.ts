@@ -70,8 +70,10 @@ export function consoleHeaders(reply: FastifyReply, deps: ServiceDeps): void {
   if (secureCookies(deps.config)) reply.header('Strict-Transport-Security', 'max-age=31536000');
 }
 
-/** The language of a request before sign-in: the choice made on the sign-in page, else the browser's first preference. */
+/** The language of a request before sign-in: the one asked for (`?lang=`), the choice made on the sign-in page, else the browser's first preference. */
 export function requestLanguage(request: FastifyRequest): ConsoleLanguage {
+  const asked = consoleLanguageSchema.safeParse((request.query as Record<string, unknown> | undefined)?.lang);
+  if (asked.success) return asked.data;
   const chosen = consoleLanguageSchema.safeParse(cookieValue(request, LANGUAGE_COOKIE));
   if (chosen.success) return chosen.data;
   return (request.headers['accept-language'] ?? '').trim().toLowerCase().startsWith('nl') ? 'nl' : 'en';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectRoot } from '../infra/paths';
 import type { ServiceDeps } from '../service/app';
 import type { ServiceRoute } from '../service/routes';
 import { CsrfTokens } from './cookies';
@@ -16,7 +17,7 @@ import { reportRoutes } from './pages/report';
 import { signInRoutes } from './pages/sign-in';
 
 /** The console's stylesheet and script, served from the source tree (`console/assets`), read once. */
-const ASSETS_DIR = join(__dirname, '..', '..', 'console', 'assets');
+const ASSETS_DIR = join(projectRoot(), 'console', 'assets');
 const ASSETS = [
   { url: '/assets/console.css', file: 'console.css', type: 'text/css; charset=utf-8' },
   { url: '/assets/console.js', file: 'console.js', type: 'text/javascript; charset=utf-8' },

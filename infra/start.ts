@@ -178,6 +178,8 @@ async function main(): Promise<void> {
     const ui = stack.uiUrl ? `${stack.uiUrl}/namespaces/${stack.target.namespace}/workflows` : '(TEMPORAL_ADDRESS server)';
     log(`
 Ready.
+  Console           ${service.url}/   sign in as coordinator, reviewer-1, officer-1 … (passwords and secrets above;
+                    the code: \`npm run totp -- <secret>\`); the coordinators' work, inbox to certificate
   Temporal Web UI   ${ui}
   ${DEMO_DOSSIER}            inquiry cutoff ${demo.policy.inquiryCutoff}, purge start ${demo.policy.purgeStart}: erased by the purge schedule's runs
   ${inquiryDemo.dossier}        inquiry cutoff ${inquiryDemo.policy.inquiryCutoff}: try the inquiry path before then

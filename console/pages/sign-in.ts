@@ -107,7 +107,7 @@ export function signInRoutes(): ConsoleRoute<ConsoleRequest>[] {
       handle: (c) => {
         const lang = consoleLanguageSchema.safeParse(queryParam(c, 'lang'));
         if (lang.success) {
-          return Promise.resolve({ ...signInPage({ ...c, language: lang.data }), setCookie: languageCookie(c.deps.config, lang.data) } as ConsoleAnswer);
+          return Promise.resolve({ ...signInPage(c), setCookie: languageCookie(c.deps.config, lang.data) });
         }
         return Promise.resolve(signInPage(c));
       },

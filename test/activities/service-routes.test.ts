@@ -74,7 +74,7 @@ describe('erasure service - route table', () => {
   it('every role-restricted route - refuses anonymous callers (401) and every role it does not name (403); admits the roles it names', async () => {
     const checked: string[] = [];
     const bad = { args: 'not a list' };
-    for (const route of routes) {
+    for (const route of routes.filter((r) => !r.ownGate)) {
       const roles = rolesOf(route.access);
       if (!roles) continue;
       const call = (token?: string) => request(route.method, route.url, bad, token);
@@ -94,14 +94,62 @@ describe('erasure service - route table', () => {
         checked.push(`${route.url} ${role}`);
       }
     }
+    const api = routes.filter((r) => !r.ownGate && rolesOf(r.access));
     console.log(
-      `route table: ${routes.filter((r) => rolesOf(r.access)).length} role-restricted routes × ${accountRoles.length} roles = ${checked.length} checks, plus 2 anonymous/forged checks each`,
+      `route table (API): ${api.length} role-restricted routes × ${accountRoles.length} roles = ${checked.length} checks, plus 2 anonymous/forged checks each`,
     );
-    expect(checked.length).toBe(routes.filter((r) => rolesOf(r.access)).length * accountRoles.length);
+    expect(checked.length).toBe(api.length * accountRoles.length);
+  });
+
+  it('every role-restricted console page - sends anonymous and forged sessions to sign-in, refuses every role it does not name (403), and a form without its anti-forgery token (403)', async () => {
+    /** A console request with the session cookie; params of the URL filled with an id that exists nowhere. */
+    const page = async (method: string, url: string, token?: string) => {
+      const response = await fetch(`${base}${url.replace(/:[a-zA-Z]+/g, 'no-such-id')}`, {
+        method,
+        redirect: 'manual',
+        headers: {
+          ...(token ? { cookie: `erasure-session=${token}` } : {}),
+          ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
+        ...(method === 'POST' ? { body: 'x=1' } : {}),
+      });
+      return { status: response.status, location: response.headers.get('location'), text: await response.text(), headers: response.headers };
+    };
+    const consoleRoutes = routes.filter((r) => r.ownGate && rolesOf(r.access));
+    expect(consoleRoutes.length).toBeGreaterThan(0);
+    let checks = 0;
+    for (const route of consoleRoutes) {
+      const roles = rolesOf(route.access) as readonly AccountRole[];
+      for (const token of [undefined, 'not-a-session-token-at-all-0000000000']) {
+        const answer = await page(route.method, route.url, token);
+        const expected = route.method === 'GET' ? { status: 303, location: expect.stringMatching(/^\/sign-in/) } : { status: 401, location: null };
+        expect({ route: route.url, status: answer.status, location: answer.location }).toEqual({ route: route.url, ...expected });
+        expect(answer.text).not.toContain('no-such-id');
+      }
+      for (const role of accountRoles) {
+        const token = role === 'screened-reviewer' && 'stepUp' in route.access ? stepUpToken : (tokens.get(role) as string);
+        const answer = await page(route.method, route.url, token);
+        expect(answer.headers.get('content-security-policy')).toContain("script-src 'self'");
+        if (!roles.includes(role)) {
+          expect({ route: route.url, role, status: answer.status }).toEqual({ route: route.url, role, status: 403 });
+          expect(answer.text).toContain('Not for your role');
+        } else if (route.method === 'POST') {
+          // Past the role check: refused for the missing anti-forgery token, before anything runs.
+          expect({ route: route.url, role, status: answer.status }).toEqual({ route: route.url, role, status: 403 });
+          expect(answer.text).toContain('Form no longer valid');
+        } else {
+          expect({ route: route.url, role, status: [401, 403].includes(answer.status) }).toEqual({ route: route.url, role, status: false });
+        }
+        checks++;
+      }
+    }
+    console.log(
+      `route table (console): ${consoleRoutes.length} role-restricted pages × ${accountRoles.length} roles = ${checks} checks, plus 2 anonymous/forged checks each`,
+    );
   });
 
   it('a route that shows personal data - refuses a screened reviewer without a recent second factor (403 STEP_UP_REQUIRED)', async () => {
-    const stepped = routes.filter((r) => 'stepUp' in r.access);
+    const stepped = routes.filter((r) => 'stepUp' in r.access && !r.ownGate);
     expect(stepped.map((r) => r.url).sort()).toEqual(['/api/consult', '/api/inquiry/review']);
     for (const route of stepped) {
       const answer = await request('POST', route.url, {}, tokens.get('screened-reviewer'));
