@@ -53,7 +53,8 @@ const tsc = () => run(process.execPath, [join(root, 'node_modules', 'typescript'
 
 if (mode === 'test') {
   // The IMAP adapter's tests run against a real Dovecot (Debian's dovecot-imapd, with doveadm);
-  // the time-skipping tests against Temporal's Java test server, fetched with Maven.
+  // the time-skipping tests against Temporal's Java test server, fetched with Maven; the
+  // console's tests in Debian's Chromium.
   const onPath = (bin) => (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, bin)));
   ensureDebianPackages([
     { name: 'dovecot-imapd', why: 'the IMAP server the mailbox tests run against', present: () => existsSync(process.env.DOVECOT_PATH ?? '/usr/sbin/dovecot') },
@@ -63,6 +64,8 @@ if (mode === 'test') {
       present: () => !!process.env.JAVA_HOME || onPath('java'),
     },
     { name: 'maven', why: "fetches Temporal's time-skipping test server from Maven Central", present: () => onPath('mvn') },
+    // The console's browser tests drive Debian's Chromium through playwright-core (no browser download).
+    { name: 'chromium', why: "the browser the console's tests drive", present: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
   ]);
   ensureNpmDependencies();
   step('Lint (eslint, prettier)...');
