@@ -14,6 +14,8 @@ CREATE TABLE accounts (
   created_at     timestamptz NOT NULL DEFAULT now(),
   -- The administrator who added it; NULL for the demo set-up and single sign-on.
   created_by     text,
+  -- The console speaks each account's own language (docs/ARCHITECTURE.md, "The console").
+  language       text NOT NULL DEFAULT 'en' CHECK (language IN ('en', 'nl')),
   CONSTRAINT accounts_factors_whole CHECK ((password_hash IS NULL) = (totp_secret IS NULL))
 );
 
