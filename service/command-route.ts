@@ -84,13 +84,21 @@ export async function executeCommand(
   deps: { config: Config; accounts: AccountsCommands },
 ): Promise<CommandOutcome> {
   const input = { kind: 'command', command, ...request } as unknown as Input<typeof command>;
+  return outcomeOf(
+    () => (COMMAND_HANDLERS[command] as (i: typeof input, c: CommandContext, a: AccountsCommands) => Promise<void> | void)(input, ctx, deps.accounts),
+    deps.config,
+  );
+}
+
+/** How a piece of a command's work ended: done, or refused / failed with the message the person reads. */
+export async function outcomeOf(work: () => Promise<void> | void, config: Config): Promise<CommandOutcome> {
   try {
-    await (COMMAND_HANDLERS[command] as (i: typeof input, c: CommandContext, a: AccountsCommands) => Promise<void> | void)(input, ctx, deps.accounts);
+    await work();
     return { ok: true };
   } catch (err) {
     const error = err as Error & { code?: unknown };
     if (error instanceof UsageError) return { ok: false, kind: 'usage', message: error.message };
-    if (error instanceof ErasureError) return { ok: false, kind: 'refused', message: await refusalText(error, deps.config) };
+    if (error instanceof ErasureError) return { ok: false, kind: 'refused', message: await refusalText(error, config) };
     return { ok: false, kind: 'failed', message: `${error.message}${hint(error)}` };
   }
 }

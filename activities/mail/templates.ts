@@ -208,6 +208,36 @@ Kenmerk: ${input.reference}
   };
 }
 
+/**
+ * The answer to an inquiry that arrived after the cutoff: it does not open the inquiry
+ * path (no consultation, no explanation), and the data is destroyed as announced.
+ */
+export function lateInquiryMail(language: Language, input: { inquiryCutoff: string; timeZone?: string }): RenderedMail {
+  const closed = letterDate(input.inquiryCutoff, language, input.timeZone);
+  if (language === 'en') {
+    return {
+      subject: 'Your inquiry: received after the period for inquiries closed',
+      text: `Dear Sir or Madam,
+
+You asked whether we processed personal data about you. We received your message after the period
+for inquiries closed on ${closed}. We can therefore no longer show or explain the data: it is
+destroyed as announced, and your message with it.
+
+`,
+    };
+  }
+  return {
+    subject: 'Uw verzoek: ontvangen na het sluiten van de termijn voor verzoeken',
+    text: `Geachte heer, mevrouw,
+
+U vroeg of wij persoonsgegevens over u hebben verwerkt. Wij ontvingen uw bericht nadat de termijn
+voor verzoeken op ${closed} was gesloten. Wij kunnen de gegevens daarom niet meer tonen of toelichten:
+ze worden vernietigd zoals aangekondigd, en uw bericht ook.
+
+`,
+  };
+}
+
 /** What the coordinators are alerted about: a record's or an inquiry's deadline; ids and dates only. */
 export type CoordinatorAlert =
   | { readonly recordId: string; readonly inquiryId?: string; readonly what: 'response-overdue' | 'retention-review'; readonly due: string }

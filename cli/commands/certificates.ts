@@ -69,7 +69,7 @@ export async function certificatesPublicKeyCommand(ctx: CommandContext): Promise
 }
 
 /** Who to look up, read from a file (never from arguments: shell history, process lists). */
-const subjectFileSchema = z.strictObject({
+export const subjectFileSchema = z.strictObject({
   name: z.string().trim().min(2, 'the name as the person gives it'),
   residence: z.string().trim().min(2, 'the place of residence as the person gives it'),
 });
@@ -79,16 +79,21 @@ const subjectFileSchema = z.strictObject({
  * person's data destroyed? Matched by the keyed hash; the look is logged per record found.
  */
 export async function certificatesLookupCommand(ctx: CommandContext, file: FileSource, purpose: string | undefined): Promise<void> {
-  const actor = ctx.actor(['coordinator', 'privacy-officer'], 'looking up a person');
+  ctx.actor(['coordinator', 'privacy-officer'], 'looking up a person');
   if (!purpose || purpose.trim().length < 3)
     throw new InvalidInputError('certificates lookup', [
       { field: '--purpose', message: 'say why (kept in the access log, e.g. "question from the requester")' },
     ]);
-  const subject = readJsonFile(file, subjectFileSchema);
+  await lookupPerson(ctx, readJsonFile(file, subjectFileSchema), purpose.trim());
+}
+
+/** Was this person's data destroyed? `subject` as the person gives it (from a file, or the console's form body). */
+export async function lookupPerson(ctx: CommandContext, subject: z.output<typeof subjectFileSchema>, purpose: string): Promise<void> {
+  const actor = ctx.actor(['coordinator', 'privacy-officer'], 'looking up a person');
   const registry = ctx.registry();
   const found = await lookupSubject(registry, loadKeys(ctx.config).hmacKey, subject.name, subject.residence);
   const by = `${actor.user} (${actor.role})`;
-  for (const r of found) await appendAccessLog(registry, { actor: by, recordId: r.recordId, action: 'lookup', purpose: purpose.trim() });
+  for (const r of found) await appendAccessLog(registry, { actor: by, recordId: r.recordId, action: 'lookup', purpose });
   if (found.length === 0) {
     ctx.out(
       'No record matches this name and place of residence: no data about this person is in the inventory (the spelling is normalised; a different place of residence does not match).',

@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { basename } from 'node:path';
 import { appendAccessLog } from '../../activities/registry/inquiries';
 import { recordLocators } from '../../activities/registry/records';
@@ -57,7 +58,7 @@ export async function consultCommand(ctx: CommandContext, recordId: string, purp
   }
 }
 
-interface AccessRow {
+export interface AccessRow {
   id: string;
   at: Date;
   actor: string;
@@ -67,7 +68,16 @@ interface AccessRow {
   purpose: string;
 }
 
-const csvCell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+/** The access log, oldest first, of one record or of all. */
+export async function accessLogRows(db: Pool, record: string | undefined): Promise<AccessRow[]> {
+  const { rows } = await db.query<AccessRow>(
+    `SELECT id, at, actor, record_id, inquiry_id, action, purpose FROM access_log WHERE ($1::text IS NULL OR record_id = $1) ORDER BY at, id`,
+    [record ?? null],
+  );
+  return rows;
+}
+
+export const csvCell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 /**
  * `erasure access-log [--record R] [--export <file.csv|file.json> --as <privacy-officer>]`:
@@ -79,12 +89,7 @@ export async function accessLogCommand(ctx: CommandContext, options: { record?: 
   if (options.export && !/\.(csv|json)$/.test(options.export)) {
     throw new InvalidInputError('access-log', [{ field: '--export', message: 'name a .csv or .json file, e.g. --export access-log-2024-q1.csv' }]);
   }
-  const { rows } = await ctx
-    .registry()
-    .query<AccessRow>(
-      `SELECT id, at, actor, record_id, inquiry_id, action, purpose FROM access_log WHERE ($1::text IS NULL OR record_id = $1) ORDER BY at, id`,
-      [options.record ?? null],
-    );
+  const rows = await accessLogRows(ctx.registry(), options.record);
   if (!options.export || !actor) {
     for (const r of rows) {
       ctx.out(

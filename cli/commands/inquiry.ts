@@ -29,10 +29,11 @@ const identifier = (what: string) =>
     });
 
 /**
- * An inquiry file, as the coordinator transcribes it from the e-mail. Read from a file,
- * never from the command line: arguments end up in shell history and process lists.
+ * An inquiry, as the coordinator transcribes it from the e-mail: from a file (the CLI),
+ * never from the command line (arguments end up in shell history and process lists), or
+ * from the console's inbox, where the time and mail reference come from the message itself.
  */
-const inquiryFileSchema = z.strictObject({
+export const inquiryInputSchema = z.strictObject({
   name: identifier("requester's name"),
   residence: identifier('place of residence'),
   email: z.email('must be the e-mail address the explanation is sent to'),
@@ -75,11 +76,20 @@ export function formatInquiryReview(status: InquiryReviewStatus): string[] {
   return lines;
 }
 
+export type InquiryInput = z.output<typeof inquiryInputSchema>;
+
 /** `erasure inquiry register <inquiry.json> --policy <version> --as <coordinator>`; idempotent per file. */
 export async function registerInquiryCommand(ctx: CommandContext, source: FileSource, policyVersion: string): Promise<void> {
-  const file = source.name;
+  ctx.actor(['coordinator'], 'registering an inquiry');
+  await registerInquiry(ctx, readJsonFile(source, inquiryInputSchema), policyVersion, source.name);
+}
+
+/**
+ * Registers one inquiry (idempotent: the same inquiry gets the same id) and has its review
+ * link it to the records; `file` names where it came from in refusals.
+ */
+export async function registerInquiry(ctx: CommandContext, inquiry: InquiryInput, policyVersion: string, file: string): Promise<{ inquiryId: string }> {
   const actor = ctx.actor(['coordinator'], 'registering an inquiry');
-  const inquiry = readJsonFile(source, inquiryFileSchema);
   if (inquiry.mailRef && !mailboxConfigured(ctx.config)) {
     throw new InvalidInputError(file, [
       {
@@ -136,6 +146,7 @@ export async function registerInquiryCommand(ctx: CommandContext, source: FileSo
   }
   const next = status.links.find((l) => l.state === 'registered');
   if (next) ctx.out(`Next: erasure consent ${next.recordId} --given|--refused --as <coordinator>`);
+  return { inquiryId };
 }
 
 const INQUIRY_ID = z.uuid();

@@ -25,7 +25,15 @@ export function renderHtml(r: OperationReport): string {
 <p class="meta">Generated ${r.generatedAt} · Temporal namespace ${r.namespace} · format ${r.format}</p>
 <p class="meta">Ids, dossier ids, counts, dates, phases and reasons only: this report holds no personal data.</p>
 </header>
-${summary(r)}
+${reportBody(r)}
+</body>
+</html>
+`.value;
+}
+
+/** The report's sections, charts and notes: the file's body, and the console's report page (classes only, no inline style). */
+export function reportBody(r: OperationReport): Markup {
+  return html`${summary(r)}
 ${progress(r)}
 ${pending(r)}
 ${dossierSection(r.dossiers)}
@@ -35,10 +43,7 @@ ${holdSection(r)}
 ${purgeRunSection(r.purgeRuns)}
 ${resurrectionSection(r)}
 ${failureSection(r)}
-<footer><h2>Notes</h2><ol>${r.notes.map((n) => html`<li>${n}</li>`)}</ol></footer>
-</body>
-</html>
-`.value;
+<footer><h2>Notes</h2><ol>${r.notes.map((n) => html`<li>${n}</li>`)}</ol></footer>`;
 }
 
 function summary(r: OperationReport): Markup {
