@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { SystemErasure, SystemVerification } from '../schemas/erasure';
 import { ErasureError } from '../schemas/errors';
 import type { StorageSystem } from '../schemas/inventory';
+import type { IdentityCheck } from '../schemas/lifecycle';
 import type { SignedDecision } from '../schemas/signed-action';
 import { withErrorBoundary } from './error-boundary';
 import { letterActivities, sendDestructionConfirmation, type LetterDeps } from './letters';
@@ -43,6 +44,8 @@ export interface EraseRecordInput {
   readonly runId: string;
   readonly erasureStartedAt: string;
   readonly inquiryId?: string;
+  /** How the requester's identity was established (method and reference), when an inquiry got that far. */
+  readonly identity?: IdentityCheck;
   readonly decisionRefs: readonly string[];
   /** The decisions and approvals as the erasure service signed them: kept in the certificate for an auditor. */
   readonly decisions?: readonly SignedDecision[];
@@ -144,6 +147,7 @@ export function createActivities(deps: ActivityDeps) {
         erasures,
         verifications,
         ...(inquiry ? { inquiry } : {}),
+        ...(input.identity ? { identityCheck: input.identity } : {}),
         decisionRefs: input.decisionRefs,
         ...(input.decisions?.length ? { decisions: input.decisions } : {}),
         categories: erasures.flatMap((e) =>

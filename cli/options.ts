@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { identityMethods } from '../schemas/actions';
 
 /**
  * The command line's one option table: every command, by its words, with the options it
@@ -92,7 +93,10 @@ export const COMMAND_OPTIONS = {
   'inquiry reject': decided,
   'inquiry no-match': {},
   consent: { given: flag('the requester consents'), refused: flag('the requester refuses') },
-  identity: {},
+  identity: {
+    method: valued('<method>', `how the identity was established: ${identityMethods.join(', ')}`),
+    reference: valued('<id>', "where the evidence is kept: the desk's register number, the letter's id (never a copy of the document)"),
+  },
   consult: { purpose },
   explain: { language: valued('nl|en', 'the language of the explanation (nl unless given)') },
   object: { reference: valued('<id>', "the objection's reference") },

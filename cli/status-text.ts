@@ -19,7 +19,10 @@ export function formatStatus(status: RecordStatus, timeZone?: string): string {
       `inquiry ${inquiry.inquiryId}: received ${t(inquiry.receivedAt)}, answer due ${t(inquiry.responseDue)}${inquiry.responseOverdue ? ' (OVERDUE)' : ''}`,
     );
     if (inquiry.consent !== undefined) lines.push(`  consent: ${inquiry.consent ? 'given' : 'refused'}`);
-    if (inquiry.identityConfirmedAt) lines.push(`  identity confirmed: ${t(inquiry.identityConfirmedAt)}`);
+    if (inquiry.identity) {
+      const { method, reference, confirmedAt } = inquiry.identity;
+      lines.push(`  identity confirmed: ${t(confirmedAt)} (${method}, reference ${reference})`);
+    }
     if (inquiry.explanationSentAt) lines.push(`  explanation sent: ${t(inquiry.explanationSentAt)} (${inquiry.explanationMessageId ?? ''})`);
     if (inquiry.objectionPeriodEnds) lines.push(`  objection period until: ${t(inquiry.objectionPeriodEnds)}`);
   }

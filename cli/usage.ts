@@ -54,7 +54,10 @@ Inquiries (each action is the signed-in account's; the service signs it for the 
   erasure inquiry no-match <inquiryId>
                                                      none is the requester: only then is "no data found" sent
   erasure consent <recordId> --given|--refused
-  erasure identity <recordId>                        the requester's identity is confirmed
+  erasure identity <recordId> --method <method> --reference <id>
+                                                     the requester's identity is confirmed: how (in-person-document,
+                                                     letter-to-registered-address, electronic-identity) and where the
+                                                     evidence is kept (a register number, a letter's id; never a copy)
   erasure consult <recordId> --purpose <text>
   erasure explain <recordId> [--language nl|en]
   erasure object <recordId> --reference <id>

@@ -195,7 +195,7 @@ with the account's secret, e.g. \`oathtool --totp -b <secret>\`):
   npm run cli -- report --html report.html
   npm run cli -- inquiry register ${inquiryFile} --policy ${inquiryDemo.policy.version}
   npm run cli -- consent R-DEMO-INQ-0001 --given
-  npm run cli -- identity R-DEMO-INQ-0001
+  npm run cli -- identity R-DEMO-INQ-0001 --method in-person-document --reference BALIE-2024-0117
 then as a screened reviewer (the consultation asks for the second factor again):
   npm run cli -- login --account reviewer-1
   npm run cli -- consult R-DEMO-INQ-0001 --purpose "explanation to requester"

@@ -15,6 +15,17 @@ export const reasonSchema = z
   .max(200, 'keep the reason under 200 characters')
   .regex(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u, 'a reason is one line of plain text, without control characters');
 
+/**
+ * How a coordinator established the requester's identity before anyone looks at the data
+ * (GDPR art. 12(6): reasonable doubt is resolved by asking for what confirms it). Only the
+ * method and a reference are kept (the desk's register number, the letter's id), never a
+ * copy of the document: a copy would be more personal data to erase (docs/ARCHITECTURE.md,
+ * "What may and may not reach Temporal").
+ */
+export const identityMethods = ['in-person-document', 'letter-to-registered-address', 'electronic-identity'] as const;
+export const identityMethodSchema = z.enum(identityMethods);
+export type IdentityMethod = z.infer<typeof identityMethodSchema>;
+
 export const languageSchema = z.enum(['nl', 'en']);
 export type Language = z.infer<typeof languageSchema>;
 
@@ -25,7 +36,7 @@ export const actionSchemas = {
   // Sent by the inquiry's review, not by the service: it carries the service-signed action that warrants it (workflows/record/authenticity.ts).
   registerInquiry: z.strictObject({ actor: actorSchema, inquiryId: z.uuid(), receivedAt: instant, proof, warrant: warrantSchema.optional() }),
   recordConsent: z.strictObject({ actor: actorSchema, proof, given: z.boolean() }),
-  confirmIdentity: z.strictObject({ actor: actorSchema, proof }),
+  confirmIdentity: z.strictObject({ actor: actorSchema, proof, method: identityMethodSchema, reference: referenceSchema }),
   sendExplanation: z.strictObject({ actor: actorSchema, proof, language: languageSchema.default('nl') }),
   fileObjection: z.strictObject({ actor: actorSchema, proof, reference: referenceSchema }),
   decideObjection: z.strictObject({ actor: actorSchema, proof, outcome: z.enum(['proceed', 'retain']), reason: reasonSchema, decisionRef: referenceSchema }),

@@ -1,5 +1,6 @@
 import type { SignedDecision } from './signed-action';
 import type { StorageSystem } from './inventory';
+import type { IdentityCheck } from './lifecycle';
 
 /**
  * What an erasure method reaches, as the certificate states it: sentences of ids and facts
@@ -45,6 +46,8 @@ export interface IssueCertificateInput {
   readonly verifications: readonly SystemVerification[];
   /** The inquiry data destroyed with the record, if there was an inquiry. */
   readonly inquiry?: { readonly inquiryId: string; readonly destroyed: readonly string[]; readonly remainingRecords: number };
+  /** How the requester's identity was established before the consultation: the method and a reference, never a copy of the document. */
+  readonly identityCheck?: IdentityCheck;
   /** References of the decisions that led here (objection decisions), never their text. */
   readonly decisionRefs?: readonly string[];
   /** The decisions and approvals with the erasure service's signatures (schemas/signed-action.ts): an auditor verifies them offline. */

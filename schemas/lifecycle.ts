@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { policySchema } from './policy';
 import { storageSystemSchema } from './inventory';
 import { actionKeySchema } from './signed-action';
+import type { IdentityMethod } from './actions';
 
 /** Every phase of the record lifecycle (docs/ARCHITECTURE.md, "The record lifecycle"). */
 export const lifecyclePhases = [
@@ -53,12 +54,20 @@ export interface LifecycleEvent {
   readonly note: string;
 }
 
+/** How the requester's identity was established, and when: a method and a reference, never a copy of the document. */
+export interface IdentityCheck {
+  readonly method: IdentityMethod;
+  /** The desk's register number, the letter's id: where the evidence is kept. */
+  readonly reference: string;
+  readonly confirmedAt: string;
+}
+
 export interface InquiryStatus {
   readonly inquiryId: string;
   readonly receivedAt: string;
   readonly responseDue: string;
   readonly consent?: boolean;
-  readonly identityConfirmedAt?: string;
+  readonly identity?: IdentityCheck;
   readonly explanationSentAt?: string;
   readonly explanationMessageId?: string;
   readonly objectionPeriodEnds?: string;

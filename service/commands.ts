@@ -1,4 +1,7 @@
 import { UsageError, type CommandLine, type CommandName } from '../cli/options';
+import { identityMethodSchema, identityMethods, referenceSchema, type IdentityMethod } from '../schemas/actions';
+import { InvalidInputError, type InputProblem } from '../schemas/errors';
+import { shownName } from '../schemas/zod-problems';
 import type { FileSource } from '../cli/text-file';
 import { reportAction, sendAction } from '../cli/commands/actions';
 import { accessLogCommand, consultCommand } from '../cli/commands/consult';
@@ -45,6 +48,28 @@ const either = (command: string, a: boolean, b: boolean, names: string) => {
   if (a === b) throw new UsageError(`\`erasure ${command}\` needs exactly one of ${names}`);
   return a;
 };
+const METHODS = identityMethods.join(', ');
+/**
+ * `erasure identity`'s method and reference, checked before anything is signed: a missing
+ * option is a usage error, a value that does not fit is refused naming the option and
+ * what it takes. Only a method and a reference are kept, never a copy of the document.
+ */
+export function identityOptions(values: { method?: string | undefined; reference?: string | undefined }): { method: IdentityMethod; reference: string } {
+  const { method, reference } = values;
+  if (method === undefined) throw new UsageError(`\`erasure identity\` needs --method <method>: how the identity was established, one of ${METHODS}`);
+  if (reference === undefined) {
+    throw new UsageError(
+      "`erasure identity` needs --reference <id>: where the evidence is kept (the desk's register number, the letter's id), never a copy of the document",
+    );
+  }
+  const m = identityMethodSchema.safeParse(method);
+  const r = referenceSchema.safeParse(reference);
+  const problems: InputProblem[] = [];
+  if (!m.success) problems.push({ field: '--method', message: `${shownName(method)} is not a method; give one of ${METHODS}` });
+  if (!r.success) problems.push({ field: '--reference', message: r.error.issues[0]?.message ?? 'is not a reference' });
+  if (!m.success || !r.success) throw new InvalidInputError('identity', problems);
+  return { method: m.data, reference: r.data };
+}
 const act = async (ctx: CommandContext, send: () => ReturnType<typeof sendAction>) => reportAction(ctx, await send());
 const schedule = (ctx: CommandContext, sub: string, flags: Partial<ScheduleFlags> = {}) => purgeScheduleCommand(ctx, sub, { approval: false, ...flags });
 
@@ -78,7 +103,11 @@ export const COMMAND_HANDLERS: Handlers = {
     act(ctx, () =>
       sendAction(ctx, 'recordConsent', arg(i, 'a record id'), { given: either(i.command, i.values.given, i.values.refused, '--given, --refused') }),
     ),
-  identity: (i, ctx) => act(ctx, () => sendAction(ctx, 'confirmIdentity', arg(i, 'a record id'), {})),
+  identity: (i, ctx) => {
+    const recordId = arg(i, 'a record id');
+    const check = identityOptions(i.values);
+    return act(ctx, () => sendAction(ctx, 'confirmIdentity', recordId, check));
+  },
   consult: (i, ctx) => consultCommand(ctx, arg(i, 'a record id'), i.values.purpose),
   explain: (i, ctx) => act(ctx, () => sendAction(ctx, 'sendExplanation', arg(i, 'a record id'), { language: (i.values.language ?? 'nl') as 'nl' | 'en' })),
   object: (i, ctx) => act(ctx, () => sendAction(ctx, 'fileObjection', arg(i, 'a record id'), { reference: i.values.reference ?? '' })),

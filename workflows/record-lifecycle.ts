@@ -98,6 +98,7 @@ async function erase(
       runId: info.runId,
       erasureStartedAt,
       ...(machine.inquiryId ? { inquiryId: machine.inquiryId } : {}),
+      ...(machine.identity ? { identity: machine.identity } : {}),
       decisionRefs: machine.decisionRefs(),
       decisions: ledger.decisions(),
     });

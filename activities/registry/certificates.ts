@@ -72,6 +72,8 @@ export async function issueCertificate(
         };
       }),
       inquiry: input.inquiry ?? null,
+      // How the requester was identified (method and reference to where the evidence is kept), signed with the rest.
+      ...(input.identityCheck ? { identityCheck: { ...input.identityCheck } } : {}),
       decisionRefs: input.decisionRefs ?? [],
       // Who decided, with the erasure service's signature over what they sent: verifiable offline with the service's public key.
       ...(input.decisions?.length ? { decisions: input.decisions.map((d) => ({ ...d })) } : {}),

@@ -33,6 +33,7 @@ function certificateSection(e: ExportedCertificate): Markup {
   const c = e.certificate as Record<string, unknown> & {
     systems?: SystemEntry[];
     inquiry?: { inquiryId?: string; destroyed?: string[] } | null;
+    identityCheck?: { method?: string; reference?: string; confirmedAt?: string };
     decisionRefs?: string[];
     categories?: { system?: string; category?: string; count?: number }[];
     performedBy?: { worker?: string; activity?: string; attempt?: number; verification?: string };
@@ -49,6 +50,7 @@ function certificateSection(e: ExportedCertificate): Markup {
 <tr><th>decisions</th><td>${(c.decisionRefs ?? []).join(', ') || 'none'}</td></tr>
 <tr><th>data categories</th><td>${(c.categories ?? []).map((k) => `${k.category ?? '?'} (${k.count ?? 0}, ${k.system ?? '?'})`).join('; ') || '–'}</td></tr>
 <tr><th>performed by</th><td>${c.performedBy ? `worker ${c.performedBy.worker ?? '?'}, ${c.performedBy.activity ?? '?'} attempt ${c.performedBy.attempt ?? '?'}; ${c.performedBy.verification ?? ''}` : '–'}</td></tr>
+<tr><th>requester's identity established</th><td>${c.identityCheck ? `${c.identityCheck.method ?? '?'}, reference ${c.identityCheck.reference ?? '?'} (${c.identityCheck.confirmedAt ?? '?'})` : c.inquiry ? 'not confirmed (no consultation)' : 'no inquiry'}</td></tr>
 <tr><th>inquiry data destroyed</th><td>${c.inquiry ? `${c.inquiry.inquiryId ?? '?'}: ${(c.inquiry.destroyed ?? []).join(', ')}` : 'no inquiry'}</td></tr>
 </table>
 <table><tr><th>system</th><th>method</th><th>locations</th><th>held at the start</th><th>removed</th><th>verified empty</th></tr>

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { subjectHmac } from '../../activities/crypto';
-import { recordWorkflowId } from '../../schemas/lifecycle';
+import { recordWorkflowId, type RecordStatus } from '../../schemas/lifecycle';
 import { seedPerson } from '../helpers/fixtures';
 import { startTestMailServer } from '../helpers/mail';
 import { TestService, storageFolders, type Run } from '../helpers/cli';
@@ -147,7 +147,25 @@ describe('erasure CLI - as a coordinator runs it, against the test services', ()
           expect((await cliAs('cora', 'consent', recordId, '--given')).stdout).toContain(`record ${recordId}: identity-check`);
           const early = await cliAs('rev', 'consult', recordId, '--purpose', 'explanation');
           expect(early.stderr).toContain('is identity-check; a consultation needs');
-          expect((await cliAs('cora', 'identity', recordId)).stdout).toContain('consultation');
+          // How the identity was established, and where the evidence is kept: both asked for, by option, before anything is sent.
+          const noMethod = await cliAs('cora', 'identity', recordId, '--reference', 'BALIE-2024-0117');
+          expect(noMethod).toMatchObject({ code: 2, stderr: expect.stringContaining('`erasure identity` needs --method <method>') });
+          expect(noMethod.stderr).toContain('in-person-document, letter-to-registered-address, electronic-identity');
+          expect((await cliAs('cora', 'identity', recordId, '--method', 'in-person-document')).stderr).toContain('`erasure identity` needs --reference <id>');
+          const wrong = await cliAs('cora', 'identity', recordId, '--method', 'passport', '--reference', 'a copy of the passport');
+          expect(wrong).toMatchObject({ code: 1, stderr: expect.stringContaining('identity refused (2 problems); nothing was changed') });
+          expect(wrong.stderr).toContain(
+            '--method: "passport" is not a method; give one of in-person-document, letter-to-registered-address, electronic-identity',
+          );
+          expect(wrong.stderr).toContain('--reference: a reference is an id such as');
+          expect((await cli('status', recordId)).stdout).toContain('phase: identity-check');
+          const identified = await cliAs('cora', 'identity', recordId, '--method', 'in-person-document', '--reference', 'BALIE-2024-0117');
+          expect(identified.stdout).toContain(
+            `record ${recordId}: consultation — requester's identity confirmed (in-person-document, reference BALIE-2024-0117)`,
+          );
+          expect((await cli('status', recordId)).stdout).toMatch(/\n {2}identity confirmed: \S+ \(in-person-document, reference BALIE-2024-0117\)\n/);
+          const statusJson = JSON.parse((await cli('status', recordId, '--json')).stdout) as RecordStatus;
+          expect(statusJson.inquiry?.identity).toEqual({ method: 'in-person-document', reference: 'BALIE-2024-0117', confirmedAt: expect.any(String) });
           expect((await cliAs('cora', 'consult', recordId, '--purpose', 'explanation')).stderr).toContain(
             '`erasure consult` is for the role screened-reviewer',
           );

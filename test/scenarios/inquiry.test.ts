@@ -12,6 +12,9 @@ import { searchAttributes } from '../../schemas/search-attributes';
 import { startLifecycles } from '../../cli/start-lifecycles';
 import { actionUpdates, statusQuery, type recordLifecycle } from '../../workflows';
 import { notifyInquiryReview } from '../../cli/inquiry-reviews';
+import { verifyLedger } from '../../activities/registry/ledger-verify';
+import { certificateDocument } from '../../cli/certificates/document';
+import { certificateOfRecord } from '../../cli/certificates/ledger-entries';
 import { certificatesFor, personRows, seedRecords, type SeededPerson } from '../helpers/fixtures';
 import { startTestMailServer, type TestMailServer } from '../helpers/mail';
 import {
@@ -115,7 +118,7 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
   async function throughExplanation(person: SeededPerson, policy: Policy, handle: Handle, language: 'nl' | 'en') {
     await inquire(person, policy, handle, `${uniqueId('r')}@test.invalid`, new Date(Date.now() - 1_000).toISOString());
     await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
-    await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+    await act(handle, 'confirmIdentity', { actor: COORDINATOR, method: 'electronic-identity', reference: 'EID-2024-00417' });
     await consulted(handle);
     return act(handle, 'sendExplanation', { actor: REVIEWER, language });
   }
@@ -164,7 +167,11 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
       expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.InquiryOpen)).toBe(true);
 
       await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
-      await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+      const identityCheck = { method: 'letter-to-registered-address', reference: 'BRIEF-2024-0118' } as const;
+      expect((await act(handle, 'confirmIdentity', { actor: COORDINATOR, ...identityCheck })).inquiry?.identity).toEqual({
+        ...identityCheck,
+        confirmedAt: expect.any(String),
+      });
       // Without a logged consultation the explanation would say something untrue: refused.
       const unconsulted = await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'en' }).catch((err: unknown) => err);
       expect((unconsulted as WorkflowUpdateFailedError).cause?.message).toContain(
@@ -199,7 +206,16 @@ describe('recordLifecycle - the inquiry path with real activities, PostgreSQL, S
       expect(certificate?.body).toMatchObject({
         inquiry: { inquiryId, destroyed: ['inquiry-link', 'inquiry', 'requester-contact-data', 'inquiry-email'], remainingRecords: 0 },
         systems: [{ found: { persons: 1, notes: 2 } }],
+        // How the requester was identified, and the coordinator's signed confirmation of it: in the signed body.
+        identityCheck: { ...identityCheck, confirmedAt: expect.any(String) },
+        decisions: [expect.objectContaining({ action: 'confirmIdentity', actor: COORDINATOR, body: expect.objectContaining(identityCheck) })],
       });
+      expect((await verifyLedger(dbs.registry, undefined, undefined, testActionKeys)).firstProblem).toBeUndefined();
+      const exported = await certificateOfRecord(dbs.registry, recordId);
+      expect(exported?.checkedAtExport).toMatchObject({ hashMatches: true, signatureValid: true });
+      expect(certificateDocument('certificate', exported ? [exported] : [])).toContain(
+        "<th>requester's identity established</th><td>letter-to-registered-address, reference BRIEF-2024-0118 (",
+      );
       const phases = (await handle.query(statusQuery)).history.map((e) => e.phase);
       expect(phases).toEqual([
         'awaiting-cutoff',

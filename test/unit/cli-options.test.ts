@@ -9,6 +9,7 @@ import {
   type OptionSpec,
 } from '../../cli/options';
 import { USAGE } from '../../cli/usage';
+import { identityOptions } from '../../service/commands';
 
 const commands = Object.keys(COMMAND_OPTIONS) as CommandName[];
 const optionsOf = (command: CommandName): CommandOptions => COMMAND_OPTIONS[command];
@@ -168,5 +169,45 @@ describe('cli options - the one option table', () => {
       }
     }
     expect(commands.filter((command) => !shown.has(command))).toEqual([]);
+  });
+});
+
+describe('erasure identity - how the identity was established, and a reference', () => {
+  const METHODS = 'in-person-document, letter-to-registered-address, electronic-identity';
+  const thrown = (values: { method?: string; reference?: string }) => {
+    try {
+      identityOptions(values);
+    } catch (err) {
+      return { usage: err instanceof UsageError, message: (err as Error).message };
+    }
+    throw new Error('not refused');
+  };
+
+  it('--method and --reference - are read as values of the command, and passed on as they are', () => {
+    const line = parseCommandLine(['identity', 'R-1', '--method', 'in-person-document', '--reference', 'BALIE-2024-0117']);
+    expect(line).toMatchObject({ command: 'identity', args: ['R-1'], values: { method: 'in-person-document', reference: 'BALIE-2024-0117' } });
+    const values = (line as Extract<typeof line, { command: 'identity' }>).values;
+    expect(identityOptions(values)).toEqual({ method: 'in-person-document', reference: 'BALIE-2024-0117' });
+  });
+
+  it('a missing option - is a usage error naming the option and, for --method, the methods', () => {
+    expect(thrown({ reference: 'BALIE-1' })).toEqual({
+      usage: true,
+      message: `\`erasure identity\` needs --method <method>: how the identity was established, one of ${METHODS}`,
+    });
+    expect(thrown({ method: 'electronic-identity' })).toMatchObject({
+      usage: true,
+      message: expect.stringContaining('`erasure identity` needs --reference <id>'),
+    });
+  });
+
+  it('a value that does not fit - is refused naming each option, the methods and what a reference is', () => {
+    const { usage, message } = thrown({ method: 'Passport\u001b[31m', reference: 'copy of passport.pdf' });
+    expect(usage).toBe(false);
+    expect(message).toBe(
+      'identity refused (2 problems); nothing was changed:\n' +
+        `  - --method: "Passport\\u001b[31m" is not a method; give one of ${METHODS}\n` +
+        '  - --reference: a reference is an id such as "BESL-2024-017" (letters, digits, . _ : / -), not free text',
+    );
   });
 });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { actionLabels, actionRoles, type ActionName } from '../../schemas/actions';
+import { actionLabels, actionRoles, identityMethods, type ActionName } from '../../schemas/actions';
 import type { Policy } from '../../schemas/policy';
 import { roles, type Role } from '../../schemas/roles';
 import { validateApproval } from '../../workflows/purge-approval';
@@ -73,7 +73,7 @@ const setups: Record<ActionName, (l: Lifecycle) => Promise<void>> = {
   },
   sendExplanation: async (l) => {
     await setups.confirmIdentity(l);
-    await l.take('confirmIdentity', { actor: actors.coordinator });
+    await l.take('confirmIdentity', { actor: actors.coordinator, method: 'letter-to-registered-address', reference: 'BRIEF-2024-0031' });
   },
   fileObjection: async (l) => {
     await setups.sendExplanation(l);
@@ -108,7 +108,7 @@ const receivedAt = fc
 const payloads: { [A in ActionName]: fc.Arbitrary<Record<string, unknown>> } = {
   registerInquiry: fc.record({ inquiryId: fc.uuid(), receivedAt }),
   recordConsent: fc.record({ given: fc.boolean() }),
-  confirmIdentity: fc.constant({}),
+  confirmIdentity: fc.record({ method: fc.constantFrom(...identityMethods), reference }),
   sendExplanation: fc.option(fc.constantFrom('nl', 'en'), { nil: undefined }).map((language) => (language ? { language } : {})),
   fileObjection: fc.record({ reference }),
   decideObjection: fc.record({ outcome: fc.constantFrom('proceed', 'retain'), reason, decisionRef: reference }),
@@ -149,6 +149,13 @@ const hostileFor: Record<string, fc.Arbitrary<Hostile | Hostile<typeof MISSING>>
     hostileText,
     wrongType.filter((h) => typeof h.value !== 'boolean'),
     fc.constant({ kind: 'missing', value: MISSING }),
+  ),
+  // A method is one of three words: a description of the document, or the document itself, is refused.
+  method: fc.oneof(
+    hostileText,
+    wrongType,
+    fc.constant({ kind: 'missing', value: MISSING }),
+    fc.constantFrom('passport', 'In-Person-Document', 'in-person-document ', 'DigiD').map((value) => ({ kind: 'unknown method', value })),
   ),
   language: fc.oneof(
     hostileText,

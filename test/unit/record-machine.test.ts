@@ -35,7 +35,7 @@ const actors = {
 const payloads: { [A in ActionName]: Action<A> } = {
   registerInquiry: { actor: actors.coordinator, inquiryId: INQUIRY, receivedAt: iso(T0) },
   recordConsent: { actor: actors.coordinator, given: true },
-  confirmIdentity: { actor: actors.coordinator },
+  confirmIdentity: { actor: actors.coordinator, method: 'in-person-document', reference: 'BALIE-2026-0042' },
   sendExplanation: { actor: actors.reviewer, language: 'en' },
   fileObjection: { actor: actors.coordinator, reference: 'BEZW-1' },
   decideObjection: { actor: actors.officer, outcome: 'proceed', reason: 'objection unfounded', decisionRef: 'BESL-1' },
@@ -60,7 +60,8 @@ function driven(now = T0) {
   const take = <A extends ActionName>(name: A, at: number, payload: Action<A> = payloads[name]) => {
     const action = check(machine, name, payload, at);
     ledgerOf(machine).accepted(name, payload, action, iso(at));
-    if (name !== 'sendExplanation') return machine.apply(name, action, at);
+    type Applied = Exclude<ActionName, 'sendExplanation'>;
+    if (name !== 'sendExplanation') return machine.apply(name, action as Action<Applied>, at);
     machine.beginExplanation();
     machine.explanationSent(
       action as Action<'sendExplanation'>,
@@ -228,6 +229,28 @@ describe('RecordMachine - refusals and allowed actions', () => {
     expect(d.machine.allowedActions(at)).toEqual([]);
     d.machine.explanationFailed();
     expect(d.machine.allowedActions(at)).toEqual(['explain', 'hold']);
+  });
+
+  it('identity - kept as method and reference (status and history); without either, or with another method, refused naming the field', () => {
+    const d = driven();
+    const at = to['identity-check']!(d) + SECOND;
+    const { actor } = payloads.confirmIdentity;
+    const methods = 'identity refused: method: must be one of "in-person-document", "letter-to-registered-address", "electronic-identity"';
+    expect(() => check(d.machine, 'confirmIdentity', { actor, reference: 'BALIE-2026-0042' }, at)).toThrow(methods);
+    expect(() => check(d.machine, 'confirmIdentity', { actor, method: 'passport', reference: 'BALIE-2026-0042' }, at)).toThrow(methods);
+    expect(() => check(d.machine, 'confirmIdentity', { actor, method: 'in-person-document' }, at)).toThrow('identity refused: reference: is missing');
+    expect(() => check(d.machine, 'confirmIdentity', { actor, method: 'in-person-document', reference: 'scan of the passport.pdf' }, at)).toThrow(
+      'identity refused: reference: a reference is an id',
+    );
+    expect(d.machine.phase).toBe('identity-check');
+    d.take('confirmIdentity', at);
+    const status = d.machine.status(at);
+    expect(status.inquiry?.identity).toEqual({ method: 'in-person-document', reference: 'BALIE-2026-0042', confirmedAt: iso(at) });
+    expect(status.history.at(-1)?.note).toBe(
+      "requester's identity confirmed (in-person-document, reference BALIE-2026-0042); open for a screened consultation",
+    );
+    expect(d.machine.identity).toEqual(status.inquiry?.identity);
+    expect(d.machine.beginExplanation()).toEqual({ inquiryId: INQUIRY, consultedSince: iso(at) });
   });
 
   it('roles - each action is refused for every role not allowed to take it', () => {

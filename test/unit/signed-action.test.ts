@@ -1,6 +1,6 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { ActionSigner } from '../../service/action-signer';
-import { actionMessage, canonicalJson, type Proof } from '../../schemas/signed-action';
+import { actionMessage, canonicalJson, type Proof, type Warrant } from '../../schemas/signed-action';
 import { validateApproval, startProblem } from '../../workflows/purge-approval';
 import { ActionLedger } from '../../workflows/record/authenticity';
 import { RecordMachine } from '../../workflows/record/machine';
@@ -167,7 +167,7 @@ describe('signed actions - registerInquiry, warranted by what the service signed
   const REVIEWER = { user: 'rev', role: 'screened-reviewer' as const };
   const receivedAt = new Date(NOW - 86_400_000).toISOString();
   const ledger = () => new ActionLedger(testActionKeys, WF, 'R-sig');
-  const register = (actor: typeof COORDINATOR | typeof REVIEWER, warrant?: object) => ({
+  const register = (actor: typeof COORDINATOR | typeof REVIEWER, warrant?: Warrant) => ({
     actor,
     inquiryId: INQUIRY,
     receivedAt,

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { Activities, RecordErasureResult } from '../../activities';
+import type { Activities, EraseRecordInput, RecordErasureResult } from '../../activities';
 import type { ActionInput, ActionName } from '../../schemas/actions';
 import { recordWorkflowId, type LifecyclePhase, type RecordStatus } from '../../schemas/lifecycle';
 import type { Policy } from '../../schemas/policy';
@@ -14,10 +14,14 @@ const REVIEWER = { user: 'rev', role: 'screened-reviewer' as const };
 const OFFICER = { user: 'olga', role: 'privacy-officer' as const };
 
 /** Stand-in activities: this layer tests the workflow's decisions, not the storage systems. */
-function standIns(options: { eraseFailures?: number; erased?: string[]; failures?: string[]; objectionPeriodMs?: number } = {}): Partial<Activities> {
+function standIns(
+  options: { eraseFailures?: number; erased?: string[]; erasures?: EraseRecordInput[]; failures?: string[]; objectionPeriodMs?: number } = {},
+): Partial<Activities> {
   let eraseCalls = 0;
   return {
-    async eraseRecord({ recordId, systems, inquiryId }): Promise<RecordErasureResult> {
+    async eraseRecord(input): Promise<RecordErasureResult> {
+      const { recordId, systems, inquiryId } = input;
+      options.erasures?.push(input);
       eraseCalls += 1;
       if (eraseCalls <= (options.eraseFailures ?? 0)) throw ApplicationFailure.nonRetryable('source system refused the delete', 'STUB');
       options.erased?.push(recordId);
@@ -153,12 +157,18 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
   it('recordLifecycle - inquiry, explanation, objection, decision to proceed - is erased only after the decision and a release', async () => {
     const recordId = uniqueId('R');
     const erased: string[] = [];
-    await withWorker(layer.bundle, standIns({ erased, objectionPeriodMs: 60_000 }), async (tq) => {
+    const erasures: EraseRecordInput[] = [];
+    await withWorker(layer.bundle, standIns({ erased, erasures, objectionPeriodMs: 60_000 }), async (tq) => {
       const handle = await start(tq, recordId, policyIn(3_000, 3_000));
       await until(handle, 'awaiting-cutoff');
       await act(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000011', receivedAt: new Date().toISOString() });
       await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
-      await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+      const identified = await act(handle, 'confirmIdentity', { actor: COORDINATOR, method: 'in-person-document', reference: 'BALIE-2024-0117' });
+      const identity = { method: 'in-person-document', reference: 'BALIE-2024-0117', confirmedAt: expect.any(String) };
+      expect(identified).toMatchObject({ phase: 'consultation', inquiry: { identity } });
+      expect(identified.history.at(-1)?.note).toBe(
+        "requester's identity confirmed (in-person-document, reference BALIE-2024-0117); open for a screened consultation",
+      );
       expect((await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'en' })).phase).toBe('explanation-sent');
       const held = await act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-2024-1' });
       expect(held).toMatchObject({ phase: 'on-hold', allowedActions: ['decide', 'hold'] });
@@ -176,6 +186,12 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
       await handle.result();
       expect(erased).toEqual([recordId]);
       expect((await handle.query(statusQuery)).decisions).toEqual([{ outcome: 'proceed', decisionRef: 'BESL-2024-9', at: expect.any(String) }]);
+      // The certificate is given the method and reference, and the coordinator's signed confirmation beside the decision.
+      expect(erasures).toEqual([expect.objectContaining({ identity })]);
+      expect(erasures[0]?.decisions?.map((d) => [d.action, d.body.method, d.body.reference])).toEqual([
+        ['confirmIdentity', 'in-person-document', 'BALIE-2024-0117'],
+        ['decideObjection', undefined, undefined],
+      ]);
       await saveHistory(handle, 'record-inquiry-objection-proceed-erased');
     });
   });
@@ -266,7 +282,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
       await until(handle, 'awaiting-cutoff');
       await act(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000002', receivedAt: new Date().toISOString() });
       await act(handle, 'recordConsent', { actor: COORDINATOR, given: true });
-      await act(handle, 'confirmIdentity', { actor: COORDINATOR });
+      await act(handle, 'confirmIdentity', { actor: COORDINATOR, method: 'electronic-identity', reference: 'EID-2024-00031' });
       const sent = await act(handle, 'sendExplanation', { actor: REVIEWER, language: 'nl' });
       // The letter gives the end of the objection period in the policy's zone.
       expect(explained).toEqual([expect.objectContaining({ timeZone: 'UTC' })]);

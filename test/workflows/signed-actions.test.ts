@@ -103,7 +103,7 @@ describe('signed actions - a raw Temporal client on a real dev server', () => {
         handle.executeUpdate(actionUpdates[name] as typeof actionUpdates.placeHold, { args: [signed(handle.workflowId, name, payload) as never] });
       await act('registerInquiry', { actor: COORDINATOR, inquiryId: randomUUID(), receivedAt: new Date().toISOString() });
       await act('recordConsent', { actor: COORDINATOR, given: true });
-      await act('confirmIdentity', { actor: COORDINATOR });
+      await act('confirmIdentity', { actor: COORDINATOR, method: 'in-person-document', reference: 'BALIE-2024-0007' });
       await act('sendExplanation', { actor: REVIEWER, language: 'nl' });
       await act('fileObjection', { actor: PAT.coordinator, reference: 'BEZW-2024-7' });
       const decision = { outcome: 'proceed', reason: 'objection unfounded', decisionRef: 'BESL-2024-7' };

@@ -152,7 +152,7 @@ describe('recordLifecycle - deadlines of weeks - on the time-skipping test serve
           receivedAt: new Date(await now()).toISOString(),
         });
         await act('recordConsent', { actor: COORDINATOR, given: true });
-        await act('confirmIdentity', { actor: COORDINATOR });
+        await act('confirmIdentity', { actor: COORDINATOR, method: 'letter-to-registered-address', reference: 'BRIEF-2024-0032' });
         const sent = await act('sendExplanation', { actor: REVIEWER, language: 'nl' });
         expect(sent.phase).toBe('explanation-sent');
         const { objectionPeriodEnds, explanationSentAt } = sent.inquiry!;

@@ -9,8 +9,11 @@ const sameActor = (a: unknown, b: Actor) => {
   return x?.user === b.user && x.role === b.role;
 };
 
-/** The actions whose signed payload the deletion certificate keeps. */
-const certified: readonly ActionName[] = ['decideObjection', 'placeHold', 'releaseHold'];
+/**
+ * The actions whose signed payload the deletion certificate keeps: the decisions, and the
+ * identity confirmation (its method and reference, as the coordinator sent them).
+ */
+const certified: readonly ActionName[] = ['confirmIdentity', 'decideObjection', 'placeHold', 'releaseHold'];
 
 /**
  * A record lifecycle's bookkeeping of who acted, provably: the nonces it accepted (each

@@ -1,5 +1,5 @@
 import { actionLabels, type Action, type ActionName } from '../../schemas/actions';
-import type { LifecyclePhase, RecordStatus } from '../../schemas/lifecycle';
+import type { IdentityCheck, LifecyclePhase, RecordStatus } from '../../schemas/lifecycle';
 import type { Policy } from '../../schemas/policy';
 import type { Releasability } from '../../schemas/purge';
 import { actionEffects, actionRules, describe, firedTimers, type ActionEffect, notReleasableIn, timers, type RecordState, type TimerEffect } from './rules';
@@ -140,7 +140,7 @@ export class RecordMachine {
   beginExplanation(): { inquiryId: string; consultedSince: string } {
     const inquiry = this.#s.inquiry!;
     inquiry.explanationPending = true;
-    return { inquiryId: inquiry.inquiryId, consultedSince: inquiry.identityConfirmedAt! };
+    return { inquiryId: inquiry.inquiryId, consultedSince: inquiry.identity!.confirmedAt };
   }
 
   explanationSent(action: Action<'sendExplanation'>, sent: { messageId: string; sentAt: string; objectionPeriodEnds: string }, now: number): void {
@@ -249,6 +249,12 @@ export class RecordMachine {
     return this.#s.inquiry?.inquiryId;
   }
 
+  /** How the requester's identity was established, for the deletion certificate. */
+  get identity(): IdentityCheck | undefined {
+    const identity = this.#s.inquiry?.identity;
+    return identity && { ...identity };
+  }
+
   decisionRefs(): string[] {
     return this.#s.decisions.map((d) => d.decisionRef);
   }
@@ -275,7 +281,7 @@ export class RecordMachine {
               responseDue: inquiry.responseDue,
               responseOverdue: inquiry.responseOverdue,
               consent: inquiry.consent,
-              identityConfirmedAt: inquiry.identityConfirmedAt,
+              identity: inquiry.identity && { ...inquiry.identity },
               explanationSentAt: inquiry.explanationSentAt,
               explanationMessageId: inquiry.explanationMessageId,
               objectionPeriodEnds: inquiry.objectionPeriodEnds,

@@ -1,6 +1,6 @@
 import { durationMs } from '../../schemas/duration';
 import type { Action, ActionName } from '../../schemas/actions';
-import { ERASURE_PHASES, type LifecycleEvent, type LifecyclePhase } from '../../schemas/lifecycle';
+import { ERASURE_PHASES, type IdentityCheck, type LifecycleEvent, type LifecyclePhase } from '../../schemas/lifecycle';
 import type { Policy } from '../../schemas/policy';
 import type { SkipReason } from '../../schemas/purge';
 
@@ -17,7 +17,7 @@ export interface InquiryState {
   receivedAt: string;
   responseDue: string;
   consent?: boolean;
-  identityConfirmedAt?: string;
+  identity?: IdentityCheck;
   explanationPending?: boolean;
   explanationSentAt?: string;
   explanationMessageId?: string;
@@ -204,9 +204,9 @@ export const actionEffects: { readonly [A in Exclude<ActionName, 'sendExplanatio
       ? { enter: 'identity-check', note: 'consent given for a screened consultation' }
       : { enter: 'awaiting-cutoff', note: 'consent refused: no consultation; the record is destroyed after the cutoff' };
   },
-  confirmIdentity: (s, _action, at) => {
-    s.inquiry!.identityConfirmedAt = at;
-    return { enter: 'consultation', note: "requester's identity confirmed; open for a screened consultation" };
+  confirmIdentity: (s, { method, reference }, at) => {
+    s.inquiry!.identity = { method, reference, confirmedAt: at };
+    return { enter: 'consultation', note: `requester's identity confirmed (${method}, reference ${reference}); open for a screened consultation` };
   },
   fileObjection: (s, { reference }, at) => {
     s.objection = { reference, filedAt: at };
