@@ -101,9 +101,11 @@ export function field(
     hint?: string;
     choices?: readonly { value: string; label: string }[];
     autocomplete?: string;
+    /** When two forms of a page have a field of the same name. */
+    id?: string;
   } = {},
 ): Html {
-  const id = `f-${name}`;
+  const id = options.id ?? `f-${name}`;
   const hint = options.hint ? html`<p class="hint" id="${id}-hint">${options.hint}</p>` : '';
   const described = options.hint ? html` aria-describedby="${id}-hint"` : '';
   const required = options.required ? html` required` : '';

@@ -159,7 +159,7 @@ ${postForm(
   '/purge/run',
   t('start'),
   html`<input type="hidden" name="dryRun" value="no"><div class="field"><input type="checkbox" id="f-approval" name="approval" value="yes" checked> <label for="f-approval">${t('approval')}</label></div>
-${field('waveSize', t('waveSize'), { type: 'number' })}`,
+${field('dossier', t('dossier'), { id: 'f-run-dossier' })}${field('waveSize', t('waveSize'), { type: 'number' })}`,
   { danger: true, id: 'start-run' },
 )}</section>`
     : ''

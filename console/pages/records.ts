@@ -6,9 +6,7 @@ import type { DataCategory } from '../../activities/storage/adapter';
 import { configuredAdapters } from '../../activities/storage';
 import { databaseUrls } from '../../infra/database-urls';
 import { storageOptions } from '../../infra/storage-options';
-import { actionRoles, languageSchema, type ActionName } from '../../schemas/actions';
-// TODO(merge identity): from schemas/actions
-const identityMethods = ['in-person-document', 'letter-to-registered-address', 'electronic-identity'] as const;
+import { actionRoles, identityMethods, languageSchema, type ActionName } from '../../schemas/actions';
 import { durationMs } from '../../schemas/duration';
 import { lifecyclePhases, type LifecyclePhase, type RecordStatus } from '../../schemas/lifecycle';
 import type { ServiceCommand } from '../../service/command-table';
@@ -319,7 +317,7 @@ ${
     ? html`${fact(t('inquiry'), html`<a href="/inquiries/${inquiry.inquiryId}">${inquiry.inquiryId}</a>`)}${fact(t('receivedAt'), date(c, inquiry.receivedAt))}
 ${fact(t('responseDue'), html`${date(c, inquiry.responseDue)}${inquiry.responseOverdue ? html` <span class="badge overdue">${t('overdue')}</span>` : ''}`)}
 ${inquiry.consent !== undefined ? fact(t('consent'), inquiry.consent ? t('yes') : t('no')) : ''}
-${inquiry.identityConfirmedAt ? fact(t('identity'), date(c, inquiry.identityConfirmedAt)) : ''}
+${inquiry.identity ? fact(t('identity'), `${date(c, inquiry.identity.confirmedAt)} — ${t(`method-${inquiry.identity.method}`)}, ${inquiry.identity.reference}`) : ''}
 ${inquiry.explanationSentAt ? fact(t('explanation'), date(c, inquiry.explanationSentAt)) : ''}
 ${inquiry.objectionPeriodEnds ? fact(t('objectionEnds'), date(c, inquiry.objectionPeriodEnds)) : ''}`
     : ''

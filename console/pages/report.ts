@@ -150,7 +150,7 @@ async function certificatePage(c: SignedInRequest): Promise<ConsoleAnswer> {
   const t = texts(c.language);
   const e = await certificateOf(c);
   const check = e.checkedAtExport;
-  const recordId = String(e.certificate.recordId ?? '');
+  const recordId = typeof e.certificate.recordId === 'string' ? e.certificate.recordId : '';
   const body = html`<h1>${t('certificateTitle')} #${e.sequence}</h1>
 <section aria-labelledby="h-verification"><h2 id="h-verification">${t('verification')}</h2>
 <ul class="lines">

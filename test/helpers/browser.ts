@@ -72,7 +72,7 @@ export async function checkAccessible(page: Page, name: string): Promise<number>
 }
 
 /** Tabs from the top of the page until `selector` has the focus: the action can be reached with the keyboard alone. */
-export async function tabTo(page: Page, selector: string, maxTabs = 80): Promise<void> {
+export async function tabTo(page: Page, selector: string, maxTabs = 250): Promise<void> {
   await page.evaluate('document.activeElement && document.activeElement.blur && document.activeElement.blur()');
   for (let i = 0; i < maxTabs; i++) {
     await page.keyboard.press('Tab');
@@ -122,4 +122,23 @@ export async function submitWith(page: Page, act: () => Promise<void>): Promise<
   const loaded = page.waitForEvent('load');
   await act();
   await loaded;
+}
+
+/**
+ * Fills a form of the page and sends it with the keyboard alone: Tab to each field, type
+ * (a select takes its option by keyboard selection), Tab to its button, Enter.
+ */
+export async function sendForm(page: Page, form: string, fields: Readonly<Record<string, string>> = {}): Promise<void> {
+  for (const [name, value] of Object.entries(fields)) {
+    const selector = `${form} [name="${name}"]`;
+    await tabTo(page, selector);
+    if ((await page.locator(selector).evaluate((e) => (e as { tagName: string }).tagName)) === 'SELECT') {
+      await page.locator(selector).selectOption(value);
+    } else {
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type(value);
+    }
+  }
+  await tabTo(page, `${form} button[type=submit]`);
+  await submitWith(page, () => page.keyboard.press('Enter'));
 }
