@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceDeps } from '../service/app';
 import type { Caller } from '../service/routes';
-import { html } from './html';
+import { html, type Html } from './html';
 import { consoleLanguageSchema, defineMessages, type ConsoleLanguage } from './i18n';
 import { clearSessionCookie, cookieValue, LANGUAGE_COOKIE, secureCookies, sessionToken, type CsrfTokens } from './cookies';
 import { postForm, field, renderPage } from './layout';
@@ -148,6 +148,23 @@ class RedirectToSignIn extends Error {
   }
 }
 
+/** Fields of the step-up form itself, never carried on. */
+const STEP_UP_FIELDS = new Set(['_csrf', 'code', 'next', 'repost']);
+
+/**
+ * A form that needed the step-up is not lost: its fields ride along in the step-up form,
+ * which then sends them on to where they were going (a 307 keeps the POST).
+ */
+function carriedFields(c: ConsoleRequest): Html | string {
+  if (c.request.method !== 'POST') return '';
+  const body = (c.request.body ?? {}) as Record<string, unknown>;
+  const fields = Object.entries(body).filter((e): e is [string, string] => !STEP_UP_FIELDS.has(e[0]) && typeof e[1] === 'string');
+  if (c.request.url !== '/step-up' || body.repost === '1') {
+    return html`<input type="hidden" name="repost" value="1">${fields.map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}`;
+  }
+  return '';
+}
+
 /** The re-entry of the second factor, asked on the page that needs it; it returns there. */
 export function stepUpPage(c: ConsoleRequest, next = c.request.url, problem?: string): ConsolePage {
   const t = texts(c.language);
@@ -167,14 +184,18 @@ ${postForm(
   c,
   '/step-up',
   t('confirm'),
-  html`<input type="hidden" name="next" value="${next}">${field('code', t('code'), { hint: t('codeHint'), required: true, autocomplete: 'one-time-code' })}`,
+  html`<input type="hidden" name="next" value="${next}">${carriedFields(c)}${field('code', t('code'), { hint: t('codeHint'), required: true, autocomplete: 'one-time-code' })}`,
 )}`,
   };
 }
 
 function send(reply: FastifyReply, c: ConsoleRequest, answer: ConsoleAnswer): FastifyReply {
   if (answer.setCookie) reply.header('Set-Cookie', answer.setCookie);
-  if ('redirect' in answer) return reply.status(303).header('Location', answer.redirect).send();
+  if ('redirect' in answer)
+    return reply
+      .status(answer.repost ? 307 : 303)
+      .header('Location', answer.redirect)
+      .send();
   if ('download' in answer) {
     const { filename, type, content } = answer.download;
     return reply

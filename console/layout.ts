@@ -136,11 +136,13 @@ function header(c: ConsoleRequest): HtmlValue {
   const path = c.request.url.split('?')[0] ?? '/';
   const current = (href: string) => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`));
   const zone = c.deps.config.ERASURE_CONSOLE_TIME_ZONE;
+  // After a form (POST /records/R/recordConsent), back to the page it was sent from (GET /records/R).
+  const back = c.request.method === 'GET' ? path : path.replace(/\/[^/]*$/, '') || '/';
   return html`<header class="top">
 <p class="product"><a href="/">${t('product')}</a></p>
 <p class="who">${t('signedInAs', { account: session.accountId, role: roleName(session.role, c.language) })}<br>
 <span class="expires" data-expires-at="${session.expiresAt.toISOString()}">${t('expires', { time: formatInstant(session.expiresAt, c.language, zone) })}</span></p>
-<form method="post" action="/language" class="inline">${csrfField(c)}<input type="hidden" name="back" value="${path}">
+<form method="post" action="/language" class="inline">${csrfField(c)}<input type="hidden" name="back" value="${back}">
 <label for="f-language">${t('language')}</label>
 <select id="f-language" name="language"><option value="en"${c.language === 'en' ? html` selected` : ''}>English</option><option value="nl"${c.language === 'nl' ? html` selected` : ''}>Nederlands</option></select>
 <button type="submit">${t('change')}</button></form>

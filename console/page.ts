@@ -42,7 +42,8 @@ export interface Notice {
 /** What a page handler answers: a page, a redirect (after a form), or a file to save. */
 export type ConsoleAnswer = (
   | { readonly page: ConsolePage }
-  | { readonly redirect: string }
+  /** `repost`: the browser sends the same form again to `redirect` (307), as after a step-up asked for by a form. */
+  | { readonly redirect: string; readonly repost?: true }
   | { readonly download: { readonly filename: string; readonly type: string; readonly content: string | Buffer } }
 ) & { readonly setCookie?: string };
 

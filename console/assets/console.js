@@ -36,7 +36,11 @@
     var id = block.id;
     if (!id) return;
     var timer = setInterval(function () {
-      fetch(window.location.pathname + window.location.search, { credentials: 'same-origin', headers: { Accept: 'text/html' } })
+      // The page to fetch again: its own address, unless it is the answer to a form (data-poll-url).
+      fetch(block.getAttribute('data-poll-url') || window.location.pathname + window.location.search, {
+        credentials: 'same-origin',
+        headers: { Accept: 'text/html' },
+      })
         .then(function (response) {
           if (response.redirected || !response.ok) {
             clearInterval(timer);

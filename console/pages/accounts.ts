@@ -3,7 +3,7 @@ import { accountRoleSchema } from '../../schemas/roles';
 import { html } from '../html';
 import { defineMessages, formatInstant } from '../i18n';
 import { field, postForm, roleName } from '../layout';
-import { formFields, routeParam, type ConsoleAnswer, type ConsoleRoute, type Notice, type SignedInRequest } from '../page';
+import { formFields, type ConsoleAnswer, type ConsoleRoute, type Notice, type SignedInRequest } from '../page';
 import { noticeOf, runCommand } from '../run-command';
 
 const texts = defineMessages({
@@ -73,8 +73,10 @@ ${postForm(
       html`<tr><td>${a.id}</td><td>${roleName(a.role, c.language)}</td><td>${a.method}</td><td>${a.disabledAt ? t('disabled', { time: formatInstant(a.disabledAt, c.language, zone) }) : t('active')}</td><td>${formatInstant(a.createdAt, c.language, zone)}</td><td>${
         a.disabledAt || a.id === self
           ? ''
-          : html`${postForm(c, `/accounts/${a.id}/disable`, t('disable', { id: a.id }), '', { danger: true, id: `disable-${a.id}` })}${
-              a.method === 'password' ? postForm(c, `/accounts/${a.id}/reset-2fa`, t('reset', { id: a.id }), '', { id: `reset-${a.id}` }) : ''
+          : html`${postForm(c, '/accounts/disable', t('disable', { id: a.id }), html`<input type="hidden" name="id" value="${a.id}">`, { danger: true, id: `disable-${a.id}` })}${
+              a.method === 'password'
+                ? postForm(c, '/accounts/reset-2fa', t('reset', { id: a.id }), html`<input type="hidden" name="id" value="${a.id}">`, { id: `reset-${a.id}` })
+                : ''
             }`
       }</td></tr>`,
   )}</tbody></table></section>`;
@@ -97,11 +99,11 @@ export function accountsRoutes(): ConsoleRoute[] {
   const admin = { roles: ['administrator'] } as const;
   const onAccount = (what: 'disable' | 'reset-2fa', showsSecret: boolean): ConsoleRoute => ({
     method: 'POST',
-    url: `/accounts/:id/${what}`,
+    url: `/accounts/${what}`,
     access: admin,
     what: `\`erasure users ${what}\``,
     handle: async (c) => {
-      const id = routeParam(c, 'id', ACCOUNT_ID, 'account');
+      const { id } = formFields(c, z.object({ id: ACCOUNT_ID }));
       const result = await runCommand(c, `users ${what}`, { args: [id] });
       if (result.outcome.ok && showsSecret) return secretPage(c, result.lines);
       return accountsPage(c, noticeOf(result), result.outcome.ok ? undefined : 409);

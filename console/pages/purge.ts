@@ -223,7 +223,7 @@ async function runPage(c: SignedInRequest, notice?: Notice, status?: number): Pr
     const p = data;
     const tt = p.totals;
     const officer = c.caller.session.role === 'privacy-officer';
-    body = html`<div id="run-progress" data-poll="3">
+    body = html`<div id="run-progress" data-poll="3" data-poll-url="/purge/runs/${runId}">
 <p>${t('live')}</p>
 <dl class="facts"><dt>${t('stage')}</dt><dd>${p.stage}</dd><dt>${t('wave')}</dt><dd>${p.wave}</dd>
 <dt>${t('candidates')}</dt><dd>${tt.candidates}</dd><dt>${t('released')}</dt><dd>${tt.released}</dd><dt>${t('restarted')}</dt><dd>${tt.restarted}</dd><dt>${t('skipped')}</dt><dd>${sum(tt.skipped)}</dd>

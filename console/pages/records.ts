@@ -6,7 +6,7 @@ import type { DataCategory } from '../../activities/storage/adapter';
 import { configuredAdapters } from '../../activities/storage';
 import { databaseUrls } from '../../infra/database-urls';
 import { storageOptions } from '../../infra/storage-options';
-import { actionRoles, identityMethods, languageSchema, type ActionName } from '../../schemas/actions';
+import { actionLabels, actionRoles, identityMethods, languageSchema, type ActionName } from '../../schemas/actions';
 import { durationMs } from '../../schemas/duration';
 import { lifecyclePhases, type LifecyclePhase, type RecordStatus } from '../../schemas/lifecycle';
 import type { ServiceCommand } from '../../service/command-table';
@@ -304,7 +304,9 @@ async function recordPage(c: SignedInRequest, notice?: Notice, status?: number):
   if (!result.ok) throw new ConsoleRefusal(404, result.message);
   const s = result.data;
   const role = c.caller.session.role;
-  const mine = (s.allowedActions as ActionName[]).filter((a) => a !== 'registerInquiry' && (actionRoles[a] as readonly string[]).includes(role));
+  const mine = (Object.keys(actionLabels) as ActionName[]).filter(
+    (a) => a !== 'registerInquiry' && s.allowedActions.includes(actionLabels[a]) && (actionRoles[a] as readonly string[]).includes(role),
+  );
   const consultNow = role === 'screened-reviewer' && s.phase === 'consultation';
   const fact = (label: string, value: HtmlValue) => html`<dt>${label}</dt><dd>${value}</dd>`;
   const inquiry = s.inquiry;
@@ -398,7 +400,7 @@ async function explanationPreview(c: SignedInRequest): Promise<ConsoleAnswer> {
   const result = await runJson<RecordStatus>(c, 'status', { args: [recordId] });
   if (!result.ok) throw new ConsoleRefusal(404, result.message);
   const s = result.data;
-  if (!s.inquiry || !s.allowedActions.includes('sendExplanation')) {
+  if (!s.inquiry || !s.allowedActions.includes(actionLabels.sendExplanation)) {
     throw new ConsoleRefusal(409, t('noPreview', { why: `record ${recordId} is ${phaseName(s.phase, c.language)}` }));
   }
   const policy = await getPolicy(c.deps.connections.registry(), s.policyVersion);

@@ -175,7 +175,7 @@ export function signInRoutes(): ConsoleRoute<ConsoleRequest>[] {
       what: 're-entering the second factor',
       handle: async (c) => {
         const { caller } = c as SignedInRequest;
-        const { code, next } = formFields(
+        const { code, next, repost } = formFields(
           c,
           z.object({
             code: z
@@ -183,13 +183,14 @@ export function signInRoutes(): ConsoleRoute<ConsoleRequest>[] {
               .trim()
               .regex(/^\d{6}$/, 'the code is the 6 digits your authenticator app shows'),
             next: z.string().optional(),
+            repost: z.literal('1').optional(),
           }),
         );
         if (!(await c.deps.auth.verifyStepUp(caller.session.accountId, code, c.request.ip))) {
           return { page: stepUpPage(c, localPath(next), texts(c.language)('codeRefused')) };
         }
         await c.deps.auth.stepUp(caller.token);
-        return { redirect: localPath(next) };
+        return repost ? { redirect: localPath(next), repost: true } : { redirect: localPath(next) };
       },
     },
   ];

@@ -102,7 +102,7 @@ describe('console in Chromium - the inquiry path, from the e-mail to the certifi
     const { recordId, dossier, person, email, messageFile } = await dueRecordWithInquiryMail();
     await withWorker(
       bundle,
-      realPurgeRunActivities(dbs, dir, mail.url),
+      realPurgeRunActivities(dbs, dir, mail.url, { maildir: join(dir, 'maildir') }),
       async () => {
         expect((await service.run(['start', '--dossier', dossier])).code).toBe(0);
 
@@ -161,8 +161,13 @@ describe('console in Chromium - the inquiry path, from the e-mail to the certifi
           })()`,
         );
         expect(forged).toBe(403);
-        const consulted = rev.page.waitForResponse((r) => r.url().endsWith(`/records/${recordId}/consult`));
         await sendForm(rev.page, `form[action="/records/${recordId}/consult"]`, { purpose: 'explanation to the requester' });
+        // Personal data: the second factor again first; the form goes on to the consultation after it.
+        expect(await rev.page.title()).toBe('Confirm it is you · Erasure console');
+        expect(await dbs.registry.query('SELECT 1 FROM access_log WHERE record_id = $1', [recordId])).toMatchObject({ rowCount: 0 });
+        await checkAccessible(rev.page, 'step-up');
+        const consulted = rev.page.waitForResponse((r) => r.url().endsWith(`/records/${recordId}/consult`) && r.status() === 200);
+        await sendForm(rev.page, 'form[action="/step-up"]', { code: await service.code('rev') });
         const response = await consulted;
         expect(response.headers()['cache-control']).toContain('no-store');
         expect(await rev.page.title()).toBe('Consultation · Erasure console');
@@ -226,7 +231,7 @@ describe('console in Chromium - the inquiry path, from the e-mail to the certifi
         await sendForm(olga.page, 'form#approve-wave');
         expect(await notice(olga.page)).toContain(`approved by ${service.account('olga').id}`);
         // Live progress: the page follows the run until its report replaces the progress.
-        await olga.page.waitForFunction('!document.querySelector("#run-progress[data-poll]")', undefined, { timeout: 120_000 });
+        await olga.page.waitForSelector('#run-progress:not([data-poll])', { timeout: 120_000 });
         expect(await olga.page.locator('#run-progress').innerText()).toMatch(/Erased and certified\s+1/);
         await checkAccessible(olga.page, 'purge run report');
         await screenshot(olga.page, 'purge-run-report');
