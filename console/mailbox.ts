@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import { headerFields, normalisedMessageId } from '../activities/storage/message-id';
-import type { ImapMailboxOptions } from '../activities/storage/imap';
+import { imapClient, type ImapMailboxOptions } from '../activities/storage/imap';
 import { storageOptions } from '../infra/storage-options';
 import type { Config } from '../schemas/config';
 
@@ -73,16 +73,7 @@ function maildirMailbox(root: string): InquiryMailbox {
 /** The IMAP server's INBOX: a message arrived at its INTERNALDATE (the server's own receipt time). */
 function imapMailbox(options: ImapMailboxOptions): InquiryMailbox {
   const session = async <T>(work: (client: ImapFlow) => Promise<T>): Promise<T> => {
-    const client = new ImapFlow({
-      host: options.host,
-      port: options.port,
-      secure: options.secure,
-      auth: { user: options.user, pass: options.password },
-      logger: false,
-      disableAutoIdle: true,
-      connectionTimeout: options.connectTimeoutMs ?? 30_000,
-    });
-    client.on('error', () => undefined);
+    const client = imapClient(options);
     await client.connect();
     try {
       await client.mailboxOpen('INBOX', { readOnly: true });

@@ -23,6 +23,23 @@ export interface ImapMailboxOptions {
   readonly doveadm?: DoveadmOptions;
 }
 
+/** A client of the mailbox's IMAP server, not yet connected. */
+export function imapClient(options: ImapMailboxOptions): ImapFlow {
+  const client = new ImapFlow({
+    host: options.host,
+    port: options.port,
+    secure: options.secure,
+    auth: { user: options.user, pass: options.password },
+    logger: false,
+    disableAutoIdle: true,
+    connectionTimeout: options.connectTimeoutMs ?? 30_000,
+    greetingTimeout: options.connectTimeoutMs ?? 30_000,
+  });
+  // Socket errors are also emitted as events; without a listener they would crash the process.
+  client.on('error', () => undefined);
+  return client;
+}
+
 /** Enough of a message for its headers and the 20 000 characters of body a consultation shows. */
 const CONSULT_BYTES = 256 * 1024;
 
@@ -50,18 +67,7 @@ export function imapMailboxAdapter(options: ImapMailboxOptions): StorageAdapter 
   });
 
   const session = async <T>(work: (client: ImapFlow) => Promise<T>): Promise<T> => {
-    const client = new ImapFlow({
-      host: options.host,
-      port: options.port,
-      secure: options.secure,
-      auth: { user: options.user, pass: options.password },
-      logger: false,
-      disableAutoIdle: true,
-      connectionTimeout: options.connectTimeoutMs ?? 30_000,
-      greetingTimeout: options.connectTimeoutMs ?? 30_000,
-    });
-    // Socket errors are also emitted as events; without a listener they would crash the worker.
-    client.on('error', () => undefined);
+    const client = imapClient(options);
     try {
       await client.connect();
     } catch (err) {

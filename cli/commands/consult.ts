@@ -77,6 +77,17 @@ export async function accessLogRows(db: Pool, record: string | undefined): Promi
   return rows;
 }
 
+/** One access as exported and shown: camel-case fields, the instant in ISO 8601. */
+export const accessEntry = (r: AccessRow) => ({
+  id: Number(r.id),
+  at: r.at.toISOString(),
+  actor: r.actor,
+  recordId: r.record_id,
+  inquiryId: r.inquiry_id,
+  action: r.action,
+  purpose: r.purpose,
+});
+
 export const csvCell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 /**
@@ -99,15 +110,7 @@ export async function accessLogCommand(ctx: CommandContext, options: { record?: 
     ctx.out(`${rows.length} access(es)`);
     return;
   }
-  const entries = rows.map((r) => ({
-    id: Number(r.id),
-    at: r.at.toISOString(),
-    actor: r.actor,
-    recordId: r.record_id,
-    inquiryId: r.inquiry_id,
-    action: r.action,
-    purpose: r.purpose,
-  }));
+  const entries = rows.map(accessEntry);
   const text = options.export.endsWith('.json')
     ? `${JSON.stringify({ format: 'erasure-access-log/1', exportedAt: new Date().toISOString(), exportedBy: actor.user, entries }, null, 2)}\n`
     : `${['id,at,actor,record_id,inquiry_id,action,purpose', ...entries.map((e) => [String(e.id), e.at, e.actor, e.recordId ?? '', e.inquiryId ?? '', e.action, e.purpose].map(csvCell).join(','))].join('\n')}\n`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accessLogRows, csvCell } from '../../cli/commands/consult';
+import { accessEntry, accessLogRows, csvCell } from '../../cli/commands/consult';
 import { html, type HtmlValue } from '../html';
 import { defineMessages, formatInstant } from '../i18n';
 import { field, postForm } from '../layout';
@@ -60,32 +60,11 @@ const filterValue = (c: SignedInRequest, name: string) => {
 };
 const date = (c: SignedInRequest, at: string) => formatInstant(at, c.language, c.deps.config.ERASURE_CONSOLE_TIME_ZONE);
 
-interface AccessEntry {
-  id: number;
-  at: string;
-  actor: string;
-  recordId: string | null;
-  inquiryId: string | null;
-  action: string;
-  purpose: string;
-}
-
 /** The access log, from its own export (the same rows, the same columns), filtered by record. */
 async function accessLog(c: SignedInRequest): Promise<ConsoleAnswer> {
   const t = texts(c.language);
   const record = filterValue(c, 'record');
-  const entries: AccessEntry[] = (await accessLogRows(c.deps.connections.registry(), record))
-    .reverse()
-    .slice(0, 1000)
-    .map((r) => ({
-      id: Number(r.id),
-      at: r.at.toISOString(),
-      actor: r.actor,
-      recordId: r.record_id,
-      inquiryId: r.inquiry_id,
-      action: r.action,
-      purpose: r.purpose,
-    }));
+  const entries = (await accessLogRows(c.deps.connections.registry(), record)).reverse().slice(0, 1000).map(accessEntry);
   const table: HtmlValue = entries.length
     ? html`<p>${t('count', { count: entries.length })}</p><table><thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('record')}</th><th scope="col">${t('action')}</th><th scope="col">${t('actor')}</th><th scope="col">${t('purpose')}</th><th scope="col">${t('inquiry')}</th></tr></thead>
 <tbody>${entries.map((e) => html`<tr><td>${date(c, e.at)}</td><td>${e.recordId ?? '—'}</td><td>${e.action}</td><td>${e.actor}</td><td>${e.purpose}</td><td>${e.inquiryId ?? '—'}</td></tr>`)}</tbody></table>`
