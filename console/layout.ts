@@ -143,8 +143,8 @@ function header(c: ConsoleRequest): HtmlValue {
 <p class="who">${t('signedInAs', { account: session.accountId, role: roleName(session.role, c.language) })}<br>
 <span class="expires" data-expires-at="${session.expiresAt.toISOString()}">${t('expires', { time: formatInstant(session.expiresAt, c.language, zone) })}</span></p>
 <form method="post" action="/language" class="inline">${csrfField(c)}<input type="hidden" name="back" value="${back}">
-<label for="f-language">${t('language')}</label>
-<select id="f-language" name="language"><option value="en"${c.language === 'en' ? html` selected` : ''}>English</option><option value="nl"${c.language === 'nl' ? html` selected` : ''}>Nederlands</option></select>
+<label for="f-ui-language">${t('language')}</label>
+<select id="f-ui-language" name="language"><option value="en"${c.language === 'en' ? html` selected` : ''}>English</option><option value="nl"${c.language === 'nl' ? html` selected` : ''}>Nederlands</option></select>
 <button type="submit">${t('change')}</button></form>
 <form method="post" action="/sign-out" class="inline">${csrfField(c)}<button type="submit">${t('signOut')}</button></form>
 <nav aria-label="${t('nav')}"><ul>${NAV.filter((n) => n.roles.includes(session.role)).map(

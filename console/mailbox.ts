@@ -40,7 +40,7 @@ const HEAD_BYTES = 64 * 1024;
  * file name (`<seconds>.<unique>.<host>`, as every delivery agent writes it), or else
  * when the file was written.
  */
-function maildirMailbox(root: string): InquiryMailbox {
+export function maildirMailbox(root: string): InquiryMailbox {
   const files = async () => {
     const found: { path: string; messageId: string; arrivedAt: Date }[] = [];
     for (const sub of ['new', 'cur']) {
@@ -71,7 +71,7 @@ function maildirMailbox(root: string): InquiryMailbox {
 }
 
 /** The IMAP server's INBOX: a message arrived at its INTERNALDATE (the server's own receipt time). */
-function imapMailbox(options: ImapMailboxOptions): InquiryMailbox {
+export function imapMailbox(options: ImapMailboxOptions): InquiryMailbox {
   const session = async <T>(work: (client: ImapFlow) => Promise<T>): Promise<T> => {
     const client = imapClient(options);
     await client.connect();

@@ -157,7 +157,7 @@ ${
   lateLetter && policy
     ? html`<section aria-labelledby="h-late"><h2 id="h-late">${t('lateTitle')}</h2>
 <p>${t('lateIntro', { policy: policy.version, cutoff: formatInstant(policy.inquiryCutoff, c.language, zone) })}</p>
-<form method="get" action="/inbox/${message.key}" class="filter">${field('language', t('letterLanguage'), { value: letterLanguage, choices: languages })}<button type="submit">${t('showLetter')}</button></form>
+<form method="get" action="/inbox/${message.key}" class="filter">${field('language', t('letterLanguage'), { value: letterLanguage, choices: languages, id: 'f-letter-language' })}<button type="submit">${t('showLetter')}</button></form>
 <dl class="facts"><dt>${t('subject')}</dt><dd>${lateLetter.subject}</dd></dl>
 <pre class="letter" lang="${letterLanguage}">${lateLetter.text}</pre></section>`
     : ''

@@ -240,8 +240,10 @@ ${field('dossier', t('dossier'), { value: dossier ?? '' })}
   return { page: { title: t('title'), body: html`<h1>${t('title')}</h1>${filter}${list}` } };
 }
 
-const reference = (t: T, name = 'reference', label = t('reference')) => field(name, label, { required: true, hint: t('referenceHint') });
-const reason = (t: T) => field('reason', t('reason'), { required: true, hint: t('reasonHint') });
+// Ids by action: two forms of one page (a decision and a hold) may each have a reason.
+const reference = (t: T, action: string, name = 'reference', label = t('reference')) =>
+  field(name, label, { required: true, hint: t('referenceHint'), id: `f-${action}-${name}` });
+const reason = (t: T, action: string) => field('reason', t('reason'), { required: true, hint: t('reasonHint'), id: `f-${action}-reason` });
 
 /** The form of each action, posted to /records/:id/<action>; only those the lifecycle allows now, for this role, are shown. */
 function actionForm(c: SignedInRequest, t: T, recordId: string, action: ActionName, status: RecordStatus): Html {
@@ -271,7 +273,7 @@ function actionForm(c: SignedInRequest, t: T, recordId: string, action: ActionNa
 ${field('language', t('language'), { value: 'nl', choices: languageSchema.options.map((l) => ({ value: l, label: l === 'nl' ? 'Nederlands' : 'English' })) })}
 <button type="submit">${t('sendExplanation')}</button></form>`;
     case 'fileObjection':
-      return postForm(c, to, t('fileObjection'), reference(t));
+      return postForm(c, to, t('fileObjection'), reference(t, action));
     case 'decideObjection':
       return postForm(
         c,
@@ -282,14 +284,14 @@ ${field('language', t('language'), { value: 'nl', choices: languageSchema.option
             { value: 'proceed', label: t('proceed') },
             { value: 'retain', label: t('retain') },
           ],
-        })}${reason(t)}${reference(t, 'decisionRef', t('decisionRef'))}`,
+        })}${reason(t, action)}${reference(t, action, 'decisionRef', t('decisionRef'))}`,
       );
     case 'placeHold':
-      return postForm(c, to, t('placeHold'), html`${reference(t)}${reason(t)}`, { danger: false });
+      return postForm(c, to, t('placeHold'), html`${reference(t, action)}${reason(t, action)}`);
     case 'releaseHold':
       return postForm(c, to, t('releaseHold'), html`<input type="hidden" name="reference" value="${status.legalHold?.reference ?? ''}">`);
     case 'retryErasure':
-      return postForm(c, to, t('retryErasure'), reason(t));
+      return postForm(c, to, t('retryErasure'), reason(t, action));
     case 'registerInquiry':
       return html``;
   }

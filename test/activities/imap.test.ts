@@ -8,6 +8,7 @@ import { imapMailboxAdapter } from '../../activities/storage/imap';
 import { maildirAdapter } from '../../activities/storage/maildir';
 import { startDovecot, type DovecotServer } from '../../infra/dovecot';
 import { freePort } from '../../infra/free-port';
+import { imapMailbox, messageKey } from '../../console/mailbox';
 
 const message = (messageIdHeader: string, subject: string, from = 'requester@example.invalid') =>
   [
@@ -262,6 +263,21 @@ describe('mailbox adapter - a real IMAP server (Dovecot)', () => {
       message: `doveadm at 127.0.0.1:${closed}: mailboxCachePurge could not be sent (ECONNREFUSED)`,
     });
     await expect(doveadm.purgeCaches(server.user, ['INBOX', 'Archive'])).resolves.toBeUndefined();
+  });
+
+  it("console inbox - the INBOX's messages, each arrived at its INTERNALDATE (not its Date header), opened by the key in its URL", async () => {
+    const arrived = new Date('2026-11-30T08:15:00Z');
+    await asMailUser(async (client) => {
+      await client.append('INBOX', message('Message-ID: <Inbox-1@mail.example.org>', 'Inzageverzoek', 'asker@example.invalid'), [], arrived);
+      await client.append('Archive', message('Message-ID: <archived@mail.example.org>', 'Old'));
+    });
+    const inbox = imapMailbox({ host: server.host, port: server.port, secure: false, user: server.user, password: server.password });
+    const listed = await inbox.list();
+    expect(listed).toEqual([{ key: messageKey('inbox-1@mail.example.org'), messageId: 'inbox-1@mail.example.org', arrivedAt: arrived }]);
+    const opened = await inbox.open(listed[0]!.key);
+    expect(opened).toMatchObject({ from: { address: 'asker@example.invalid', name: 'Requester' }, subject: 'Inzageverzoek', arrivedAt: arrived });
+    expect(opened?.text).toContain('Which data do you hold about me?');
+    await expect(inbox.open(messageKey('archived@mail.example.org'))).resolves.toBeUndefined();
   });
 
   it('locate - wrong password or no server - fails naming the server and what failed', async () => {

@@ -63,6 +63,8 @@ describe('sessions - idle and absolute limits, logout, disabled accounts, step-u
         lastSeenAt: new Date(c.now()),
         expiresAt: new Date(c.now() + 15 * MIN),
         stepUpAt: null,
+        // The console speaks the account's own language.
+        language: 'en',
       },
     });
   });

@@ -94,6 +94,12 @@ describe('console in Chromium - the inquiry path, from the e-mail to the certifi
         '',
       ].join('\r\n'),
     );
+    // Another person's inquiry, after the cutoff: shown as such, with the letter to send.
+    const late = Math.floor(Date.now() / 1000);
+    writeFileSync(
+      join(dir, 'maildir', 'new', `${late}.M2P1.mail.test.invalid`),
+      [`From: Late <late-${email}>`, 'Subject: Verzoek', `Message-ID: <late-${messageId}>`, '', 'Wat had u over mij?', ''].join('\r\n'),
+    );
     return { recordId, dossier, person, email, messageFile };
   }
 
@@ -111,8 +117,18 @@ describe('console in Chromium - the inquiry path, from the e-mail to the certifi
         await checkAccessible(cora.page, 'dashboard');
         await screenshot(cora.page, 'dashboard');
         await cora.page.goto('/inbox');
+        expect(await cora.page.locator('main tbody tr').count()).toBe(2);
+        expect(await cora.page.locator('main tbody tr.overdue').innerText()).toContain('after the cutoff');
         await checkAccessible(cora.page, 'inbox');
         await screenshot(cora.page, 'inbox');
+        await cora.page.locator('main tbody tr.overdue a').click();
+        await cora.page.waitForLoadState('load');
+        expect(await cora.page.locator('main').innerText()).toContain('Received after the cutoff');
+        await sendForm(cora.page, 'form.filter', { language: 'en' });
+        expect(await cora.page.locator('pre.letter[lang=en]').innerText()).toContain('after the period\nfor inquiries closed');
+        await checkAccessible(cora.page, 'inbox message after the cutoff');
+        await screenshot(cora.page, 'inbox-late');
+        await cora.page.goto('/inbox');
         await cora.page.locator('main table a').first().click();
         await cora.page.waitForLoadState('load');
         expect(await cora.page.locator('pre.letter').first().innerText()).toContain('Ik wil weten');
@@ -131,7 +147,8 @@ describe('console in Chromium - the inquiry path, from the e-mail to the certifi
         await screenshot(cora.page, 'inquiry');
         // Registered: no longer in the inbox; no file of personal data was written (only the message itself is in the folder).
         await cora.page.goto('/inbox');
-        expect(await cora.page.locator('main').innerText()).toContain('Every message in the mailbox is registered');
+        expect(await cora.page.locator('main tbody tr').count()).toBe(1);
+        expect(await cora.page.locator('main tbody tr').innerText()).toContain('after the cutoff');
         expect(readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('test-policy'))).toEqual([]);
 
         // Consent and identity: each a form of the actions allowed now.
@@ -328,7 +345,7 @@ describe('console in Chromium - the inquiry path, from the e-mail to the certifi
     await page.goto('/accounts');
     await sendForm(page, `form#disable-${id.replace(/\./g, '\\.')}`);
     expect(await notice(page)).toContain(`account ${id} disabled`);
-    await page.locator('select#f-language').selectOption('nl');
+    await page.locator('select#f-ui-language').selectOption('nl');
     await sendForm(page, 'form[action="/language"]');
     expect(await page.locator('h1').innerText()).toBe('Accounts');
     expect(await page.locator('html').getAttribute('lang')).toBe('nl');
