@@ -31,6 +31,7 @@ const texts = defineMessages({
     ledgerChecked: 'Checked just now, at {time}:',
     recordsLink: '{count} record(s) of dossier {dossier} in phase {phase}',
     more: 'Only the first {count} open records are read for deadlines; the lists have them all.',
+    unanswered: '{count} lifecycle(s) did not answer in time (is their worker running?); their deadlines are not shown.',
   },
   nl: {
     title: 'Overzicht',
@@ -57,6 +58,7 @@ const texts = defineMessages({
     ledgerChecked: 'Zojuist gecontroleerd, om {time}:',
     recordsLink: '{count} registratie(s) van dossier {dossier} in fase {phase}',
     more: 'Alleen de eerste {count} open registraties zijn gelezen voor termijnen; de lijsten bevatten ze alle.',
+    unanswered: '{count} levensloop/levenslopen antwoordde(n) niet op tijd (draait hun worker?); hun termijnen ontbreken.',
   },
 });
 
@@ -70,6 +72,8 @@ interface Deadline {
 
 /** How many open records the dashboard asks for their deadlines (each is one query of its lifecycle). */
 const DEADLINE_READS = 200;
+/** How long the dashboard waits for the lifecycles' answers. */
+const STATUS_WAIT_MS = 3_000;
 const CLOSED = new Set(['erased', 'retained']);
 
 /** The deadlines a lifecycle has ahead of it, from its own status (no personal data). */
@@ -90,7 +94,7 @@ function deadlinesOf(status: RecordStatus, now: number): Deadline[] {
 async function dashboard(c: SignedInRequest) {
   const t = texts(c.language);
   const zone = c.deps.config.ERASURE_CONSOLE_TIME_ZONE;
-  const rows = await runJson<{ recordId: string; dossier: string; phase: string }[]>(c, 'list');
+  const rows = await runJson<{ recordId: string; dossier: string; phase: string; status: string }[]>(c, 'list');
   const list = rows.ok ? rows.data : [];
   const dossiers = [...new Set(list.map((r) => r.dossier))].sort();
   const phases = lifecyclePhases.filter((p) => list.some((r) => r.phase === p));
@@ -111,8 +115,18 @@ async function dashboard(c: SignedInRequest) {
             html`<tr><th scope="row"><a href="/records?dossier=${encodeURIComponent(d)}">${d}</a></th>${phases.map((p) => countCell(d, p))}<td>${list.filter((r) => r.dossier === d).length}</td></tr>`,
         )}</tbody></table>`;
 
-  const open = list.filter((r) => !CLOSED.has(r.phase)).slice(0, DEADLINE_READS);
-  const statuses = (await Promise.all(open.map((r) => runJson<RecordStatus>(c, 'status', { args: [r.recordId] })))).flatMap((s) => (s.ok ? [s.data] : []));
+  const open = list.filter((r) => !CLOSED.has(r.phase) && r.status === 'RUNNING').slice(0, DEADLINE_READS);
+  // A lifecycle answers its query through a worker: the page does not wait for one that is down.
+  const answers = await Promise.all(
+    open.map((r) =>
+      Promise.race([
+        runJson<RecordStatus>(c, 'status', { args: [r.recordId] }),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), STATUS_WAIT_MS)),
+      ]),
+    ),
+  );
+  const statuses = answers.flatMap((s) => (s?.ok ? [s.data] : []));
+  const unanswered = answers.filter((s) => s === undefined).length;
   const now = Date.now();
   const deadlines = statuses
     .flatMap((s) => deadlinesOf(s, now))
@@ -139,6 +153,7 @@ ${
     : html`<p>${t('noDeadlines')}</p>`
 }
 ${list.filter((r) => !CLOSED.has(r.phase)).length > DEADLINE_READS ? html`<p class="hint">${t('more', { count: DEADLINE_READS })}</p>` : ''}
+${unanswered ? html`<p class="hint">${t('unanswered', { count: unanswered })}</p>` : ''}
 </section>
 <section aria-labelledby="h-failures"><h2 id="h-failures">${t('failures')}</h2>
 ${
