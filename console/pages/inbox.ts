@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { lateInquiryMail } from '../../activities/mail/templates';
-import { messageIdOf } from '../../activities/storage/message-id';
+import { MESSAGE_ID_LOCATOR, messageIdOf } from '../../activities/storage/message-id';
 import { inquiryInputSchema, registerInquiry } from '../../cli/commands/inquiry';
 import { languageSchema } from '../../schemas/actions';
 import type { Policy } from '../../schemas/policy';
@@ -88,10 +88,18 @@ async function policies(c: SignedInRequest): Promise<Policy[]> {
   return rows.map((r) => r.body);
 }
 
-/** The Message-IDs already registered with an inquiry (lower case). */
+/**
+ * The Message-IDs that are not inquiries to register (lower case): those registered with an
+ * inquiry already, and those the inventory holds as a record's own data (a tip-off e-mail
+ * in the same mailbox is erased with its record, not registered as an inquiry).
+ */
 async function registeredIds(c: SignedInRequest): Promise<Set<string>> {
-  const { rows } = await c.deps.connections.registry().query<{ mail_ref: string }>('SELECT mail_ref FROM inquiries WHERE mail_ref IS NOT NULL');
-  return new Set(rows.flatMap((r) => (r.mail_ref.startsWith('message-id:') ? [messageIdOf(r.mail_ref)] : [])));
+  const { rows } = await c.deps.connections
+    .registry()
+    .query<{ ref: string }>(
+      "SELECT mail_ref AS ref FROM inquiries WHERE mail_ref LIKE 'message-id:%' UNION SELECT locator FROM record_locations WHERE system = 'mailbox' AND locator LIKE 'message-id:%'",
+    );
+  return new Set(rows.flatMap((r) => (MESSAGE_ID_LOCATOR.test(r.ref) ? [messageIdOf(r.ref)] : [])));
 }
 
 const mailboxOf = (c: SignedInRequest): InquiryMailbox => {
