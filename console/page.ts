@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { ServiceDeps } from '../service/app';
 import type { Caller, RouteAccess } from '../service/routes';
 import type { Html } from './html';
-import type { ConsoleLanguage } from './i18n';
+import { formatInstant, type ConsoleLanguage } from './i18n';
 
 /**
  * One request to a console page, past the gate (docs/ARCHITECTURE.md, "The console"):
@@ -96,3 +96,13 @@ export function queryParam(c: ConsoleRequest, name: string): string | undefined 
   const value = (c.request.query as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
+
+/** An instant as the signed-in person reads it, in the console's time zone. */
+export const localTime = (c: ConsoleRequest, at: string | Date): string => formatInstant(at, c.language, c.deps.config.ERASURE_CONSOLE_TIME_ZONE);
+
+/** A page with the outcome of the form that led to it, if any. */
+export const withOutcome = (page: ConsolePage, notice?: Notice, status?: number): ConsolePage => ({
+  ...page,
+  ...(notice ? { notice } : {}),
+  ...(status ? { status } : {}),
+});

@@ -6,8 +6,9 @@ import type { CommandName } from '../cli/options';
 export const LOCAL_COMMANDS = ['login', 'logout', 'whoami', 'codec serve'] as const satisfies readonly CommandName[];
 export type ServiceCommand = Exclude<CommandName, (typeof LOCAL_COMMANDS)[number]>;
 
-const everyActingRole = ['coordinator', 'screened-reviewer', 'privacy-officer'] as const;
-const officers = ['coordinator', 'privacy-officer'] as const;
+/** The roles that act on records, and those that run the operation (console pages share them). */
+export const everyActingRole = ['coordinator', 'screened-reviewer', 'privacy-officer'] as const;
+export const officers = ['coordinator', 'privacy-officer'] as const;
 
 /**
  * Who may run each command through the service, by role. The service refuses every other

@@ -3,7 +3,7 @@ import { accountRoleSchema } from '../../schemas/roles';
 import { html } from '../html';
 import { defineMessages, formatInstant } from '../i18n';
 import { field, postForm, roleName } from '../layout';
-import { formFields, type ConsoleAnswer, type ConsoleRoute, type Notice, type SignedInRequest } from '../page';
+import { withOutcome, formFields, type ConsoleAnswer, type ConsoleRoute, type Notice, type SignedInRequest } from '../page';
 import { noticeOf, runCommand } from '../run-command';
 
 const texts = defineMessages({
@@ -80,7 +80,7 @@ ${postForm(
             }`
       }</td></tr>`,
   )}</tbody></table></section>`;
-  return { page: { title: t('title'), body, ...(notice ? { notice } : {}), ...(status ? { status } : {}) } };
+  return { page: withOutcome({ title: t('title'), body }, notice, status) };
 }
 
 /** A new secret, shown once and never again (the command prints it once; nothing keeps it). */

@@ -8,7 +8,17 @@ import { html, type HtmlValue } from '../html';
 import { defineMessages, formatInstant } from '../i18n';
 import { field, postForm } from '../layout';
 import { inquiryMailbox, type InquiryMailbox, type OpenedMessage } from '../mailbox';
-import { ConsoleRefusal, formFields, queryParam, routeParam, type ConsoleAnswer, type ConsoleRoute, type Notice, type SignedInRequest } from '../page';
+import {
+  withOutcome,
+  ConsoleRefusal,
+  formFields,
+  queryParam,
+  routeParam,
+  type ConsoleAnswer,
+  type ConsoleRoute,
+  type Notice,
+  type SignedInRequest,
+} from '../page';
 import { noticeOf, runWork } from '../run-command';
 
 const texts = defineMessages({
@@ -185,7 +195,7 @@ ${field('policy', t('policy'), { value: values.policy ?? policy?.version ?? '', 
 )}</section>`
     : html`<p class="notice refused">${t('noPolicy')}</p>`
 }`;
-  return { page: { title: t('messageTitle'), body, ...(notice ? { notice } : {}), ...(status ? { status } : {}) } };
+  return { page: withOutcome({ title: t('messageTitle'), body }, notice, status) };
 }
 
 const registerFields = z.object({

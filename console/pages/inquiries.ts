@@ -1,9 +1,20 @@
 import { z } from 'zod';
 import type { InquiryReviewStatus } from '../../schemas/inquiry-review';
+import { everyActingRole } from '../../service/command-table';
 import { html } from '../html';
 import { defineMessages, formatInstant } from '../i18n';
 import { field, postForm } from '../layout';
-import { ConsoleRefusal, formFields, routeParam, type ConsoleAnswer, type ConsoleRoute, type Notice, type SignedInRequest } from '../page';
+import {
+  withOutcome,
+  localTime,
+  ConsoleRefusal,
+  formFields,
+  routeParam,
+  type ConsoleAnswer,
+  type ConsoleRoute,
+  type Notice,
+  type SignedInRequest,
+} from '../page';
 import { noticeOf, runCommand, runJson } from '../run-command';
 
 const texts = defineMessages({
@@ -91,8 +102,7 @@ const texts = defineMessages({
 
 const INQUIRY_ID = z.uuid();
 const inquiryIdOf = (c: SignedInRequest) => routeParam(c, 'id', INQUIRY_ID, 'inquiry');
-const everyActingRole = ['coordinator', 'screened-reviewer', 'privacy-officer'] as const;
-const date = (c: SignedInRequest, at: string) => formatInstant(at, c.language, c.deps.config.ERASURE_CONSOLE_TIME_ZONE);
+const date = localTime;
 
 /** The registered inquiries, newest first: ids, times and who registered them (the contact data stays encrypted). */
 async function inquiryList(c: SignedInRequest): Promise<ConsoleAnswer> {
@@ -155,7 +165,7 @@ ${can('no-match') ? postForm(c, `/inquiries/${inquiryId}/no-match`, t('noMatchAc
 <section aria-labelledby="h-history"><h2 id="h-history">${t('history')}</h2>
 <table><thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('by')}</th><th scope="col">${t('note')}</th></tr></thead>
 <tbody>${s.history.map((e) => html`<tr><td>${date(c, e.at)}</td><td>${e.by}</td><td>${e.note}</td></tr>`)}</tbody></table></section>`;
-  return { page: { title: `${t('inquiryTitle')} ${inquiryId}`, body, ...(notice ? { notice } : {}), ...(status ? { status } : {}) } };
+  return { page: withOutcome({ title: `${t('inquiryTitle')} ${inquiryId}`, body }, notice, status) };
 }
 
 /** The screened review: the requester's name beside each candidate's, logged first; never cached, expires like a consultation. */

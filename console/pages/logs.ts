@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { accessEntry, accessLogRows, csvCell } from '../../cli/commands/consult';
 import { html, type HtmlValue } from '../html';
-import { defineMessages, formatInstant } from '../i18n';
+import { defineMessages } from '../i18n';
 import { field, postForm } from '../layout';
-import { formFields, queryParam, type ConsoleAnswer, type ConsoleRoute, type SignedInRequest } from '../page';
+import { localTime, formFields, queryParam, type ConsoleAnswer, type ConsoleRoute, type SignedInRequest } from '../page';
 import { runCommand, runJson } from '../run-command';
 
 const texts = defineMessages({
@@ -58,7 +58,7 @@ const filterValue = (c: SignedInRequest, name: string) => {
   const value = queryParam(c, name);
   return value && IDENT.test(value) ? value : undefined;
 };
-const date = (c: SignedInRequest, at: string) => formatInstant(at, c.language, c.deps.config.ERASURE_CONSOLE_TIME_ZONE);
+const date = localTime;
 
 /** The access log, from its own export (the same rows, the same columns), filtered by record. */
 async function accessLog(c: SignedInRequest): Promise<ConsoleAnswer> {

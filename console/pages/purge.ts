@@ -1,10 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { PurgeProgress, PurgeReport } from '../../schemas/purge';
+import { everyActingRole, officers } from '../../service/command-table';
 import { html, type HtmlValue } from '../html';
-import { defineMessages, formatInstant } from '../i18n';
+import { defineMessages } from '../i18n';
 import { field, postForm } from '../layout';
-import { ConsoleRefusal, formFields, routeParam, type ConsoleAnswer, type ConsoleRoute, type Notice, type SignedInRequest } from '../page';
+import {
+  localTime,
+  withOutcome,
+  ConsoleRefusal,
+  formFields,
+  routeParam,
+  type ConsoleAnswer,
+  type ConsoleRoute,
+  type Notice,
+  type SignedInRequest,
+} from '../page';
 import { noticeOf, runCommand, runJson } from '../run-command';
 
 const texts = defineMessages({
@@ -116,11 +127,9 @@ const texts = defineMessages({
 });
 type T = ReturnType<typeof texts>;
 
-const officers = ['coordinator', 'privacy-officer'] as const;
-const everyActingRole = ['coordinator', 'screened-reviewer', 'privacy-officer'] as const;
 const RUN_ID = z.string().regex(/^purge-run-[A-Za-z0-9._-]{1,100}$/);
 const runIdOf = (c: SignedInRequest) => routeParam(c, 'id', RUN_ID, 'purge run');
-const date = (c: SignedInRequest, at: string | Date) => formatInstant(at, c.language, c.deps.config.ERASURE_CONSOLE_TIME_ZONE);
+const date = localTime;
 const sum = (skipped: Readonly<Record<string, number>>) => Object.values(skipped).reduce((a, b) => a + b, 0);
 
 interface RunRow {
@@ -165,7 +174,7 @@ ${field('dossier', t('dossier'), { id: 'f-run-dossier' })}${field('waveSize', t(
     : ''
 }
 <section aria-labelledby="h-runs"><h2 id="h-runs">${t('runs')}</h2>${list}</section>`;
-  return { page: { title: t('title'), body, ...(notice ? { notice } : {}), ...(status ? { status } : {}) } };
+  return { page: withOutcome({ title: t('title'), body }, notice, status) };
 }
 
 /** The record ids of a dry run, from its list on this machine when the service shares it with the worker (as `npm start` does). */
@@ -251,14 +260,7 @@ ${
     body = html`<div id="run-progress">${reportSection(c, t, data, data.dryRun ? await dryRunRecords(data.reportFile) : undefined)}
 ${!data.dryRun && c.caller.session.role !== 'screened-reviewer' ? postForm(c, `/certificates/export`, t('certificates'), html`<input type="hidden" name="run" value="${runId}"><input type="hidden" name="format" value="html">`) : ''}</div>`;
   }
-  return {
-    page: {
-      title: `${t('runTitle')} ${runId}`,
-      body: html`<h1>${t('runTitle')} ${runId}</h1>${body}`,
-      ...(notice ? { notice } : {}),
-      ...(status ? { status } : {}),
-    },
-  };
+  return { page: withOutcome({ title: `${t('runTitle')} ${runId}`, body: html`<h1>${t('runTitle')} ${runId}</h1>${body}` }, notice, status) };
 }
 
 const startFields = z.object({

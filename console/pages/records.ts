@@ -9,11 +9,22 @@ import { storageOptions } from '../../infra/storage-options';
 import { actionLabels, actionRoles, identityMethods, languageSchema, type ActionName } from '../../schemas/actions';
 import { durationMs } from '../../schemas/duration';
 import { lifecyclePhases, type LifecyclePhase, type RecordStatus } from '../../schemas/lifecycle';
-import type { ServiceCommand } from '../../service/command-table';
+import { everyActingRole, type ServiceCommand } from '../../service/command-table';
 import { html, type Html, type HtmlValue } from '../html';
 import { defineMessages, formatInstant, type ConsoleLanguage } from '../i18n';
 import { field, postForm } from '../layout';
-import { ConsoleRefusal, formFields, queryParam, routeParam, type ConsoleAnswer, type ConsoleRoute, type Notice, type SignedInRequest } from '../page';
+import {
+  withOutcome,
+  localTime,
+  ConsoleRefusal,
+  formFields,
+  queryParam,
+  routeParam,
+  type ConsoleAnswer,
+  type ConsoleRoute,
+  type Notice,
+  type SignedInRequest,
+} from '../page';
 import { noticeOf, runCommand, runJson } from '../run-command';
 
 const texts = defineMessages({
@@ -214,7 +225,6 @@ export const phaseName = (phase: string, language: ConsoleLanguage): string => P
 
 const RECORD_ID = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/);
 const recordIdOf = (c: SignedInRequest) => routeParam(c, 'id', RECORD_ID, 'record');
-const everyActingRole = ['coordinator', 'screened-reviewer', 'privacy-officer'] as const;
 
 /** The record list, filtered by phase and dossier (from Temporal's visibility: ids, phases, no personal data). */
 async function recordList(c: SignedInRequest): Promise<ConsoleAnswer> {
@@ -297,7 +307,7 @@ ${field('language', t('language'), { value: 'nl', choices: languageSchema.option
   }
 }
 
-const date = (c: SignedInRequest, at: string | undefined) => (at ? formatInstant(at, c.language, c.deps.config.ERASURE_CONSOLE_TIME_ZONE) : '—');
+const date = (c: SignedInRequest, at: string | undefined) => (at ? localTime(c, at) : '—');
 
 async function recordPage(c: SignedInRequest, notice?: Notice, status?: number): Promise<ConsoleAnswer> {
   const t = texts(c.language);
@@ -342,7 +352,7 @@ ${
 <table><thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('phase')}</th><th scope="col">${t('by')}</th><th scope="col">${t('note')}</th></tr></thead>
 <tbody>${s.history.map((e) => html`<tr><td>${date(c, e.at)}</td><td>${phaseName(e.phase, c.language)}</td><td>${e.by}</td><td>${e.note}</td></tr>`)}</tbody></table>
 </section>`;
-  return { page: { title: `${t('recordTitle')} ${s.recordId}`, body, ...(notice ? { notice } : {}), ...(status ? { status } : {}) } };
+  return { page: withOutcome({ title: `${t('recordTitle')} ${s.recordId}`, body }, notice, status) };
 }
 
 const consentFields = z.object({ consent: z.enum(['given', 'refused'], 'choose whether the requester consents') });

@@ -3,10 +3,11 @@ import { certificateOfRecord, type ExportedCertificate } from '../../cli/certifi
 import { lookupPerson, subjectFileSchema } from '../../cli/commands/certificates';
 import { reportBody } from '../../cli/report/html';
 import type { OperationReport } from '../../cli/report/model';
+import { officers } from '../../service/command-table';
 import { html, trusted, type HtmlValue } from '../html';
-import { defineMessages, formatInstant } from '../i18n';
+import { defineMessages } from '../i18n';
 import { field, postForm } from '../layout';
-import { ConsoleRefusal, formFields, queryParam, routeParam, type ConsoleAnswer, type ConsoleRoute, type SignedInRequest } from '../page';
+import { localTime, ConsoleRefusal, formFields, queryParam, routeParam, type ConsoleAnswer, type ConsoleRoute, type SignedInRequest } from '../page';
 import { noticeOf, runCommand, runJson, runWork } from '../run-command';
 
 const texts = defineMessages({
@@ -86,8 +87,7 @@ const texts = defineMessages({
   },
 });
 
-const officers = ['coordinator', 'privacy-officer'] as const;
-const date = (c: SignedInRequest, at: string | Date) => formatInstant(at, c.language, c.deps.config.ERASURE_CONSOLE_TIME_ZONE);
+const date = localTime;
 const lines = (ls: readonly string[]) => html`<ul class="lines">${ls.map((l) => html`<li>${l}</li>`)}</ul>`;
 
 async function reportPage(c: SignedInRequest): Promise<ConsoleAnswer> {
