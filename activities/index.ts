@@ -1,23 +1,30 @@
 import { hostname } from 'node:os';
-import { Context } from '@temporalio/activity';
-import type { SystemErasure, SystemVerification } from '../schemas/erasure';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { erasureOrderSchema, type ErasureOrder } from '../schemas/erasure-order';
+import { batchEraser, type BatchOutcome, type RecordErasureResult } from './erasure-batch';
 import { ErasureError } from '../schemas/errors';
 import type { StorageSystem } from '../schemas/inventory';
-import type { IdentityCheck } from '../schemas/lifecycle';
-import type { SignedDecision } from '../schemas/signed-action';
 import { withErrorBoundary } from './error-boundary';
 import { letterActivities, sendDestructionConfirmation, type LetterDeps } from './letters';
 import type { AdapterRegistry, DataCategory } from './storage/adapter';
-import { issueCertificate } from './registry/certificates';
 import { closeInquiry, type InquiryDestruction } from './registry/inquiries';
 import { storeErasureFailure } from './registry/purge-runs';
-import { recordLocators, snapshotOnce } from './registry/records';
+import { recordLocators } from './registry/records';
 import { reconcilePage, type ReconcileRequest } from './registry/reconcile';
 
 export type { ExplanationReceipt, MailReceipt } from './letters';
 
 /** The worker's identity as Temporal shows it by default (pid@host): named on each certificate. */
 const WORKER_IDENTITY = `${process.pid}@${hostname()}`;
+
+/** The running activity's type (`eraseBatch` outside an activity). */
+function activityName(): string {
+  try {
+    return Context.current().info.activityType;
+  } catch {
+    return 'eraseBatch';
+  }
+}
 
 /** The attempt of the running activity (1 outside an activity, e.g. in a test calling it directly). */
 function activityAttempt(): number {
@@ -32,34 +39,9 @@ export interface ActivityDeps extends LetterDeps {
   readonly adapters: AdapterRegistry;
 }
 
-export interface SystemRequest {
-  readonly recordId: string;
-  readonly system: StorageSystem;
-}
-
-export interface EraseRecordInput {
-  readonly recordId: string;
-  readonly systems: readonly StorageSystem[];
-  readonly workflowId: string;
-  readonly runId: string;
-  readonly erasureStartedAt: string;
-  readonly inquiryId?: string;
-  /** How the requester's identity was established (method and reference), when an inquiry got that far. */
-  readonly identity?: IdentityCheck;
-  readonly decisionRefs: readonly string[];
-  /** The decisions and approvals as the erasure service signed them: kept in the certificate for an auditor. */
-  readonly decisions?: readonly SignedDecision[];
-}
-
-export interface RecordErasureResult {
-  readonly certificateId: string;
-  readonly sequence: number;
-  readonly issuedAt: string;
-  readonly verifiedAt: string;
-  /** Per system: the items removed, counts only. */
-  readonly systems: readonly { system: StorageSystem; removed: Readonly<Record<string, number>> }[];
-  readonly inquiryClosed: boolean;
-}
+/** A record's erasure as its lifecycle asks for it (schemas/erasure-order.ts). */
+export type EraseRecordInput = ErasureOrder;
+export type { RecordErasureResult } from './erasure-batch';
 
 /** A reconciliation page as the purge run sees it: counts only (the findings are in the registry). */
 export interface ReconcileCounts {
@@ -97,14 +79,6 @@ export function createActivities(deps: ActivityDeps) {
     return categories;
   };
 
-  const eraseOne = async (request: SystemRequest): Promise<SystemErasure> => {
-    const adapter = adapterFor(request.system);
-    const locators = await recordLocators(deps.registry, request.recordId, request.system);
-    const found = await snapshotOnce(deps.registry, request.recordId, request.system, async () => (await adapter.locate(locators)).present);
-    return { ...(await adapter.erase(locators)), found };
-  };
-  const verifyOne = async (request: SystemRequest): Promise<SystemVerification> =>
-    adapterFor(request.system).verifyErased(await recordLocators(deps.registry, request.recordId, request.system));
   /** The inquiry e-mail, erased from the mailbox and verified gone, when its inquiry is destroyed. */
   const eraseInquiryMail = async (mailRef: string): Promise<void> => {
     const mailbox = adapterFor('mailbox');
@@ -113,63 +87,34 @@ export function createActivities(deps: ActivityDeps) {
     if (!check.verified)
       throw new ErasureError('VERIFICATION_FAILED', `the inquiry e-mail is still in the mailbox after erasure (${JSON.stringify(check.remaining)})`);
   };
+  const eraseBatch = batchEraser({
+    registry: deps.registry,
+    adapters: deps.adapters,
+    signingKey,
+    closeForRecord: (input) => closeForRecord(input),
+    performer: () => ({ worker: WORKER_IDENTITY, activity: activityName(), attempt: activityAttempt() }),
+  });
   /** After erasure: unlinks the inquiry from the record and, with its last record, confirms the destruction to the requester and destroys the inquiry. */
   const closeForRecord = (input: { recordId: string; inquiryId: string; erasedAt: string }): Promise<InquiryDestruction> =>
     closeInquiry(deps.registry, input.inquiryId, input.recordId, () => sendDestructionConfirmation(deps, input), eraseInquiryMail);
 
   return withErrorBoundary({
     /**
-     * The whole erasure of a record in one idempotent step: erase in every system, verify
-     * each, close the inquiry (confirmation mail first), write the certificate. A retry
-     * finds the data gone, the inquiry closed and the certificate written, and says so.
+     * A batch of released records erased at once (erasure-batch.ts): per record its
+     * certificate, or why it has to be erased on its own.
+     */
+    eraseBatch: (orders: readonly ErasureOrder[]): Promise<BatchOutcome[]> => eraseBatch(orders.map((o) => erasureOrderSchema.parse(o))),
+
+    /**
+     * The whole erasure of one record (a retried erasure, a lifecycle the run started
+     * again): the same batch with that record alone. A failure is thrown with its reason, so
+     * Temporal retries it as the activity options say.
      */
     async eraseRecord(input: EraseRecordInput): Promise<RecordErasureResult> {
-      const erasures: SystemErasure[] = [];
-      for (const system of input.systems) erasures.push(await eraseOne({ recordId: input.recordId, system }));
-      const verifications: SystemVerification[] = [];
-      for (const system of input.systems) verifications.push(await verifyOne({ recordId: input.recordId, system }));
-      const left = verifications.filter((v) => !v.verified);
-      if (left.length) {
-        const detail = left.map((v) => `${v.system}: ${JSON.stringify(v.remaining)}`).join('; ');
-        throw new ErasureError('VERIFICATION_FAILED', `verification found data left after erasure (${detail})`);
-      }
-      const verifiedAt =
-        verifications
-          .map((v) => v.checkedAt)
-          .sort()
-          .at(-1) ?? new Date().toISOString();
-      const inquiry = input.inquiryId ? await closeForRecord({ recordId: input.recordId, inquiryId: input.inquiryId, erasedAt: verifiedAt }) : undefined;
-      const receipt = await issueCertificate(deps.registry, signingKey(), {
-        recordId: input.recordId,
-        workflowId: input.workflowId,
-        runId: input.runId,
-        erasureStartedAt: input.erasureStartedAt,
-        erasures,
-        verifications,
-        ...(inquiry ? { inquiry } : {}),
-        ...(input.identity ? { identityCheck: input.identity } : {}),
-        decisionRefs: input.decisionRefs,
-        ...(input.decisions?.length ? { decisions: input.decisions } : {}),
-        categories: erasures.flatMap((e) =>
-          adapterFor(e.system)
-            .categories(e.found)
-            .map((c) => ({ system: e.system, ...c })),
-        ),
-        performedBy: {
-          worker: WORKER_IDENTITY,
-          activity: 'eraseRecord',
-          attempt: activityAttempt(),
-          verification: `verifyErased in ${input.systems.join(', ')} after the erase, in the same attempt`,
-        },
-      });
-      return {
-        certificateId: receipt.certificateId,
-        sequence: receipt.sequence,
-        issuedAt: receipt.issuedAt,
-        verifiedAt,
-        systems: erasures.map((e) => ({ system: e.system, removed: e.removed })),
-        inquiryClosed: inquiry !== undefined,
-      };
+      const [outcome] = await eraseBatch([erasureOrderSchema.parse(input)]);
+      if (outcome && 'erased' in outcome) return outcome.erased;
+      const reason = outcome && 'failed' in outcome ? outcome : { failed: 'no outcome', retryable: true };
+      throw reason.retryable ? ApplicationFailure.retryable(reason.failed, 'ERASURE_FAILED') : ApplicationFailure.nonRetryable(reason.failed, 'ERASURE_FAILED');
     },
 
     /** Keeps a failed erasure's reason (id-only text) for the purge run's report. */

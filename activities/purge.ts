@@ -7,14 +7,19 @@ import type { StorageSystem } from '../schemas/inventory';
 import { recordWorkflowId } from '../schemas/lifecycle';
 import { recordStartOptions } from '../schemas/lifecycle-start';
 import type { Policy } from '../schemas/policy';
-import { releasableQuery, releaseRefusalOf, releaseSignal, releaseUpdate, workflowTypes } from '../workflows/definitions';
+import { erasureOutcomeSignal, releasableQuery, releaseRefusalOf, releaseSignal, releaseUpdate, workflowTypes } from '../workflows/definitions';
+import { erasureOrderSchema, type ErasureOrder, type ErasureOutcome } from '../schemas/erasure-order';
+import type { BatchOutcome } from './erasure-batch';
 import { type PurgeReport, type PurgeRunSettings, type PurgeTotals, type Releasability, type ReleaseRequest, type SkipReason } from '../schemas/purge';
 import { withErrorBoundary } from './error-boundary';
 import { getPolicy } from './registry/policies';
 import {
   beginRun,
   countDueCandidates,
+  dropErasureOrders,
   dueCandidates,
+  erasureOrders,
+  storeErasureOrders,
   locationCounts,
   forgetRelease,
   noteRelease,
@@ -34,6 +39,8 @@ export interface PurgeActivityDeps {
   readonly reportsDir: string;
   /** Updates/queries in flight at once while releasing a page. */
   readonly parallel?: number;
+  /** Erases a batch of released records (the storage worker's; `createActivities().eraseBatch`). */
+  readonly eraseBatch?: (orders: readonly ErasureOrder[]) => Promise<BatchOutcome[]>;
 }
 
 export interface PageRequest {
@@ -51,6 +58,8 @@ export interface ReleasePageResult {
   readonly nextCursor?: string;
   /** The schedule was paused: nothing was released, the run stops after the wave before. */
   readonly paused?: boolean;
+  /** Released records waiting for the wave's erasure batches (`eraseReleased`), in id order. */
+  readonly ordered?: number;
 }
 
 /** What a wave's release carries: the run, the service's keys (for lifecycles started again) and the wave's signed approval. */
@@ -62,7 +71,7 @@ export interface Release {
 
 const releaseArgs = (release: Release): ReleaseRequest => ({ runRef: release.runRef, ...(release.approvedBy ? { approvedBy: release.approvedBy } : {}) });
 
-type Outcome = { kind: 'released' | 'restarted' } | { kind: 'skipped'; reason: SkipReason };
+type Outcome = { kind: 'released'; order?: ErasureOrder } | { kind: 'restarted' } | { kind: 'skipped'; reason: SkipReason };
 
 async function inParallel<T, R>(items: readonly T[], parallel: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
@@ -128,8 +137,9 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     const handle = deps.client.workflow.getHandle(recordWorkflowId(record.recordId));
     try {
       // The update id makes a retried activity's second release of a record a no-op.
-      await handle.executeUpdate(releaseUpdate, { args: [releaseArgs(release)], updateId: `release-${runRef}` });
-      return { kind: 'released' };
+      // Asked again (a retried page), the update id answers with the order of the first time.
+      const answer = await handle.executeUpdate(releaseUpdate, { args: [releaseArgs(release)], updateId: `release-${runRef}` });
+      return { kind: 'released', ...(answer.order ? { order: erasureOrderSchema.parse(answer.order) } : {}) };
     } catch (err) {
       const refused = releaseRefusalOf(err);
       if (refused) return { kind: 'skipped', reason: refused.reason };
@@ -189,7 +199,7 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     },
 
     /** Releases one wave: each due record's lifecycle gets the release update (or is restarted). */
-    async releasePage(request: PageRequest & Release & { scheduleId?: string }): Promise<ReleasePageResult> {
+    async releasePage(request: PageRequest & Release & { scheduleId?: string; wave: number }): Promise<ReleasePageResult> {
       if (request.scheduleId && (await schedulePaused(request.scheduleId))) return { scanned: 0, released: 0, restarted: 0, skipped: {}, paused: true };
       const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit, request.dossier);
       const outcomes = await eachWithHeartbeat(page, async (record) => {
@@ -200,7 +210,45 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
       });
       const ids = (kind: Outcome['kind']) => page.filter((_, i) => outcomes[i]?.kind === kind).map((r) => r.recordId);
       await recordReleases(deps.registry, request.runRef, ids('released'), ids('restarted'));
-      return pageResult(page, outcomes, request.limit);
+      const orders = outcomes.flatMap((o) => (o.kind === 'released' && o.order ? [o.order] : []));
+      await storeErasureOrders(deps.registry, request.runRef, request.wave, orders);
+      return { ...pageResult(page, outcomes, request.limit), ordered: orders.length };
+    },
+
+    /**
+     * One batch of a wave's released records, on the storage queue: erased together
+     * (erasure-batch.ts), then each lifecycle told its certificate with one signal. A
+     * record that failed in the batch is told to erase itself, with its own retries.
+     * Repeatable: a retried batch finds the data gone and the certificates written.
+     */
+    async eraseReleased(request: { runRef: string; wave: number; offset: number; limit: number }): Promise<{ erased: number; alone: number }> {
+      if (!deps.eraseBatch) throw new Error('this worker has no storage adapters: eraseReleased runs on the storage queue');
+      const orders = (await erasureOrders(deps.registry, request.runRef, request.wave, request.offset, request.limit)).map((o) => erasureOrderSchema.parse(o));
+      const outcomes = await deps.eraseBatch(orders);
+      heartbeat();
+      const tickets = new Map(orders.map((o) => [o.recordId, o.ticket ?? '']));
+      await inParallel(outcomes, parallel, async (outcome) => {
+        const told: ErasureOutcome = {
+          ticket: tickets.get(outcome.recordId) ?? '',
+          outcome:
+            'erased' in outcome
+              ? { kind: 'erased', ...outcome.erased, systems: outcome.erased.systems.map((x) => ({ system: x.system, removed: { ...x.removed } })) }
+              : { kind: 'alone', reason: outcome.failed },
+        };
+        try {
+          await deps.client.workflow.getHandle(recordWorkflowId(outcome.recordId)).signal(erasureOutcomeSignal, told);
+        } catch (err) {
+          // Already closed: a retried batch telling a lifecycle that completed on the first telling.
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        }
+      });
+      await dropErasureOrders(
+        deps.registry,
+        request.runRef,
+        orders.map((o) => o.recordId),
+      );
+      const erased = outcomes.filter((o) => 'erased' in o).length;
+      return { erased, alone: outcomes.length - erased };
     },
 
     /** The same selection as a release, nothing changed: the ids go to a report file part. */

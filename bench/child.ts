@@ -5,6 +5,10 @@ export interface Child {
   readonly process: ChildProcess;
   /** Peak resident memory so far (VmHWM), in MiB. */
   peakRssMiB(): number;
+  /** Resident memory now (VmRSS), in MiB. */
+  rssMiB(): number;
+  /** Why it is no longer running (exit code and the end of its stderr), or undefined while it runs. */
+  exited(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -12,6 +16,10 @@ export interface Child {
 export async function startChild(script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, nodeArgs: string[] = []): Promise<Child> {
   const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let errors = '';
+  let exitedWith: string | undefined;
+  child.once('exit', (code, signal) => {
+    exitedWith = `${script} exited (${signal ?? `code ${code}`}): ${errors.slice(-1000)}`;
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
     errors = (errors + chunk.toString()).slice(-4000);
   });
@@ -25,11 +33,9 @@ export async function startChild(script: string, args: string[], env: NodeJS.Pro
   });
   return {
     process: child,
-    peakRssMiB() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-      return Math.round(kb / 1024);
-    },
+    peakRssMiB: () => memoryMiB(child.pid, 'VmHWM'),
+    rssMiB: () => memoryMiB(child.pid, 'VmRSS'),
+    exited: () => exitedWith,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -37,4 +43,15 @@ export async function startChild(script: string, args: string[], env: NodeJS.Pro
       await exited;
     },
   };
+}
+
+/** A process's resident memory from /proc (VmRSS now, VmHWM its peak), in MiB; 0 once it is gone. */
+export function memoryMiB(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
+  if (pid === undefined) return 0;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024);
+  } catch {
+    return 0;
+  }
 }

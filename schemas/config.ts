@@ -18,6 +18,14 @@ const minutes = (name: string, fallback: number) =>
     .max(10_000)
     .default(fallback);
 
+const workerCount = (name: string, fallback: number, min: number) =>
+  z.coerce
+    .number({ message: `${name} must be a whole number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(100_000, `${name} must be at most 100000`)
+    .default(fallback);
+
 const key = (name: string) =>
   z.string().refine((v) => Buffer.from(v, 'base64').length === 32, `${name} must be 32 random bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
 
@@ -80,13 +88,25 @@ export const configSchema = z.object({
   /**
    * Erasure activities run on their own task queue (`<TEMPORAL_TASK_QUEUE>-storage`), at
    * most this many started per second across all workers, so that the source systems are
-   * never flooded (Temporal's maxTaskQueueActivitiesPerSecond).
+   * never flooded (Temporal's maxTaskQueueActivitiesPerSecond). Each is a purge wave's
+   * batch (up to the run's `erasureBatch` records, 100 by default) or one record erased on
+   * its own.
    */
   ERASURE_STORAGE_RATE: z.coerce
     .number({ message: 'ERASURE_STORAGE_RATE must be a number of activities per second' })
     .positive('ERASURE_STORAGE_RATE must be more than 0')
     .max(100_000, 'ERASURE_STORAGE_RATE must be at most 100000')
     .default(500),
+  /**
+   * Workflows a worker keeps in memory between their tasks (Temporal's maxCachedWorkflows).
+   * A lifecycle waiting on its timers needs none; one evicted is replayed from its short
+   * history when it is next woken. The default keeps a worker under 1 GiB (README, "Throughput").
+   */
+  ERASURE_WORKER_CACHED_WORKFLOWS: workerCount('ERASURE_WORKER_CACHED_WORKFLOWS', 250, 0),
+  /** Workflow tasks a worker runs at once (maxConcurrentWorkflowTaskExecutions). */
+  ERASURE_WORKER_WORKFLOW_TASKS: workerCount('ERASURE_WORKER_WORKFLOW_TASKS', 40, 2),
+  /** Activities a worker runs at once per task queue (maxConcurrentActivityTaskExecutions). */
+  ERASURE_WORKER_ACTIVITIES: workerCount('ERASURE_WORKER_ACTIVITIES', 50, 1),
   /** The document store (research reports and their derived copies). Unset: no documents system; such locations are refused at import. */
   ERASURE_DOCUMENTS_ROOT: z.string().min(1).optional(),
   /** The mailbox where inquiries arrive, as a Maildir folder. Unset: no mailbox system; such locations are refused at import. */

@@ -55,7 +55,14 @@ export interface IssueCertificateInput {
   /** What was held, as categories a reader understands, with counts (no content). */
   readonly categories?: readonly { readonly system: StorageSystem; readonly category: string; readonly count: number }[];
   /** Who did it: the worker process, and the activity attempt that erased and then verified. */
-  readonly performedBy?: { readonly worker: string; readonly activity: string; readonly attempt: number; readonly verification: string };
+  readonly performedBy?: {
+    readonly worker: string;
+    readonly activity: string;
+    readonly attempt: number;
+    /** How many records the activity erased together (the purge wave's batch; 1 for a record erased on its own). */
+    readonly batch?: number;
+    readonly verification: string;
+  };
 }
 
 export interface CertificateReceipt {

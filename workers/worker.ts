@@ -13,7 +13,7 @@ import { storageOptions } from '../infra/storage-options';
 import { dataConverter, type PayloadKeys } from '../infra/payload-codec';
 import type { DatabaseUrls } from '../infra/database-urls';
 import type { TemporalTarget } from '../infra/temporal-connection';
-import { storageTaskQueue } from '../workflows/definitions';
+import { storageActivities, storageTaskQueue } from '../workflows/definitions';
 
 export interface RunningWorker {
   readonly worker: Worker;
@@ -38,6 +38,8 @@ export interface StartWorkerOptions {
   readonly storage?: StorageOptions;
   /** Where purge runs write report files (dry-run record lists). */
   readonly reportsDir: string;
+  /** The worker's tunables (ERASURE_WORKER_*): how much it keeps in memory and runs at once. */
+  readonly tunables?: WorkerTunables;
   /** A prebuilt workflow bundle; by default the worker bundles `workflows/` itself. */
   readonly workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -49,6 +51,19 @@ export const workflowBundlerOptions = {
   failureConverterPath: require.resolve('../workflows/failure-converter'),
 };
 
+export interface WorkerTunables {
+  readonly maxCachedWorkflows: number;
+  readonly maxConcurrentWorkflowTaskExecutions: number;
+  readonly maxConcurrentActivityTaskExecutions: number;
+}
+
+/** The Temporal worker options a deployment sets (measured defaults: README, "Throughput"). */
+export const workerTunables = (config: Config): WorkerTunables => ({
+  maxCachedWorkflows: config.ERASURE_WORKER_CACHED_WORKFLOWS,
+  maxConcurrentWorkflowTaskExecutions: config.ERASURE_WORKER_WORKFLOW_TASKS,
+  maxConcurrentActivityTaskExecutions: config.ERASURE_WORKER_ACTIVITIES,
+});
+
 /** The worker settings that come straight from configuration (npm start and npm run worker alike). */
 export const configuredWorkerSettings = (config: Config) => ({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -57,6 +72,7 @@ export const configuredWorkerSettings = (config: Config) => ({
   storageRate: config.ERASURE_STORAGE_RATE,
   reportsDir: reportsDir(config),
   storage: storageOptions(config),
+  tunables: workerTunables(config),
 });
 
 /**
@@ -86,9 +102,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     clientConnection = await Connection.connect(options.target.connection);
     const converter = dataConverter(options.payloadKeys);
     const client = new Client({ connection: clientConnection, namespace: options.target.namespace, dataConverter: converter });
+    const record = createActivities({ registry, adapters: storage.adapters, keys: options.keys, mailer, coordinatorsEmail: options.coordinatorsEmail });
     const activities = {
-      ...createActivities({ registry, adapters: storage.adapters, keys: options.keys, mailer, coordinatorsEmail: options.coordinatorsEmail }),
-      ...createPurgeActivities({ registry, client, taskQueue: options.taskQueue, reportsDir: options.reportsDir }),
+      ...record,
+      ...createPurgeActivities({ registry, client, taskQueue: options.taskQueue, reportsDir: options.reportsDir, eraseBatch: record.eraseBatch }),
       ...createInquiryActivities({ registry, client }),
     };
     const common = {
@@ -98,6 +115,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       // Running activities get time to finish; a shutdown never hangs for good.
       shutdownGraceTime: '10s',
       shutdownForceTime: '30s',
+      ...(options.tunables ?? {}),
     } as const;
     workers = [
       await Worker.create({
@@ -111,7 +129,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       await Worker.create({
         ...common,
         taskQueue: storageTaskQueue(options.taskQueue),
-        activities: { eraseRecord: (input: Parameters<typeof activities.eraseRecord>[0]) => activities.eraseRecord(input) },
+        activities: Object.fromEntries(storageActivities.map((name) => [name, (input: never) => activities[name](input)])),
         // The source systems are never flooded: the server hands out at most this many per second.
         maxTaskQueueActivitiesPerSecond: options.storageRate,
       }),

@@ -20,6 +20,19 @@ export const activityOptions = {
   }),
 
   /**
+   * One batch of a purge wave's released records (erase, verify, certify, tell each
+   * lifecycle), on the storage queue. A batch of a hundred takes seconds; one whose worker
+   * died is noticed after two minutes. It is retried until it succeeds: a record that
+   * fails inside it is already handed to its own lifecycle, so what is left to retry is an
+   * outage, which the batch rides out like the purge run's other steps.
+   */
+  erasureBatch: (storageQueue: string): ActivityOptions => ({
+    taskQueue: storageQueue,
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  }),
+
+  /**
    * Alerts to the coordinators, and noting a failure for the purge run's report. They run
    * beside the main loop, so a mail outage delays no deadline; after about half an hour a
    * failing one is given up and noted in the history.

@@ -3,6 +3,7 @@ import { ApplicationFailure, defineQuery, defineSignal, defineUpdate } from '@te
 import type { ActionInput, ActionName } from '../schemas/actions';
 import type { CandidateDecisionInput, InquiryReviewStatus, NoMatchInput } from '../schemas/inquiry-review';
 import type { RecordStatus } from '../schemas/lifecycle';
+import type { ErasureOrder, ErasureOutcome } from '../schemas/erasure-order';
 import { skipReasons, type ApproveWave, type PurgeProgress, type Releasability, type ReleaseRequest, type SkipReason } from '../schemas/purge';
 
 /**
@@ -19,6 +20,8 @@ export const workflowTypes = {
 
 /** Erasure runs on its own, rate-limited queue beside the worker's main queue. */
 export const storageTaskQueue = (taskQueue: string): string => `${taskQueue}-storage`;
+/** The activities that run on the storage queue: a record erased on its own, and a purge wave's batch. */
+export const storageActivities = ['eraseRecord', 'eraseReleased'] as const;
 
 // --- the record lifecycle -------------------------------------------------------------
 
@@ -42,12 +45,16 @@ export const actionUpdates: { [A in ActionName]: ActionUpdate<A> } = {
 export interface ReleaseAnswer {
   readonly recordId: string;
   readonly releasedBy: string;
+  /** What the batch that erases the record needs for its certificate; the lifecycle then waits for `erasureOutcomeSignal`. */
+  readonly order?: ErasureOrder;
 }
 
 /** A purge run releases a due record with this update; the validator refuses what is not releasable. */
 export const releaseUpdate = defineUpdate<ReleaseAnswer, [ReleaseRequest]>('releaseForErasure');
 /** The same release for a lifecycle the run starts again (signal-with-start); judged once the lifecycle has caught up with time. */
 export const releaseSignal = defineSignal<[ReleaseRequest]>('releaseForErasure');
+/** The batch that erased a released record tells its lifecycle (with the release's ticket); the lifecycle completes on it. */
+export const erasureOutcomeSignal = defineSignal<[ErasureOutcome]>('erasureOutcome');
 /** What a dry run asks: would a release be accepted now, and if not, why. */
 export const releasableQuery = defineQuery<Releasability>('releasable');
 

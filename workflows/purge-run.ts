@@ -13,7 +13,7 @@ import type { Activities } from '../activities';
 import type { PurgeActivities, ReleasePageResult } from '../activities/purge';
 import { durationMs } from '../schemas/duration';
 import { activityOptions } from './activity-options';
-import { approveWaveUpdate, purgeProgressQuery } from './definitions';
+import { approveWaveUpdate, purgeProgressQuery, storageTaskQueue } from './definitions';
 import { validateApproval } from './purge-approval';
 import {
   approveWaveSchema,
@@ -27,6 +27,8 @@ import {
 } from '../schemas/purge';
 
 const purge = proxyActivities<PurgeActivities>(activityOptions.purge);
+/** Erasure batches of one wave in flight at once on the storage queue. */
+const ERASURE_LANES = 2;
 const checks = proxyActivities<Activities>(activityOptions.recheck);
 
 const RECONCILE_PAGE = 500;
@@ -142,6 +144,7 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
           actionKeys: input.actionKeys,
           ...(approvedBy ? { approvedBy } : {}),
           ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
+          wave,
         });
     if (page.paused) {
       stoppedBecause = 'the purge schedule was paused: no further waves; the remaining due records wait for the next run';
@@ -149,6 +152,7 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
       break;
     }
     addPage(totals, page);
+    if (page.ordered) await eraseWave(run.runRef, wave, page.ordered, settings.erasureBatch);
     cursor = page.nextCursor;
     if (!cursor) stage = dryRun ? 'done' : 'reconcile';
     await continueIfLong();
@@ -194,6 +198,20 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
   );
   await condition(allHandlersFinished);
   return report;
+}
+
+/**
+ * The wave's released records, erased in batches on the storage queue (docs/ARCHITECTURE.md,
+ * "Batched erasure"); each batch tells its lifecycles their certificates. Counts only.
+ */
+async function eraseWave(runRef: string, wave: number, ordered: number, batchSize: number): Promise<void> {
+  const erase = proxyActivities<PurgeActivities>(activityOptions.erasureBatch(storageTaskQueue(workflowInfo().taskQueue)));
+  const offsets = Array.from({ length: Math.ceil(ordered / batchSize) }, (_, i) => i * batchSize);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < offsets.length; i = next++) await erase.eraseReleased({ runRef, wave, offset: offsets[i] as number, limit: batchSize });
+  };
+  await Promise.all(Array.from({ length: Math.min(ERASURE_LANES, offsets.length) }, lane));
 }
 
 function addPage(totals: PurgeTotals, page: ReleasePageResult): void {

@@ -1,14 +1,15 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, allHandlersFinished, condition, isCancellation, proxyActivities, rootCause, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, isCancellation, proxyActivities, rootCause, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { actionSchemas, type Action, type ActionName } from '../schemas/actions';
 import { recordLifecycleInputSchema, recordWorkflowId, type RecordLifecycleInput, type RecordStatus } from '../schemas/lifecycle';
 import type { z } from 'zod';
 import { releaseRequestSchema } from '../schemas/purge';
 import { activityOptions } from './activity-options';
-import { actionUpdates, releasableQuery, releaseSignal, releaseUpdate, statusQuery, storageTaskQueue } from './definitions';
+import { actionUpdates, erasureOutcomeSignal, releasableQuery, releaseSignal, releaseUpdate, statusQuery, storageTaskQueue } from './definitions';
+import { erasureOutcomeSchema, type ErasureOrder, type ErasureOutcome } from '../schemas/erasure-order';
 import { ActionLedger } from './record/authenticity';
-import { RecordMachine } from './record/machine';
+import { RecordMachine, type ErasureReport } from './record/machine';
 import { validateAction, validateRelease } from './record/validate';
 import { SearchAttributePublisher } from './search-attribute-publisher';
 
@@ -41,7 +42,7 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
   // Handlers first, main logic below.
   setHandler(statusQuery, () => machine.status(Date.now()));
   registerActions(machine, ledger, input);
-  registerRelease(machine, ledger);
+  const batch = registerRelease(machine, ledger, input);
 
   // Alerts run beside the loop, so a mail outage delays no deadline.
   const pendingAlerts: Promise<void>[] = [];
@@ -56,8 +57,8 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
         ),
       );
     }
-    if (machine.erasureMayStart) {
-      const result = await erase(machine, ledger, input, publisher);
+    if (machine.erasureTicket || machine.erasureMayStart) {
+      const result = await erase(machine, ledger, input, publisher, batch);
       if (result) {
         await Promise.all(pendingAlerts);
         await condition(allHandlersFinished);
@@ -74,48 +75,70 @@ export async function recordLifecycle(rawInput: RecordLifecycleInput): Promise<R
   }
 }
 
+/** What the erasure needs from the lifecycle for the certificate (ids, references, signed decisions). */
+function erasureOrder(machine: RecordMachine, ledger: ActionLedger, input: Input, erasureStartedAt: string, ticket?: string): ErasureOrder {
+  const info = workflowInfo();
+  return {
+    recordId: input.recordId,
+    systems: [...input.systems],
+    workflowId: info.workflowId,
+    runId: info.runId,
+    erasureStartedAt,
+    ...(machine.inquiryId ? { inquiryId: machine.inquiryId } : {}),
+    ...(machine.identity ? { identity: machine.identity } : {}),
+    decisionRefs: machine.decisionRefs(),
+    decisions: [...ledger.decisions()],
+    ...(ticket ? { ticket } : {}),
+  };
+}
+
 /**
- * Erase, verify, close the inquiry and certify in one idempotent activity on the storage
- * queue (one activity instead of one per system and step keeps a record's history short).
- * A failure leaves the record in `erasure-failed`, visible and retryable.
+ * Erase, verify, close the inquiry and certify (docs/ARCHITECTURE.md, "Batched erasure").
+ * Released by a purge wave, the record waits for the wave's batch to tell it its
+ * certificate and completes on that message. Otherwise (a coordinator's retry, a lifecycle
+ * the run started again, or a record the batch could not erase), it erases itself with
+ * the same batch code, the record alone, in one activity on the storage queue. A failure
+ * leaves the record in `erasure-failed`, visible and retryable.
  */
 async function erase(
   machine: RecordMachine,
   ledger: ActionLedger,
   input: Input,
   publisher: SearchAttributePublisher,
+  batch: { told(): ErasureOutcome['outcome'] | undefined },
 ): Promise<RecordLifecycleResult | undefined> {
-  const info = workflowInfo();
-  const erasureStartedAt = new Date().toISOString();
-  machine.beginErasure(input.systems, Date.now());
-  publisher.set(machine.phase, machine.flags());
-  publisher.flush();
-  try {
-    const report = await proxyActivities<Activities>(activityOptions.erasure(storageTaskQueue(info.taskQueue))).eraseRecord({
-      recordId: input.recordId,
-      systems: input.systems,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      erasureStartedAt,
-      ...(machine.inquiryId ? { inquiryId: machine.inquiryId } : {}),
-      ...(machine.identity ? { identity: machine.identity } : {}),
-      decisionRefs: machine.decisionRefs(),
-      decisions: ledger.decisions(),
-    });
-    machine.erased(report);
-    publisher.set('erased', machine.flags(), new Date(report.issuedAt));
-    publisher.flush();
-    return { recordId: input.recordId, certificateId: report.certificateId, erasedAt: report.issuedAt };
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    const reason = `erasure failed after retries: ${rootCause(err)}`;
-    machine.erasureFailed(reason, Date.now());
-    // For the purge run's report; the record shows the failure either way.
-    await alerts.recordErasureFailure({ recordId: input.recordId, reason }).catch((failure: unknown) => {
-      machine.note(Date.now(), `the failure could not be logged in the registry: ${rootCause(failure)}`);
-    });
-    return undefined;
+  let report: ErasureReport | undefined;
+  if (machine.erasureTicket) {
+    // Until the batch tells, or a coordinator retries a record whose batch never came (the run was stopped).
+    await condition(() => batch.told() !== undefined || machine.erasureTicket === undefined);
+    const told = batch.told();
+    if (told?.kind === 'erased') report = told;
+    else if (told) machine.erasureAlone(told.reason, Date.now());
   }
+  if (!report && machine.phase !== 'erasing') {
+    machine.beginErasure(input.systems, Date.now());
+    publisher.set(machine.phase, machine.flags());
+    publisher.flush();
+  }
+  if (!report) {
+    try {
+      const own = proxyActivities<Activities>(activityOptions.erasure(storageTaskQueue(workflowInfo().taskQueue)));
+      report = await own.eraseRecord(erasureOrder(machine, ledger, input, new Date().toISOString()));
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const reason = `erasure failed after retries: ${rootCause(err)}`;
+      machine.erasureFailed(reason, Date.now());
+      // For the purge run's report; the record shows the failure either way.
+      await alerts.recordErasureFailure({ recordId: input.recordId, reason }).catch((failure: unknown) => {
+        machine.note(Date.now(), `the failure could not be logged in the registry: ${rootCause(failure)}`);
+      });
+      return undefined;
+    }
+  }
+  machine.erased(report);
+  publisher.set('erased', machine.flags(), new Date(report.issuedAt));
+  publisher.flush();
+  return { recordId: input.recordId, certificateId: report.certificateId, erasedAt: report.issuedAt };
 }
 
 /** Each coordinator action: a validated update; a refused one never enters history. */
@@ -159,8 +182,14 @@ function registerActions(machine: RecordMachine, ledger: ActionLedger, input: In
   });
 }
 
-/** The purge run's release: an update with a validator, the same as a signal, and a query for dry runs. */
-function registerRelease(machine: RecordMachine, ledger: ActionLedger): void {
+/**
+ * The purge run's release: an update with a validator, the same as a signal, and a query
+ * for dry runs. An accepted release begins the erasure at once (no hold can come between)
+ * and answers with the erasure order for the wave's batch, whose outcome arrives as a
+ * signal carrying the ticket drawn here.
+ */
+function registerRelease(machine: RecordMachine, ledger: ActionLedger, input: Input): { told(): ErasureOutcome['outcome'] | undefined } {
+  let told: ErasureOutcome['outcome'] | undefined;
   setHandler(releasableQuery, () => machine.releasability(Date.now(), ''));
   setHandler(
     releaseUpdate,
@@ -168,7 +197,11 @@ function registerRelease(machine: RecordMachine, ledger: ActionLedger): void {
       const { runRef, approvedBy } = releaseRequestSchema.parse(raw);
       if (approvedBy) ledger.approval(runRef, approvedBy, new Date().toISOString());
       machine.release(runRef, Date.now());
-      return { recordId: machine.recordId, releasedBy: runRef };
+      if (!machine.erasureMayStart) return { recordId: machine.recordId, releasedBy: runRef };
+      const ticket = uuid4();
+      told = undefined;
+      machine.beginErasure(input.systems, Date.now(), ticket);
+      return { recordId: machine.recordId, releasedBy: runRef, order: erasureOrder(machine, ledger, input, new Date().toISOString(), ticket) };
     },
     { validator: (raw) => void validateRelease(machine, raw, Date.now()) },
   );
@@ -178,4 +211,10 @@ function registerRelease(machine: RecordMachine, ledger: ActionLedger): void {
     if (parsed.data.approvedBy) ledger.approval(parsed.data.runRef, parsed.data.approvedBy, new Date().toISOString());
     machine.requestRelease(parsed.data.runRef);
   });
+  setHandler(erasureOutcomeSignal, (raw) => {
+    const parsed = erasureOutcomeSchema.safeParse(raw);
+    // Only the batch given this release's order knows its ticket; anything else (a repeat, a forgery) changes nothing.
+    if (parsed.success && machine.erasureTicket !== undefined && parsed.data.ticket === machine.erasureTicket) told = parsed.data.outcome;
+  });
+  return { told: () => told };
 }

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { StorageSystem } from '../../schemas/inventory';
 import type { PurgeFailure, PurgeRunSettings } from '../../schemas/purge';
+import type { ErasureOrder } from '../../schemas/erasure-order';
 
 export interface DueCandidate {
   readonly recordId: string;
@@ -134,4 +135,36 @@ export async function locationCounts(db: Pool, recordIds: readonly string[]): Pr
 
 export async function storeReport(db: Pool, runRef: string, finishedAt: string, report: object): Promise<void> {
   await db.query('UPDATE purge_runs SET finished_at = $2, report = $3 WHERE run_ref = $1', [runRef, finishedAt, JSON.stringify(report)]);
+}
+
+/** Keeps the erasure orders of a wave's released records until their batch has erased them. */
+export async function storeErasureOrders(db: Pool, runRef: string, wave: number, orders: readonly ErasureOrder[]): Promise<void> {
+  if (orders.length === 0) return;
+  await db.query(
+    `UPDATE purge_releases pr SET wave = $2, erasure_order = t.erasure_order
+       FROM unnest($3::text[], $4::jsonb[]) AS t(record_id, erasure_order)
+      WHERE pr.run_ref = $1 AND pr.record_id = t.record_id`,
+    [runRef, wave, orders.map((o) => o.recordId), orders.map((o) => JSON.stringify(o))],
+  );
+}
+
+/**
+ * One batch of a wave: the wave's released records in id order, from `offset`; those
+ * already erased and told (their order dropped) are left out, so a retried batch redoes
+ * only what is not done.
+ */
+export async function erasureOrders(db: Pool, runRef: string, wave: number, offset: number, limit: number): Promise<unknown[]> {
+  const { rows } = await db.query<{ erasure_order: unknown }>(
+    `SELECT erasure_order FROM (
+       SELECT erasure_order FROM purge_releases WHERE run_ref = $1 AND wave = $2 ORDER BY record_id OFFSET $3 LIMIT $4) page
+      WHERE erasure_order IS NOT NULL`,
+    [runRef, wave, offset, limit],
+  );
+  return rows.map((r) => r.erasure_order);
+}
+
+/** The orders of records that are erased and told: no copy is kept once the certificate holds what matters. */
+export async function dropErasureOrders(db: Pool, runRef: string, recordIds: readonly string[]): Promise<void> {
+  if (recordIds.length === 0) return;
+  await db.query('UPDATE purge_releases SET erasure_order = NULL WHERE run_ref = $1 AND record_id = ANY($2)', [runRef, recordIds]);
 }

@@ -38,33 +38,6 @@ export async function recordLocators(db: Pool | PoolClient, recordId: string, sy
   return rows.flatMap((r) => (r.locator === null ? [] : [r.locator]));
 }
 
-/**
- * What a system held of a record before its first erase attempt: taken on the first
- * call, returned unchanged by every later one.
- */
-export async function snapshotOnce(
-  db: Pool | PoolClient,
-  recordId: string,
-  system: StorageSystem,
-  take: () => Promise<Record<string, number>>,
-): Promise<Record<string, number>> {
-  const existing = await db.query<{ found: Record<string, number> }>('SELECT found FROM erasure_snapshots WHERE record_id = $1 AND system = $2', [
-    recordId,
-    system,
-  ]);
-  if (existing.rows[0]) return existing.rows[0].found;
-  await db.query('INSERT INTO erasure_snapshots (record_id, system, found) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
-    recordId,
-    system,
-    JSON.stringify(await take()),
-  ]);
-  const { rows } = await db.query<{ found: Record<string, number> }>('SELECT found FROM erasure_snapshots WHERE record_id = $1 AND system = $2', [
-    recordId,
-    system,
-  ]);
-  return rows[0]?.found ?? {};
-}
-
 export async function recordDetails(
   db: Pool | PoolClient,
   recordId: string,
@@ -75,4 +48,50 @@ export async function recordDetails(
   );
   const row = rows[0];
   return row && { dossier: row.dossier, policyVersion: row.policy_version, subjectRef: row.subject_ref, subjectHmac: row.subject_hmac };
+}
+
+/** The locators of a set of records, per system; a record the registry does not know is absent from the map. */
+export async function batchLocators(db: Pool | PoolClient, recordIds: readonly string[]): Promise<Map<string, Map<StorageSystem, string[]>>> {
+  const { rows } = await db.query<{ record_id: string; system: StorageSystem | null; locator: string | null }>(
+    `SELECT r.record_id, l.system, l.locator FROM records r LEFT JOIN record_locations l ON l.record_id = r.record_id
+      WHERE r.record_id = ANY($1) ORDER BY r.record_id, l.system, l.locator`,
+    [recordIds],
+  );
+  const byRecord = new Map<string, Map<StorageSystem, string[]>>();
+  for (const row of rows) {
+    const systems = byRecord.get(row.record_id) ?? new Map<StorageSystem, string[]>();
+    byRecord.set(row.record_id, systems);
+    if (row.system && row.locator !== null) systems.set(row.system, [...(systems.get(row.system) ?? []), row.locator]);
+  }
+  return byRecord;
+}
+
+/**
+ * What a system held of each record before its first erase attempt, for a set of
+ * records: taken on the first call (`take` is asked for those without one), returned
+ * unchanged by every later one.
+ */
+export async function snapshotsOnce(
+  db: Pool | PoolClient,
+  system: StorageSystem,
+  recordIds: readonly string[],
+  take: (missing: readonly string[]) => Promise<ReadonlyMap<string, Record<string, number>>>,
+): Promise<Map<string, Record<string, number>>> {
+  const read = async () => {
+    const { rows } = await db.query<{ record_id: string; found: Record<string, number> }>(
+      'SELECT record_id, found FROM erasure_snapshots WHERE record_id = ANY($1) AND system = $2',
+      [recordIds, system],
+    );
+    return new Map(rows.map((r) => [r.record_id, r.found]));
+  };
+  const existing = await read();
+  const missing = recordIds.filter((id) => !existing.has(id));
+  if (missing.length === 0) return existing;
+  const taken = await take(missing);
+  await db.query(
+    `INSERT INTO erasure_snapshots (record_id, system, found)
+     SELECT id, $2, found FROM unnest($1::text[], $3::jsonb[]) AS t(id, found) ON CONFLICT DO NOTHING`,
+    [missing, system, missing.map((id) => JSON.stringify(taken.get(id) ?? {}))],
+  );
+  return read();
 }

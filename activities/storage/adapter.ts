@@ -47,6 +47,14 @@ export interface StorageAdapter {
   refusedLocators?(locators: readonly string[]): Promise<ReadonlyMap<string, string>>;
   erase(locators: readonly string[]): Promise<SystemErasure>;
   verifyErased(locators: readonly string[]): Promise<SystemVerification>;
+  /**
+   * A purge batch at once (docs/ARCHITECTURE.md, "Batched erasure"): what `locate`,
+   * `erase` and `verifyErased` give, per record, for many records in one pass (one
+   * transaction in a database). Without them the batch calls those once per record.
+   */
+  locateEach?(byRecord: ReadonlyMap<string, readonly string[]>): Promise<Map<string, Record<string, number>>>;
+  eraseEach?(byRecord: ReadonlyMap<string, readonly string[]>): Promise<Map<string, Omit<SystemErasure, 'found'>>>;
+  verifyEach?(byRecord: ReadonlyMap<string, readonly string[]>): Promise<Map<string, SystemVerification>>;
   /** Turns `locate` counts into data categories for the requester's explanation. */
   categories(present: Readonly<Record<string, number>>): DataCategory[];
   /** Everything held under the locators, for a screened consultation. */

@@ -28,9 +28,27 @@ function personIds(locators: readonly string[]): string[] {
   });
 }
 
+/** Per record, the sum of its persons' counts. */
+function perRecord(byRecord: ReadonlyMap<string, readonly string[]>, byPerson: ReadonlyMap<string, Record<string, number>>): Map<string, Record<string, number>> {
+  return new Map(
+    [...byRecord].map(([recordId, locators]) => {
+      const sum: Record<string, number> = {};
+      for (const person of personIds(locators)) for (const [kind, n] of Object.entries(byPerson.get(person) ?? {})) sum[kind] = (sum[kind] ?? 0) + n;
+      return [recordId, sum];
+    }),
+  );
+}
+
 /** The case-administration database: a person and every row that hangs off them. */
 export function caseAdminAdapter(db: Pool): StorageAdapter {
   const mapped = mappedErasure(db, CASE_ADMIN_MAP);
+  const erasure = (locators: readonly string[], removed: Record<string, number>): Omit<SystemErasure, 'found'> => ({
+    system: 'case-admin',
+    method: 'sql-delete-cascade-in-one-transaction',
+    locations: [...locators],
+    removed,
+    scope: { removed: mapped.reach.removed, notReached: mapped.reach.notReached },
+  });
   return {
     system: 'case-admin',
 
@@ -50,15 +68,27 @@ export function caseAdminAdapter(db: Pool): StorageAdapter {
     },
 
     async erase(locators): Promise<SystemErasure> {
-      const removed = await mapped.erase(personIds(locators));
-      return {
-        system: 'case-admin',
-        method: 'sql-delete-cascade-in-one-transaction',
-        locations: [...locators],
-        found: {},
-        removed,
-        scope: { removed: mapped.reach.removed, notReached: mapped.reach.notReached },
-      };
+      return { ...erasure(locators, await mapped.erase(personIds(locators))), found: {} };
+    },
+
+    async locateEach(byRecord) {
+      return perRecord(byRecord, await mapped.countEach(personIds([...byRecord.values()].flat())));
+    },
+
+    async eraseEach(byRecord) {
+      const removed = perRecord(byRecord, await mapped.eraseEach(personIds([...byRecord.values()].flat())));
+      return new Map([...byRecord].map(([id, locators]) => [id, erasure(locators, removed.get(id) ?? {})]));
+    },
+
+    async verifyEach(byRecord) {
+      const remaining = perRecord(byRecord, await mapped.countEach(personIds([...byRecord.values()].flat())));
+      const checkedAt = new Date().toISOString();
+      return new Map(
+        [...byRecord.keys()].map((id) => {
+          const left = remaining.get(id) ?? {};
+          return [id, { system: 'case-admin', verified: Object.values(left).every((n) => n === 0), remaining: left, checked: mapped.reach.checked, checkedAt }];
+        }),
+      );
     },
 
     categories: caseAdminCategories,

@@ -82,6 +82,36 @@ export const stepSql = (step: ErasureStep): string =>
 
 export const countSql = (step: ErasureStep): string => `SELECT count(*)::int AS n FROM ${step.table} WHERE ${step.where}`;
 
+/**
+ * Per step (by kind), SQL that counts its rows per person: `unit` is the person's key the
+ * row hangs off, for the person ids in $1. The chain is followed up to the column that
+ * points at the person, never through the person's own row, so rows left behind by a
+ * deleted person are still counted.
+ */
+export function countByPersonSql(map: RelationMap): Map<string, string> {
+  const byTable = new Map(map.relations.map((r) => [r.table, r]));
+  const sql = new Map<string, string>();
+  sql.set(map.root.table, `SELECT ${map.root.key}::text AS unit, count(*)::int AS n FROM ${map.root.table} WHERE ${map.root.key} = ANY($1) GROUP BY 1`);
+  for (const step of erasurePlan(map)) {
+    if (step.table === map.root.table) continue;
+    const joins: string[] = [];
+    let alias = 't0';
+    let relation = byTable.get(step.table) as RelationMap['relations'][number];
+    for (let depth = 1; relation.parent !== map.root.table || relation.parentKey !== map.root.key; depth += 1) {
+      joins.push(`JOIN ${relation.parent} t${depth} ON ${alias}.${relation.column} = t${depth}.${relation.parentKey}`);
+      alias = `t${depth}`;
+      if (relation.parent === map.root.table) {
+        relation = { ...relation, column: map.root.key, parent: map.root.table, parentKey: map.root.key };
+        break;
+      }
+      relation = byTable.get(relation.parent) as RelationMap['relations'][number];
+    }
+    const unit = `${alias}.${relation.column}`;
+    sql.set(step.kind, `SELECT ${unit}::text AS unit, count(*)::int AS n FROM ${step.table} t0 ${joins.join(' ')} WHERE ${unit} = ANY($1) GROUP BY 1`.replace(/ {2,}/g, ' '));
+  }
+  return sql;
+}
+
 /** The tables and columns the map names that the database does not have. */
 export async function unknownInSchema(
   map: RelationMap,

@@ -10,7 +10,7 @@ import { smtpMailer } from '../../activities/mail/mailer';
 import { adapterRegistry } from '../../activities/storage/adapter';
 import { caseAdminAdapter } from '../../activities/storage/case-admin';
 import { maildirAdapter } from '../../activities/storage/maildir';
-import { storageTaskQueue } from '../../workflows/definitions';
+import { storageActivities, storageTaskQueue } from '../../workflows/definitions';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -43,11 +43,14 @@ type ActivitiesFor = Partial<AllActivities> | ((taskQueue: string, client: Clien
 /** The real activities plus the purge run's and the inquiry review's (which reach record lifecycles through a Temporal client). */
 export const realPurgeRunActivities =
   (dbs: Databases, reportsDir: string, smtpUrl?: string, options: { maildir?: string } = {}) =>
-  (taskQueue: string, client: Client): Partial<AllActivities> => ({
-    ...realActivities(dbs, smtpUrl, options),
-    ...createPurgeActivities({ registry: dbs.registry, client, taskQueue, reportsDir }),
-    ...createInquiryActivities({ registry: dbs.registry, client }),
-  });
+  (taskQueue: string, client: Client): Partial<AllActivities> => {
+    const real = realActivities(dbs, smtpUrl, options);
+    return {
+      ...real,
+      ...createPurgeActivities({ registry: dbs.registry, client, taskQueue, reportsDir, eraseBatch: real.eraseBatch }),
+      ...createInquiryActivities({ registry: dbs.registry, client }),
+    };
+  };
 
 /**
  * Where the workers connect: a server address (the dev server), or the connections of a
@@ -57,7 +60,7 @@ export type WorkerServer = string | { readonly nativeConnection: NativeConnectio
 
 /**
  * Runs `body` while fresh workers poll a task queue of their own (one per test) and its
- * storage queue (`<queue>-storage`, where `eraseRecord` runs), with the given
+ * storage queue (`<queue>-storage`, where `eraseRecord` and `eraseReleased` run), with the given
  * activities, then shuts the workers down.
  */
 export async function withWorker<T>(
@@ -74,14 +77,11 @@ export async function withWorker<T>(
   try {
     const activities = typeof activitiesFor === 'function' ? activitiesFor(taskQueue, client) : activitiesFor;
     const worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities, dataConverter: testDataConverter });
-    const storage = activities.eraseRecord
-      ? await Worker.create({
-          connection,
-          taskQueue: storageTaskQueue(taskQueue),
-          activities: { eraseRecord: activities.eraseRecord },
-          dataConverter: testDataConverter,
-        })
-      : undefined;
+    const onStorage = Object.fromEntries(storageActivities.flatMap((name) => (activities[name] ? [[name, activities[name]]] : [])));
+    const storage =
+      Object.keys(onStorage).length > 0
+        ? await Worker.create({ connection, taskQueue: storageTaskQueue(taskQueue), activities: onStorage, dataConverter: testDataConverter })
+        : undefined;
     const running = worker.runUntil(body(taskQueue));
     return storage ? await storage.runUntil(running) : await running;
   } finally {

@@ -209,12 +209,27 @@ export class RecordMachine {
     return this.#s.phase === 'due' && !this.#s.legalHold && this.#s.released !== undefined;
   }
 
-  beginErasure(systems: readonly string[], now: number): void {
-    this.#enter('erasing', now, 'system', `released by ${this.#s.released ?? '?'}; erasing in ${systems.join(', ')}, then verifying and certifying`);
+  /** Erasure begins: by the lifecycle's own activity, or (with a ticket) by the purge wave's batch that released it. */
+  beginErasure(systems: readonly string[], now: number, ticket?: string): void {
+    this.#s.erasureTicket = ticket;
+    const who = ticket ? "the purge wave's batch erases" : 'erasing';
+    this.#enter('erasing', now, 'system', `released by ${this.#s.released ?? '?'}; ${who} in ${systems.join(', ')}, then verifying and certifying`);
+  }
+
+  /** The ticket a batch's outcome must carry, while the record waits for one. */
+  get erasureTicket(): string | undefined {
+    return this.#s.phase === 'erasing' ? this.#s.erasureTicket : undefined;
+  }
+
+  /** The batch could not erase the record: the lifecycle erases it on its own, still in `erasing`. */
+  erasureAlone(reason: string, now: number): void {
+    this.#s.erasureTicket = undefined;
+    this.#note(now, 'system', `the batch could not erase the record (${reason}); erasing it on its own`);
   }
 
   erasureFailed(error: string, now: number): void {
     this.#s.lastError = error;
+    this.#s.erasureTicket = undefined;
     this.#enter('erasure-failed', now, 'system', error);
   }
 

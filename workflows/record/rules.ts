@@ -42,6 +42,8 @@ export interface RecordState {
   released?: string;
   /** A release that arrived as a signal (signal-with-start): judged once time has been applied. */
   releaseRequested?: string;
+  /** Released to a purge wave's batch: the ticket its outcome must carry (docs/ARCHITECTURE.md, "Batched erasure"). */
+  erasureTicket?: string;
   certificateId?: string;
   erasedAt?: string;
   lastError?: string;
@@ -184,7 +186,10 @@ export const actionRules: { readonly [A in ActionName]: ActionRule<A> } = {
     if (!s.legalHold) return `${describe(s)}; there is no legal hold to release`;
     return action && action.reference !== s.legalHold.reference ? `the record is held under ${s.legalHold.reference}, not ${action.reference}` : undefined;
   },
-  retryErasure: (s) => (s.phase === 'erasure-failed' ? undefined : `${describe(s)}; only a record in erasure-failed can be retried`),
+  retryErasure: (s) =>
+    s.phase === 'erasure-failed' || (s.phase === 'erasing' && s.erasureTicket)
+      ? undefined
+      : `${describe(s)}; only a record in erasure-failed (or waiting for a purge wave's batch) can be retried`,
 };
 
 /** What an accepted action does: it changes the state and names the phase it enters (none: it stays) and the note. */
