@@ -198,7 +198,7 @@ describe('RecordMachine - refusals and allowed actions', () => {
     const d = driven();
     const before = d.machine.changes;
     expect(() => check(d.machine, 'retryErasure', payloads.retryErasure, T0)).toThrow(
-      `retry refused: record R-1 is in awaiting-cutoff until ${policy.inquiryCutoff}; only a record in erasure-failed can be retried. Allowed now: inquiry, hold`,
+      `retry refused: record R-1 is in awaiting-cutoff until ${policy.inquiryCutoff}; only a record in erasure-failed (or waiting for a purge wave's batch) can be retried. Allowed now: inquiry, hold`,
     );
     expect(() => check(d.machine, 'registerInquiry', { ...payloads.registerInquiry, receivedAt: iso(T0 + 3 * WEEK) }, T0)).toThrow(/after the inquiry cutoff/);
     expect(() => check(d.machine, 'placeHold', { ...payloads.placeHold, actor: actors.coordinator }, T0)).toThrow(

@@ -4,7 +4,8 @@ import type { Activities, EraseRecordInput, RecordErasureResult } from '../../ac
 import type { ActionInput, ActionName } from '../../schemas/actions';
 import { recordWorkflowId, type LifecyclePhase, type RecordStatus } from '../../schemas/lifecycle';
 import type { Policy } from '../../schemas/policy';
-import { actionUpdates, refusalTypes, releaseRefusalOf, releaseSignal, releaseUpdate, statusQuery, workflowTypes, type recordLifecycle } from '../../workflows';
+import type { ErasureOutcome } from '../../schemas/erasure-order';
+import { actionUpdates, erasureOutcomeSignal, refusalTypes, releaseRefusalOf, releaseSignal, releaseUpdate, statusQuery, workflowTypes, type recordLifecycle } from '../../workflows';
 import { saveHistory } from '../helpers/record-history';
 import { eventually, policyIn, signed, testActionKeys, uniqueId } from '../helpers/services';
 import { useWorkflowLayer, withWorker } from '../helpers/worker';
@@ -54,7 +55,23 @@ function standIns(
 
 const phaseOf = async (handle: WorkflowHandle) => (await handle.query(statusQuery)).phase;
 const until = (handle: WorkflowHandle, phase: LifecyclePhase) => eventually(phase, async () => ((await phaseOf(handle)) === phase ? true : undefined));
-const release = (handle: WorkflowHandle, runRef = 'purge-run-test') => handle.executeUpdate(releaseUpdate, { args: [{ runRef }] });
+/**
+ * Plays the purge run and its wave's batch: releases the record and, when the lifecycle
+ * answers with its erasure order, erases with the stand-in and tells the lifecycle the
+ * outcome (a failure in the batch: the lifecycle erases the record on its own).
+ */
+const release = async (handle: WorkflowHandle, acts: Partial<Activities>, runRef = 'purge-run-test') => {
+  const answer = await handle.executeUpdate(releaseUpdate, { args: [{ runRef }] });
+  const { order } = answer;
+  if (order?.ticket && acts.eraseRecord) {
+    const outcome = await acts.eraseRecord(order).then(
+      (erased): ErasureOutcome['outcome'] => ({ kind: 'erased', ...erased, systems: erased.systems.map((x) => ({ ...x, removed: { ...x.removed } })) }),
+      (err: unknown): ErasureOutcome['outcome'] => ({ kind: 'alone', reason: (err as Error).message }),
+    );
+    await handle.signal(erasureOutcomeSignal, { ticket: order.ticket, outcome });
+  }
+  return answer;
+};
 const act = <A extends ActionName>(handle: WorkflowHandle, name: A, payload: ActionInput<A>): Promise<RecordStatus> =>
   handle.executeUpdate(actionUpdates[name], { args: [signed(handle.workflowId, name, payload)] });
 const refusedWith = async (work: Promise<unknown>) => {
@@ -85,14 +102,24 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
   it('recordLifecycle - due record released by a purge run - erases, verifies, certifies in one activity and returns ids only', async () => {
     const erased: string[] = [];
     const recordId = uniqueId('R');
-    const { result, events } = await withWorker(layer.bundle, standIns({ erased }), async (tq) => {
+    const acts = standIns({ erased });
+    const { result, events } = await withWorker(layer.bundle, acts, async (tq) => {
       const handle = await start(tq, recordId);
       await until(handle, 'due');
       // Due is not enough: the task that made it due scheduled nothing; a purge run releases it.
       expect(await activitiesScheduled(handle)).toBe(0);
-      await expect(release(handle)).resolves.toEqual({ recordId, releasedBy: 'purge-run-test' });
-      // The same run asking again (a retried activity) is answered the same.
-      await expect(release(handle)).resolves.toEqual({ recordId, releasedBy: 'purge-run-test' });
+      // The same run asking again (a retried activity, the same update id) is answered the same, with the same order.
+      const ask = () => handle.executeUpdate(releaseUpdate, { args: [{ runRef: 'purge-run-test' }], updateId: 'release-purge-run-test' });
+      const answer = await ask();
+      expect(answer).toMatchObject({ recordId, releasedBy: 'purge-run-test', order: { recordId, systems: ['case-admin'], ticket: expect.any(String) } });
+      await expect(ask()).resolves.toEqual(answer);
+      // A made-up outcome (no ticket of this release) changes nothing; the batch's ends the lifecycle.
+      const erasedAt = new Date().toISOString();
+      const outcome = { kind: 'erased' as const, certificateId: `cert-${recordId}`, sequence: 1, issuedAt: erasedAt, verifiedAt: erasedAt, systems: [], inquiryClosed: false };
+      await handle.signal(erasureOutcomeSignal, { ticket: 'forged', outcome });
+      expect(await phaseOf(handle)).toBe('erasing');
+      erased.push(recordId);
+      await handle.signal(erasureOutcomeSignal, { ticket: answer.order?.ticket ?? '', outcome });
       const done = await handle.result();
       await saveHistory(handle, 'record-no-inquiry-erased');
       return { result: done, events: (await handle.fetchHistory()).events ?? [] };
@@ -104,11 +131,12 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
 
   it('recordLifecycle - release before the cutoff - is refused with its typed reason and leaves no history event', async () => {
     const recordId = uniqueId('R');
-    await withWorker(layer.bundle, standIns(), async (tq) => {
+    const acts = standIns();
+    await withWorker(layer.bundle, acts, async (tq) => {
       const policy = policyIn(3_600_000, 7_200_000);
       const handle = await start(tq, recordId, policy);
       await until(handle, 'awaiting-cutoff');
-      const failure = await refusedWith(release(handle));
+      const failure = await refusedWith(release(handle, acts));
       expect(failure.type).toBe('NotReleasable.not-due-yet');
       expect(failure.details).toEqual([{ reason: 'not-due-yet', detail: `record ${recordId} is in awaiting-cutoff until ${policy.inquiryCutoff}` }]);
       expect(releaseRefusalOf(new WorkflowUpdateFailedError('Workflow Update failed', failure))).toEqual({ reason: 'not-due-yet', detail: failure.message });
@@ -120,10 +148,12 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
   it('recordLifecycle - erasure fails - waits visibly in erasure-failed until a coordinator retries', async () => {
     const recordId = uniqueId('R');
     const failures: string[] = [];
-    await withWorker(layer.bundle, standIns({ eraseFailures: 1, failures }), async (tq) => {
+    // The batch fails on the record, then its own erasure fails too: erasure-failed.
+    const acts = standIns({ eraseFailures: 2, failures });
+    await withWorker(layer.bundle, acts, async (tq) => {
       const handle = await start(tq, recordId);
       await until(handle, 'due');
-      await release(handle);
+      await release(handle, acts);
       const failed = await eventually('erasure-failed', async () => {
         const status = await handle.query(statusQuery);
         return status.phase === 'erasure-failed' ? status : undefined;
@@ -131,7 +161,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
       expect(failed.lastError).toBe('erasure failed after retries: source system refused the delete');
       expect(failed.allowedActions).toEqual(['retry']);
       // A later purge run does not pick it up again: a coordinator decides.
-      expect(releaseRefusalOf(await refusedWith(release(handle, 'purge-run-later')))?.reason).toBe('erasure-failed');
+      expect(releaseRefusalOf(await refusedWith(release(handle, acts, 'purge-run-later')))?.reason).toBe('erasure-failed');
       await eventually('failure logged', async () => (failures.length === 1 ? true : undefined));
       expect(failures[0]).toContain('source system refused the delete');
       await act(handle, 'retryErasure', { actor: COORDINATOR, reason: 'source system is back' });
@@ -141,6 +171,7 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
         'awaiting-cutoff',
         'due',
         'due',
+        'erasing',
         'erasing',
         'erasure-failed',
         'due',
@@ -158,7 +189,8 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
     const recordId = uniqueId('R');
     const erased: string[] = [];
     const erasures: EraseRecordInput[] = [];
-    await withWorker(layer.bundle, standIns({ erased, erasures, objectionPeriodMs: 60_000 }), async (tq) => {
+    const acts = standIns({ erased, erasures, objectionPeriodMs: 60_000 });
+    await withWorker(layer.bundle, acts, async (tq) => {
       const handle = await start(tq, recordId, policyIn(3_000, 3_000));
       await until(handle, 'awaiting-cutoff');
       await act(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000011', receivedAt: new Date().toISOString() });
@@ -173,12 +205,12 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
       const held = await act(handle, 'fileObjection', { actor: COORDINATOR, reference: 'BEZW-2024-1' });
       expect(held).toMatchObject({ phase: 'on-hold', allowedActions: ['decide', 'hold'] });
       // The cutoff passes while the objection waits: nothing is released.
-      expect(releaseRefusalOf(await refusedWith(release(handle)))?.reason).toBe('objection-on-hold');
+      expect(releaseRefusalOf(await refusedWith(release(handle, acts)))?.reason).toBe('objection-on-hold');
       await act(handle, 'decideObjection', { actor: OFFICER, outcome: 'proceed', reason: 'objection unfounded', decisionRef: 'BESL-2024-9' });
       await eventually(
         'releasable',
         async () =>
-          await release(handle).then(
+          await release(handle, acts).then(
             () => true,
             () => undefined,
           ),
@@ -198,13 +230,14 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
 
   it('recordLifecycle - consent refused - goes back to awaiting the cutoff and is erased after it like any record', async () => {
     const recordId = uniqueId('R');
-    await withWorker(layer.bundle, standIns(), async (tq) => {
+    const acts = standIns();
+    await withWorker(layer.bundle, acts, async (tq) => {
       const handle = await start(tq, recordId, policyIn(2_000, 2_000));
       await until(handle, 'awaiting-cutoff');
       await act(handle, 'registerInquiry', { actor: COORDINATOR, inquiryId: '7f0c2a9e-0000-4000-8000-000000000012', receivedAt: new Date().toISOString() });
       expect((await act(handle, 'recordConsent', { actor: COORDINATOR, given: false })).phase).toBe('awaiting-cutoff');
       await until(handle, 'due');
-      await release(handle);
+      await release(handle, acts);
       await handle.result();
       expect((await handle.query(statusQuery)).history.map((e) => e.action ?? e.phase)).toEqual([
         'awaiting-cutoff',
@@ -223,17 +256,18 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
 
   it('recordLifecycle - legal hold on a due record - refuses the release until the hold is released, then erases', async () => {
     const recordId = uniqueId('R');
-    await withWorker(layer.bundle, standIns(), async (tq) => {
+    const acts = standIns();
+    await withWorker(layer.bundle, acts, async (tq) => {
       const handle = await start(tq, recordId);
       await until(handle, 'due');
       await act(handle, 'placeHold', { actor: OFFICER, reference: 'HOLD-2024-3', reason: 'court order pending' });
-      const failure = await refusedWith(release(handle));
+      const failure = await refusedWith(release(handle, acts));
       expect(releaseRefusalOf(failure)).toEqual({ reason: 'legal-hold', detail: expect.stringContaining('is on legal hold HOLD-2024-3 since') });
       const wrong = await refusedWith(act(handle, 'releaseHold', { actor: OFFICER, reference: 'HOLD-OTHER' }));
       expect(wrong.type).toBe(refusalTypes.state);
       expect(wrong.details).toEqual([{ action: 'release', allowedNow: ['release'] }]);
       await act(handle, 'releaseHold', { actor: OFFICER, reference: 'HOLD-2024-3' });
-      await release(handle);
+      await release(handle, acts);
       await handle.result();
       await saveHistory(handle, 'record-legal-hold-released-erased');
     });
@@ -242,7 +276,8 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
   it('recordLifecycle - started again by a purge run with the release as its signal - erases once it has caught up with time', async () => {
     const recordId = uniqueId('R');
     const erased: string[] = [];
-    await withWorker(layer.bundle, standIns({ erased }), async (tq) => {
+    const acts = standIns({ erased });
+    await withWorker(layer.bundle, acts, async (tq) => {
       const handle = await layer.client.workflow.signalWithStart<typeof recordLifecycle, [{ runRef: string }]>(workflowTypes.recordLifecycle, {
         workflowId: recordWorkflowId(recordId),
         taskQueue: tq,
@@ -300,14 +335,15 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
 
   it('recordLifecycle - retry in the wrong phase, or by the wrong role - is refused with a typed reason and leaves no history event', async () => {
     const recordId = uniqueId('R');
-    await withWorker(layer.bundle, standIns(), async (tq) => {
+    const acts = standIns();
+    await withWorker(layer.bundle, acts, async (tq) => {
       const policy = policyIn(3_600_000, 7_200_000);
       const handle = await start(tq, recordId, policy);
       await until(handle, 'awaiting-cutoff');
       const failure = await refusedWith(act(handle, 'retryErasure', { actor: COORDINATOR, reason: 'try again' }));
       expect(failure.type).toBe(refusalTypes.state);
       expect(failure.message).toBe(
-        `retry refused: record ${recordId} is in awaiting-cutoff until ${policy.inquiryCutoff}; only a record in erasure-failed can be retried. Allowed now: inquiry, hold`,
+        `retry refused: record ${recordId} is in awaiting-cutoff until ${policy.inquiryCutoff}; only a record in erasure-failed (or waiting for a purge wave's batch) can be retried. Allowed now: inquiry, hold`,
       );
       const role = await refusedWith(act(handle, 'placeHold', { actor: COORDINATOR, reference: 'HOLD-1', reason: 'court order' }));
       expect(role).toMatchObject({ type: refusalTypes.role, message: 'hold refused: it is for the role privacy-officer, not coordinator (cora)' });
