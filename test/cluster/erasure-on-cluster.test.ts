@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Client as PgClient } from 'pg';
 import { verifyLedger } from '../../activities/registry/ledger-verify';
 import { startLifecycles } from '../../cli/start-lifecycles';
 import { recordWorkflowId } from '../../schemas/lifecycle';
@@ -61,6 +62,21 @@ describe('erasure on a Temporal cluster - PostgreSQL persistence and visibility,
       return ids.length > 0 ? ids : undefined;
     });
     expect(found).toEqual([recordWorkflowId(recordId)]);
+
+    // The history lives in the cluster's own database, in one of its 4 shards.
+    const url = new URL(testServices().databases.registry);
+    url.pathname = '/temporal';
+    const temporalDb = new PgClient({ connectionString: url.toString() });
+    await temporalDb.connect();
+    try {
+      expect((await temporalDb.query<{ n: string }>('SELECT count(*) AS n FROM shards')).rows[0]?.n).toBe('4');
+      const { rows } = await temporalDb.query<{ shard_id: number }>('SELECT shard_id FROM executions WHERE workflow_id = $1', [recordWorkflowId(recordId)]);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.shard_id).toBeGreaterThanOrEqual(1);
+      expect(rows[0]?.shard_id).toBeLessThanOrEqual(4);
+    } finally {
+      await temporalDb.end();
+    }
 
     const pid = testServices().temporalPid;
     if (pid) {
