@@ -47,7 +47,7 @@ function complete(dir: string): boolean {
 /**
  * Finds the Temporal server in this order: TEMPORAL_SERVER_PATH (the `server` binary, with
  * `temporal-sql-tool` beside it), the user-level cache; otherwise builds both with
- * `go install` (about ten minutes on two cores, once).
+ * `go install` (about 3½ minutes on two cores, once).
  */
 export async function resolveTemporalServer(
   env: Record<string, string | undefined> = process.env,
@@ -111,7 +111,9 @@ async function buildTemporalServer(env: Record<string, string | undefined>, log:
   rmSync(buildDir, { recursive: true, force: true });
   mkdirSync(buildDir, { recursive: true });
   const packages = PACKAGES.map((p) => `${p}@${TEMPORAL_SERVER_VERSION}`);
-  log(`Building the Temporal server ${TEMPORAL_SERVER_VERSION} with ${go} (go install ${packages.join(' ')}); this takes about ten minutes the first time...`);
+  log(
+    `Building the Temporal server ${TEMPORAL_SERVER_VERSION} with ${go} (go install ${packages.join(' ')}); this takes a few minutes the first time (3½ on two cores)...`,
+  );
   const started = Date.now();
   await new Promise<void>((resolvePromise, reject) => {
     const child = spawn(go, ['install', '-v', ...packages], { env: { ...env, GOBIN: buildDir }, stdio: ['ignore', 'pipe', 'pipe'] });
