@@ -11,7 +11,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', 'jest.config.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', 'jest.config.js', 'jest.cluster.config.js'] }, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -81,8 +81,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.mjs', 'jest.config.js'],
+    files: ['eslint.config.mjs', 'jest.config.js', 'jest.cluster.config.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
+    // It extends jest.config.js, which is CommonJS.
+    files: ['jest.cluster.config.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// `npm start` and `npm test` from a fresh clone on a bare machine: bring what is missing
+// `npm start`, `npm test` and `npm run test:cluster` from a fresh clone on a bare machine: bring what is missing
 // (npm dependencies, Debian's Dovecot for the tests, the Temporal CLI), build, then run.
 // Plain JavaScript with no dependencies, because it runs before `npm ci` has.
 'use strict';
 const { spawnSync, spawn } = require('node:child_process');
-const { existsSync, statSync } = require('node:fs');
+const { existsSync, lstatSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -44,6 +44,9 @@ function ensureDebianPackages(packages) {
 
 const installed = join(root, 'node_modules', '.package-lock.json');
 function ensureNpmDependencies() {
+  // A node_modules linked from another checkout (a git worktree) is that checkout's to
+  // install: `npm ci` here would delete it under the other checkout's feet.
+  if (lstatSync(join(root, 'node_modules'), { throwIfNoEntry: false })?.isSymbolicLink()) return;
   if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(join(root, 'package-lock.json')).mtimeMs) return;
   step('Installing dependencies (npm ci)...');
   run(npm, ['ci', '--no-audit', '--no-fund']);
@@ -81,8 +84,21 @@ if (mode === 'test') {
   process.exit(0);
 }
 
+if (mode === 'cluster') {
+  // The scenarios on a Temporal cluster on the embedded PostgreSQL: no Dovecot, Java or
+  // Chromium, but the Temporal server, built with `go install` (minutes, once) before jest starts.
+  ensureNpmDependencies();
+  step('Building (tsc)...');
+  tsc();
+  step('Temporal server...');
+  run(process.execPath, [join(root, 'dist', 'infra', 'ensure-temporal-server.js')]);
+  step('Tests on the cluster (jest)...');
+  run(process.execPath, [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--runInBand', '--config', join(root, 'jest.cluster.config.js'), ...rest]);
+  process.exit(0);
+}
+
 if (mode !== 'start') {
-  console.error(`infra/bootstrap.js: unknown mode "${mode}"; use start or test`);
+  console.error(`infra/bootstrap.js: unknown mode "${mode}"; use start, test or cluster`);
   process.exit(2);
 }
 ensureNpmDependencies();

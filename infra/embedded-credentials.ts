@@ -17,3 +17,9 @@ export function embeddedDatabaseUrl(dir: string, port: number, database: string)
   const { user, password } = JSON.parse(readFileSync(file, 'utf8')) as Credentials;
   return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
+
+/** The superuser of the embedded cluster whose credentials live in `dir` (generated at its first start). */
+export function embeddedCredentials(dir: string): Credentials | undefined {
+  const file = join(dir, 'credentials.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Credentials) : undefined;
+}

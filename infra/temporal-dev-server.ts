@@ -28,6 +28,11 @@ export class TemporalDevServer {
     private readonly logFile: string,
   ) {}
 
+  /** The server's process id (for RSS readings in /proc/<pid>/status). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   static async start(options: DevServerOptions): Promise<TemporalDevServer> {
     // Another server on the port would answer our readiness check and pass for this one,
     // with other state: refuse instead.

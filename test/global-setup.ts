@@ -6,6 +6,8 @@ import { join } from 'node:path';
 
 export interface TestServices {
   readonly temporalAddress: string;
+  /** The Temporal server's process, for RSS readings. */
+  readonly temporalPid?: number;
   readonly databases: { registry: string; caseAdmin: string };
   readonly dir: string;
 }
@@ -16,7 +18,12 @@ export { freePort };
  * Starts a real Temporal dev server and a real embedded PostgreSQL for the whole run, in
  * a fresh temporary folder on free ports, through the same infra code `npm start` uses.
  */
-export default async function globalSetup(): Promise<void> {
+export default function globalSetup(): Promise<void> {
+  return startTestServices();
+}
+
+/** The services of a run; `temporal: 'cluster'` runs a Temporal cluster on the embedded PostgreSQL instead of the dev server. */
+export async function startTestServices(options: { temporal?: 'dev-server' | 'cluster' } = {}): Promise<void> {
   const root = join(__dirname, '..');
   if (!existsSync(join(root, 'dist', 'infra', 'services.js'))) {
     const built = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', root], { stdio: 'inherit' });
@@ -30,6 +37,7 @@ export default async function globalSetup(): Promise<void> {
     TEMPORAL_PORT: String(await freePort()),
     EMBEDDED_PG_PORT: String(await freePort()),
     SERVICES_HEADLESS: '1',
+    SERVICES_TEMPORAL: options.temporal ?? 'dev-server',
   };
   for (const name of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'CASE_DATABASE_URL', 'TEMPORAL_NAMESPACE']) delete env[name];
   const child: ChildProcess = spawn(process.execPath, [join(root, 'dist', 'infra', 'services.js')], {
