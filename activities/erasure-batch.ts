@@ -12,8 +12,7 @@ import type { SigningKey } from './crypto';
 
 /** What became of one record of a batch: its certificate, or why it must be erased on its own. */
 export type BatchOutcome =
-  | { readonly recordId: string; readonly erased: RecordErasureResult }
-  | { readonly recordId: string; readonly failed: string; readonly retryable: boolean };
+  { readonly recordId: string; readonly erased: RecordErasureResult } | { readonly recordId: string; readonly failed: string; readonly retryable: boolean };
 
 export interface RecordErasureResult {
   readonly certificateId: string;
@@ -32,7 +31,7 @@ export interface BatchEraserDeps {
   /** After erasure: unlinks the inquiry from the record and, with its last record, destroys it. */
   closeForRecord(input: { recordId: string; inquiryId: string; erasedAt: string }): Promise<InquiryDestruction>;
   /** Who erases, for the certificate: the worker and the activity attempt. */
-  performer(): { worker: string; activity: string; attempt: number };
+  performer(fallback: string): { worker: string; activity: string; attempt: number };
 }
 
 /** An error as the reason a record keeps: what the error boundary lets through (ids, codes), never a database's quoted values. */
@@ -102,7 +101,7 @@ export function batchEraser(deps: BatchEraserDeps) {
     return adapter;
   };
 
-  return async function eraseBatch(orders: readonly ErasureOrder[]): Promise<BatchOutcome[]> {
+  return async function eraseBatch(orders: readonly ErasureOrder[], name = 'eraseBatch'): Promise<BatchOutcome[]> {
     const failed = new Map<string, { reason: string; retryable: boolean }>();
     const alive = () => orders.filter((o) => !failed.has(o.recordId));
     const locators = await batchLocators(
@@ -110,14 +109,12 @@ export function batchEraser(deps: BatchEraserDeps) {
       orders.map((o) => o.recordId),
     );
     for (const order of orders) {
-      if (!locators.has(order.recordId))
-        failed.set(order.recordId, { reason: `record ${order.recordId} is not in the registry`, retryable: false });
+      if (!locators.has(order.recordId)) failed.set(order.recordId, { reason: `record ${order.recordId} is not in the registry`, retryable: false });
     }
     const erasures = new Map<string, SystemErasure[]>(orders.map((o) => [o.recordId, []]));
     const verifications = new Map<string, SystemVerification[]>(orders.map((o) => [o.recordId, []]));
     const systems = [...new Set(orders.flatMap((o) => o.systems))];
-    const inSystem = (system: StorageSystem, ids: readonly string[]) =>
-      new Map(ids.map((id) => [id, locators.get(id)?.get(system) ?? []] as const));
+    const inSystem = (system: StorageSystem, ids: readonly string[]) => new Map(ids.map((id) => [id, locators.get(id)?.get(system) ?? []] as const));
 
     for (const system of systems) {
       const ids = alive()
@@ -154,11 +151,15 @@ export function batchEraser(deps: BatchEraserDeps) {
     for (const order of alive()) {
       if (!order.inquiryId) continue;
       const { inquiryId, recordId } = order;
-      const closed = await isolating([recordId], async () => new Map([[recordId, await deps.closeForRecord({ recordId, inquiryId, erasedAt: verifiedAt(recordId) })]]), failed);
+      const closed = await isolating(
+        [recordId],
+        async () => new Map([[recordId, await deps.closeForRecord({ recordId, inquiryId, erasedAt: verifiedAt(recordId) })]]),
+        failed,
+      );
       for (const [id, c] of closed) inquiries.set(id, c);
     }
 
-    const performer = deps.performer();
+    const performer = deps.performer(name);
     const inputs = new Map<string, IssueCertificateInput>(
       alive().map((order) => {
         const mine = erasures.get(order.recordId) ?? [];
@@ -191,7 +192,12 @@ export function batchEraser(deps: BatchEraserDeps) {
     );
     const receipts = await isolating(
       [...inputs.keys()],
-      (part) => issueCertificates(deps.registry, deps.signingKey(), part.map((id) => inputs.get(id) as IssueCertificateInput)),
+      (part) =>
+        issueCertificates(
+          deps.registry,
+          deps.signingKey(),
+          part.map((id) => inputs.get(id) as IssueCertificateInput),
+        ),
       failed,
     );
 

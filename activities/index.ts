@@ -17,12 +17,12 @@ export type { ExplanationReceipt, MailReceipt } from './letters';
 /** The worker's identity as Temporal shows it by default (pid@host): named on each certificate. */
 const WORKER_IDENTITY = `${process.pid}@${hostname()}`;
 
-/** The running activity's type (`eraseBatch` outside an activity). */
-function activityName(): string {
+/** The running activity's type (the function's name when called outside an activity, as tests do). */
+function activityName(fallback: string): string {
   try {
     return Context.current().info.activityType;
   } catch {
-    return 'eraseBatch';
+    return fallback;
   }
 }
 
@@ -92,7 +92,7 @@ export function createActivities(deps: ActivityDeps) {
     adapters: deps.adapters,
     signingKey,
     closeForRecord: (input) => closeForRecord(input),
-    performer: () => ({ worker: WORKER_IDENTITY, activity: activityName(), attempt: activityAttempt() }),
+    performer: (fallback) => ({ worker: WORKER_IDENTITY, activity: activityName(fallback), attempt: activityAttempt() }),
   });
   /** After erasure: unlinks the inquiry from the record and, with its last record, confirms the destruction to the requester and destroys the inquiry. */
   const closeForRecord = (input: { recordId: string; inquiryId: string; erasedAt: string }): Promise<InquiryDestruction> =>
@@ -111,7 +111,7 @@ export function createActivities(deps: ActivityDeps) {
      * Temporal retries it as the activity options say.
      */
     async eraseRecord(input: EraseRecordInput): Promise<RecordErasureResult> {
-      const [outcome] = await eraseBatch([erasureOrderSchema.parse(input)]);
+      const [outcome] = await eraseBatch([erasureOrderSchema.parse(input)], 'eraseRecord');
       if (outcome && 'erased' in outcome) return outcome.erased;
       const reason = outcome && 'failed' in outcome ? outcome : { failed: 'no outcome', retryable: true };
       throw reason.retryable ? ApplicationFailure.retryable(reason.failed, 'ERASURE_FAILED') : ApplicationFailure.nonRetryable(reason.failed, 'ERASURE_FAILED');

@@ -41,7 +41,11 @@ export const purgeRunSettingsSchema = z.strictObject({
   /** Records released per wave (one page of the registry cursor). */
   waveSize: z.int('waveSize must be a whole number').min(1, 'waveSize must be at least 1').max(10_000, 'waveSize must be at most 10000').default(500),
   /** Released records erased together in one batch (one transaction per system, one ledger transaction). */
-  erasureBatch: z.int('erasureBatch must be a whole number').min(1, 'erasureBatch must be at least 1').max(1000, 'erasureBatch must be at most 1000').default(100),
+  erasureBatch: z
+    .int('erasureBatch must be a whole number')
+    .min(1, 'erasureBatch must be at least 1')
+    .max(1000, 'erasureBatch must be at most 1000')
+    .default(100),
   /** A privacy officer approves each wave before it is released. */
   approvalRequired: z.boolean().default(false),
   /** Share of earlier erasures re-checked by each run: 1 = all, 0 = none. */

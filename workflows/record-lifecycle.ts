@@ -1,5 +1,15 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, allHandlersFinished, condition, isCancellation, proxyActivities, rootCause, setHandler, uuid4, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  isCancellation,
+  proxyActivities,
+  rootCause,
+  setHandler,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { actionSchemas, type Action, type ActionName } from '../schemas/actions';
 import { recordLifecycleInputSchema, recordWorkflowId, type RecordLifecycleInput, type RecordStatus } from '../schemas/lifecycle';

@@ -29,7 +29,10 @@ function personIds(locators: readonly string[]): string[] {
 }
 
 /** Per record, the sum of its persons' counts. */
-function perRecord(byRecord: ReadonlyMap<string, readonly string[]>, byPerson: ReadonlyMap<string, Record<string, number>>): Map<string, Record<string, number>> {
+function perRecord(
+  byRecord: ReadonlyMap<string, readonly string[]>,
+  byPerson: ReadonlyMap<string, Record<string, number>>,
+): Map<string, Record<string, number>> {
   return new Map(
     [...byRecord].map(([recordId, locators]) => {
       const sum: Record<string, number> = {};

@@ -107,7 +107,10 @@ export function countByPersonSql(map: RelationMap): Map<string, string> {
       relation = byTable.get(relation.parent) as RelationMap['relations'][number];
     }
     const unit = `${alias}.${relation.column}`;
-    sql.set(step.kind, `SELECT ${unit}::text AS unit, count(*)::int AS n FROM ${step.table} t0 ${joins.join(' ')} WHERE ${unit} = ANY($1) GROUP BY 1`.replace(/ {2,}/g, ' '));
+    sql.set(
+      step.kind,
+      `SELECT ${unit}::text AS unit, count(*)::int AS n FROM ${step.table} t0 ${joins.join(' ')} WHERE ${unit} = ANY($1) GROUP BY 1`.replace(/ {2,}/g, ' '),
+    );
   }
   return sql;
 }

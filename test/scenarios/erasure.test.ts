@@ -1,7 +1,7 @@
+import { createPurgeActivities } from '../../activities/purge';
 import { tmpdir } from 'node:os';
 import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { Activities } from '../../activities';
 import { recordWorkflowId } from '../../schemas/lifecycle';
 import { searchAttributes } from '../../schemas/search-attributes';
 import { startLifecycles } from '../../cli/start-lifecycles';
@@ -93,22 +93,28 @@ describe('erasure scenario - real activities, real PostgreSQL, real dev server',
     expect(history).not.toContain('fixture note');
   });
 
-  it('recordLifecycle - an erasure that fails after doing all its work - is retried and still yields exactly one certificate', async () => {
+  it('purge wave batch - fails after doing all its work, before telling the lifecycle - is retried and still yields exactly one certificate', async () => {
     const [record] = await seedRecords(dbs, policyIn(0, 0));
     const real = realPurgeRunActivities(dbs, tmpdir());
     let calls = 0;
-    // The first attempt erases, verifies and certifies, then "crashes" before reporting
-    // back, as a worker would that dies between the database commit and the result.
+    // The first attempt erases, verifies and certifies, then "crashes" before telling the
+    // lifecycle, as a worker would that dies between the database commit and the signal.
     const flaky = (tq: string, client: Parameters<typeof real>[1]) => {
       const activities = real(tq, client);
       return {
         ...activities,
-        async eraseRecord(input: Parameters<Activities['eraseRecord']>[0]) {
-          calls += 1;
-          const done = await activities.eraseRecord!(input);
-          if (calls === 1) throw ApplicationFailure.retryable('worker lost after certifying', 'INJECTED');
-          return done;
-        },
+        ...createPurgeActivities({
+          registry: dbs.registry,
+          client,
+          taskQueue: tq,
+          reportsDir: tmpdir(),
+          async eraseBatch(orders) {
+            calls += 1;
+            const done = await activities.eraseBatch!(orders);
+            if (calls === 1) throw ApplicationFailure.retryable('worker lost after certifying', 'INJECTED');
+            return done;
+          },
+        }),
       };
     };
     const result = await withWorker(bundle, flaky, async (tq) => {

@@ -231,10 +231,22 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
     const real = activities();
     const failingActivities = (tq: string, client: Parameters<typeof real>[1]) => {
       const all = real(tq, client);
+      const refused = 'case database refused: SQLSTATE 42501';
       return {
         ...all,
+        // In the wave's batch the record fails and is handed to its lifecycle, whose own erasure fails too.
+        ...createPurgeActivities({
+          registry: dbs.registry,
+          client,
+          taskQueue: tq,
+          reportsDir,
+          eraseBatch: async (orders) => [
+            ...(await all.eraseBatch!(orders.filter((o) => o.recordId !== failing.recordId))),
+            ...orders.filter((o) => o.recordId === failing.recordId).map((o) => ({ recordId: o.recordId, failed: refused, retryable: false })),
+          ],
+        }),
         async eraseRecord(input: Parameters<NonNullable<typeof all.eraseRecord>>[0]) {
-          if (input.recordId === failing.recordId) throw ApplicationFailure.nonRetryable('case database refused: SQLSTATE 42501', 'INJECTED');
+          if (input.recordId === failing.recordId) throw ApplicationFailure.nonRetryable(refused, 'INJECTED');
           return all.eraseRecord!(input);
         },
       };
@@ -309,10 +321,12 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
         expect(after.info.numActionsTaken).toBe(taken);
 
         const purge = createPurgeActivities({ registry: dbs.registry, client: temporal.client, taskQueue: tq, reportsDir });
-        await expect(purge.releasePage({ runRef: 'paused-check', limit: 10, dossier, scheduleId, actionKeys: testActionKeys, wave: 1 })).resolves.toMatchObject({
-          paused: true,
-          released: 0,
-        });
+        await expect(purge.releasePage({ runRef: 'paused-check', limit: 10, dossier, scheduleId, actionKeys: testActionKeys, wave: 1 })).resolves.toMatchObject(
+          {
+            paused: true,
+            released: 0,
+          },
+        );
       } finally {
         await Promise.all([schedule.delete(), control.delete()]);
       }

@@ -5,7 +5,17 @@ import type { ActionInput, ActionName } from '../../schemas/actions';
 import { recordWorkflowId, type LifecyclePhase, type RecordStatus } from '../../schemas/lifecycle';
 import type { Policy } from '../../schemas/policy';
 import type { ErasureOutcome } from '../../schemas/erasure-order';
-import { actionUpdates, erasureOutcomeSignal, refusalTypes, releaseRefusalOf, releaseSignal, releaseUpdate, statusQuery, workflowTypes, type recordLifecycle } from '../../workflows';
+import {
+  actionUpdates,
+  erasureOutcomeSignal,
+  refusalTypes,
+  releaseRefusalOf,
+  releaseSignal,
+  releaseUpdate,
+  statusQuery,
+  workflowTypes,
+  type recordLifecycle,
+} from '../../workflows';
 import { saveHistory } from '../helpers/record-history';
 import { eventually, policyIn, signed, testActionKeys, uniqueId } from '../helpers/services';
 import { useWorkflowLayer, withWorker } from '../helpers/worker';
@@ -115,7 +125,15 @@ describe('recordLifecycle - the machine on a real dev server, with stand-in acti
       await expect(ask()).resolves.toEqual(answer);
       // A made-up outcome (no ticket of this release) changes nothing; the batch's ends the lifecycle.
       const erasedAt = new Date().toISOString();
-      const outcome = { kind: 'erased' as const, certificateId: `cert-${recordId}`, sequence: 1, issuedAt: erasedAt, verifiedAt: erasedAt, systems: [], inquiryClosed: false };
+      const outcome = {
+        kind: 'erased' as const,
+        certificateId: `cert-${recordId}`,
+        sequence: 1,
+        issuedAt: erasedAt,
+        verifiedAt: erasedAt,
+        systems: [],
+        inquiryClosed: false,
+      };
       await handle.signal(erasureOutcomeSignal, { ticket: 'forged', outcome });
       expect(await phaseOf(handle)).toBe('erasing');
       erased.push(recordId);
