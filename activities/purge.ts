@@ -199,7 +199,7 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
     },
 
     /** Releases one wave: each due record's lifecycle gets the release update (or is restarted). */
-    async releasePage(request: PageRequest & Release & { scheduleId?: string; wave: number }): Promise<ReleasePageResult> {
+    async releasePage(request: PageRequest & Release & { scheduleId?: string; batch: number }): Promise<ReleasePageResult> {
       if (request.scheduleId && (await schedulePaused(request.scheduleId))) return { scanned: 0, released: 0, restarted: 0, skipped: {}, paused: true };
       const page = await dueCandidates(deps.registry, request.afterRecordId, request.limit, request.dossier);
       const outcomes = await eachWithHeartbeat(page, async (record) => {
@@ -211,19 +211,19 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
       const ids = (kind: Outcome['kind']) => page.filter((_, i) => outcomes[i]?.kind === kind).map((r) => r.recordId);
       await recordReleases(deps.registry, request.runRef, ids('released'), ids('restarted'));
       const orders = outcomes.flatMap((o) => (o.kind === 'released' && o.order ? [o.order] : []));
-      await storeErasureOrders(deps.registry, request.runRef, request.wave, orders);
+      await storeErasureOrders(deps.registry, request.runRef, request.batch, orders);
       return { ...pageResult(page, outcomes, request.limit), ordered: orders.length };
     },
 
     /**
-     * One batch of a wave's released records, on the storage queue: erased together
+     * One batch of released records (a release chunk of a wave), on the storage queue: erased together
      * (erasure-batch.ts), then each lifecycle told its certificate with one signal. A
      * record that failed in the batch is told to erase itself, with its own retries.
      * Repeatable: a retried batch finds the data gone and the certificates written.
      */
-    async eraseReleased(request: { runRef: string; wave: number; offset: number; limit: number }): Promise<{ erased: number; alone: number }> {
+    async eraseReleased(request: { runRef: string; batch: number; limit: number }): Promise<{ erased: number; alone: number }> {
       if (!deps.eraseBatch) throw new Error('this worker has no storage adapters: eraseReleased runs on the storage queue');
-      const orders = (await erasureOrders(deps.registry, request.runRef, request.wave, request.offset, request.limit)).map((o) => erasureOrderSchema.parse(o));
+      const orders = (await erasureOrders(deps.registry, request.runRef, request.batch, request.limit)).map((o) => erasureOrderSchema.parse(o));
       const outcomes = await deps.eraseBatch(orders);
       heartbeat();
       const tickets = new Map(orders.map((o) => [o.recordId, o.ticket ?? '']));

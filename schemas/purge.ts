@@ -66,6 +66,8 @@ export const purgeTotalsSchema = z.strictObject({
   reconciled: z.number().int().nonnegative().default(0),
   resurrected: z.number().int().nonnegative().default(0),
   waves: z.number().int().nonnegative().default(0),
+  /** Release chunks so far (each erased as one batch): numbers the batches within the run. */
+  batches: z.number().int().nonnegative().default(0),
 });
 export type PurgeTotals = z.output<typeof purgeTotalsSchema>;
 

@@ -24,10 +24,11 @@ import {
   type PurgeReport,
   type PurgeRunInput,
   type PurgeTotals,
+  type ReleaseRequest,
 } from '../schemas/purge';
 
 const purge = proxyActivities<PurgeActivities>(activityOptions.purge);
-/** Erasure batches of one wave in flight at once on the storage queue. */
+/** Erasure batches in flight at once on the storage queue while the next chunk is released. */
 const ERASURE_LANES = 2;
 const checks = proxyActivities<Activities>(activityOptions.recheck);
 
@@ -116,6 +117,44 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
     });
   };
 
+  /**
+   * One wave, released in chunks of `erasureBatch` records; each chunk is erased on the
+   * storage queue while the next is released (docs/ARCHITECTURE.md, "Batched erasure"), so
+   * a lifecycle is told its certificate soon after its release. True when the schedule
+   * was found paused before the wave began.
+   */
+  const releaseWave = async (approvedBy: ReleaseRequest['approvedBy']): Promise<boolean> => {
+    const erase = proxyActivities<PurgeActivities>(activityOptions.erasureBatch(storageTaskQueue(workflowInfo().taskQueue)));
+    const erasing = new Set<Promise<void>>();
+    let looked = 0;
+    while (looked < settings.waveSize) {
+      const batch = (totals.batches += 1);
+      const page = await purge.releasePage({
+        runRef: run.runRef,
+        limit: Math.min(settings.erasureBatch, settings.waveSize - looked),
+        ...only,
+        ...(cursor ? { afterRecordId: cursor } : {}),
+        actionKeys: input.actionKeys,
+        ...(approvedBy ? { approvedBy } : {}),
+        // The schedule's pause is obeyed between waves.
+        ...(input.scheduleId && looked === 0 ? { scheduleId: input.scheduleId } : {}),
+        batch,
+      });
+      if (page.paused) return true;
+      addPage(totals, page, looked === 0);
+      looked += page.scanned;
+      if (page.ordered) {
+        const erased: Promise<void> = erase.eraseReleased({ runRef: run.runRef, batch, limit: settings.erasureBatch }).then(() => void erasing.delete(erased));
+        erasing.add(erased);
+      }
+      cursor = page.nextCursor;
+      if (!cursor) break;
+      if (erasing.size >= ERASURE_LANES) await Promise.race(erasing);
+    }
+    await Promise.all(erasing);
+    return false;
+  };
+
   while (stage === 'release') {
     const wave = totals.waves + 1;
     if (settings.approvalRequired && !dryRun) {
@@ -135,26 +174,17 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
     setCurrentDetails(
       `${dryRun ? 'Dry run: looking at' : 'Releasing'} wave ${wave} (${totals.released + totals.restarted} released so far of ${totals.candidates} candidates)`,
     );
-    const request = { runRef: run.runRef, limit: settings.waveSize, ...only, ...(cursor ? { afterRecordId: cursor } : {}) };
     const approvedBy = approval?.proof && approval.wave === wave ? { actor: approval.actor, wave, proof: approval.proof } : undefined;
-    const page: ReleasePageResult = dryRun
-      ? await purge.dryRunPage({ ...request, wave })
-      : await purge.releasePage({
-          ...request,
-          actionKeys: input.actionKeys,
-          ...(approvedBy ? { approvedBy } : {}),
-          ...(input.scheduleId ? { scheduleId: input.scheduleId } : {}),
-          wave,
-        });
-    if (page.paused) {
+    if (dryRun) {
+      const page = await purge.dryRunPage({ runRef: run.runRef, limit: settings.waveSize, ...only, ...(cursor ? { afterRecordId: cursor } : {}), wave });
+      addPage(totals, page, true);
+      cursor = page.nextCursor;
+      if (!cursor) stage = 'done';
+    } else if (await releaseWave(approvedBy)) {
       stoppedBecause = 'the purge schedule was paused: no further waves; the remaining due records wait for the next run';
       stage = 'settle';
       break;
-    }
-    addPage(totals, page);
-    if (page.ordered) await eraseWave(run.runRef, wave, page.ordered, settings.erasureBatch);
-    cursor = page.nextCursor;
-    if (!cursor) stage = dryRun ? 'done' : 'reconcile';
+    } else if (!cursor) stage = 'reconcile';
     await continueIfLong();
   }
 
@@ -200,22 +230,8 @@ export async function purgeRun(rawInput: PurgeRunInput): Promise<PurgeReport> {
   return report;
 }
 
-/**
- * The wave's released records, erased in batches on the storage queue (docs/ARCHITECTURE.md,
- * "Batched erasure"); each batch tells its lifecycles their certificates. Counts only.
- */
-async function eraseWave(runRef: string, wave: number, ordered: number, batchSize: number): Promise<void> {
-  const erase = proxyActivities<PurgeActivities>(activityOptions.erasureBatch(storageTaskQueue(workflowInfo().taskQueue)));
-  const offsets = Array.from({ length: Math.ceil(ordered / batchSize) }, (_, i) => i * batchSize);
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < offsets.length; i = next++) await erase.eraseReleased({ runRef, wave, offset: offsets[i] as number, limit: batchSize });
-  };
-  await Promise.all(Array.from({ length: Math.min(ERASURE_LANES, offsets.length) }, lane));
-}
-
-function addPage(totals: PurgeTotals, page: ReleasePageResult): void {
-  if (page.scanned > 0) totals.waves += 1;
+function addPage(totals: PurgeTotals, page: ReleasePageResult, firstOfWave: boolean): void {
+  if (firstOfWave && page.scanned > 0) totals.waves += 1;
   totals.released += page.released;
   totals.restarted += page.restarted;
   for (const [reason, n] of Object.entries(page.skipped)) totals.skipped[reason] = (totals.skipped[reason] ?? 0) + (n ?? 0);

@@ -137,28 +137,26 @@ export async function storeReport(db: Pool, runRef: string, finishedAt: string, 
   await db.query('UPDATE purge_runs SET finished_at = $2, report = $3 WHERE run_ref = $1', [runRef, finishedAt, JSON.stringify(report)]);
 }
 
-/** Keeps the erasure orders of a wave's released records until their batch has erased them. */
-export async function storeErasureOrders(db: Pool, runRef: string, wave: number, orders: readonly ErasureOrder[]): Promise<void> {
+/** Keeps the erasure orders of a release chunk's records until their batch has erased them. */
+export async function storeErasureOrders(db: Pool, runRef: string, batch: number, orders: readonly ErasureOrder[]): Promise<void> {
   if (orders.length === 0) return;
   await db.query(
-    `UPDATE purge_releases pr SET wave = $2, erasure_order = t.erasure_order
+    `UPDATE purge_releases pr SET erasure_batch = $2, erasure_order = t.erasure_order
        FROM unnest($3::text[], $4::jsonb[]) AS t(record_id, erasure_order)
       WHERE pr.run_ref = $1 AND pr.record_id = t.record_id`,
-    [runRef, wave, orders.map((o) => o.recordId), orders.map((o) => JSON.stringify(o))],
+    [runRef, batch, orders.map((o) => o.recordId), orders.map((o) => JSON.stringify(o))],
   );
 }
 
 /**
- * One batch of a wave: the wave's released records in id order, from `offset`; those
- * already erased and told (their order dropped) are left out, so a retried batch redoes
- * only what is not done.
+ * One batch: the orders of a release chunk's records, in id order; those already erased
+ * and told (their order dropped) are left out, so a retried batch redoes only the rest.
  */
-export async function erasureOrders(db: Pool, runRef: string, wave: number, offset: number, limit: number): Promise<unknown[]> {
+export async function erasureOrders(db: Pool, runRef: string, batch: number, limit: number): Promise<unknown[]> {
   const { rows } = await db.query<{ erasure_order: unknown }>(
-    `SELECT erasure_order FROM (
-       SELECT erasure_order FROM purge_releases WHERE run_ref = $1 AND wave = $2 ORDER BY record_id OFFSET $3 LIMIT $4) page
-      WHERE erasure_order IS NOT NULL`,
-    [runRef, wave, offset, limit],
+    `SELECT erasure_order FROM purge_releases
+      WHERE run_ref = $1 AND erasure_batch = $2 AND erasure_order IS NOT NULL ORDER BY record_id LIMIT $3`,
+    [runRef, batch, limit],
   );
   return rows.map((r) => r.erasure_order);
 }

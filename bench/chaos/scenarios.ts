@@ -25,7 +25,7 @@ export interface ScenarioOptions {
   /**
    * When a worker dies (killed, or crashed of the fault), fail the activities it had
    * started by id, as an operator would with `temporal activity fail`, instead of
-   * waiting for their timeouts (eraseRecord: 5 minutes).
+   * waiting for their timeouts (a wave's batch, eraseReleased: 2 minutes; eraseRecord: 1 minute).
    */
   readonly failDeadWorkersActivities: boolean;
   readonly log: (line: string) => void;

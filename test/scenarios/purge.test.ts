@@ -321,12 +321,12 @@ describe('purgeRun - the global purge run on the dev server, real registry and c
         expect(after.info.numActionsTaken).toBe(taken);
 
         const purge = createPurgeActivities({ registry: dbs.registry, client: temporal.client, taskQueue: tq, reportsDir });
-        await expect(purge.releasePage({ runRef: 'paused-check', limit: 10, dossier, scheduleId, actionKeys: testActionKeys, wave: 1 })).resolves.toMatchObject(
-          {
-            paused: true,
-            released: 0,
-          },
-        );
+        await expect(
+          purge.releasePage({ runRef: 'paused-check', limit: 10, dossier, scheduleId, actionKeys: testActionKeys, batch: 1 }),
+        ).resolves.toMatchObject({
+          paused: true,
+          released: 0,
+        });
       } finally {
         await Promise.all([schedule.delete(), control.delete()]);
       }

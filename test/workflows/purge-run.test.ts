@@ -44,6 +44,7 @@ interface StandInOptions {
 function purgeStandIns(options: StandInOptions) {
   const calls: Call[] = [];
   const releases: { actionKeys: readonly string[]; approvedBy?: unknown }[] = [];
+  const batches: number[] = [];
   /** Every record a releasePage looked at, in order (a record twice is a bug). */
   const lookedAt: string[] = [];
   const released: string[] = [];
@@ -76,8 +77,9 @@ function purgeStandIns(options: StandInOptions) {
       record('countDue', input);
       return after(input.afterRecordId).length;
     },
-    async releasePage({ actionKeys, approvedBy, ...input }) {
-      // The keys and the wave's signed approval are recorded apart: the assertions below read the page request.
+    async releasePage({ actionKeys, approvedBy, batch, ...input }) {
+      // The keys, the wave's signed approval and the batch number are recorded apart: the assertions below read the page request.
+      batches.push(batch);
       record('releasePage', input);
       releases.push({ actionKeys, ...(approvedBy ? { approvedBy } : {}) });
       if (options.pausedFromCall !== undefined && calls.filter((c) => c.name === 'releasePage').length >= options.pausedFromCall) {
@@ -203,9 +205,13 @@ describe('purgeRun - with stand-in activities on a real dev server', () => {
         reconciled: 620,
         resurrected: 1,
         waves: 3,
+        // One release chunk per wave here (waves of 2, chunks of up to 100).
+        batches: 3,
       };
       expect(stand.of('finishPurgeRun').map((c) => c.input)).toEqual([{ runRef, dryRun: false, startedAt: report.startedAt, totals }]);
-      expect(report).toMatchObject({ runRef, dryRun: false, ...totals, erased: 2, pending: 0 });
+      const { batches, ...reported } = totals;
+      expect(batches).toBe(3);
+      expect(report).toMatchObject({ runRef, dryRun: false, ...reported, erased: 2, pending: 0 });
       expect(report).not.toHaveProperty('stoppedBecause');
       expect(await progressOf(run)).toEqual({
         runRef,
