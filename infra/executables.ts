@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -17,4 +18,14 @@ export function onPath(command: string, pathVar: string | undefined): string | u
     if (dir && isExecutable(join(dir, command))) return join(dir, command);
   }
   return undefined;
+}
+
+/** Stops a server child gracefully with `signal`, and kills it if it has not exited within `timeoutMs`. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
 }

@@ -1,7 +1,7 @@
-import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToolMissingError } from '../schemas/errors';
+import { findGo, goInstall } from './go-install';
 import { isExecutable, onPath } from './executables';
 import { projectToolsDir, userCacheDir } from './paths';
 
@@ -17,17 +17,6 @@ export interface ResolvedTemporalCli {
 }
 
 type Log = (line: string) => void;
-
-function goVersion(go: string): number[] | undefined {
-  try {
-    const match = /go(\d+)\.(\d+)/.exec(execFileSync(go, ['version']).toString());
-    return match ? [Number(match[1]), Number(match[2])] : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const compareVersions = (a: number[], b: number[]) => a[0]! - b[0]! || a[1]! - b[1]!;
 
 const projectCachePath = () => join(projectToolsDir(), 'temporal', TEMPORAL_CLI_VERSION, 'temporal');
 const userCachePath = () => join(userCacheDir(), 'temporal-cli', TEMPORAL_CLI_VERSION, 'temporal');
@@ -55,52 +44,13 @@ export async function resolveTemporalCli(
 }
 
 async function buildTemporalCli(env: Record<string, string | undefined>, log: Log): Promise<string> {
-  const go = onPath('go', env.PATH) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-  if (!go) {
-    throw new ToolMissingError(
-      'No Temporal CLI found and no Go toolchain to build one. Either install Go 1.21 or newer ' +
-        '(https://go.dev/dl, or put /usr/local/go/bin on PATH), or install the ' +
-        '`temporal` CLI and put it on PATH, or set TEMPORAL_CLI_PATH to its binary.',
-    );
-  }
-  const version = goVersion(go);
-  if (version && compareVersions(version, [1, 21]) < 0) {
-    throw new ToolMissingError(
-      `${go} is Go ${version.join('.')}; building the Temporal CLI ${TEMPORAL_CLI_VERSION} needs Go 1.21 or newer (it fetches the toolchain it needs) — ` +
-        'install a newer Go (https://go.dev/dl, or /usr/local/go) or set TEMPORAL_CLI_PATH to a temporal binary.',
-    );
-  }
+  const go = findGo(env, 'Temporal CLI', 'install the `temporal` CLI and put it on PATH, or set TEMPORAL_CLI_PATH to its binary');
   const target = projectCachePath();
   const buildDir = `${target}.build`;
   mkdirSync(buildDir, { recursive: true });
   log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with ${go} (go install ${MODULE}); this takes a few minutes the first time...`);
   const started = Date.now();
-  await new Promise<void>((resolvePromise, reject) => {
-    const child = spawn(go, ['install', '-v', `${MODULE}@${TEMPORAL_CLI_VERSION}`], {
-      env: { ...env, GOBIN: buildDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let packages = 0;
-    let tail = '';
-    const onOutput = (chunk: Buffer) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      for (const line of text.split('\n')) {
-        if (!line.trim()) continue;
-        packages += 1;
-        if (packages % 100 === 0 || line.startsWith('go: downloading github.com/temporalio')) {
-          log(`  ... ${packages} steps (${Math.round((Date.now() - started) / 1000)}s): ${line.trim()}`);
-        }
-      }
-    };
-    child.stdout.on('data', onOutput);
-    child.stderr.on('data', onOutput);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolvePromise();
-      else reject(new ToolMissingError(`go install ${MODULE}@${TEMPORAL_CLI_VERSION} failed (exit ${code}):\n${tail}`));
-    });
-  });
+  await goInstall(go, [`${MODULE}@${TEMPORAL_CLI_VERSION}`], buildDir, env, log, 'github.com/temporalio');
   mkdirSync(join(target, '..'), { recursive: true });
   renameSync(join(buildDir, 'temporal'), target);
   log(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)}s: ${target}`);

@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
+import { stopChild } from './executables';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { Client } from 'pg';
@@ -199,13 +200,8 @@ export class TemporalCluster {
   }
 
   /** Stops the server gracefully (SIGTERM: it hands its shards back), killing it if it does not stop in time. */
-  async stop(timeoutMs = 20_000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    await exited;
-    clearTimeout(timer);
+  stop(timeoutMs = 20_000): Promise<void> {
+    return stopChild(this.child, 'SIGTERM', timeoutMs);
   }
 }
 

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { stopChild } from './executables';
+import { portIsFree } from './free-port';
 import { searchAttributeCliTypes } from '../schemas/search-attributes';
 
 export interface DevServerOptions {
@@ -131,22 +132,9 @@ export class TemporalDevServer {
   }
 
   /** Stops the server gracefully (SIGINT), killing it if it does not stop in time. */
-  async stop(timeoutMs = 15_000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGINT');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    await exited;
-    clearTimeout(timer);
+  stop(timeoutMs = 15_000): Promise<void> {
+    return stopChild(this.child, 'SIGINT', timeoutMs);
   }
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
 }
 
 const pidFile = (dbFile: string) => `${dbFile}.pid`;

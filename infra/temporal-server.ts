@@ -1,8 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ToolMissingError } from '../schemas/errors';
-import { isExecutable, onPath } from './executables';
+import { findGo, goInstall } from './go-install';
+import { isExecutable } from './executables';
 import { userCacheDir } from './paths';
 
 /**
@@ -15,7 +16,6 @@ export const TEMPORAL_SERVER_VERSION = 'v1.31.0';
 const MODULE = 'go.temporal.io/server';
 const PACKAGES = [`${MODULE}/cmd/server`, `${MODULE}/cmd/tools/sql`];
 /** The `go` directive of the server's go.mod: an older Go fetches that toolchain (GOTOOLCHAIN=auto), which needs Go 1.21. */
-const MINIMUM_GO = [1, 21];
 
 export type TemporalServerSource = 'TEMPORAL_SERVER_PATH' | 'user cache' | 'built now';
 
@@ -74,38 +74,17 @@ export async function resolveTemporalServer(
   return { server: join(cached, 'server'), sqlTool: join(cached, SQL_TOOL), schemaDir: join(cached, SCHEMA), source };
 }
 
-function findGo(env: Record<string, string | undefined>): string {
-  const go = onPath('go', env.PATH) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-  if (!go) {
-    throw new ToolMissingError(
-      `No Temporal server found and no Go toolchain to build one. Either install Go ${MINIMUM_GO.join('.')} or newer ` +
-        '(https://go.dev/dl, or put /usr/local/go/bin on PATH), or set TEMPORAL_SERVER_PATH to a Temporal server binary ' +
-        `with ${SQL_TOOL} beside it, or use the dev server (the default) or an existing cluster (TEMPORAL_ADDRESS).`,
-    );
-  }
-  let version: number[] | undefined;
-  try {
-    const match = /go(\d+)\.(\d+)/.exec(execFileSync(go, ['version'], { env }).toString());
-    version = match ? [Number(match[1]), Number(match[2])] : undefined;
-  } catch {
-    version = undefined;
-  }
-  if (version && (version[0]! - MINIMUM_GO[0]! || version[1]! - MINIMUM_GO[1]!) < 0) {
-    throw new ToolMissingError(
-      `${go} is Go ${version.join('.')}; building the Temporal server ${TEMPORAL_SERVER_VERSION} needs Go ${MINIMUM_GO.join('.')} or newer ` +
-        '(it fetches the toolchain it needs) — install a newer Go (https://go.dev/dl) or set TEMPORAL_SERVER_PATH.',
-    );
-  }
-  return go;
-}
-
 /**
  * Builds into `<cache>.build` and renames it to the cache folder when complete, so that an
  * interrupted build never leaves a cache entry that looks usable. The schema files come
  * from the module source `go install` just downloaded, so the cache runs without it.
  */
 async function buildTemporalServer(env: Record<string, string | undefined>, log: Log): Promise<void> {
-  const go = findGo(env);
+  const go = findGo(
+    env,
+    `Temporal server ${TEMPORAL_SERVER_VERSION}`,
+    `set TEMPORAL_SERVER_PATH to a Temporal server binary with ${SQL_TOOL} beside it, or use the dev server (the default) or an existing cluster (TEMPORAL_ADDRESS)`,
+  );
   const target = temporalServerCacheDir();
   const buildDir = `${target}.build`;
   rmSync(buildDir, { recursive: true, force: true });
@@ -115,29 +94,7 @@ async function buildTemporalServer(env: Record<string, string | undefined>, log:
     `Building the Temporal server ${TEMPORAL_SERVER_VERSION} with ${go} (go install ${packages.join(' ')}); this takes a few minutes the first time (3½ on two cores)...`,
   );
   const started = Date.now();
-  await new Promise<void>((resolvePromise, reject) => {
-    const child = spawn(go, ['install', '-v', ...packages], { env: { ...env, GOBIN: buildDir }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let steps = 0;
-    let tail = '';
-    const onOutput = (chunk: Buffer) => {
-      const text = chunk.toString();
-      tail = (tail + text).slice(-4000);
-      for (const line of text.split('\n')) {
-        if (!line.trim()) continue;
-        steps += 1;
-        if (steps % 100 === 0 || line.startsWith(`go: downloading ${MODULE} `)) {
-          log(`  ... ${steps} steps (${Math.round((Date.now() - started) / 1000)}s): ${line.trim()}`);
-        }
-      }
-    };
-    child.stdout.on('data', onOutput);
-    child.stderr.on('data', onOutput);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolvePromise();
-      else reject(new ToolMissingError(`go install ${packages.join(' ')} failed (exit ${code}):\n${tail}`));
-    });
-  });
+  await goInstall(go, packages, buildDir, env, log, `${MODULE} `);
   // `go install .../cmd/tools/sql` names its binary after the package: `sql`.
   renameSync(join(buildDir, 'sql'), join(buildDir, SQL_TOOL));
   const moduleCache = execFileSync(go, ['env', 'GOMODCACHE'], { env }).toString().trim();
