@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { StorageSystem } from '../schemas/inventory';
@@ -225,6 +225,11 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
       if (!deps.eraseBatch) throw new Error('this worker has no storage adapters: eraseReleased runs on the storage queue');
       const orders = (await erasureOrders(deps.registry, request.runRef, request.batch, request.limit)).map((o) => erasureOrderSchema.parse(o));
       const outcomes = await deps.eraseBatch(orders);
+      // Every record failed, each for a reason a retry may cure: an outage, not a record. The
+      // batch is retried as a whole (activity options) instead of handing each record its own retries.
+      const failures = outcomes.flatMap((o) => ('failed' in o ? [o] : []));
+      if (outcomes.length > 1 && failures.length === outcomes.length && failures.every((f) => f.retryable))
+        throw ApplicationFailure.retryable(`every record of the batch failed: ${failures[0]?.failed ?? ''}`, 'BATCH_FAILED');
       heartbeat();
       const tickets = new Map(orders.map((o) => [o.recordId, o.ticket ?? '']));
       await inParallel(outcomes, parallel, async (outcome) => {
