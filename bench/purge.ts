@@ -45,6 +45,15 @@ interface Figures {
   readonly orchestrationFloor?: number;
 }
 
+/** What a benchmark stopped with Ctrl-C (or SIGTERM) still stops: its servers run detached. */
+const cleanups = new Set<() => Promise<void>>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`benchmark stopped: ${signal}; stopping its servers`);
+    void Promise.allSettled([...cleanups].map((c) => c())).then(() => process.exit(130));
+  });
+}
+
 const count = async (db: Pool, sql: string): Promise<number> => Number((await db.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
 
 /**
@@ -107,6 +116,8 @@ async function benchOn(
   const label = server === 'dev' ? 'dev server (SQLite)' : 'Temporal server v1.31.0 on PostgreSQL, 4 history shards';
   console.log(`\n== ${label}`);
   const stack = await startStack(config, (line) => console.log(`  ${line}`), { headless: true, temporal: server === 'dev' ? 'dev-server' : 'cluster' });
+  const stopStack = () => stack.stop();
+  cleanups.add(stopStack);
   const address = stack.target.connection.address ?? '';
   const serverPid = stack.temporal?.pid;
   const registry = createPool(stack.databases.registry, 10);
@@ -310,6 +321,7 @@ async function benchOn(
     await Promise.all(children.map((c) => c.stop()));
     await connection.close();
     await Promise.all([registry.end(), caseAdmin.end(), storage.close()]);
+    cleanups.delete(stopStack);
     await stack.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -102,7 +102,7 @@ export const configSchema = z.object({
    * A lifecycle waiting on its timers needs none; one evicted is replayed from its short
    * history when it is next woken. The default keeps a worker under 1 GiB (README, "Throughput").
    */
-  ERASURE_WORKER_CACHED_WORKFLOWS: workerCount('ERASURE_WORKER_CACHED_WORKFLOWS', 250, 0),
+  ERASURE_WORKER_CACHED_WORKFLOWS: workerCount('ERASURE_WORKER_CACHED_WORKFLOWS', 100, 0),
   /** Workflow tasks a worker runs at once (maxConcurrentWorkflowTaskExecutions). */
   ERASURE_WORKER_WORKFLOW_TASKS: workerCount('ERASURE_WORKER_WORKFLOW_TASKS', 40, 2),
   /** Activities a worker runs at once per task queue (maxConcurrentActivityTaskExecutions). */
