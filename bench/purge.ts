@@ -144,6 +144,8 @@ async function benchOn(
     TEMPORAL_TASK_QUEUE: 'erasure',
   };
   const children: Child[] = [];
+  const stopChildren = async () => void (await Promise.all(children.map((c) => c.stop())));
+  cleanups.add(stopChildren);
   try {
     const persons = await generateCaseData(caseAdmin, 'P-E2E-', n);
     const policy = { version: 'bench', inquiryCutoff: new Date(Date.now() - 60_000).toISOString(), purgeStart: new Date(Date.now() - 30_000).toISOString() };
@@ -318,7 +320,8 @@ async function benchOn(
       ...(orchestrationFloor !== undefined ? { orchestrationFloor } : {}),
     };
   } finally {
-    await Promise.all(children.map((c) => c.stop()));
+    cleanups.delete(stopChildren);
+    await stopChildren();
     await connection.close();
     await Promise.all([registry.end(), caseAdmin.end(), storage.close()]);
     cleanups.delete(stopStack);
