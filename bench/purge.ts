@@ -199,7 +199,9 @@ async function benchOn(
         while ((await backlog()) > 0) await new Promise((r) => setTimeout(r, 1000));
       })(),
     );
-    console.log(`  import ${imported.seconds.toFixed(1)} s · start ${started.seconds.toFixed(1)} s · first workflow tasks done ${settled.seconds.toFixed(1)} s later`);
+    console.log(
+      `  import ${imported.seconds.toFixed(1)} s · start ${started.seconds.toFixed(1)} s · first workflow tasks done ${settled.seconds.toFixed(1)} s later`,
+    );
 
     // The lifecycles wait on their timers: what a worker and the server hold for them.
     await new Promise((r) => setTimeout(r, options.idleSeconds * 1000));
