@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { ErasureError } from '../schemas/errors';
 import type { StorageSystem } from '../schemas/inventory';
 import { recordWorkflowId } from '../schemas/lifecycle';
 import { recordStartOptions } from '../schemas/lifecycle-start';
@@ -222,8 +223,8 @@ export function createPurgeActivities(deps: PurgeActivityDeps) {
      * Repeatable: a retried batch finds the data gone and the certificates written.
      */
     async eraseReleased(request: { runRef: string; batch: number; limit: number }): Promise<{ erased: number; alone: number }> {
-      if (!deps.eraseBatch) throw new Error('this worker has no storage adapters: eraseReleased runs on the storage queue');
       const orders = (await erasureOrders(deps.registry, request.runRef, request.batch, request.limit)).map((o) => erasureOrderSchema.parse(o));
+      if (!deps.eraseBatch) throw new ErasureError('INVALID_CONFIG', 'this worker has no storage adapters: eraseReleased runs on the storage queue');
       const outcomes = await deps.eraseBatch(orders);
       // Every record failed, each for a reason a retry may cure: an outage, not a record. The
       // batch is retried as a whole (activity options) instead of handing each record its own retries.

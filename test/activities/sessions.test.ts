@@ -249,12 +249,13 @@ describe('ensureDemoAccounts - the first start of an empty service', () => {
         process.execPath,
         [
           '-e',
-          `import('node-pg-migrate').then(({ runner }) => runner({ databaseUrl: process.argv[1], dir: 'infra/migrations/registry', direction: '${direction}', count: 1, migrationsTable: 'pgmigrations', singleTransaction: true, log: () => {} }))
+          `import('node-pg-migrate').then(({ runner }) => runner({ databaseUrl: process.argv[1], dir: 'infra/migrations/registry', direction: '${direction}', count: 2, migrationsTable: 'pgmigrations', singleTransaction: true, log: () => {} }))
             .catch((e) => { console.error(e); process.exit(1); })`,
           databaseUrl,
         ],
         { cwd: join(__dirname, '..', '..') },
       );
+    // Down two: the batched erasure's migration (1732960000000) came after the accounts'.
     // The demo accounts' rows go with the tables (the log's DELETE trigger does not fire on DROP).
     run('down');
     expect(await tables()).toEqual([]);

@@ -30,7 +30,7 @@ describe('purge schedule spec', () => {
 
 describe('purge run settings and input', () => {
   it('purgeRunSettingsSchema - empty - gives the documented defaults', () => {
-    expect(purgeRunSettingsSchema.parse({})).toEqual({ waveSize: 500, approvalRequired: false, reconcileSample: 1, settleTimeout: '6h' });
+    expect(purgeRunSettingsSchema.parse({})).toEqual({ waveSize: 500, erasureBatch: 100, approvalRequired: false, reconcileSample: 1, settleTimeout: '6h' });
   });
 
   it('purgeRunSettingsSchema - out of range - names each problem', () => {
